@@ -1,0 +1,75 @@
+package runtime
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock tells the time. Inject one with WithClock to make every time decision of
+// in-memory storage deterministic in tests. Implementations must be safe for
+// concurrent use.
+type Clock interface {
+	Now() time.Time
+}
+
+// systemClock is the default Clock: the wall clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// coarseResolution is how stale the coarse clock may be. Circuit windows are cut
+// into buckets of seconds, so a millisecond is far below what a decision can see.
+const coarseResolution = time.Millisecond
+
+// coarseClock serves the hot path with the wall clock read at most once per
+// coarseResolution, because reading it on every call costs more than the rest of
+// the call together. It ticks only while it is read: a tick that finds no reader
+// since the last one stops it, and the next reader starts it again.
+type coarseClock struct {
+	nanos   atomic.Int64 // 0 while stopped
+	read    atomic.Bool  // read since the last tick
+	running atomic.Bool
+	once    sync.Once
+	timer   *time.Timer // created stopped, once; ticks re-arm it
+}
+
+var coarse coarseClock
+
+// unixNano returns the current time in Unix nanoseconds, at most
+// coarseResolution (plus scheduling delay) stale.
+func (c *coarseClock) unixNano() int64 {
+	n := c.nanos.Load()
+	if n == 0 {
+		return c.start()
+	}
+	if !c.read.Load() {
+		c.read.Store(true)
+	}
+	return n
+}
+
+func (c *coarseClock) start() int64 {
+	now := time.Now().UnixNano()
+	if !c.running.CompareAndSwap(false, true) {
+		return now
+	}
+	c.read.Store(true)
+	c.nanos.Store(now)
+	c.once.Do(func() {
+		c.timer = time.AfterFunc(time.Hour, c.tick)
+		c.timer.Stop()
+	})
+	c.timer.Reset(coarseResolution)
+	return now
+}
+
+func (c *coarseClock) tick() {
+	if !c.read.Swap(false) {
+		c.nanos.Store(0)
+		c.running.Store(false)
+		return
+	}
+	c.nanos.Store(time.Now().UnixNano())
+	c.timer.Reset(coarseResolution)
+}

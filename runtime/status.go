@@ -1,0 +1,106 @@
+package runtime
+
+import (
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// State is a circuit's stored state: closed or open. Half-open is derived.
+type State = storage.State
+
+// The stored states.
+const (
+	StateClosed = storage.StateClosed
+	StateOpen   = storage.StateOpen
+)
+
+// Lock is an operator's override of a circuit.
+type Lock = storage.Lock
+
+// The locks.
+const (
+	LockNone   = storage.LockNone
+	LockOpen   = storage.LockOpen
+	LockClosed = storage.LockClosed
+)
+
+// Status is a circuit's state at one instant, CurrentTime, which every predicate
+// reasons about. It is a value; it does not change after it was read.
+type Status struct {
+	State       State     // StateClosed or StateOpen (half-open is derived)
+	Lock        Lock      // LockNone, LockOpen or LockClosed
+	OpenedAt    time.Time // zero when never opened
+	ReservedAt  time.Time // zero when no probe is reserved
+	FailureRate float64   // failures / samples within the window; 0 with no samples
+	SampleSize  int       // outcomes within the window
+	CurrentTime time.Time // the instant of the snapshot, by the storage's clock
+	Options     Options   // the circuit's resolved options
+	Stub        bool      // storage failed; this is the fail-open stand-in
+}
+
+func newStatus(s storage.Status, o Options) Status {
+	st := Status{
+		State:       s.State,
+		Lock:        s.Lock,
+		OpenedAt:    s.OpenedAt,
+		ReservedAt:  s.ReservedAt,
+		SampleSize:  s.Samples,
+		CurrentTime: s.CurrentTime,
+		Options:     o,
+		Stub:        s.Stub,
+	}
+	if s.Samples > 0 {
+		st.FailureRate = float64(s.Failures) / float64(s.Samples)
+	}
+	return st
+}
+
+// Closed reports that the circuit is stored closed.
+func (s Status) Closed() bool { return s.State == StateClosed }
+
+// Open reports that the circuit is open and still cooling down.
+func (s Status) Open() bool {
+	return s.State == StateOpen && s.OpenedAt.Add(s.Options.CoolDown).After(s.CurrentTime)
+}
+
+// HalfOpen reports that the circuit is open and its cool-down has elapsed, so a
+// probe may run.
+func (s Status) HalfOpen() bool {
+	return s.State == StateOpen && !s.OpenedAt.Add(s.Options.CoolDown).After(s.CurrentTime)
+}
+
+// Reserved reports that a probe holds the circuit: ReservedAt is set, the
+// circuit is open, and the reservation has not outlived CoolDown.
+func (s Status) Reserved() bool {
+	return !s.ReservedAt.IsZero() && s.State == StateOpen &&
+		s.ReservedAt.Add(s.Options.CoolDown).After(s.CurrentTime)
+}
+
+// LockedOpen reports that an operator locked the circuit open.
+func (s Status) LockedOpen() bool { return s.Lock == LockOpen }
+
+// LockedClosed reports that an operator locked the circuit closed.
+func (s Status) LockedClosed() bool { return s.Lock == LockClosed }
+
+// CanRun reports whether a call may run: never when locked open, always when
+// locked closed, never while another probe is reserved, else when closed or
+// half-open.
+func (s Status) CanRun() bool {
+	switch {
+	case s.LockedOpen():
+		return false
+	case s.LockedClosed():
+		return true
+	case s.Reserved():
+		return false
+	}
+	return s.Closed() || s.HalfOpen()
+}
+
+// FailsThreshold reports whether the window holds enough samples and a high
+// enough failure rate to open the circuit.
+func (s Status) FailsThreshold() bool {
+	return s.SampleSize > 0 && s.SampleSize >= s.Options.SampleThreshold &&
+		s.FailureRate >= s.Options.RateThreshold
+}
