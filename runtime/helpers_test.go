@@ -129,3 +129,14 @@ func (f *fixture) status(t *testing.T) runtime.Status {
 	}
 	return st
 }
+
+func (r *recorder) has(t runtime.EventType, err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.Type == t && errors.Is(e.Err, err) {
+			return true
+		}
+	}
+	return false
+}
