@@ -47,7 +47,7 @@ var fresh = &snapshot{}
 type memCircuit struct {
 	win     window // first: its padding keeps the counters off the fields below
 	snap    atomic.Pointer[snapshot]
-	mu      sync.Mutex // serialises transitions
+	mu      sync.Mutex   // serialises transitions
 	bound   atomic.Bool  // a runtime holds its fast path, so it is never evicted
 	active  atomic.Bool  // written since creation or the last Reset: List shows it
 	touched atomic.Int64 // Unix nanoseconds of the last change through the slow path
