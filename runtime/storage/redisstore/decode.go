@@ -1,0 +1,72 @@
+package redisstore
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// ints checks that a script's reply is an array of n integers (at least n when
+// n is negative: -n) and returns them.
+func ints(v any, n int) ([]int64, error) {
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: reply %T, want an array", storage.ErrCorrupt, v)
+	}
+	if (n >= 0 && len(a) != n) || (n < 0 && len(a) < -n) {
+		return nil, fmt.Errorf("%w: reply of %d values", storage.ErrCorrupt, len(a))
+	}
+	out := make([]int64, len(a))
+	for i, x := range a {
+		k, ok := x.(int64)
+		if !ok {
+			return nil, fmt.Errorf("%w: reply value %d is %T", storage.ErrCorrupt, i, x)
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
+// decodeResult decodes {transition, state, lock, opened, reserved, failures,
+// samples, now}.
+func decodeResult(v any) (storage.Result, error) {
+	a, err := ints(v, 8)
+	if err != nil {
+		return storage.Result{}, err
+	}
+	if a[0] < 0 || a[0] > int64(storage.TransitionClosed) || a[1] < 0 || a[1] > 1 ||
+		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[5] < 0 || a[6] < a[5] {
+		return storage.Result{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
+	}
+	return storage.Result{
+		Transition: storage.Transition(a[0]),
+		Status: storage.Status{
+			State:       storage.State(a[1]),
+			Lock:        storage.Lock(a[2]),
+			OpenedAt:    fromMicros(a[3]),
+			ReservedAt:  fromMicros(a[4]),
+			Failures:    int(a[5]),
+			Samples:     int(a[6]),
+			CurrentTime: fromMicros(a[7]),
+		},
+	}, nil
+}
+
+// decodeHistory decodes {now, start, successes, failures, ...} into buckets,
+// oldest first.
+func decodeHistory(v any) ([]storage.Bucket, error) {
+	a, err := ints(v, -1)
+	if err != nil {
+		return nil, err
+	}
+	if (len(a)-1)%3 != 0 {
+		return nil, fmt.Errorf("%w: history reply of %d values", storage.ErrCorrupt, len(a))
+	}
+	out := make([]storage.Bucket, 0, (len(a)-1)/3)
+	for i := 1; i < len(a); i += 3 {
+		out = append(out, storage.Bucket{Start: fromMicros(a[i]), Successes: int(a[i+1]), Failures: int(a[i+2])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}

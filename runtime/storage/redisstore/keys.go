@@ -1,0 +1,48 @@
+package redisstore
+
+import "strings"
+
+// escaper writes the characters that would break a hash tag, and the escape
+// character itself, as percent escapes.
+var (
+	escaper   = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+	unescaper = strings.NewReplacer("%25", "%", "%7B", "{", "%7D", "}")
+	// globber escapes the characters SCAN's MATCH treats as patterns.
+	globber = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
+)
+
+// Key suffixes of a circuit's keys.
+const (
+	suffixState  = ":s"
+	suffixWindow = ":w"
+	suffixLock   = ":l"
+)
+
+// keys returns the state, window and lock keys of the named circuit.
+func (s *Store) keys(name string) []string {
+	tag := s.tagStart + escaper.Replace(name) + "}"
+	return []string{tag + suffixState, tag + suffixWindow, tag + suffixLock}
+}
+
+// matchPattern returns the SCAN pattern of every circuit key under the prefix.
+func (s *Store) matchPattern() string {
+	return globber.Replace(s.tagStart) + "*}:[swl]"
+}
+
+// nameOf returns the circuit name a key belongs to, if it is one of ours.
+func (s *Store) nameOf(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, s.tagStart)
+	if !ok {
+		return "", false
+	}
+	end := strings.IndexByte(rest, '}')
+	if end < 0 {
+		return "", false
+	}
+	switch rest[end+1:] {
+	case suffixState, suffixWindow, suffixLock:
+	default:
+		return "", false
+	}
+	return unescaper.Replace(rest[:end]), true
+}

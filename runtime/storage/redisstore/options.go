@@ -1,0 +1,92 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults of the options.
+const (
+	// DefaultPrefix is the key prefix used without WithPrefix.
+	DefaultPrefix = "breakergen"
+	// DefaultStateTTL is how long a circuit's state is kept after its last change
+	// without WithStateTTL: a week, as Faulty's circuit_ttl.
+	DefaultStateTTL = 7 * 24 * time.Hour
+	// DefaultBuckets is the number of time buckets of a window without WithBuckets.
+	DefaultBuckets = 10
+	// MaxBuckets is the largest bucket count WithBuckets accepts.
+	MaxBuckets = 1000
+)
+
+// ErrInvalid is wrapped by the errors New returns for a nil client or a bad option.
+var ErrInvalid = errors.New("breakergen: redisstore: invalid configuration")
+
+// Option configures a Store in New.
+type Option func(*config) error
+
+type config struct {
+	prefix   string
+	stateTTL time.Duration
+	lockTTL  time.Duration
+	buckets  int
+}
+
+func defaults() config {
+	return config{prefix: DefaultPrefix, stateTTL: DefaultStateTTL, buckets: DefaultBuckets}
+}
+
+// WithPrefix sets the prefix of every key, so that several stores (or
+// environments) can share one Redis. Default "breakergen". It must not be empty.
+// Stores of a fleet must use the same prefix to share circuits.
+func WithPrefix(prefix string) Option {
+	return func(c *config) error {
+		if prefix == "" {
+			return fmt.Errorf("%w: empty prefix", ErrInvalid)
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithStateTTL sets how long a circuit's state key (state, OpenedAt, reservation)
+// lives after its last change. An open circuit's key lives CoolDown longer, so a
+// circuit that nobody calls stays half-open at least this long before it is
+// forgotten (and then reads as closed). Default DefaultStateTTL (7 days); it must
+// be positive.
+func WithStateTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: state TTL %v is not positive", ErrInvalid, d)
+		}
+		c.stateTTL = d
+		return nil
+	}
+}
+
+// WithLockTTL sets how long an operator's lock (LockOpen, LockClosed) lasts before
+// it expires by itself. Default 0: locks last until Unlock or Reset. It must not
+// be negative.
+func WithLockTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("%w: lock TTL %v is negative", ErrInvalid, d)
+		}
+		c.lockTTL = d
+		return nil
+	}
+}
+
+// WithBuckets sets the number of time buckets of each circuit's window, from 1 to
+// MaxBuckets. More buckets make the window's edge sharper and each status read a
+// little dearer. Default DefaultBuckets (10). Every
+// store of a fleet should use the same count.
+func WithBuckets(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxBuckets {
+			return fmt.Errorf("%w: %d buckets, want 1 to %d", ErrInvalid, n, MaxBuckets)
+		}
+		c.buckets = n
+		return nil
+	}
+}
