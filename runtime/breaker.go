@@ -96,7 +96,7 @@ func New(opts ...Option) *Breaker {
 		b.storage = storage.NewMemory()
 	}
 	if !b.storage.FaultTolerant() {
-		b.storage = storage.FaultTolerant(storage.CircuitProxy(b.storage))
+		b.storage = storage.FaultTolerant(storage.CircuitProxy(b.storage, storage.CircuitProxyOptions{Clock: b.clock.Now}))
 	}
 	if n, ok := b.storage.(storage.FailureNotifier); ok {
 		n.NotifyFailures(b.storageFailed)
