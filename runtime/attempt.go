@@ -45,12 +45,14 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 // RecordPanic records a failure (ErrPanicked) when Done was never called. Defer
 // it right after Allow: when the protected call panics (or calls runtime.Goexit)
 // the failure is recorded and the panic goes on, its stack intact. After Done it
-// does nothing.
-func (a *Attempt) RecordPanic(ctx context.Context) {
+// does nothing. It takes no context, so the deferred call costs next to nothing;
+// the failure is recorded with context.Background, as the caller's context no
+// longer matters once its call has panicked.
+func (a *Attempt) RecordPanic() {
 	c := a.c
 	if c == nil {
 		return
 	}
 	a.c = nil
-	c.finish(ctx, *a, ErrPanicked, verdictFailure)
+	c.finish(context.Background(), *a, ErrPanicked, verdictFailure)
 }

@@ -90,7 +90,7 @@ func (c *Circuit) Run(ctx context.Context, fn func(context.Context) error) error
 	if err != nil {
 		return err
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	err = fn(ctx)
 	a.Done(ctx, err)
 	return err
@@ -103,7 +103,7 @@ func Do[T any](ctx context.Context, c *Circuit, fn func(context.Context) (T, err
 		var zero T
 		return zero, err
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	v, err := fn(ctx)
 	a.Done(ctx, err)
 	return v, err

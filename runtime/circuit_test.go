@@ -271,11 +271,11 @@ func TestDoneTwiceAndZeroAttempt(t *testing.T) {
 	f := newFixture(t)
 	var zero runtime.Attempt
 	zero.Done(context.Background(), errBoom)
-	zero.RecordPanic(context.Background())
+	zero.RecordPanic()
 	a, _ := f.c.Allow(context.Background())
 	a.Done(context.Background(), errBoom)
 	a.Done(context.Background(), errBoom)
-	a.RecordPanic(context.Background())
+	a.RecordPanic()
 	if st := f.status(t); st.SampleSize != 1 {
 		t.Fatalf("sample size %d, want 1", st.SampleSize)
 	}

@@ -66,7 +66,7 @@ func ExampleCircuit_Allow() {
 		fmt.Println("skipped:", err)
 		return
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	err = nil // call the dependency here
 	a.Done(ctx, err)
 	fmt.Println("ran")

@@ -45,7 +45,7 @@ func (d *ClientBreaker) Balance(ctx context.Context, account string) (int64, err
 	if err != nil {
 		return CachedBalance(ctx, account)
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	r0, err := d.next.Balance(ctx, account)
 	a.Done(ctx, err)
 	return r0, err
@@ -58,7 +58,7 @@ func (d *ClientBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt,
 		var r0 Receipt
 		return r0, err
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	r0, err := d.next.Charge(ctx, req)
 	a.Done(ctx, err)
 	return r0, err
@@ -75,7 +75,7 @@ func (d *ClientBreaker) Refund(ctx context.Context, receiptID string) error {
 	if err != nil {
 		return err
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	err = d.next.Refund(ctx, receiptID)
 	a.Done(ctx, err)
 	return err

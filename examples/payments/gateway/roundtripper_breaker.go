@@ -36,7 +36,7 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 		var r0 *http.Response
 		return r0, err
 	}
-	defer a.RecordPanic(ctx)
+	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
 	a.Done(ctx, err)
 	return r0, err

@@ -1,0 +1,95 @@
+// Command breakergen writes circuit-breaking decorators for Go interfaces
+// annotated with //breaker: directives. See the usage text (breakergen -h)
+// and package github.com/breakergen/breakergen/gen.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/breakergen/breakergen/gen"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// run parses the flags and the go generate environment, calls the generator
+// and returns the exit status: 0 on success, 1 on any problem, 2 on bad flags.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	var cfg gen.Config
+	fs := flag.NewFlagSet("breakergen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.RegisterFlags(fs)
+	fs.Usage = func() { usage(fs) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "breakergen: unexpected arguments %q\n", fs.Args())
+		usage(fs)
+		return 2
+	}
+	cfg.File = getenv("GOFILE")
+	cfg.Package = getenv("GOPACKAGE")
+	if line := getenv("GOLINE"); line != "" {
+		n, err := strconv.Atoi(line)
+		if err != nil {
+			fmt.Fprintf(stderr, "breakergen: GOLINE=%q is not a line number\n", line)
+			return 1
+		}
+		cfg.Line = n
+	}
+	cfg.Notes = stderr
+	if _, err := gen.Run(ctx, cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// usage prints the help text: what the command does, examples and flags.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `usage: breakergen [-type A,B] [-source importpath] [-output file] [-tags tags]
+
+breakergen writes, for each interface, a decorator XBreaker with a constructor
+NewXBreaker(next X, b *runtime.Breaker) that runs every method returning a final
+error through a circuit breaker. Run it from go generate:
+
+  //go:generate go run github.com/breakergen/breakergen/cmd/breakergen
+  //breaker:circuit name=payments cooldown=30s window=1m rate=0.5 samples=5
+  type Payments interface {
+  	//breaker:circuit name=payments.charge cooldown=10s exclude=ErrDeclined fallback=chargeOffline
+  	Charge(ctx context.Context, req ChargeRequest) (Receipt, error)
+  	Refund(ctx context.Context, id string) error // uses the interface circuit "payments"
+  	//breaker:skip
+  	Name() string
+  }
+
+Examples:
+  breakergen                          wrap the interface below the //go:generate line ($GOFILE, $GOLINE)
+  breakergen -type Payments,Ledger    wrap named interfaces of the current package
+  breakergen -source net/http -type RoundTripper
+                                      wrap an interface of another package into this one
+  breakergen -type Payments,Ledger -output breakers.go
+                                      write several decorators into one file
+  breakergen -tags integration        load the package with build tags
+  go tool breakergen                  with "tool github.com/breakergen/breakergen/cmd/breakergen" in go.mod
+
+Directive keys (//breaker:circuit key=value ...): name, cooldown, window, rate,
+samples, exclude, success, fallback. //breaker:skip leaves a method unprotected.
+Problems are printed as file:line:col: message, and exit status is 1.
+
+Flags:
+`)
+	fs.PrintDefaults()
+}

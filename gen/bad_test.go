@@ -1,0 +1,235 @@
+package gen_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/breakergen/breakergen/gen"
+)
+
+// TestBadInput checks every problem the generator reports on bad input: the
+// exact "file:line:col: message" lines, the sentinel error, and that nothing
+// is written.
+func TestBadInput(t *testing.T) {
+	// Positions in other packages are absolute; export data has no columns.
+	hiddenDir, err := filepath.Abs(filepath.Join("..", "testdata", "bad", "deps", "hidden", "hidden.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		dir  string
+		cfg  gen.Config
+		kind error
+		want []string
+	}{
+		{
+			dir: "keys", cfg: gen.Config{Types: []string{"Keys"}}, kind: gen.ErrDirective,
+			want: []string{
+				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback)`,
+				`keys.go:9:32: key cooldown given twice (first at keys.go:9:20)`,
+				`keys.go:11:20: "fast" is not key=value`,
+				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit or //breaker:skip)`,
+				`keys.go:15:17: //breaker:skip takes no arguments`,
+				`keys.go:17:12: //breaker:skip and //breaker:circuit on the same method`,
+				`keys.go:20:2: method F has a //breaker:circuit directive but no final error result to judge`,
+				`keys.go:22:25: name "bad!name": want letters, digits and . _ - : / only`,
+			},
+		},
+		{
+			dir: "values", cfg: gen.Config{Types: []string{"Values"}}, kind: gen.ErrValue,
+			want: []string{
+				`values.go:6:28: cooldown: "10parsecs" is not a duration (examples: 30s, 1m, 1h30m)`,
+				`values.go:6:45: window: -1s is not positive`,
+				`values.go:8:25: rate: "0" is not a number in (0, 1]`,
+				`values.go:10:25: rate: "1.5" is not a number in (0, 1]`,
+				`values.go:12:25: rate: "NaN" is not a number in (0, 1]`,
+				`values.go:12:37: samples: "0" is not a positive integer`,
+				`values.go:14:28: samples: "many" is not a positive integer`,
+				`values.go:14:40: window: 0s is not positive`,
+			},
+		},
+		{
+			dir: "resolve", cfg: gen.Config{Types: []string{"Resolve", "Both"}, Output: "x_breaker.go"}, kind: gen.ErrResolve,
+			want: []string{
+				`resolve.go:15:27: cannot resolve ErrMissing: no ErrMissing in package resolve`,
+				`resolve.go:15:47: cannot resolve sql.ErrNoRows: package sql is not imported by this file or package`,
+				`resolve.go:17:28: NotAnError has type string, which does not implement error`,
+				`resolve.go:17:39: Resolve is a type, not an error variable`,
+				`resolve.go:17:54: cannot resolve io.nope: nope is unexported in package io`,
+				`resolve.go:19:28: cannot resolve io.Missing: no Missing in package io`,
+				`resolve.go:25:45: ErrKnown is listed in both exclude and success`,
+				`resolve.go:27:37: exclude: ErrKnown listed twice`,
+			},
+		},
+		{
+			dir: "fallback", cfg: gen.Config{Types: []string{"Fallback", "OnInterface"}, Output: "x_breaker.go"}, kind: gen.ErrFallback,
+			want: []string{
+				`fallback.go:18:29: fallback wrongArgs has type func(ctx context.Context, id int) (string, error), want func(ctx context.Context, id string) (string, error) (the signature of Fallback.A)`,
+				`fallback.go:20:29: fallback wrongResults has type func(ctx context.Context, id string) string, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.B)`,
+				`fallback.go:22:29: fallback missing: no function missing in package fallback`,
+				`fallback.go:24:29: fallback Value is a variable, not a function`,
+				`fallback.go:26:29: fallback generic is generic but Fallback is not`,
+				`fallback.go:30:19: fallback applies to interface methods, not to an interface`,
+			},
+		},
+		{
+			dir: "nothing", cfg: gen.Config{Types: []string{"I"}}, kind: gen.ErrDirective,
+			want: []string{
+				`nothing.go:6:1: directive annotates nothing: put it in the doc comment of an interface type or of an interface method`,
+				`nothing.go:9:1: directive on type S, which is not an interface`,
+				`nothing.go:12:1: directive annotates nothing: put it in the doc comment of an interface type or of an interface method`,
+				`nothing.go:16:2: directive annotates nothing: put it in the doc comment of an interface type or of an interface method`,
+				`nothing.go:23:2: directive on an embedded type; annotate the methods where they are declared`,
+				`nothing.go:31:1: directive on a grouped type declaration; put it above a type inside the group`,
+			},
+		},
+		{
+			dir: "empty", cfg: gen.Config{Types: []string{"Empty", "Any"}, Output: "x_breaker.go"}, kind: gen.ErrNoMethods,
+			want: []string{
+				`empty.go:5:6: interface Empty has no methods; there is nothing to protect`,
+				`empty.go:8:6: interface Any has no methods; there is nothing to protect`,
+			},
+		},
+		{
+			dir: "empty", cfg: gen.Config{Types: []string{"Constraint", "NotIface", "Missing"}, Output: "x_breaker.go"}, kind: gen.ErrTarget,
+			want: []string{
+				`breakergen: no type Missing in package empty`,
+				`empty.go:11:6: Constraint is a constraint interface (it has type terms); only method sets can be wrapped`,
+				`empty.go:17:6: NotIface is not an interface type`,
+			},
+		},
+		{
+			dir: "conflict", cfg: gen.Config{Types: []string{"A", "B"}, Output: "x_breaker.go"}, kind: gen.ErrConflict,
+			want: []string{
+				`conflict.go:11:29: circuit "own" gets options "samples=4" here but "samples=3" at conflict.go:9:29`,
+				`conflict.go:17:31: circuit "shared" gets options "cooldown=2m" here but "cooldown=1m" at conflict.go:7:31`,
+				`conflict.go:23:6: ABreaker is already declared; breakergen declares it for A`,
+			},
+		},
+		{
+			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 11}, kind: gen.ErrTarget,
+			want: []string{`placement.go:11:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+		},
+		{
+			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 16}, kind: gen.ErrTarget,
+			want: []string{`placement.go:17:6: T is not an interface type`},
+		},
+		{
+			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 19}, kind: gen.ErrTarget,
+			want: []string{`placement.go:19:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+		},
+		{
+			dir: "placement", cfg: gen.Config{}, kind: gen.ErrUsage,
+			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line above an interface ($GOFILE and $GOLINE unset)`},
+		},
+		{
+			dir: "placement", cfg: gen.Config{File: "missing.go", Line: 3}, kind: gen.ErrTarget,
+			want: []string{`missing.go:3:1: missing.go is not part of package placement with the current build tags (see -tags)`},
+		},
+		{
+			dir: "unexported",
+			cfg: gen.Config{
+				Source: "github.com/breakergen/breakergen/testdata/bad/deps/hidden",
+				Types:  []string{"Store", "Sealed", "Leaky", "Fields", "cache"}, Output: "x_breaker.go",
+			},
+			kind: gen.ErrUnnameable,
+			want: []string{
+				`breakergen: github.com/breakergen/breakergen/testdata/bad/deps/hidden.cache is unexported; package unexported cannot name it`,
+				hiddenDir + `:15:1: method Get: type github.com/breakergen/breakergen/testdata/bad/deps/hidden.record is unexported`,
+				hiddenDir + `:19:1: method seal of Sealed is unexported in package github.com/breakergen/breakergen/testdata/bad/deps/hidden; no type in package unexported can implement Sealed`,
+				hiddenDir + `:26:1: method Get: type github.com/breakergen/breakergen/testdata/bad/deps/internal/secret.Token: internal package github.com/breakergen/breakergen/testdata/bad/deps/internal/secret cannot be imported from github.com/breakergen/breakergen/testdata/bad/unexported`,
+				hiddenDir + `:31:1: method Put: struct field x is unexported in package github.com/breakergen/breakergen/testdata/bad/deps/hidden`,
+			},
+		},
+		{
+			dir: "placement", cfg: gen.Config{Types: []string{"I"}, Package: "placement_test"}, kind: gen.ErrUsage,
+			want: []string{`breakergen: usage: $GOPACKAGE is placement_test but the package in DIR is placement; breakergen does not wrap interfaces of test packages`},
+		},
+		{
+			dir: "unexported", cfg: gen.Config{Source: "./relative", Types: []string{"X"}}, kind: gen.ErrUsage,
+			want: []string{`breakergen: usage: -source wants an import path such as net/http, not "./relative"`},
+		},
+		{
+			dir: "unexported", cfg: gen.Config{Source: "example.com/does/not/exist", Types: []string{"X"}}, kind: gen.ErrLoad,
+		},
+		{
+			dir: "unexported", cfg: gen.Config{Source: "github.com/breakergen/breakergen/testdata/bad/deps/hidden"}, kind: gen.ErrUsage,
+			want: []string{`breakergen: -source needs -type to name the interfaces to wrap`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			dir := filepath.Join("..", "testdata", "bad", tt.dir)
+			before := listDir(t, dir)
+			tt.cfg.Dir = dir
+			res, err := gen.Run(context.Background(), tt.cfg)
+			if err == nil {
+				t.Fatalf("no error; wrote %d files", len(res.Files))
+			}
+			got := strings.Split(err.Error(), "\n")
+			abs, _ := filepath.Abs(dir)
+			for i, w := range tt.want {
+				tt.want[i] = strings.ReplaceAll(w, "DIR", abs)
+			}
+			if tt.want != nil && !slices.Equal(got, tt.want) {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if !errors.Is(err, tt.kind) {
+				t.Errorf("errors.Is(err, %v) is false", tt.kind)
+			}
+			var list gen.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					if e.Kind == nil || !errors.Is(e, e.Kind) {
+						t.Errorf("%v: no sentinel kind", e)
+					}
+				}
+			}
+			if after := listDir(t, dir); !slices.Equal(before, after) {
+				t.Errorf("files changed on error: before %v, after %v", before, after)
+			}
+		})
+	}
+}
+
+// TestRefusesToOverwriteHandWrittenFile checks that an output name taken by a
+// file the generator did not write is an error, and the file survives.
+func TestRefusesToOverwriteHandWrittenFile(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "bad", "overwrite")
+	path := filepath.Join(dir, "i_breaker.go")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = gen.Run(context.Background(), gen.Config{Dir: dir, Types: []string{"I"}})
+	if !errors.Is(err, gen.ErrWrite) || !strings.Contains(err.Error(), "refusing to overwrite") {
+		t.Fatalf("err = %v, want a refusal to overwrite", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("the hand-written file changed: %v", err)
+	}
+}
+
+// listDir returns the names and sizes of the files in dir.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e.Name()+":"+info.ModTime().String())
+	}
+	return out
+}

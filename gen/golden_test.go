@@ -1,0 +1,170 @@
+package gen_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"go/build"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/breakergen/breakergen/gen"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden outputs under testdata/")
+
+// goldenCases are the case packages under testdata/ whose generated files are
+// committed: each is regenerated and compared byte for byte.
+var goldenCases = []string{
+	"buildtags", "cgo", "embedded", "generic", "go-samename", "kinds",
+	"multi", "names", "payments", "selfnamed", "signatures", "source",
+}
+
+// generateLine is one //go:generate line that runs breakergen.
+type generateLine struct {
+	file string // base name
+	line int
+	args []string
+}
+
+// generateLines finds the //go:generate lines running breakergen in dir.
+func generateLines(t testing.TB, dir string) []generateLine {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []generateLine
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(src))
+		for n := 1; sc.Scan(); n++ {
+			text, ok := strings.CutPrefix(sc.Text(), "//go:generate ")
+			if !ok {
+				continue
+			}
+			words := strings.Fields(text)
+			i := slices.IndexFunc(words, func(w string) bool { return strings.HasSuffix(w, "breakergen") })
+			if i < 0 {
+				continue
+			}
+			out = append(out, generateLine{file: e.Name(), line: n, args: words[i+1:]})
+		}
+	}
+	return out
+}
+
+// configFor returns the Config go generate would give breakergen for l.
+func configFor(t testing.TB, dir string, l generateLine) gen.Config {
+	t.Helper()
+	cfg := gen.Config{Dir: dir, File: l.file, Line: l.line}
+	fs := flag.NewFlagSet("breakergen", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse(l.args); err != nil {
+		t.Fatalf("%s:%d: %v", l.file, l.line, err)
+	}
+	return cfg
+}
+
+// generateCase runs every //go:generate line of a case and returns the
+// outputs by base name.
+func generateCase(t testing.TB, dir string) map[string]gen.OutputFile {
+	t.Helper()
+	lines := generateLines(t, dir)
+	if len(lines) == 0 {
+		t.Fatalf("%s: no //go:generate line runs breakergen", dir)
+	}
+	out := map[string]gen.OutputFile{}
+	for _, l := range lines {
+		res, err := gen.Generate(context.Background(), configFor(t, dir, l))
+		if err != nil {
+			t.Fatalf("%s:%d: %v", l.file, l.line, err)
+		}
+		for _, f := range res.Files {
+			name := filepath.Base(f.Path)
+			if _, dup := out[name]; dup {
+				t.Fatalf("%s: two runs write %s", dir, name)
+			}
+			out[name] = f
+		}
+	}
+	return out
+}
+
+// TestGolden regenerates every case and compares with the committed output;
+// with -update it rewrites the outputs instead.
+func TestGolden(t *testing.T) {
+	for _, name := range goldenCases {
+		t.Run(name, func(t *testing.T) {
+			if name == "cgo" && !build.Default.CgoEnabled {
+				t.Skip("cgo is disabled: the case's interface is in a file that imports \"C\"")
+			}
+			dir := filepath.Join("..", "testdata", name)
+			got := generateCase(t, dir)
+			for base, f := range got {
+				if *update {
+					if f.Changed {
+						if err := os.WriteFile(f.Path, f.Content, 0o644); err != nil {
+							t.Fatal(err)
+						}
+					}
+					continue
+				}
+				want, err := os.ReadFile(f.Path)
+				if err != nil {
+					t.Fatalf("%s: %v (run go test ./gen -run TestGolden -update)", base, err)
+				}
+				if !bytes.Equal(want, f.Content) {
+					t.Errorf("%s differs from the generator's output (run go test ./gen -run TestGolden -update):\n%s",
+						base, lineDiff(string(want), string(f.Content)))
+				}
+				if f.Changed {
+					t.Errorf("%s: Changed is true for identical content", base)
+				}
+			}
+			// No stale generated file may linger in the case.
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				src, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil || !bytes.HasPrefix(src, []byte(gen.Header)) {
+					continue
+				}
+				if _, ok := got[e.Name()]; !ok {
+					t.Errorf("%s is a generated file that no //go:generate line produces", e.Name())
+				}
+			}
+		})
+	}
+}
+
+// lineDiff describes the first differing line of two texts.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
+		}
+	}
+	return "(no line differs)"
+}

@@ -1,0 +1,194 @@
+package gen_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/gen"
+)
+
+// moduleRoot returns the absolute path of this module's root.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// scratchEnv is the environment of go commands run on a scratch module: it
+// resolves github.com/breakergen/breakergen to this tree and everything else
+// from the module cache the root module populated, with no network.
+func scratchEnv() []string {
+	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off")
+}
+
+// scratchModule writes a module example.com/scratch requiring this module
+// (replaced by this tree) with the given files, and returns its directory.
+func scratchModule(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	root := moduleRoot(t)
+	gomod := "module example.com/scratch\n\ngo 1.26\n\nrequire github.com/breakergen/breakergen v0.0.0\n\nreplace github.com/breakergen/breakergen => " + root + "\n"
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(unhide(string(data))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", []byte(gomod))
+	write("go.sum", sum)
+	for name, src := range files {
+		write(name, []byte(src))
+	}
+	return dir
+}
+
+// goCmd runs the go command in dir and returns its combined output.
+func goCmd(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = scratchEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+const staleIface = `package svc
+
+import "context"
+
+// Store was changed: Old is gone, New appeared.
+//
+//go:generate-hidden breakergen
+type Store interface {
+	New(ctx context.Context, id string) (int, error)
+}
+
+// Use refers to the generated constructor: while the generated file is hidden
+// for loading, this file does not type-check, and that must not matter.
+var Use = NewStoreBreaker
+`
+
+const staleOutput = gen.Header + `
+
+package svc
+
+// An output generated for an older Store: it refers to a method that no
+// longer exists and does not compile.
+func (d *StoreBreaker) Old() error { return d.next.Old() }
+
+var broken int = "not an int"
+`
+
+// TestStaleOutputNeverBlocksLoading regenerates a package whose earlier
+// output no longer compiles, and compiles the result.
+func TestStaleOutputNeverBlocksLoading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := scratchModule(t, map[string]string{
+		"svc/store.go":         staleIface,
+		"svc/store_breaker.go": staleOutput,
+	})
+	pkg := filepath.Join(dir, "svc")
+	cfg := gen.Config{Dir: pkg, File: "store.go", Line: 7, Env: scratchEnv()}
+	res, err := gen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("generation failed on a package with a stale output: %v", err)
+	}
+	if len(res.Files) != 1 || !res.Files[0].Changed || filepath.Base(res.Files[0].Path) != "store_breaker.go" {
+		t.Fatalf("files = %+v", res.Files)
+	}
+	got, err := os.ReadFile(filepath.Join(pkg, "store_breaker.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte("func (d *StoreBreaker) New(")) || bytes.Contains(got, []byte("Old")) {
+		t.Fatalf("stale output not replaced:\n%s", got)
+	}
+	goCmd(t, dir, "vet", "./...")
+}
+
+// TestDeterministicAndWrittenOnlyWhenChanged runs the generator twice and
+// checks identical bytes and an untouched file on the second run.
+func TestDeterministicAndWrittenOnlyWhenChanged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := scratchModule(t, map[string]string{"svc/store.go": staleIface})
+	pkg := filepath.Join(dir, "svc")
+	cfg := gen.Config{Dir: pkg, File: "store.go", Line: 7, Env: scratchEnv()}
+	first, err := gen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(pkg, "store_breaker.go")
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(out, old, old); err != nil {
+		t.Fatal(err)
+	}
+	second, err := gen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first.Files[0].Content, second.Files[0].Content) {
+		t.Fatal("two runs produced different bytes")
+	}
+	if second.Files[0].Changed {
+		t.Fatal("second run reports a change")
+	}
+	info, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.ModTime().Equal(old) {
+		t.Fatalf("unchanged output was rewritten (mtime %v, want %v)", info.ModTime(), old)
+	}
+	goCmd(t, dir, "build", "./...")
+}
+
+// TestTypeErrorInTargetIsReported checks that a package error that makes the
+// target's own types invalid is reported rather than generating bad code.
+func TestTypeErrorInTargetIsReported(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := scratchModule(t, map[string]string{"svc/svc.go": `package svc
+
+import "context"
+
+type I interface {
+	M(ctx context.Context) (Missing, error)
+}
+`})
+	_, err := gen.Generate(context.Background(), gen.Config{Dir: filepath.Join(dir, "svc"), Types: []string{"I"}, Env: scratchEnv()})
+	want := "svc.go:6:2: method M: a type is invalid because the package has errors (first: "
+	if !errors.Is(err, gen.ErrLoad) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "undefined: Missing") {
+		t.Fatalf("err = %v, want the package's type error", err)
+	}
+}
+
+// unhide restores the //go:generate lines of a test source. They are kept hidden
+// in this file so that go generate ./... in this repository does not run them.
+func unhide(src string) string {
+	return strings.ReplaceAll(src, "//go:generate-hidden ", "//go:generate ")
+}

@@ -1,0 +1,258 @@
+package gen
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// target is one interface to wrap.
+type target struct {
+	obj   *types.TypeName
+	iface *types.Interface
+	// tparams are the interface's type parameters, nil unless generic.
+	tparams *types.TypeParamList
+	// spec and file are its declaration, nil for a -source interface.
+	spec *ast.TypeSpec
+	file *ast.File
+	// doc holds its interface-level directives: the declaration's doc, or for
+	// -source the comment group of the //go:generate line.
+	doc     *ast.CommentGroup
+	docFile *ast.File
+	pos     token.Pos
+}
+
+// typeDecl is a type declaration found in the syntax, with its doc comment.
+type typeDecl struct {
+	spec *ast.TypeSpec
+	doc  *ast.CommentGroup
+	file *ast.File
+}
+
+// typeDecls indexes the package's type declarations by their object.
+func (g *run) typeDecls() map[*types.TypeName]typeDecl {
+	out := map[*types.TypeName]typeDecl{}
+	for _, f := range g.l.files {
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range gd.Specs {
+				ts := s.(*ast.TypeSpec)
+				obj, _ := g.l.pkg.TypesInfo.Defs[ts.Name].(*types.TypeName)
+				if obj == nil {
+					continue
+				}
+				doc := ts.Doc
+				if !gd.Lparen.IsValid() {
+					doc = gd.Doc
+				}
+				out[obj] = typeDecl{spec: ts, doc: doc, file: f}
+			}
+		}
+	}
+	return out
+}
+
+// findTargets resolves the interfaces to wrap from the configuration.
+func (g *run) findTargets() []*target {
+	switch {
+	case g.cfg.Source != "":
+		return g.sourceTargets()
+	case len(g.cfg.Types) > 0:
+		return g.namedTargets()
+	default:
+		return g.lineTarget()
+	}
+}
+
+// generateLinePos returns the position of the //go:generate line, if known.
+func (g *run) generateLinePos() token.Position {
+	if g.cfg.File == "" || g.cfg.Line <= 0 {
+		return token.Position{}
+	}
+	return token.Position{Filename: filepath.Join(g.l.dir, g.cfg.File), Line: g.cfg.Line, Column: 1}
+}
+
+// namedTargets looks up -type names in the output package.
+func (g *run) namedTargets() []*target {
+	decls := g.typeDecls()
+	var out []*target
+	for _, name := range dedupe(g.cfg.Types) {
+		obj, _ := g.l.pkg.Types.Scope().Lookup(name).(*types.TypeName)
+		if obj == nil {
+			g.probs.addPosition(g.generateLinePos(), ErrTarget, "no type %s in package %s", name, g.l.pkg.Types.Name())
+			continue
+		}
+		d, ok := decls[obj]
+		if !ok {
+			g.probs.addf(obj.Pos(), ErrTarget, "type %s is not declared in the package's source files", name)
+			continue
+		}
+		if t := g.newTarget(obj, d.spec.Name.Pos()); t != nil {
+			t.spec, t.file, t.doc, t.docFile = d.spec, d.file, d.doc, d.file
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// sourceTargets looks up -type names in the -source package.
+func (g *run) sourceTargets() []*target {
+	if len(g.cfg.Types) == 0 {
+		g.probs.addPosition(g.generateLinePos(), ErrUsage, "-source needs -type to name the interfaces to wrap")
+		return nil
+	}
+	doc, docFile := g.generateComment()
+	var out []*target
+	for _, name := range dedupe(g.cfg.Types) {
+		if !token.IsExported(name) {
+			g.probs.addPosition(g.generateLinePos(), ErrUnnameable, "%s.%s is unexported; package %s cannot name it",
+				g.l.source.Path(), name, g.l.pkg.Types.Name())
+			continue
+		}
+		obj, _ := g.l.source.Scope().Lookup(name).(*types.TypeName)
+		if obj == nil {
+			g.probs.addPosition(g.generateLinePos(), ErrTarget, "no type %s in package %s", name, g.l.source.Path())
+			continue
+		}
+		if t := g.newTarget(obj, obj.Pos()); t != nil {
+			t.doc, t.docFile = doc, docFile
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// generateComment returns the comment group holding the //go:generate line
+// that runs the generator, and its file, if File and Line are known.
+func (g *run) generateComment() (*ast.CommentGroup, *ast.File) {
+	f := g.fileNamed(g.cfg.File)
+	if f == nil || g.cfg.Line <= 0 {
+		return nil, nil
+	}
+	for _, cg := range f.Comments {
+		start := g.l.fset.Position(cg.Pos()).Line
+		end := g.l.fset.Position(cg.End()).Line
+		if start <= g.cfg.Line && g.cfg.Line <= end {
+			return cg, f
+		}
+	}
+	return nil, nil
+}
+
+// fileNamed returns the loaded file with base name name, or nil.
+func (g *run) fileNamed(name string) *ast.File {
+	if name == "" {
+		return nil
+	}
+	for _, f := range g.l.files {
+		if filepath.Base(g.l.names[f]) == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// lineTarget finds the interface declared right below the //go:generate line.
+func (g *run) lineTarget() []*target {
+	if g.cfg.File == "" || g.cfg.Line <= 0 {
+		g.probs.addPosition(token.Position{}, ErrUsage,
+			"no target: name interfaces with -type, or run from a //go:generate line above an interface ($GOFILE and $GOLINE unset)")
+		return nil
+	}
+	here := g.generateLinePos()
+	f := g.fileNamed(g.cfg.File)
+	if f == nil {
+		g.probs.addPosition(here, ErrTarget, "%s is not part of package %s with the current build tags (see -tags)", g.cfg.File, g.l.pkg.Types.Name())
+		return nil
+	}
+	type candidate struct {
+		pos  token.Pos
+		decl ast.Decl
+		spec *ast.TypeSpec
+	}
+	var cands []candidate
+	for _, decl := range f.Decls {
+		cands = append(cands, candidate{pos: decl.Pos(), decl: decl})
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Lparen.IsValid() {
+			for _, s := range gd.Specs {
+				cands = append(cands, candidate{pos: s.Pos(), spec: s.(*ast.TypeSpec)})
+			}
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int { return int(a.pos - b.pos) })
+	for _, c := range cands {
+		if g.l.fset.Position(c.pos).Line <= g.cfg.Line {
+			continue
+		}
+		spec := c.spec
+		if spec == nil {
+			if gd, ok := c.decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && !gd.Lparen.IsValid() && len(gd.Specs) == 1 {
+				spec = gd.Specs[0].(*ast.TypeSpec)
+			}
+		}
+		if spec == nil {
+			break
+		}
+		obj, _ := g.l.pkg.TypesInfo.Defs[spec.Name].(*types.TypeName)
+		if obj == nil {
+			break
+		}
+		t := g.newTarget(obj, spec.Name.Pos())
+		if t == nil {
+			return nil
+		}
+		d := g.typeDecls()[obj]
+		t.spec, t.file, t.doc, t.docFile = spec, f, d.doc, f
+		return []*target{t}
+	}
+	g.probs.addPosition(here, ErrTarget, "//go:generate is not directly above an interface type declaration; name the interfaces with -type")
+	return nil
+}
+
+// newTarget checks that obj is a wrappable interface.
+func (g *run) newTarget(obj *types.TypeName, pos token.Pos) *target {
+	t := &target{obj: obj, pos: pos}
+	typ := obj.Type()
+	switch tt := typ.(type) {
+	case *types.Named:
+		t.tparams = tt.TypeParams()
+	case *types.Alias:
+		if tt.TypeParams().Len() > 0 {
+			g.probs.addf(pos, ErrTarget, "%s is a generic alias; wrap the aliased interface instead", obj.Name())
+			return nil
+		}
+	}
+	iface, ok := typ.Underlying().(*types.Interface)
+	if !ok {
+		g.probs.addf(pos, ErrTarget, "%s is not an interface type", obj.Name())
+		return nil
+	}
+	if !iface.IsMethodSet() {
+		g.probs.addf(pos, ErrTarget, "%s is a constraint interface (it has type terms); only method sets can be wrapped", obj.Name())
+		return nil
+	}
+	if iface.NumMethods() == 0 {
+		g.probs.addf(pos, ErrNoMethods, "interface %s has no methods; there is nothing to protect", obj.Name())
+		return nil
+	}
+	t.iface = iface
+	return t
+}
+
+// dedupe returns names without repeats, in their first order.
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

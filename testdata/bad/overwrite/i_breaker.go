@@ -1,0 +1,2 @@
+// Package overwrite: this file was written by hand and must survive.
+package overwrite

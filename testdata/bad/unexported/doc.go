@@ -1,0 +1,3 @@
+// Package unexported receives -source decorators of interfaces it cannot
+// name or implement.
+package unexported

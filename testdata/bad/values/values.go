@@ -1,0 +1,16 @@
+// Package values has directive values that do not parse or are out of range.
+package values
+
+import "context"
+
+//breaker:circuit cooldown=10parsecs window=-1s
+type Values interface {
+	//breaker:circuit rate=0
+	A(ctx context.Context) error
+	//breaker:circuit rate=1.5
+	B(ctx context.Context) error
+	//breaker:circuit rate=NaN samples=0
+	C(ctx context.Context) error
+	//breaker:circuit samples=many window=0s
+	D(ctx context.Context) error
+}

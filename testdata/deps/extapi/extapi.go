@@ -1,0 +1,19 @@
+// Package extapi is a dependency of the golden cases: interfaces and types of
+// another package, embedded and referred to by the cases.
+package extapi
+
+import "context"
+
+// Item is a value of another package.
+type Item struct{ Key string }
+
+// Getter reads items.
+type Getter interface {
+	Get(ctx context.Context, key string) (Item, error)
+}
+
+// Lister lists items; its Close overlaps with io.Closer.
+type Lister interface {
+	List(ctx context.Context) ([]Item, error)
+	Close() error
+}
