@@ -15,7 +15,7 @@ import (
 // behind an atomic pointer: readers take no lock and always see a whole transition.
 // Transitions take a lock of the circuit's own. The window is a ring of sixteen
 // time buckets of a power-of-two width (8 to 16 of them cover EvaluationWindow), so
-// a circuit's memory stays flat, about 9 KiB, however busy it is.
+// a circuit's memory stays flat, under 3 KiB, however busy it is.
 //
 // Memory is safe for concurrent use. The zero value is not usable; call NewMemory.
 type Memory struct {

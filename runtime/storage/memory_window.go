@@ -14,36 +14,37 @@ const (
 	// 16 of them, depending on how EvaluationWindow divides into power-of-two
 	// bucket widths.
 	ringSize = 16
-	// lanes is the number of counters each bucket spreads its counts over, so
-	// goroutines on different cores rarely write the same cache line.
+	// lanes is the number of copies of the ring's counters, so goroutines on
+	// different cores count in different cache lines.
 	lanes = 8
-	// failureUnit is added to a lane's packed counts for a failure; successes count
-	// in the low 32 bits, so one atomic add records either.
+	// failureUnit is added to a bucket's packed counts for a failure; successes
+	// count in the low 32 bits, so one atomic add records either.
 	failureUnit = 1 << 32
-	cacheLine   = 64
+	// linePair is the span that one write makes a core own: a cache line and the
+	// neighbour that processors prefetch with it.
+	linePair = 128
 )
 
-// lane is one counter of a bucket, on a cache line of its own.
+// lane holds one copy of every bucket's counts (failures<<32 | successes). A
+// goroutine counts in the lane it owns; the padding keeps lanes off each other's
+// line pairs.
 type lane struct {
-	counts atomic.Uint64 // failures<<32 | successes
-	_      [cacheLine - 8]byte
+	owner  atomic.Uintptr // the stack slot of the goroutine counting here; 0: free
+	counts [ringSize]atomic.Uint64
+	_      [linePair - 8]byte
 }
 
-// bucket is one slice of the window.
-type bucket struct {
-	epoch atomic.Int64 // start of the bucket in units of the bucket width; -1 when empty
-	_     [cacheLine - 8]byte
-	lanes [lanes]lane
-}
-
-// window is a ring of time buckets with flat memory. Counting is lock-free; moving
-// a bucket to a new epoch and clearing the ring take mu.
+// window is a ring of time buckets with flat memory (about 2.3 KiB). Counting is
+// lock-free; moving a bucket to a new epoch and clearing the ring take mu.
 type window struct {
 	shift atomic.Uint32 // log2 of the bucket width in nanoseconds
 	span  atomic.Int64  // buckets that make up the evaluation window
 	mu    sync.Mutex
-	_     [cacheLine]byte // keep the hot counters off the lines read on every call
-	ring  [ringSize]bucket
+	// epochs holds each bucket's start in units of the bucket width, -1 when
+	// empty. It is read on every call and written once per bucket width.
+	epochs [ringSize]atomic.Int64
+	_      [linePair]byte
+	lanes  [lanes]lane
 }
 
 // geometry returns the power-of-two bucket width (as a shift) and the number of
@@ -56,7 +57,7 @@ func geometry(p Policy) (shift uint32, span int64) {
 	}
 	// The smallest power of two that is at least w/16, so span <= 16.
 	shift = uint32(bits.Len64(uint64((w + ringSize - 1) / ringSize)))
-	if per := int64(1) << (shift - 1); per*ringSize >= w && shift > 1 {
+	if per := int64(1) << (shift - 1); shift > 0 && per*ringSize >= w {
 		shift--
 	}
 	width := int64(1) << shift
@@ -79,40 +80,63 @@ func (w *window) fit(p Policy) {
 	w.mu.Unlock()
 }
 
-// laneOf picks a lane from the address of the caller's stack, so one goroutine
-// keeps to one lane (and one core's cache). Goroutine stacks are carved out of
-// neighbouring, power-of-two sized slots; folding the address bits that count
-// slots of 2 KiB to 128 KiB gives neighbouring goroutines different lanes.
-func laneOf() int {
+// lane returns the lane of the calling goroutine. A goroutine is known by the
+// slot of its stack (stacks are 2 KiB or more, so no two live goroutines share a
+// slot). It starts from a lane spread from its slot and takes the first lane it
+// already owns or finds free; with every lane owned by others it shares the
+// first. Ownership is reset whenever a bucket moves to a new epoch, so the lanes
+// of goroutines that have ended are soon free again.
+func (w *window) lane() *lane {
 	var marker byte
-	a := uintptr(unsafe.Pointer(&marker))
-	return int((a>>11 ^ a>>14 ^ a>>17) & (lanes - 1))
+	slot := uintptr(unsafe.Pointer(&marker)) >> 11
+	first := (slot + slot>>3 + slot>>6 + slot>>9) & (lanes - 1)
+	if l := &w.lanes[first]; l.owner.Load() == slot {
+		return l
+	}
+	return w.claim(slot, first)
+}
+
+func (w *window) claim(slot, first uintptr) *lane {
+	for n := range uintptr(lanes) {
+		l := &w.lanes[(first+n)&(lanes-1)]
+		switch l.owner.Load() {
+		case slot:
+			return l
+		case 0:
+			if l.owner.CompareAndSwap(0, slot) {
+				return l
+			}
+		}
+	}
+	return &w.lanes[first]
 }
 
 // add counts one outcome at now (Unix nanoseconds).
 func (w *window) add(now int64, delta uint64) {
 	e := now >> w.shift.Load()
-	b := &w.ring[e&(ringSize-1)]
-	if b.epoch.Load() != e {
-		w.advance(b, e)
+	i := e & (ringSize - 1)
+	if w.epochs[i].Load() != e {
+		w.advance(i, e)
 	}
-	b.lanes[laneOf()].counts.Add(delta)
+	w.lane().counts[i].Add(delta)
 }
 
-func (w *window) advance(b *bucket, e int64) {
+func (w *window) advance(i, e int64) {
 	w.mu.Lock()
-	if b.epoch.Load() < e {
-		for i := range b.lanes {
-			b.lanes[i].counts.Store(0)
+	if w.epochs[i].Load() < e {
+		for l := range w.lanes {
+			w.lanes[l].counts[i].Store(0)
+			w.lanes[l].owner.Store(0)
 		}
-		b.epoch.Store(e)
+		w.epochs[i].Store(e)
 	}
 	w.mu.Unlock()
 }
 
-func (b *bucket) load() (successes, failures int) {
-	for i := range b.lanes {
-		c := b.lanes[i].counts.Load()
+// bucket sums bucket i over the lanes.
+func (w *window) bucket(i int64) (successes, failures int) {
+	for l := range w.lanes {
+		c := w.lanes[l].counts[i].Load()
 		successes += int(c & (failureUnit - 1))
 		failures += int(c >> 32)
 	}
@@ -122,12 +146,11 @@ func (b *bucket) load() (successes, failures int) {
 // counts sums the buckets that lie within the window ending at now.
 func (w *window) counts(now int64) (failures, samples int) {
 	oldest := now>>w.shift.Load() - w.span.Load() + 1
-	for i := range w.ring {
-		b := &w.ring[i]
-		if b.epoch.Load() < oldest {
+	for i := range int64(ringSize) {
+		if w.epochs[i].Load() < oldest {
 			continue
 		}
-		s, f := b.load()
+		s, f := w.bucket(i)
 		failures += f
 		samples += s + f
 	}
@@ -140,11 +163,11 @@ func (w *window) history(now int64) []Bucket {
 	cur := now >> shift
 	out := make([]Bucket, 0, ringSize)
 	for e := cur - w.span.Load() + 1; e <= cur; e++ {
-		b := &w.ring[e&(ringSize-1)]
-		if b.epoch.Load() != e {
+		i := e & (ringSize - 1)
+		if w.epochs[i].Load() != e {
 			continue
 		}
-		s, f := b.load()
+		s, f := w.bucket(i)
 		out = append(out, Bucket{Start: time.Unix(0, e<<shift), Successes: s, Failures: f})
 	}
 	return out
@@ -154,8 +177,8 @@ func (w *window) history(now int64) []Bucket {
 // or -1.
 func (w *window) latest() int64 {
 	newest := int64(-1)
-	for i := range w.ring {
-		if e := w.ring[i].epoch.Load(); e > newest {
+	for i := range w.epochs {
+		if e := w.epochs[i].Load(); e > newest {
 			newest = e
 		}
 	}
@@ -172,10 +195,13 @@ func (w *window) clear() {
 }
 
 func (w *window) clearLocked() {
-	for i := range w.ring {
-		w.ring[i].epoch.Store(-1)
-		for j := range w.ring[i].lanes {
-			w.ring[i].lanes[j].counts.Store(0)
+	for i := range w.epochs {
+		w.epochs[i].Store(-1)
+	}
+	for l := range w.lanes {
+		w.lanes[l].owner.Store(0)
+		for i := range w.lanes[l].counts {
+			w.lanes[l].counts[i].Store(0)
 		}
 	}
 }
