@@ -38,7 +38,10 @@
 // protected method calls Allow, defers RecordPanic, calls next and records
 // the outcome with Done: no closure is allocated per call. The context given
 // to the circuit is the first parameter whose type is identical to
-// context.Context, else context.Background().
+// context.Context; else that of the first parameter with a method
+// Context() context.Context, such as an *http.Request (context.Background()
+// when it is nil); else context.Background(). So a caller's cancellation is
+// never counted as the dependency's failure.
 //
 // Files start with Header, carry the //go:build constraint of the file that
 // declares the interface (its //go:build line, GOOS/GOARCH file name suffix

@@ -356,7 +356,16 @@ func (e *emitter) method(f *jen.File, m *ifaceModel, mm *methodModel, self func(
 	}
 	text := fmt.Sprintf("%s calls the wrapped %s through circuit %q.", name, name, mm.circuit.name)
 	var body []jen.Code
-	if ctxLocal != "" {
+	switch {
+	case ctxLocal != "" && mm.carrier >= 0 && nillable(params.At(mm.carrier).Type()):
+		carrier := paramNames[mm.carrier]
+		body = append(body,
+			jen.Id(ctxLocal).Op(":=").Add(e.w.qual(contextPath, "Background")).Call(),
+			jen.If(jen.Id(carrier).Op("!=").Nil()).Block(jen.Id(ctxLocal).Op("=").Id(carrier).Dot("Context").Call()),
+		)
+	case ctxLocal != "" && mm.carrier >= 0:
+		body = append(body, jen.Id(ctxLocal).Op(":=").Id(paramNames[mm.carrier]).Dot("Context").Call())
+	case ctxLocal != "":
 		body = append(body, jen.Id(ctxLocal).Op(":=").Add(e.w.qual(contextPath, "Background")).Call())
 	}
 	body = append(body, jen.List(jen.Id(aName), jen.Id(errName)).Op(":=").Id(recv).Dot(circuitField).Dot("Allow").Call(jen.Id(ctx)))

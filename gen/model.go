@@ -35,6 +35,9 @@ type methodModel struct {
 	circuit   *circuitDef
 	fallback  *types.Func
 	ctx       int // index of the context.Context parameter, or -1
+	// carrier is the index of the first parameter with a Context() context.Context
+	// method (an *http.Request), used when there is no context parameter; or -1.
+	carrier int
 }
 
 // methodDecls indexes the interface methods declared in the package's syntax
@@ -215,7 +218,7 @@ func (g *run) model(t *target) *ifaceModel {
 		if !pos.IsValid() {
 			pos = t.pos
 		}
-		mm := &methodModel{fn: fn, sig: sig, ctx: -1}
+		mm := &methodModel{fn: fn, sig: sig, ctx: -1, carrier: -1}
 		m.methods = append(m.methods, mm)
 
 		if !fn.Exported() && fn.Pkg() != g.out {
@@ -251,6 +254,12 @@ func (g *run) model(t *target) *ifaceModel {
 		for j := range sig.Params().Len() {
 			if g.ctxType != nil && types.Identical(sig.Params().At(j).Type(), g.ctxType) {
 				mm.ctx = j
+				break
+			}
+		}
+		for j := range sig.Params().Len() {
+			if mm.ctx < 0 && g.carriesContext(sig.Params().At(j).Type()) {
+				mm.carrier = j
 				break
 			}
 		}
@@ -342,3 +351,28 @@ type Note struct {
 
 // String returns "file:line:col: note: msg".
 func (n Note) String() string { return fmt.Sprintf("%s: note: %s", n.Pos, n.Msg) }
+
+// carriesContext reports whether t has a method Context() context.Context, as
+// *http.Request does, so a call's context can be taken from that parameter.
+func (g *run) carriesContext(t types.Type) bool {
+	if g.ctxType == nil {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Context")
+	fn, ok := obj.(*types.Func)
+	if !ok || !fn.Exported() {
+		return false
+	}
+	sig := fn.Signature()
+	return sig.Params().Len() == 0 && sig.Results().Len() == 1 &&
+		types.Identical(sig.Results().At(0).Type(), g.ctxType)
+}
+
+// nillable reports whether a value of type t can be nil.
+func nillable(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Interface, *types.Map, *types.Slice, *types.Chan, *types.Signature:
+		return true
+	}
+	return false
+}

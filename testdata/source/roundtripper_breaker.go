@@ -35,6 +35,9 @@ var _ http.RoundTripper = (*RoundTripperBreaker)(nil)
 // RoundTrip calls the wrapped RoundTrip through circuit "http".
 func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	ctx := context.Background()
+	if p0 != nil {
+		ctx = p0.Context()
+	}
 	a, err := d.http.Allow(ctx)
 	if err != nil {
 		var r0 *http.Response

@@ -31,6 +31,9 @@ var _ http.RoundTripper = (*RoundTripperBreaker)(nil)
 // RoundTrip calls the wrapped RoundTrip through circuit "http.RoundTripper".
 func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	ctx := context.Background()
+	if p0 != nil {
+		ctx = p0.Context()
+	}
 	a, err := d.httpRoundTripper.Allow(ctx)
 	if err != nil {
 		var r0 *http.Response

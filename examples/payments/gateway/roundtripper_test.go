@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -49,3 +50,36 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.calls++
 	return c.next.RoundTrip(r)
 }
+
+// TestRoundTripperCallerCancellation cancels requests on the caller's side: the
+// decorator takes the request's context, so those cancellations are not counted
+// against the dependency.
+func TestRoundTripperCallerCancellation(t *testing.T) {
+	b := runtime.New()
+	rt := gateway.NewRoundTripperBreaker(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}), b)
+	for range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) {
+			t.Fatalf("RoundTrip = %v, want the caller's cancellation", err)
+		}
+	}
+	st, err := b.Circuit("http.RoundTripper").Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SampleSize != 0 || !st.Closed() {
+		t.Fatalf("status %+v: the caller's cancellations were counted", st)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
