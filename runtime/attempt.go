@@ -36,7 +36,11 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 	}
 	a.c = nil
 	if err == nil && c.quick && a.mode == modeNormal {
-		c.fast.Succeeded(c.nowUnixNano())
+		if c.mem != nil {
+			c.mem.Succeeded(c.nowUnixNano())
+		} else {
+			c.fast.Succeeded(c.nowUnixNano())
+		}
 		return
 	}
 	c.finish(ctx, *a, err, c.judge(ctx, err))

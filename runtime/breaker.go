@@ -138,6 +138,7 @@ func (b *Breaker) Circuit(name string, o ...Options) *Circuit {
 	}
 	if b.binder != nil {
 		c.fast = b.binder.Bind(name, c.policy)
+		c.mem, _ = c.fast.(*storage.MemoryCircuit)
 		c.quick = len(b.listeners) == 0
 	}
 	b.circuits[name] = c

@@ -15,8 +15,9 @@ type Circuit struct {
 	opts      Options
 	policy    storage.Policy
 	storage   storage.Storage
-	fast      storage.FastPath // nil unless the storage offers one
-	quick     bool             // fast != nil and nobody listens: a success needs no status
+	fast      storage.FastPath       // nil unless the storage offers one
+	mem       *storage.MemoryCircuit // fast, when it is memory's: called without dispatch
+	quick     bool                   // fast != nil and nobody listens: a success needs no status
 	clock     Clock
 	coarse    bool
 	listeners []Listener
@@ -36,7 +37,11 @@ func (c *Circuit) Options() Options { return c.opts }
 // probe's reservation; only the winner runs, and its Attempt knows it is the probe.
 // When the storage fails, Allow fails open: the call runs.
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
-	if c.fast != nil && c.fast.ClosedUnlocked() {
+	if c.mem != nil {
+		if c.mem.ClosedUnlocked() {
+			return Attempt{c: c}, nil
+		}
+	} else if c.fast != nil && c.fast.ClosedUnlocked() {
 		return Attempt{c: c}, nil
 	}
 	return c.allow(ctx)

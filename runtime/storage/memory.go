@@ -20,18 +20,18 @@ import (
 // Memory is safe for concurrent use. The zero value is not usable; call NewMemory.
 type Memory struct {
 	mu       sync.RWMutex
-	circuits map[string]*memCircuit
+	circuits map[string]*MemoryCircuit
 }
 
 var (
 	_ Storage  = (*Memory)(nil)
 	_ Binder   = (*Memory)(nil)
-	_ FastPath = (*memCircuit)(nil)
+	_ FastPath = (*MemoryCircuit)(nil)
 )
 
 // NewMemory returns an empty in-memory storage.
 func NewMemory() *Memory {
-	return &Memory{circuits: make(map[string]*memCircuit)}
+	return &Memory{circuits: make(map[string]*MemoryCircuit)}
 }
 
 // snapshot is one circuit's state at one instant; it is never changed once published.
@@ -44,7 +44,10 @@ type snapshot struct {
 
 var fresh = &snapshot{}
 
-type memCircuit struct {
+// MemoryCircuit is one circuit of a Memory storage, as its fast path: Memory.Bind
+// returns it as a FastPath, and the runtime calls it directly, without an
+// interface call, when it finds one. It is safe for concurrent use.
+type MemoryCircuit struct {
 	win     window // first: its padding keeps the counters off the fields below
 	snap    atomic.Pointer[snapshot]
 	mu      sync.Mutex   // serialises transitions
@@ -53,8 +56,8 @@ type memCircuit struct {
 	touched atomic.Int64 // Unix nanoseconds of the last change through the slow path
 }
 
-func newMemCircuit(p Policy) *memCircuit {
-	c := &memCircuit{}
+func newMemCircuit(p Policy) *MemoryCircuit {
+	c := &MemoryCircuit{}
 	c.snap.Store(fresh)
 	c.win.clearLocked()
 	shift, span := geometry(p)
@@ -64,7 +67,7 @@ func newMemCircuit(p Policy) *memCircuit {
 }
 
 // lookup returns the circuit, or nil when it was never written.
-func (m *Memory) lookup(name string) *memCircuit {
+func (m *Memory) lookup(name string) *MemoryCircuit {
 	m.mu.RLock()
 	c := m.circuits[name]
 	m.mu.RUnlock()
@@ -72,14 +75,14 @@ func (m *Memory) lookup(name string) *memCircuit {
 }
 
 // circuit returns the named circuit, creating it, fitted to p.
-func (m *Memory) circuit(name string, p Policy) *memCircuit {
+func (m *Memory) circuit(name string, p Policy) *MemoryCircuit {
 	c := m.get(name, p)
 	c.win.fit(p)
 	return c
 }
 
 // get returns the named circuit, creating it with a window fitted to p.
-func (m *Memory) get(name string, p Policy) *memCircuit {
+func (m *Memory) get(name string, p Policy) *MemoryCircuit {
 	if c := m.lookup(name); c != nil {
 		return c
 	}
@@ -94,7 +97,7 @@ func (m *Memory) get(name string, p Policy) *memCircuit {
 }
 
 // write marks the circuit as changed at now.
-func (c *memCircuit) write(now time.Time) {
+func (c *MemoryCircuit) write(now time.Time) {
 	c.touched.Store(now.UnixNano())
 	if !c.active.Load() {
 		c.active.Store(true)
@@ -102,20 +105,20 @@ func (c *memCircuit) write(now time.Time) {
 }
 
 // ClosedUnlocked reports that the circuit is closed and unlocked.
-func (c *memCircuit) ClosedUnlocked() bool {
+func (c *MemoryCircuit) ClosedUnlocked() bool {
 	s := c.snap.Load()
 	return s.state == StateClosed && s.lock == LockNone
 }
 
 // Succeeded counts one success at now, in Unix nanoseconds.
-func (c *memCircuit) Succeeded(now int64) {
+func (c *MemoryCircuit) Succeeded(now int64) {
 	c.win.add(now, 1)
 	if !c.active.Load() {
 		c.active.Store(true)
 	}
 }
 
-func (c *memCircuit) status(now time.Time) Status {
+func (c *MemoryCircuit) status(now time.Time) Status {
 	s := c.snap.Load()
 	f, n := c.win.counts(now.UnixNano())
 	return Status{
@@ -130,7 +133,7 @@ func (c *memCircuit) status(now time.Time) Status {
 }
 
 // update publishes a changed copy of the snapshot; the caller holds c.mu.
-func (c *memCircuit) update(change func(s *snapshot)) {
+func (c *MemoryCircuit) update(change func(s *snapshot)) {
 	next := *c.snap.Load()
 	change(&next)
 	c.snap.Store(&next)
@@ -185,7 +188,7 @@ func (m *Memory) Record(_ context.Context, name string, p Policy, now time.Time,
 
 // closeLocked closes the circuit, clearing its reservation and window; the caller
 // holds c.mu.
-func (c *memCircuit) closeLocked() {
+func (c *MemoryCircuit) closeLocked() {
 	c.update(func(s *snapshot) { s.state, s.reservedAt = StateClosed, time.Time{} })
 	c.win.clear()
 }
@@ -285,7 +288,7 @@ func (m *Memory) Reset(_ context.Context, name string) error {
 	return nil
 }
 
-func (c *memCircuit) reset() {
+func (c *MemoryCircuit) reset() {
 	c.mu.Lock()
 	c.snap.Store(fresh)
 	c.win.clear()
