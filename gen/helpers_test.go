@@ -8,29 +8,8 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
-
-// fakeClock is a runtime.Clock moved by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // recorder collects the events of a breaker.
 type recorder struct {
@@ -59,13 +38,13 @@ func (r *recorder) count(circuit string, typ runtime.EventType) int {
 
 // harness is a breaker on a fake clock with an event recorder.
 type harness struct {
-	clock *fakeClock
+	clock *fakeclock.Clock
 	rec   *recorder
 	b     *runtime.Breaker
 }
 
 func newHarness(opts ...runtime.Option) *harness {
-	h := &harness{clock: newFakeClock(), rec: &recorder{}}
+	h := &harness{clock: fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), rec: &recorder{}}
 	h.b = runtime.New(append([]runtime.Option{runtime.WithClock(h.clock), runtime.WithListener(h.rec)}, opts...)...)
 	return h
 }

@@ -35,11 +35,11 @@ func TestTripSkipProbeClose(t *testing.T) {
 	if n := f.rec.count(runtime.EventSkipped); n != 1 {
 		t.Fatalf("EventSkipped count = %d, want 1", n)
 	}
-	f.clock.Add(9 * time.Second)
+	f.clock.Advance(9 * time.Second)
 	if f.call(t, nil) {
 		t.Fatal("circuit ran a call before its cool-down elapsed")
 	}
-	f.clock.Add(time.Second)
+	f.clock.Advance(time.Second)
 	if st := f.status(t); !st.HalfOpen() || !st.CanRun() {
 		t.Fatalf("after cool-down status %+v, want half-open", st)
 	}
@@ -63,7 +63,7 @@ func TestFailedProbeReopens(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
 	opened := f.status(t).OpenedAt
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	if !f.call(t, errBoom) {
 		t.Fatal("probe skipped")
 	}
@@ -82,7 +82,7 @@ func TestFailedProbeReopens(t *testing.T) {
 		t.Fatalf("EventReopened status %+v, want the reopened status", ev.Status)
 	}
 	// The next half-open window gets its own single probe.
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	if !f.call(t, nil) {
 		t.Fatal("second probe skipped")
 	}
@@ -94,7 +94,7 @@ func TestFailedProbeReopens(t *testing.T) {
 func TestProbeIsExclusive(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	probe, err := f.c.Allow(context.Background())
 	if err != nil || !probe.Probe() {
 		t.Fatalf("first Allow after cool-down = (%v, probe=%v), want the probe", err, probe.Probe())
@@ -116,16 +116,16 @@ func TestProbeIsExclusive(t *testing.T) {
 func TestCrashedProbeIsForgotten(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	if _, err := f.c.Allow(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The probe never reports back.
-	f.clock.Add(10*time.Second - time.Nanosecond)
+	f.clock.Advance(10*time.Second - time.Nanosecond)
 	if f.call(t, nil) {
 		t.Fatal("a call ran while the crashed probe's reservation still held")
 	}
-	f.clock.Add(time.Nanosecond)
+	f.clock.Advance(time.Nanosecond)
 	if !f.call(t, nil) {
 		t.Fatal("the reservation outlived CoolDown")
 	}
@@ -137,12 +137,12 @@ func TestCrashedProbeIsForgotten(t *testing.T) {
 func TestLateCASAfterReopenFails(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	stale := f.status(t) // a caller saw half-open, unreserved
 	if !f.call(t, errBoom) {
 		t.Fatal("probe skipped")
 	}
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	// A late caller that read the old status must not win against the kept
 	// reservation: its CAS is against a zero ReservedAt.
 	if st := f.status(t); st.ReservedAt.Equal(stale.ReservedAt) {
@@ -204,7 +204,7 @@ func TestExcludedProbeReleasesReservation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, runtime.WithDefaults(runtime.Options{Exclude: []error{errDeclined}}))
 			f.trip(t)
-			f.clock.Add(10 * time.Second)
+			f.clock.Advance(10 * time.Second)
 			probe, err := f.c.Allow(context.Background())
 			if err != nil || !probe.Probe() {
 				t.Fatal("no probe")
@@ -299,7 +299,7 @@ func TestLocks(t *testing.T) {
 			t.Fatal("locked-closed circuit skipped a call")
 		}
 	}
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	// Under the closed lock no reservation is taken; a success on the half-open
 	// circuit still closes it, as Faulty does.
 	if st := f.status(t); !st.ReservedAt.IsZero() {
@@ -320,7 +320,7 @@ func TestLocks(t *testing.T) {
 func TestLockedClosedOverridesStaleReservation(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	if _, err := f.c.Allow(context.Background()); err != nil { // reserved, never reported
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestReset(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.trip(t)
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	if _, err := f.c.Allow(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestWindowExpires(t *testing.T) {
 	f := newFixture(t)
 	f.call(t, errBoom)
 	f.call(t, errBoom)
-	f.clock.Add(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	f.call(t, errBoom)
 	st := f.status(t)
 	if !st.Closed() || st.SampleSize != 1 {
@@ -383,7 +383,7 @@ func TestListenersRunOutsideLocksAndPanicsAreContained(t *testing.T) {
 		}
 	})
 	panicky := runtime.ListenerFunc(func(runtime.Event) { panic("listener bug") })
-	clock := newFakeClock()
+	clock := newClock()
 	b = runtime.New(runtime.WithClock(clock), runtime.WithListener(panicky), runtime.WithListener(reentrant))
 	c := b.Circuit("x")
 	for range 4 {

@@ -7,18 +7,13 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
-
-// stepClock is a Clock the example moves by hand, so its output is the same on
-// every run.
-type stepClock struct{ now time.Time }
-
-func (c *stepClock) Now() time.Time { return c.now }
 
 // Example trips a circuit, is skipped while it cools down, and closes it with one
 // successful probe.
 func Example() {
-	clock := &stepClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	b := runtime.New(
 		runtime.WithClock(clock),
 		runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
@@ -38,7 +33,7 @@ func Example() {
 	err := payments.Run(ctx, func(context.Context) error { return nil })
 	fmt.Println("call:", err, errors.Is(err, runtime.ErrOpen))
 
-	clock.now = clock.now.Add(30 * time.Second)
+	clock.Advance(30 * time.Second)
 	err = payments.Run(ctx, func(context.Context) error { return nil })
 	fmt.Println("probe:", err)
 	st, _ := payments.Status(ctx)

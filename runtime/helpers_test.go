@@ -8,31 +8,10 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
 
 var errBoom = errors.New("boom")
-
-// fakeClock is a Clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is a Listener that keeps every event.
 type recorder struct {
@@ -72,7 +51,7 @@ func (r *recorder) last(t runtime.EventType) (runtime.Event, bool) {
 // fixture is a breaker on a fake clock with a recorder, and one circuit with
 // small, round options: cool-down 10s, window 1m, rate 0.5, 3 samples.
 type fixture struct {
-	clock *fakeClock
+	clock *fakeclock.Clock
 	rec   *recorder
 	b     *runtime.Breaker
 	c     *runtime.Circuit
@@ -80,7 +59,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...runtime.Option) *fixture {
 	t.Helper()
-	f := &fixture{clock: newFakeClock(), rec: &recorder{}}
+	f := &fixture{clock: newClock(), rec: &recorder{}}
 	opts = append([]runtime.Option{runtime.WithClock(f.clock), runtime.WithListener(f.rec)}, opts...)
 	f.b = runtime.New(opts...)
 	f.c = f.b.Circuit("dep", runtime.Options{CoolDown: 10 * time.Second})
@@ -139,4 +118,8 @@ func (r *recorder) has(t runtime.EventType, err error) bool {
 		}
 	}
 	return false
+}
+
+func newClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 }

@@ -18,7 +18,7 @@ func TestOneProbeAmongManyGoroutines(t *testing.T) {
 	f := newFixture(t)
 	f.trip(t)
 	for round := range 5 {
-		f.clock.Add(10 * time.Second)
+		f.clock.Advance(10 * time.Second)
 		var ran, skipped atomic.Int32
 		skippedBefore := f.rec.count(runtime.EventSkipped)
 		release := make(chan struct{})
@@ -67,7 +67,7 @@ func TestOneOpenedEventUnderConcurrentFailures(t *testing.T) {
 	if n := f.rec.count(runtime.EventOpened); n != 1 {
 		t.Fatalf("EventOpened = %d, want 1", n)
 	}
-	f.clock.Add(10 * time.Second)
+	f.clock.Advance(10 * time.Second)
 	for range 64 {
 		wg.Add(1)
 		go func() {

@@ -102,7 +102,7 @@ func TestStorageFailureFailsOpenAndRecovers(t *testing.T) {
 	}
 	// Within seconds of the backend returning, the shared state is used again.
 	backend.down.Store(false)
-	f.clock.Add(5 * time.Second)
+	f.clock.Advance(5 * time.Second)
 	f.call(t, nil)
 	f.call(t, nil)
 	st = f.status(t)

@@ -54,34 +54,34 @@ func run(w io.Writer) error {
 	}
 
 	charge("alice", 1200)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	charge("bob", 800)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	charge("stolen", 500) // declined: excluded, not counted as a failure
 
 	say("-- the provider starts refusing connections")
 	provider.setDown(true)
 	for _, card := range []string{"carol", "dave", "erin"} {
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 		charge(card, 100) // two failures in four calls trip the circuit
 	}
 	for range 4 {
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 		balance, err := client.Balance(ctx, "acct-1")
 		say("balance acct-1: %d, %v", balance, err) // -1 is the fallback's "unknown"
 	}
 
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	charge("grace", 100) // still cooling down
 	provider.setDown(false)
 	say("-- the provider is back; the cool-down (30s) ends")
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 
 	probes, skipped := raceForProbe(ctx, client, provider, 8)
 	say("8 callers raced at half-open: %d probe ran, %d skipped", probes, skipped)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	charge("heidi", 100)
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	if err := client.Refund(ctx, "r-1"); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/breakergen/breakergen/examples/payments/gateway"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
 
 var errRefused = errors.New("dial tcp 10.0.0.7:443: connection refused")
@@ -97,28 +98,16 @@ func raceForProbe(ctx context.Context, c gateway.Client, p *provider, n int) (ra
 	return ran, skipped
 }
 
-// scriptClock is a runtime.Clock that moves only when the script advances it.
+// scriptClock is a runtime.Clock that moves only when the script advances it,
+// and tells how far it has moved.
 type scriptClock struct {
-	mu    sync.Mutex
+	*fakeclock.Clock
 	start time.Time
-	now   time.Time
 }
 
 func newScriptClock() *scriptClock {
 	t := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	return &scriptClock{start: t, now: t}
-}
-
-func (c *scriptClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *scriptClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	return &scriptClock{Clock: fakeclock.New(t), start: t}
 }
 
 func (c *scriptClock) offset() string {

@@ -11,37 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/breakergen/breakergen/runtime/fakeclock"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/storagetest"
 )
-
-// fakeClock is a settable clock for CircuitProxyOptions.Clock. It is safe for
-// concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 const proxyCoolDown = 2 * time.Second // the default
 
 // newProxy returns a CircuitProxy over a new flaky backend, with a fake clock at
 // pxT0 for the methods without a now.
-func newProxy(opts ...storage.CircuitProxyOptions) (storage.Storage, *flaky, *fakeClock) {
+func newProxy(opts ...storage.CircuitProxyOptions) (storage.Storage, *flaky, *fakeclock.Clock) {
 	backend := newFlaky()
-	clk := &fakeClock{t: pxT0}
-	opts = append([]storage.CircuitProxyOptions{{Clock: clk.now}}, opts...)
+	clk := fakeclock.New(pxT0)
+	opts = append([]storage.CircuitProxyOptions{{Clock: clk.Now}}, opts...)
 	return storage.CircuitProxy(backend, opts...), backend, clk
 }
 
@@ -325,11 +307,11 @@ func TestCircuitProxyClock(t *testing.T) {
 	s, backend, clk := newProxy()
 	tripProxy(t, s, backend)
 	backend.heal()
-	clk.set(pxT0.Add(proxyCoolDown - time.Nanosecond))
+	clk.Set(pxT0.Add(proxyCoolDown - time.Nanosecond))
 	if _, err := s.List(t.Context()); !errors.Is(err, storage.ErrStorageOpen) {
 		t.Errorf("List before the cool-down by Clock: %v, want ErrStorageOpen", err)
 	}
-	clk.set(pxT0.Add(proxyCoolDown))
+	clk.Set(pxT0.Add(proxyCoolDown))
 	if _, err := s.List(t.Context()); err != nil {
 		t.Errorf("List after the cool-down by Clock: %v, want the probe through", err)
 	}
