@@ -110,3 +110,41 @@ func TestStorageFailureFailsOpenAndRecovers(t *testing.T) {
 		t.Fatalf("status %+v still a stand-in after the backend returned", st)
 	}
 }
+
+// TestLocksHonouredByEveryStorage locks a circuit open and closed on every
+// in-process storage and proxy: a lock is an operator's kill switch and must
+// hold whatever the storage.
+func TestLocksHonouredByEveryStorage(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range map[string]storage.Storage{
+		"memory":         storage.NewMemory(),
+		"null":           storage.NewNull(),
+		"fault-tolerant": storage.FaultTolerant(storage.NewMemory()),
+		"circuit proxy":  storage.CircuitProxy(storage.NewMemory()),
+		"fallback chain": storage.FallbackChain(storage.NewMemory(), storage.NewNull()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, runtime.WithStorage(s))
+			if err := f.c.LockOpen(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if f.call(t, nil) {
+				t.Fatal("a locked-open circuit ran a call")
+			}
+			if err := f.c.LockClosed(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for range 5 {
+				if !f.call(t, errBoom) {
+					t.Fatal("a locked-closed circuit skipped a call")
+				}
+			}
+			if err := f.c.Unlock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if st := f.status(t); st.Lock != runtime.LockNone {
+				t.Fatalf("lock %v after Unlock", st.Lock)
+			}
+		})
+	}
+}

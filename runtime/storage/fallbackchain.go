@@ -28,7 +28,7 @@ import (
 //
 // The chain is fault tolerant, FaultTolerant reporting true, if any of s is, as
 // in Faulty: that storage always answers. Nil storages in s are skipped; a chain
-// of none is NewNull(), which stores nothing and never fails.
+// of none is NewNull(), which keeps nothing but locks and never fails.
 //
 // The result is safe for concurrent use if every storage in s is.
 func FallbackChain(s ...Storage) Storage {

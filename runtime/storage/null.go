@@ -2,90 +2,153 @@ package storage
 
 import (
 	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// null is the Storage returned by NewNull. It holds no state, so it is safe for
-// concurrent use.
-type null struct{}
+// Null is the Storage returned by NewNull: it keeps operator locks and nothing
+// else. It is safe for concurrent use.
+type Null struct {
+	mu    sync.RWMutex
+	locks map[string]*nullCircuit
+}
+
+// nullCircuit is one circuit of a Null: only its lock.
+type nullCircuit struct{ lock atomic.Uint32 }
 
 var (
-	_ Storage  = null{}
-	_ Binder   = null{}
-	_ FastPath = null{}
+	_ Storage  = (*Null)(nil)
+	_ Binder   = (*Null)(nil)
+	_ FastPath = (*nullCircuit)(nil)
 )
 
-// NewNull returns a storage that stores nothing, for disabling circuit breaking
-// without changing the code that uses it.
+// NewNull returns a storage that keeps no circuit state, for disabling circuit
+// breaking without changing the code that uses it.
 //
-// Every circuit it reports is closed and unlocked, with an empty window and
-// CurrentTime set to the now it was given, so every call runs. Record counts
-// nothing and never causes a transition. Open, Reopen and Close report false,
-// because the state they would change is never stored. Reserve always succeeds and
-// returns now, so no caller is ever kept waiting for a probe, and Release reports
-// true. Lock, Unlock, Reset and Clear do nothing, History and List are empty, and
-// no method ever returns an error, so FaultTolerant reports true. The storage also
-// implements Binder with a fast path that always reports a closed, unlocked
-// circuit.
+// Every circuit it reports is closed, with an empty window and CurrentTime set to
+// the now it was given, so every call runs. Record counts nothing and never causes
+// a transition. Open, Reopen and Close report false, because the state they would
+// change is never stored. Reserve always succeeds and returns now, so no caller is
+// ever kept waiting for a probe, and Release reports true. History is empty and no
+// method ever returns an error, so FaultTolerant reports true.
 //
-// The result is safe for concurrent use.
-func NewNull() Storage { return null{} }
+// Operator locks are the exception: they are kept, so LockOpen still stops a
+// dependency's calls and LockClosed shows in Status, as with every storage. List
+// returns the locked circuits; Unlock, Reset and Clear remove locks.
+func NewNull() *Null { return &Null{locks: make(map[string]*nullCircuit)} }
 
-// Status reports a closed, unlocked circuit with an empty window at now.
-func (null) Status(_ context.Context, _ string, _ Policy, now time.Time) (Status, error) {
-	return Status{CurrentTime: now}, nil
+func (n *Null) lookup(name string) *nullCircuit {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.locks[name]
+}
+
+func (n *Null) circuit(name string) *nullCircuit {
+	if c := n.lookup(name); c != nil {
+		return c
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := n.locks[name]
+	if c == nil {
+		c = &nullCircuit{}
+		n.locks[name] = c
+	}
+	return c
+}
+
+func (n *Null) lock(name string) Lock {
+	if c := n.lookup(name); c != nil {
+		return Lock(c.lock.Load())
+	}
+	return LockNone
+}
+
+// Status reports a closed circuit with an empty window at now, and its lock.
+func (n *Null) Status(_ context.Context, name string, _ Policy, now time.Time) (Status, error) {
+	return Status{Lock: n.lock(name), CurrentTime: now}, nil
 }
 
 // Record counts nothing and reports no transition.
-func (null) Record(_ context.Context, _ string, _ Policy, now time.Time, _ Outcome) (Result, error) {
-	return Result{Status: Status{CurrentTime: now}}, nil
+func (n *Null) Record(_ context.Context, name string, _ Policy, now time.Time, _ Outcome) (Result, error) {
+	return Result{Status: Status{Lock: n.lock(name), CurrentTime: now}}, nil
 }
 
 // Open reports false: the circuit stays closed.
-func (null) Open(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
+func (*Null) Open(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
 
 // Reopen reports false: no circuit is ever open.
-func (null) Reopen(context.Context, string, Policy, time.Time, time.Time) (bool, error) {
+func (*Null) Reopen(context.Context, string, Policy, time.Time, time.Time) (bool, error) {
 	return false, nil
 }
 
 // Close reports false: no circuit is ever open.
-func (null) Close(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
+func (*Null) Close(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
 
 // Reserve always succeeds and returns now.
-func (null) Reserve(_ context.Context, _ string, _ Policy, now, _ time.Time) (time.Time, bool, error) {
+func (*Null) Reserve(_ context.Context, _ string, _ Policy, now, _ time.Time) (time.Time, bool, error) {
 	return now, true, nil
 }
 
 // Release reports true: no reservation is held.
-func (null) Release(context.Context, string, Policy, time.Time) (bool, error) { return true, nil }
+func (*Null) Release(context.Context, string, Policy, time.Time) (bool, error) { return true, nil }
 
-// Lock does nothing.
-func (null) Lock(context.Context, string, Lock) error { return nil }
+// Lock sets the circuit's lock.
+func (n *Null) Lock(_ context.Context, name string, l Lock) error {
+	n.circuit(name).lock.Store(uint32(l))
+	return nil
+}
 
-// Unlock does nothing.
-func (null) Unlock(context.Context, string) error { return nil }
+// Unlock clears the circuit's lock.
+func (n *Null) Unlock(_ context.Context, name string) error {
+	if c := n.lookup(name); c != nil {
+		c.lock.Store(uint32(LockNone))
+	}
+	return nil
+}
 
-// Reset does nothing.
-func (null) Reset(context.Context, string) error { return nil }
+// Reset clears the circuit's lock, the only thing Null keeps.
+func (n *Null) Reset(ctx context.Context, name string) error { return n.Unlock(ctx, name) }
 
 // History returns no buckets.
-func (null) History(context.Context, string, Policy, time.Time) ([]Bucket, error) { return nil, nil }
+func (*Null) History(context.Context, string, Policy, time.Time) ([]Bucket, error) {
+	return nil, nil
+}
 
-// List returns no names.
-func (null) List(context.Context) ([]string, error) { return nil, nil }
+// List returns the names of the locked circuits, sorted.
+func (n *Null) List(context.Context) ([]string, error) {
+	n.mu.RLock()
+	var names []string
+	for name, c := range n.locks {
+		if Lock(c.lock.Load()) != LockNone {
+			names = append(names, name)
+		}
+	}
+	n.mu.RUnlock()
+	sort.Strings(names)
+	return names, nil
+}
 
-// Clear does nothing.
-func (null) Clear(context.Context) error { return nil }
+// Clear removes every lock.
+func (n *Null) Clear(context.Context) error {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	for _, c := range n.locks {
+		c.lock.Store(uint32(LockNone))
+	}
+	return nil
+}
 
 // FaultTolerant reports true: the null storage never fails.
-func (null) FaultTolerant() bool { return true }
+func (*Null) FaultTolerant() bool { return true }
 
-// Bind returns a fast path on which every circuit is closed and unlocked.
-func (null) Bind(string, Policy) FastPath { return null{} }
+// Bind returns the circuit's fast path: closed unless locked.
+func (n *Null) Bind(name string, _ Policy) FastPath { return n.circuit(name) }
 
-// ClosedUnlocked reports true.
-func (null) ClosedUnlocked() bool { return true }
+// ClosedUnlocked reports that the circuit is not locked.
+func (c *nullCircuit) ClosedUnlocked() bool { return c.lock.Load() == uint32(LockNone) }
 
 // Succeeded does nothing.
-func (null) Succeeded(int64) {}
+func (*nullCircuit) Succeeded(int64) {}
