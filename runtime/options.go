@@ -38,7 +38,7 @@ type Options struct {
 	IsFailure func(error) bool
 }
 
-// Defaults are the options every circuit starts from, Faulty's defaults.
+// defaultOptions are the options every circuit starts from: Faulty's defaults.
 var defaultOptions = Options{
 	CoolDown:         5 * time.Minute,
 	EvaluationWindow: time.Minute,
