@@ -68,20 +68,6 @@ func (c *Cluster) Client(t testing.TB, opts *redis.ClusterOptions) *redis.Cluste
 	return cl
 }
 
-// Client returns a client for the server, with opts (may be nil) and the
-// server's address, closed when the test ends.
-func (s *Server) Client(t testing.TB, opts *redis.Options) *redis.Client {
-	t.Helper()
-	var o redis.Options
-	if opts != nil {
-		o = *opts
-	}
-	o.Addr = s.Addr()
-	cl := redis.NewClient(&o)
-	t.Cleanup(func() { _ = cl.Close() })
-	return cl
-}
-
 func (c *Cluster) form(ctx context.Context) error {
 	nodes := make([]*redis.Client, len(c.Masters))
 	for i, m := range c.Masters {

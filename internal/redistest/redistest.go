@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // RequireEnv is the environment variable that turns a missing redis-server from a
@@ -302,4 +304,18 @@ func ping(addr string) error {
 		return fmt.Errorf("PING answered %q", strings.TrimSpace(string(line)))
 	}
 	return nil
+}
+
+// Client returns a client for the server, with opts (may be nil) and the
+// server's address, closed when the test ends.
+func (s *Server) Client(t testing.TB, opts *redis.Options) *redis.Client {
+	t.Helper()
+	var o redis.Options
+	if opts != nil {
+		o = *opts
+	}
+	o.Addr = s.Addr()
+	cl := redis.NewClient(&o)
+	t.Cleanup(func() { _ = cl.Close() })
+	return cl
 }
