@@ -1,20 +1,38 @@
 package runtime
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-// attemptMode says what an Attempt's outcome may do to an open circuit.
+// attemptMode says how an Attempt was allowed and what its outcome may do.
 type attemptMode uint8
 
 const (
-	modeNormal     attemptMode = iota // counts in the window only
+	modeNormal     attemptMode = iota // allowed by the decision path: counts in the window only
+	modeHot                           // allowed by the hot path: counts through it when no event needs a status
+	modeQuick                         // modeHot, and no listener wants EventSuccess
 	modeProbe                         // holds the reservation: closes or reopens
 	modeTransition                    // locked closed while open: closes or reopens, reserves nothing
 )
 
+// hot reports whether the hot path allowed the attempt.
+func (m attemptMode) hot() bool { return m == modeHot || m == modeQuick }
+
+// noCopy makes go vet's copylocks check report a copied Attempt: a copy would
+// record one call twice.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
 // Attempt is a permission to run one call, returned by Circuit.Allow. Give it the
 // call's outcome with Done exactly once; Done on a zero Attempt, or a second
-// time, does nothing. An Attempt belongs to one goroutine at a time.
+// time, does nothing. An Attempt belongs to one goroutine at a time and must not
+// be copied (go vet reports copies): keep the value Allow returned and call its
+// methods.
 type Attempt struct {
+	_          noCopy
 	c          *Circuit
 	mode       attemptMode
 	openedAt   int64 // Unix nanoseconds of OpenedAt when the probe was allowed
@@ -35,15 +53,14 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 		return
 	}
 	a.c = nil
-	if err == nil && c.quick && a.mode == modeNormal {
-		if c.mem != nil {
-			c.mem.Succeeded(c.nowUnixNano())
-		} else {
-			c.fast.Succeeded(c.nowUnixNano())
+	if err == nil && a.mode == modeQuick {
+		c.hot.Succeeded(c.nowNanos())
+		if c.count != nil {
+			c.count(CallSuccess)
 		}
 		return
 	}
-	c.finish(ctx, *a, err, c.judge(ctx, err))
+	c.record(ctx, a, err, c.judge(ctx, err))
 }
 
 // RecordPanic records a failure (ErrPanicked) when Done was never called. Defer
@@ -58,5 +75,19 @@ func (a *Attempt) RecordPanic() {
 		return
 	}
 	a.c = nil
-	c.finish(context.Background(), *a, ErrPanicked, verdictFailure)
+	c.record(context.Background(), a, ErrPanicked, verdictFailure)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }

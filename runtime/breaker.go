@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -12,97 +15,72 @@ import (
 // is safe for concurrent use; make one per process (or per storage) and share it.
 type Breaker struct {
 	storage   storage.Storage
-	binder    storage.Binder // nil unless the storage offers a fast path
 	clock     Clock
-	coarse    bool // clock is the default, so the hot path may read the coarse clock
-	listeners []Listener
+	coarse    bool
+	ls        *listeners
+	specs     []listenerSpec
 	defaults  Options
 	overrides map[string]Options
+	timeout   time.Duration // 0: the storage is in memory and needs no deadline
 
 	mu       sync.Mutex
 	circuits map[string]*Circuit
 }
 
-// Option configures a Breaker.
-type Option func(*Breaker)
-
-// WithStorage sets where circuit state lives; the default is storage.NewMemory().
-// A storage that is not fault tolerant is wrapped as
-// storage.FaultTolerant(storage.CircuitProxy(s)), so its failures fail open, emit
-// EventStorageFailure and do not hammer a dead backend.
-func WithStorage(s storage.Storage) Option {
-	return func(b *Breaker) { b.storage = s }
-}
-
-// WithClock sets the clock for every time decision made with in-memory storage
-// (Redis uses its server's clock). The default is the system clock; nil keeps it.
-func WithClock(c Clock) Option {
-	return func(b *Breaker) {
-		if c != nil {
-			b.clock, b.coarse = c, false
-		}
-	}
-}
-
-// WithListener adds a listener for the events of every circuit. It may be given
-// several times; listeners are called in the order given.
-func WithListener(l Listener) Option {
-	return func(b *Breaker) {
-		if l != nil {
-			b.listeners = append(b.listeners, l)
-		}
-	}
-}
-
-// WithDefaults sets the options every circuit inherits, above the built-in
-// defaults (see Options) and below the options given in code.
-func WithDefaults(o Options) Option {
-	return func(b *Breaker) { b.defaults = b.defaults.merge(o) }
-}
-
-// WithOverrides sets an operator's options for the circuit name. They win over
-// the options given in code or generated from directives, so a circuit can be
-// tuned without regenerating.
-func WithOverrides(name string, o Options) Option {
-	return func(b *Breaker) { b.overrides[name] = b.overrides[name].merge(o) }
-}
-
 // New returns a Breaker configured by opts, on in-memory storage unless
-// WithStorage says otherwise.
-//
-// New panics with a message starting "breakergen: invalid options" when
-// WithDefaults or WithOverrides was given an invalid Options (see
-// Options.Validate): a misconfigured breaker is a programming error that must not
-// reach production silently.
+// WithStorage says otherwise. It panics with Build's error when an option is
+// invalid: a misconfigured breaker is a programming error that must not reach
+// production silently. Use Build to get the error instead.
 func New(opts ...Option) *Breaker {
+	b, err := Build(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Build returns a Breaker configured by opts, or an error wrapping
+// storage.ErrInvalid that names every invalid option.
+func Build(opts ...Option) (*Breaker, error) {
+	cfg := config{clock: systemClock{}, coarse: true, overrides: make(map[string]Options), timeout: DefaultStorageTimeout}
+	for i, o := range opts {
+		if o == nil {
+			cfg.fail("%w: option %d is nil", storage.ErrInvalid, i+1)
+			continue
+		}
+		o.apply(&cfg)
+	}
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
+	}
 	b := &Breaker{
-		clock:     systemClock{},
-		coarse:    true,
-		overrides: make(map[string]Options),
+		storage:   cfg.storage,
+		clock:     cfg.clock,
+		coarse:    cfg.coarse,
+		ls:        newListeners(cfg.listeners),
+		specs:     cfg.listeners,
+		defaults:  cfg.defaults,
+		overrides: cfg.overrides,
+		timeout:   cfg.timeout,
 		circuits:  make(map[string]*Circuit),
 	}
-	for _, opt := range opts {
-		opt(b)
-	}
-	if err := b.defaults.Validate(); err != nil {
-		panic(fmt.Sprintf("%v (WithDefaults)", err))
-	}
-	for name, o := range b.overrides {
-		if err := o.Validate(); err != nil {
-			panic(fmt.Sprintf("%v (WithOverrides %q)", err, name))
+	switch s := b.storage.(type) {
+	case nil:
+		b.storage, b.timeout = storage.NewMemory(), 0
+	case *storage.Memory, *storage.Null:
+		b.timeout = 0
+	default:
+		if !storage.IsTolerant(s) {
+			p, err := storage.CircuitProxy(s)
+			if err != nil {
+				return nil, err
+			}
+			if b.storage, err = storage.FaultTolerant(p); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if b.storage == nil {
-		b.storage = storage.NewMemory()
-	}
-	if !b.storage.FaultTolerant() {
-		b.storage = storage.FaultTolerant(storage.CircuitProxy(b.storage, storage.CircuitProxyOptions{Clock: b.clock.Now}))
-	}
-	if n, ok := b.storage.(storage.FailureNotifier); ok {
-		n.NotifyFailures(b.storageFailed)
-	}
-	b.binder, _ = b.storage.(storage.Binder)
-	return b
+	return b, nil
 }
 
 // Circuit returns the circuit name, creating it on first use with the options o
@@ -111,69 +89,75 @@ func New(opts ...Option) *Breaker {
 //
 // The first registration of a name fixes its options: later calls return the same
 // circuit and ignore their o, so two decorators that share a circuit name share
-// one circuit, configured by whichever was built first. Circuit panics with a
-// message starting "breakergen: invalid options" when o is invalid.
+// one circuit, configured by whichever was built first. Circuit panics with
+// Register's error when o is invalid or the storage refuses the circuit; use
+// Register to get the error instead.
 func (b *Breaker) Circuit(name string, o ...Options) *Circuit {
+	c, err := b.Register(name, o...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Register is Circuit returning an error, wrapping storage.ErrInvalid, instead of
+// panicking when o is invalid or the storage refuses to bind the circuit.
+func (b *Breaker) Register(name string, o ...Options) (*Circuit, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c := b.circuits[name]; c != nil {
-		return c
+		return c, nil
 	}
 	resolved := defaultOptions.merge(b.defaults)
 	for _, code := range o {
 		if err := code.Validate(); err != nil {
-			panic(fmt.Sprintf("%v (circuit %q)", err, name))
+			return nil, fmt.Errorf("%w (circuit %q)", err, name)
 		}
 		resolved = resolved.merge(code)
 	}
 	resolved = resolved.merge(b.overrides[name])
-	c := &Circuit{
-		name:      name,
-		opts:      resolved,
-		policy:    resolved.policy(),
-		storage:   b.storage,
-		clock:     b.clock,
-		coarse:    b.coarse,
-		listeners: b.listeners,
+	h, err := b.storage.Bind(name, resolved.policy())
+	if err != nil {
+		return nil, fmt.Errorf("breakergen: circuit %q: %w", name, err)
 	}
-	if b.binder != nil {
-		c.fast = b.binder.Bind(name, c.policy)
-		c.mem, _ = c.fast.(*storage.MemoryCircuit)
-		c.quick = len(b.listeners) == 0
-	}
+	c := newCircuit(b, name, resolved, h)
 	b.circuits[name] = c
-	return c
+	return c, nil
 }
 
-// Circuits returns the circuits registered so far, in no particular order.
-func (b *Breaker) Circuits() []*Circuit {
+// Lookup returns the circuit name if it was registered and not dropped.
+func (b *Breaker) Lookup(name string) (*Circuit, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	c, ok := b.circuits[name]
+	return c, ok
+}
+
+// Circuits returns the circuits registered and not dropped, sorted by name.
+func (b *Breaker) Circuits() []*Circuit {
+	b.mu.Lock()
 	out := make([]*Circuit, 0, len(b.circuits))
 	for _, c := range b.circuits {
 		out = append(out, c)
 	}
+	b.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
-// storageFailed turns a failure the fault-tolerant storage absorbed into an event.
-func (b *Breaker) storageFailed(f storage.Failure) {
-	if len(b.listeners) == 0 {
-		return
-	}
+// Drop forgets the circuit name, so circuits made for dynamic names (per host,
+// per tenant) can be reclaimed: the Breaker no longer holds it and gives its
+// storage handle back, so in-memory storage forgets its state once no other
+// Breaker holds it (Redis keys of an idle circuit expire by themselves). It
+// reports whether the circuit was registered. The dropped *Circuit must not be
+// used afterwards; a later Circuit(name) makes a new one.
+func (b *Breaker) Drop(name string) bool {
 	b.mu.Lock()
-	c := b.circuits[f.Circuit]
+	c, ok := b.circuits[name]
+	delete(b.circuits, name)
 	b.mu.Unlock()
-	opts := defaultOptions.merge(b.defaults)
-	if c != nil {
-		opts = c.opts
+	if ok {
+		c.unbind()
 	}
-	now := b.clock.Now()
-	notify(b.listeners, Event{
-		Type:    EventStorageFailure,
-		Circuit: f.Circuit,
-		Err:     f.Err,
-		Status:  Status{CurrentTime: now, Options: opts, Stub: true},
-		Time:    now,
-	})
+	return ok
 }

@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"context"
-	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
@@ -11,16 +11,52 @@ import (
 // Circuit protects one dependency. Get one from Breaker.Circuit; it is safe for
 // concurrent use and meant to be resolved once and kept, not looked up per call.
 type Circuit struct {
-	name      string
-	opts      Options
-	policy    storage.Policy
-	storage   storage.Storage
-	fast      storage.FastPath       // nil unless the storage offers one
-	mem       *storage.MemoryCircuit // fast, when it is memory's: called without dispatch
-	quick     bool                   // fast != nil and nobody listens: a success needs no status
-	clock     Clock
-	coarse    bool
-	listeners []Listener
+	hot   storage.HotPath // never nil: askAlways when the handle has none
+	quick attemptMode     // modeQuick when a hot success needs no event, else modeHot
+	count func(CallOutcome)
+	clock Clock
+	// coarse: the clock is the system clock, so the hot path reads the coarse one.
+	coarse bool
+
+	name    string
+	opts    Options
+	h       storage.Handle
+	ls      *listeners
+	timeout time.Duration // of storage calls; 0 for none
+	skips   atomic.Pointer[skipCache]
+	fails   failureLimiter
+}
+
+// askAlways is the hot path of a handle without one: it always asks.
+type askAlways struct{}
+
+func (askAlways) Admit(int64) storage.Admission { return storage.Admission{} }
+func (askAlways) Succeeded(int64)               {}
+func (askAlways) Failed(int64) bool             { return false }
+
+func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
+	c := &Circuit{
+		hot:     askAlways{},
+		quick:   modeQuick,
+		count:   callCounters(name, b.specs),
+		clock:   b.clock,
+		coarse:  b.coarse,
+		name:    name,
+		opts:    o,
+		h:       h,
+		ls:      b.ls,
+		timeout: b.timeout,
+	}
+	if hp, ok := h.(storage.HotPath); ok {
+		c.hot = hp
+	}
+	if b.ls.wants(EventSuccess) {
+		c.quick = modeHot
+	}
+	if n, ok := h.(storage.FailureNotifier); ok {
+		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
+	}
+	return c
 }
 
 // Name returns the circuit's name.
@@ -35,21 +71,27 @@ func (c *Circuit) Options() Options { return c.opts }
 //
 // When the circuit is half-open, Allow takes part in the compare-and-set for the
 // probe's reservation; only the winner runs, and its Attempt knows it is the probe.
-// When the storage fails, Allow fails open: the call runs.
+// When the storage fails, Allow fails open: the call runs. A nil ctx is taken as
+// context.Background().
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
-	if c.mem != nil {
-		if c.mem.ClosedUnlocked() {
-			return Attempt{c: c}, nil
-		}
-	} else if c.fast != nil && c.fast.ClosedUnlocked() {
-		return Attempt{c: c}, nil
+	adm := c.hot.Admit(c.nowNanos())
+	if adm.Verdict == storage.AdmitRun {
+		return Attempt{c: c, mode: c.quick}, nil
 	}
-	return c.allow(ctx)
+	return c.allow(ctx, adm)
 }
 
-func (c *Circuit) allow(ctx context.Context) (Attempt, error) {
+func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, error) {
+	if adm.Verdict == storage.AdmitSkip && !c.ls.wants(EventSkipped) {
+		if e := c.skips.Load(); e != nil && e.version == adm.Version {
+			c.counted(CallSkipped)
+			return Attempt{}, e.err
+		}
+	}
+	ctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
 	now := c.clock.Now()
-	s, err := c.storage.Status(ctx, c.name, c.policy, now)
+	s, err := c.h.Status(ctx, now)
 	if err != nil {
 		c.storageFailed(err, now)
 		return Attempt{c: c}, nil
@@ -57,33 +99,44 @@ func (c *Circuit) allow(ctx context.Context) (Attempt, error) {
 	st := newStatus(s, c.opts)
 	switch {
 	case st.LockedOpen():
-		return Attempt{}, c.skip(st)
+		return Attempt{}, c.skip(st, adm)
+	case st.LockedClosed() && st.HalfOpen(): // as Faulty: a half-open circuit still closes or reopens
+		return Attempt{c: c, mode: modeTransition, openedAt: unixNano(st.OpenedAt)}, nil
 	case st.LockedClosed():
-		a := Attempt{c: c}
-		if st.HalfOpen() { // as Faulty: a half-open circuit still closes or reopens
-			a.mode, a.openedAt = modeTransition, unixNano(st.OpenedAt)
-		}
-		return a, nil
+		return Attempt{c: c}, nil
 	case st.Closed():
 		return Attempt{c: c}, nil
 	case st.Open() || st.Reserved():
-		return Attempt{}, c.skip(st)
+		return Attempt{}, c.skip(st, adm)
 	}
 	// Half-open and not reserved: race for the probe.
-	at, ok, err := c.storage.Reserve(ctx, c.name, c.policy, now, st.ReservedAt)
+	at, ok, err := c.h.Reserve(ctx, now, st.OpenedAt, st.ReservedAt)
 	if err != nil {
 		c.storageFailed(err, now)
 		return Attempt{c: c}, nil
 	}
 	if !ok {
-		return Attempt{}, c.skip(st)
+		return Attempt{}, c.skip(st, storage.Admission{})
 	}
 	return Attempt{c: c, mode: modeProbe, openedAt: unixNano(st.OpenedAt), reservedAt: unixNano(at)}, nil
 }
 
-func (c *Circuit) skip(st Status) error {
+// skipCache is the error a circuit returns for the calls it refuses while the
+// hot path's version stays the same.
+type skipCache struct {
+	version uint64
+	err     *OpenCircuitError
+}
+
+// skip refuses a call: it emits EventSkipped, counts the call and returns the
+// error, keeping it for the hot path's later refusals of the same version.
+func (c *Circuit) skip(st Status, adm storage.Admission) error {
 	err := &OpenCircuitError{Circuit: c.name, Status: st}
+	if adm.Verdict == storage.AdmitSkip {
+		c.skips.Store(&skipCache{version: adm.Version, err: err})
+	}
 	c.emit(EventSkipped, err, st)
+	c.counted(CallSkipped)
 	return err
 }
 
@@ -114,146 +167,52 @@ func Do[T any](ctx context.Context, c *Circuit, fn func(context.Context) (T, err
 	return v, err
 }
 
-// Status reads the circuit's status. With a fault-tolerant storage (always, unless
-// a custom storage claims to be one and fails) the error is nil and a failed read
-// gives a status with Stub set.
-func (c *Circuit) Status(ctx context.Context) (Status, error) {
-	s, err := c.storage.Status(ctx, c.name, c.policy, c.clock.Now())
-	if err != nil {
-		return Status{CurrentTime: c.clock.Now(), Options: c.opts, Stub: true}, err
+// counted tells the call counters of the call's outcome.
+func (c *Circuit) counted(o CallOutcome) {
+	if c.count != nil {
+		c.count(o)
 	}
-	return newStatus(s, c.opts), nil
 }
 
-// LockOpen makes every call skip until Unlock or Reset.
-func (c *Circuit) LockOpen(ctx context.Context) error {
-	return c.storage.Lock(ctx, c.name, LockOpen)
+// emit delivers an event to the listeners that want its type.
+func (c *Circuit) emit(t EventType, err error, st Status) {
+	if c.ls.wants(t) {
+		c.ls.notify(Event{Type: t, Circuit: c.name, Err: err, Status: st, Time: st.CurrentTime})
+	}
 }
 
-// LockClosed makes every call run until Unlock or Reset, above every other rule;
-// outcomes are still recorded and transitions still happen.
-func (c *Circuit) LockClosed(ctx context.Context) error {
-	return c.storage.Lock(ctx, c.name, LockClosed)
-}
-
-// Unlock removes an operator's lock.
-func (c *Circuit) Unlock(ctx context.Context) error {
-	return c.storage.Unlock(ctx, c.name)
-}
-
-// Reset forgets everything of the circuit: state, window, reservation and lock.
-func (c *Circuit) Reset(ctx context.Context) error {
-	return c.storage.Reset(ctx, c.name)
-}
-
-// classification of a finished call's error.
-type verdict uint8
-
-const (
-	verdictSuccess verdict = iota
-	verdictFailure
-	verdictIgnore // excluded, or the caller's own cancellation: not recorded
-)
-
-func (c *Circuit) judge(ctx context.Context, err error) verdict {
-	if err == nil {
-		return verdictSuccess
-	}
-	if errors.Is(err, context.Canceled) && ctx != nil && ctx.Err() != nil {
-		return verdictIgnore
-	}
-	for _, e := range c.opts.Exclude {
-		if errors.Is(err, e) {
-			return verdictIgnore
-		}
-	}
-	for _, e := range c.opts.Success {
-		if errors.Is(err, e) {
-			return verdictSuccess
-		}
-	}
-	if c.opts.IsFailure != nil && !c.opts.IsFailure(err) {
-		return verdictSuccess
-	}
-	return verdictFailure
-}
-
-// finish records a's outcome; err is the call's error (nil for a success).
-func (c *Circuit) finish(ctx context.Context, a Attempt, err error, v verdict) {
+// storageContext returns the context of a storage call made for ctx: the
+// caller's cancellation does not reach the storage (an outcome must be recorded
+// even after the caller gave up), and the storage gets the breaker's deadline,
+// with storage.ErrTimeout as its cause. For an operator call (protected false)
+// a deadline of the caller's own is kept instead.
+func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.Context, context.CancelFunc) {
 	if ctx == nil {
 		ctx = context.Background()
-	} else if ctx.Err() != nil {
-		// The outcome must be recorded even when the caller's context is done.
+	}
+	if c.timeout == 0 {
+		return ctx, func() {}
+	}
+	if !protected {
+		if _, ok := ctx.Deadline(); ok {
+			return ctx, func() {}
+		}
+	} else {
 		ctx = context.WithoutCancel(ctx)
 	}
-	if v == verdictIgnore {
-		if a.mode == modeProbe {
-			_, rerr := c.storage.Release(ctx, c.name, c.policy, time.Unix(0, a.reservedAt))
-			if rerr != nil {
-				c.storageFailed(rerr, c.clock.Now())
-			}
-		}
-		return
-	}
-	now := c.clock.Now()
-	res, serr := c.storage.Record(ctx, c.name, c.policy, now, storage.Outcome{
-		Success:  v == verdictSuccess,
-		Probe:    a.mode != modeNormal,
-		OpenedAt: fromUnixNano(a.openedAt),
-	})
-	if serr != nil {
-		c.storageFailed(serr, now)
-		return
-	}
-	if len(c.listeners) == 0 {
-		return
-	}
-	st := newStatus(res.Status, c.opts)
-	if v == verdictSuccess {
-		c.emit(EventSuccess, nil, st)
-	} else {
-		c.emit(EventFailure, err, st)
-	}
-	switch res.Transition {
-	case storage.TransitionOpened:
-		c.emit(EventOpened, nil, st)
-	case storage.TransitionReopened:
-		c.emit(EventReopened, nil, st)
-	case storage.TransitionClosed:
-		c.emit(EventClosed, nil, st)
-	}
+	return context.WithTimeoutCause(ctx, c.timeout, storage.ErrTimeout)
 }
 
-func (c *Circuit) emit(t EventType, err error, st Status) {
-	if len(c.listeners) == 0 {
-		return
-	}
-	notify(c.listeners, Event{Type: t, Circuit: c.name, Err: err, Status: st, Time: st.CurrentTime})
-}
-
-// storageFailed reports an error returned by a storage that claimed to be fault
-// tolerant; the call goes on as if the circuit were closed.
-func (c *Circuit) storageFailed(err error, now time.Time) {
-	c.emit(EventStorageFailure, err, Status{CurrentTime: now, Options: c.opts, Stub: true})
-}
-
-func (c *Circuit) nowUnixNano() int64 {
+func (c *Circuit) nowNanos() int64 {
 	if c.coarse {
 		return coarse.unixNano()
 	}
 	return c.clock.Now().UnixNano()
 }
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
+// unbind gives the storage handle back when the circuit is dropped.
+func (c *Circuit) unbind() {
+	if u, ok := c.h.(storage.Unbinder); ok {
+		u.Unbind()
 	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
 }

@@ -11,16 +11,17 @@ type EventType uint8
 // circuit opens, EventReopened when a probe fails, EventClosed when a probe
 // succeeds.
 const (
-	EventSuccess        EventType = iota + 1 // a call succeeded
-	EventFailure                             // a call failed
-	EventOpened                              // the circuit opened
-	EventReopened                            // a failed probe reopened the circuit
-	EventClosed                              // a successful probe closed the circuit
-	EventSkipped                             // a call was skipped: open, reserved or locked open
-	EventStorageFailure                      // the storage failed; the circuit failed open
+	EventSuccess        EventType  = iota + 1 // a call succeeded
+	EventFailure                              // a call failed
+	EventOpened                               // the circuit opened
+	EventReopened                             // a failed probe reopened the circuit
+	EventClosed                               // a successful probe closed the circuit
+	EventSkipped                              // a call was skipped: open, reserved or locked open
+	EventStorageFailure                       // the storage failed; the circuit failed open
+	eventTypes          = iota + 1            // one more than the last type
 )
 
-var eventNames = [...]string{
+var eventNames = [eventTypes]string{
 	EventSuccess:        "success",
 	EventFailure:        "failure",
 	EventOpened:         "opened",
@@ -30,9 +31,11 @@ var eventNames = [...]string{
 	EventStorageFailure: "storage_failure",
 }
 
+func (t EventType) valid() bool { return t > 0 && t < eventTypes }
+
 // String returns the event's name, such as "opened".
 func (t EventType) String() string {
-	if int(t) < len(eventNames) && eventNames[t] != "" {
+	if t.valid() {
 		return eventNames[t]
 	}
 	return "unknown"
@@ -45,6 +48,10 @@ type Event struct {
 	Err     error     // the call's error for EventFailure, the storage's for EventStorageFailure
 	Status  Status    // the status after the event's transition
 	Time    time.Time // Status.CurrentTime
+	// Suppressed is, for EventStorageFailure, how many storage failures of the
+	// circuit were not reported since the previous such event: they are
+	// reported at most once a second per circuit.
+	Suppressed int
 }
 
 // Listener receives events. Handle is called synchronously on the goroutine of
@@ -60,9 +67,35 @@ type ListenerFunc func(Event)
 // Handle calls f(e).
 func (f ListenerFunc) Handle(e Event) { f(e) }
 
-// notify delivers e to every listener, containing their panics.
-func notify(listeners []Listener, e Event) {
-	for _, l := range listeners {
+// listeners are a Breaker's listeners, indexed by the event types they want.
+type listeners [eventTypes][]Listener
+
+func newListeners(specs []listenerSpec) *listeners {
+	var ls listeners
+	for _, s := range specs {
+		if len(s.only) == 0 {
+			for t := EventType(1); t < eventTypes; t++ {
+				ls[t] = append(ls[t], s.l)
+			}
+			continue
+		}
+		var seen [eventTypes]bool
+		for _, t := range s.only {
+			if !seen[t] {
+				seen[t] = true
+				ls[t] = append(ls[t], s.l)
+			}
+		}
+	}
+	return &ls
+}
+
+// wants reports whether any listener wants events of type t.
+func (ls *listeners) wants(t EventType) bool { return len(ls[t]) > 0 }
+
+// notify delivers e to every listener that wants it, containing their panics.
+func (ls *listeners) notify(e Event) {
+	for _, l := range ls[e.Type] {
 		deliver(l, e)
 	}
 }

@@ -14,9 +14,11 @@ import (
 // operator's WithOverrides. Options are plain values, safe to share once built.
 type Options struct {
 	// CoolDown is how long an open circuit skips calls before one probe may run;
-	// it is also how long a probe's reservation lasts. Default 5m.
+	// it is also how long a probe's reservation lasts. Default 5m; at least
+	// storage.MinCoolDown (1ms), at most storage.MaxCoolDown (24h).
 	CoolDown time.Duration
-	// EvaluationWindow is the span over which outcomes are counted. Default 1m.
+	// EvaluationWindow is the span over which outcomes are counted. Default 1m;
+	// at least storage.MinWindow (1ms), at most storage.MaxWindow (24h).
 	EvaluationWindow time.Duration
 	// RateThreshold is the failure rate, in (0, 1], at which the circuit opens.
 	// Default 0.5.
@@ -34,7 +36,8 @@ type Options struct {
 	Success []error
 	// IsFailure decides whether an error that is neither excluded nor listed in
 	// Success is a failure; when it reports false the call counts as a success.
-	// Nil: every such error is a failure.
+	// Nil: every such error is a failure. A panic in IsFailure is recovered: the
+	// call is then not recorded, and a probe releases its reservation.
 	IsFailure func(error) bool
 }
 
@@ -49,18 +52,20 @@ var defaultOptions = Options{
 // DefaultOptions returns the options a circuit has when nothing is configured.
 func DefaultOptions() Options { return defaultOptions }
 
-// Validate reports the first field that is out of range: a negative duration, a
-// rate outside (0, 1] (zero means inherit) or a negative sample threshold.
+// Validate reports the first field that is out of range: a CoolDown or
+// EvaluationWindow outside the storage bounds (zero inherits), a rate outside
+// (0, 1] (zero inherits) or a negative sample threshold. The error wraps
+// storage.ErrInvalid.
 func (o Options) Validate() error {
 	switch {
-	case o.CoolDown < 0:
-		return fmt.Errorf("breakergen: invalid options: negative CoolDown %v", o.CoolDown)
-	case o.EvaluationWindow < 0:
-		return fmt.Errorf("breakergen: invalid options: negative EvaluationWindow %v", o.EvaluationWindow)
+	case o.CoolDown != 0 && (o.CoolDown < storage.MinCoolDown || o.CoolDown > storage.MaxCoolDown):
+		return fmt.Errorf("breakergen: invalid options: %w: CoolDown %v outside [%v, %v]", storage.ErrInvalid, o.CoolDown, storage.MinCoolDown, storage.MaxCoolDown)
+	case o.EvaluationWindow != 0 && (o.EvaluationWindow < storage.MinWindow || o.EvaluationWindow > storage.MaxWindow):
+		return fmt.Errorf("breakergen: invalid options: %w: EvaluationWindow %v outside [%v, %v]", storage.ErrInvalid, o.EvaluationWindow, storage.MinWindow, storage.MaxWindow)
 	case math.IsNaN(o.RateThreshold) || o.RateThreshold < 0 || o.RateThreshold > 1:
-		return fmt.Errorf("breakergen: invalid options: RateThreshold %v outside (0, 1]", o.RateThreshold)
+		return fmt.Errorf("breakergen: invalid options: %w: RateThreshold %v outside (0, 1]", storage.ErrInvalid, o.RateThreshold)
 	case o.SampleThreshold < 0:
-		return fmt.Errorf("breakergen: invalid options: negative SampleThreshold %d", o.SampleThreshold)
+		return fmt.Errorf("breakergen: invalid options: %w: negative SampleThreshold %d", storage.ErrInvalid, o.SampleThreshold)
 	}
 	return nil
 }

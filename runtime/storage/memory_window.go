@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math/bits"
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,91 +15,105 @@ const (
 	// 16 of them, depending on how EvaluationWindow divides into power-of-two
 	// bucket widths.
 	ringSize = 16
-	// lanes is the number of copies of the ring's counters, so goroutines on
-	// different cores count in different cache lines.
-	lanes = 8
-	// failureUnit is added to a bucket's packed counts for a failure; successes
-	// count in the low 32 bits, so one atomic add records either.
-	failureUnit = 1 << 32
+	// maxLanes caps the lanes a window grows to under contention.
+	maxLanes = 16
 	// linePair is the span that one write makes a core own: a cache line and the
 	// neighbour that processors prefetch with it.
 	linePair = 128
 )
 
-// lane holds one copy of every bucket's counts (failures<<32 | successes). A
-// goroutine counts in the lane it owns; the padding keeps lanes off each other's
-// line pairs.
+// lane holds one copy of every bucket's counts. A goroutine counts in the lane it
+// owns, so goroutines on different cores write different cache lines; the
+// padding keeps lanes off each other's line pairs. Counts are 64 bits each: no
+// reachable number of calls overflows them.
 type lane struct {
-	owner  atomic.Uintptr // the stack slot of the goroutine counting here; 0: free
-	counts [ringSize]atomic.Uint64
-	_      [linePair - 8]byte
+	owner     atomic.Uintptr // the stack slot of the goroutine counting here; 0: free
+	successes [ringSize]atomic.Uint64
+	failures  [ringSize]atomic.Uint64
+	_         [linePair - 8]byte
 }
 
-// window is a ring of time buckets with flat memory (about 2.3 KiB). Counting is
-// lock-free; moving a bucket to a new epoch and clearing the ring take mu.
+// window is a ring of time buckets with flat memory. At rest it has one lane
+// (about 700 bytes with the ring); the first time two goroutines count in it
+// within one bucket it grows extra lanes, as many as the machine's processors can
+// use, and keeps them. Counting is lock-free; moving a bucket to a new epoch,
+// growing and clearing take mu.
+//
+// The geometry (shift and span) is fixed when the window is made: a circuit's
+// first binding decides it.
 type window struct {
-	shift atomic.Uint32 // log2 of the bucket width in nanoseconds
-	span  atomic.Int64  // buckets that make up the evaluation window
+	shift uint32 // log2 of the bucket width in nanoseconds
+	span  int64  // buckets that make up the evaluation window
+	grow  int    // extra lanes to add on contention
 	mu    sync.Mutex
 	// epochs holds each bucket's start in units of the bucket width, -1 when
 	// empty. It is read on every call and written once per bucket width.
 	epochs [ringSize]atomic.Int64
+	extra  atomic.Pointer[[]lane] // nil until two goroutines collide
 	_      [linePair]byte
-	lanes  [lanes]lane
+	first  lane
+}
+
+// extraLanes is how many lanes beyond the first a window grows to: enough for
+// every processor to own one, with room for collisions of the spreading hash.
+func extraLanes() int {
+	n := 1 << bits.Len(uint(2*goruntime.GOMAXPROCS(0)-1)) // next power of two ≥ 2×procs
+	return min(max(n, 2), maxLanes) - 1
 }
 
 // geometry returns the power-of-two bucket width (as a shift) and the number of
-// buckets that cover p's EvaluationWindow. The window so covered is at least
-// EvaluationWindow and at most one bucket (1/8 of it) longer.
-func geometry(p Policy) (shift uint32, span int64) {
-	w := int64(p.EvaluationWindow)
-	if w <= 0 {
-		w = int64(time.Minute)
-	}
-	// The smallest power of two that is at least w/16, so span <= 16.
-	shift = uint32(bits.Len64(uint64((w + ringSize - 1) / ringSize)))
-	if per := int64(1) << (shift - 1); shift > 0 && per*ringSize >= w {
+// buckets that cover window w, which Policy.Validate keeps within bounds. The
+// window so covered is at least w and at most one bucket (1/8 of it) longer.
+func geometry(w time.Duration) (shift uint32, span int64) {
+	n := int64(w)
+	// The smallest power of two that is at least n/16, so span <= 16.
+	shift = uint32(bits.Len64(uint64((n + ringSize - 1) / ringSize)))
+	if per := int64(1) << (shift - 1); shift > 0 && per*ringSize >= n {
 		shift--
 	}
 	width := int64(1) << shift
-	span = (w + width - 1) / width
-	return shift, span
+	return shift, (n + width - 1) / width
 }
 
-// fit sets the ring geometry for p, clearing the ring when it changes.
-func (w *window) fit(p Policy) {
-	shift, span := geometry(p)
-	if w.shift.Load() == shift && w.span.Load() == span {
-		return
+func (w *window) init(win time.Duration, grow int) {
+	w.shift, w.span = geometry(win)
+	w.grow = grow
+	for i := range w.epochs {
+		w.epochs[i].Store(-1)
 	}
-	w.mu.Lock()
-	if w.shift.Load() != shift || w.span.Load() != span {
-		w.clearLocked()
-		w.shift.Store(shift)
-		w.span.Store(span)
-	}
-	w.mu.Unlock()
 }
 
 // lane returns the lane of the calling goroutine. A goroutine is known by the
 // slot of its stack (stacks are 2 KiB or more, so no two live goroutines share a
-// slot). It starts from a lane spread from its slot and takes the first lane it
-// already owns or finds free; with every lane owned by others it shares the
-// first. Ownership is reset whenever a bucket moves to a new epoch, so the lanes
-// of goroutines that have ended are soon free again.
+// slot). It takes the first lane when it owns it or finds it free; otherwise it
+// takes the first extra lane, from one spread from its slot, that it already
+// owns or finds free, growing the extra lanes on the first collision. With every
+// lane owned by others it shares one. Ownership is reset whenever a bucket moves
+// to a new epoch, so the lanes of goroutines that have ended are soon free again.
 func (w *window) lane() *lane {
 	var marker byte
 	slot := uintptr(unsafe.Pointer(&marker)) >> 11
-	first := (slot + slot>>3 + slot>>6 + slot>>9) & (lanes - 1)
-	if l := &w.lanes[first]; l.owner.Load() == slot {
-		return l
+	switch w.first.owner.Load() {
+	case slot:
+		return &w.first
+	case 0:
+		if w.first.owner.CompareAndSwap(0, slot) {
+			return &w.first
+		}
 	}
-	return w.claim(slot, first)
+	return w.claim(slot)
 }
 
-func (w *window) claim(slot, first uintptr) *lane {
-	for n := range uintptr(lanes) {
-		l := &w.lanes[(first+n)&(lanes-1)]
+func (w *window) claim(slot uintptr) *lane {
+	extra := w.extra.Load()
+	if extra == nil {
+		extra = w.growLanes()
+	}
+	lanes := *extra
+	n := uintptr(len(lanes))
+	start := (slot + slot>>3 + slot>>6 + slot>>9) % n
+	for k := range n {
+		l := &lanes[(start+k)%n]
 		switch l.owner.Load() {
 		case slot:
 			return l
@@ -108,26 +123,73 @@ func (w *window) claim(slot, first uintptr) *lane {
 			}
 		}
 	}
-	return &w.lanes[first]
+	return &lanes[start]
 }
 
-// add counts one outcome at now (Unix nanoseconds).
-func (w *window) add(now int64, delta uint64) {
-	e := now >> w.shift.Load()
-	i := e & (ringSize - 1)
+func (w *window) growLanes() *[]lane {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if extra := w.extra.Load(); extra != nil {
+		return extra
+	}
+	lanes := make([]lane, w.grow)
+	w.extra.Store(&lanes)
+	return &lanes
+}
+
+// lanes calls fn for every lane.
+func (w *window) lanes(fn func(*lane)) {
+	fn(&w.first)
+	if extra := w.extra.Load(); extra != nil {
+		for i := range *extra {
+			fn(&(*extra)[i])
+		}
+	}
+}
+
+// slot returns the bucket of now (Unix nanoseconds), moving it to now's epoch
+// first when it holds an older one.
+func (w *window) slot(now int64) (i, epoch int64) {
+	e := now >> w.shift
+	i = e & (ringSize - 1)
 	if w.epochs[i].Load() != e {
 		w.advance(i, e)
 	}
-	w.lane().counts[i].Add(delta)
+	return i, e
+}
+
+// success counts one success at now (Unix nanoseconds).
+func (w *window) success(now int64) {
+	i, _ := w.slot(now)
+	w.lane().successes[i].Add(1)
+}
+
+// failure counts one failure at now and returns what undo needs to take it back.
+func (w *window) failure(now int64) (l *lane, i, epoch int64) {
+	i, epoch = w.slot(now)
+	l = w.lane()
+	l.failures[i].Add(1)
+	return l, i, epoch
+}
+
+// undo takes back a failure counted by failure, unless its bucket has moved to
+// a new epoch since (which cleared it).
+func (w *window) undo(l *lane, i, epoch int64) {
+	w.mu.Lock()
+	if w.epochs[i].Load() == epoch {
+		l.failures[i].Add(^uint64(0))
+	}
+	w.mu.Unlock()
 }
 
 func (w *window) advance(i, e int64) {
 	w.mu.Lock()
 	if w.epochs[i].Load() < e {
-		for l := range w.lanes {
-			w.lanes[l].counts[i].Store(0)
-			w.lanes[l].owner.Store(0)
-		}
+		w.lanes(func(l *lane) {
+			l.successes[i].Store(0)
+			l.failures[i].Store(0)
+			l.owner.Store(0)
+		})
 		w.epochs[i].Store(e)
 	}
 	w.mu.Unlock()
@@ -135,17 +197,16 @@ func (w *window) advance(i, e int64) {
 
 // bucket sums bucket i over the lanes.
 func (w *window) bucket(i int64) (successes, failures int) {
-	for l := range w.lanes {
-		c := w.lanes[l].counts[i].Load()
-		successes += int(c & (failureUnit - 1))
-		failures += int(c >> 32)
-	}
+	w.lanes(func(l *lane) {
+		successes += int(l.successes[i].Load())
+		failures += int(l.failures[i].Load())
+	})
 	return successes, failures
 }
 
 // counts sums the buckets that lie within the window ending at now.
 func (w *window) counts(now int64) (failures, samples int) {
-	oldest := now>>w.shift.Load() - w.span.Load() + 1
+	oldest := now>>w.shift - w.span + 1
 	for i := range int64(ringSize) {
 		if w.epochs[i].Load() < oldest {
 			continue
@@ -159,16 +220,15 @@ func (w *window) counts(now int64) (failures, samples int) {
 
 // history returns the live buckets, oldest first.
 func (w *window) history(now int64) []Bucket {
-	shift := w.shift.Load()
-	cur := now >> shift
+	cur := now >> w.shift
 	out := make([]Bucket, 0, ringSize)
-	for e := cur - w.span.Load() + 1; e <= cur; e++ {
+	for e := cur - w.span + 1; e <= cur; e++ {
 		i := e & (ringSize - 1)
 		if w.epochs[i].Load() != e {
 			continue
 		}
 		s, f := w.bucket(i)
-		out = append(out, Bucket{Start: time.Unix(0, e<<shift), Successes: s, Failures: f})
+		out = append(out, Bucket{Start: time.Unix(0, e<<w.shift), Successes: s, Failures: f})
 	}
 	return out
 }
@@ -178,30 +238,26 @@ func (w *window) history(now int64) []Bucket {
 func (w *window) latest() int64 {
 	newest := int64(-1)
 	for i := range w.epochs {
-		if e := w.epochs[i].Load(); e > newest {
-			newest = e
-		}
+		newest = max(newest, w.epochs[i].Load())
 	}
 	if newest < 0 {
 		return -1
 	}
-	return newest << w.shift.Load()
+	return newest << w.shift
 }
 
+// clear empties every bucket and frees every lane.
 func (w *window) clear() {
 	w.mu.Lock()
-	w.clearLocked()
-	w.mu.Unlock()
-}
-
-func (w *window) clearLocked() {
 	for i := range w.epochs {
 		w.epochs[i].Store(-1)
 	}
-	for l := range w.lanes {
-		w.lanes[l].owner.Store(0)
-		for i := range w.lanes[l].counts {
-			w.lanes[l].counts[i].Store(0)
+	w.lanes(func(l *lane) {
+		l.owner.Store(0)
+		for i := range ringSize {
+			l.successes[i].Store(0)
+			l.failures[i].Store(0)
 		}
-	}
+	})
+	w.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -16,12 +17,27 @@ type Null struct {
 }
 
 // nullCircuit is one circuit of a Null: only its lock.
-type nullCircuit struct{ lock atomic.Uint32 }
+type nullCircuit struct {
+	lock    atomic.Uint32
+	handles int // guarded by Null.mu
+}
+
+// nullHandle is a circuit of a Null.
+type nullHandle struct {
+	n       *Null
+	name    string
+	c       *nullCircuit
+	unbound atomic.Bool
+}
 
 var (
 	_ Storage  = (*Null)(nil)
-	_ Binder   = (*Null)(nil)
-	_ FastPath = (*nullCircuit)(nil)
+	_ Admin    = (*Null)(nil)
+	_ Tolerant = (*Null)(nil)
+	_ Handle   = (*nullHandle)(nil)
+	_ Operator = (*nullHandle)(nil)
+	_ HotPath  = (*nullHandle)(nil)
+	_ Unbinder = (*nullHandle)(nil)
 )
 
 // NewNull returns a storage that keeps no circuit state, for disabling circuit
@@ -36,18 +52,14 @@ var (
 //
 // Operator locks are the exception: they are kept, so LockOpen still stops a
 // dependency's calls and LockClosed shows in Status, as with every storage. List
-// returns the locked circuits; Unlock, Reset and Clear remove locks.
+// returns the locked circuits; Lock(LockNone), Reset and Clear remove locks.
 func NewNull() *Null { return &Null{locks: make(map[string]*nullCircuit)} }
 
-func (n *Null) lookup(name string) *nullCircuit {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	return n.locks[name]
-}
-
-func (n *Null) circuit(name string) *nullCircuit {
-	if c := n.lookup(name); c != nil {
-		return c
+// Bind returns the handle of the circuit name. It fails, with an error wrapping
+// ErrInvalid, when p does not pass Policy.Validate, as every storage does.
+func (n *Null) Bind(name string, p Policy) (Handle, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("breakergen: null: circuit %q: %w", name, err)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -56,66 +68,84 @@ func (n *Null) circuit(name string) *nullCircuit {
 		c = &nullCircuit{}
 		n.locks[name] = c
 	}
-	return c
+	c.handles++
+	return &nullHandle{n: n, name: name, c: c}, nil
 }
 
-func (n *Null) lock(name string) Lock {
-	if c := n.lookup(name); c != nil {
-		return Lock(c.lock.Load())
+// Unbind gives the handle back; the last one given back forgets the lock.
+func (h *nullHandle) Unbind() {
+	if !h.unbound.CompareAndSwap(false, true) {
+		return
 	}
-	return LockNone
+	h.n.mu.Lock()
+	defer h.n.mu.Unlock()
+	if h.c.handles--; h.c.handles == 0 && h.n.locks[h.name] == h.c {
+		delete(h.n.locks, h.name)
+	}
 }
+
+func (h *nullHandle) status(now time.Time) Status {
+	return Status{Lock: Lock(h.c.lock.Load()), CurrentTime: now}
+}
+
+// Admit lets every call of an unlocked circuit run.
+func (h *nullHandle) Admit(int64) Admission {
+	if h.c.lock.Load() == uint32(LockNone) {
+		return Admission{Verdict: AdmitRun}
+	}
+	return Admission{Verdict: AdmitAsk}
+}
+
+// Succeeded counts nothing.
+func (*nullHandle) Succeeded(int64) {}
+
+// Failed counts nothing and reports true: nothing can fail a threshold.
+func (*nullHandle) Failed(int64) bool { return true }
 
 // Status reports a closed circuit with an empty window at now, and its lock.
-func (n *Null) Status(_ context.Context, name string, _ Policy, now time.Time) (Status, error) {
-	return Status{Lock: n.lock(name), CurrentTime: now}, nil
+func (h *nullHandle) Status(_ context.Context, now time.Time) (Status, error) {
+	return h.status(now), nil
 }
 
 // Record counts nothing and reports no transition.
-func (n *Null) Record(_ context.Context, name string, _ Policy, now time.Time, _ Outcome) (Result, error) {
-	return Result{Status: Status{Lock: n.lock(name), CurrentTime: now}}, nil
+func (h *nullHandle) Record(_ context.Context, now time.Time, _ Outcome) (Result, error) {
+	return Result{Status: h.status(now)}, nil
 }
-
-// Open reports false: the circuit stays closed.
-func (*Null) Open(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
-
-// Reopen reports false: no circuit is ever open.
-func (*Null) Reopen(context.Context, string, Policy, time.Time, time.Time) (bool, error) {
-	return false, nil
-}
-
-// Close reports false: no circuit is ever open.
-func (*Null) Close(context.Context, string, Policy, time.Time) (bool, error) { return false, nil }
 
 // Reserve always succeeds and returns now.
-func (*Null) Reserve(_ context.Context, _ string, _ Policy, now, _ time.Time) (time.Time, bool, error) {
+func (*nullHandle) Reserve(_ context.Context, now, _, _ time.Time) (time.Time, bool, error) {
 	return now, true, nil
 }
 
 // Release reports true: no reservation is held.
-func (*Null) Release(context.Context, string, Policy, time.Time) (bool, error) { return true, nil }
+func (*nullHandle) Release(context.Context, time.Time, time.Time) (bool, error) { return true, nil }
 
 // Lock sets the circuit's lock.
-func (n *Null) Lock(_ context.Context, name string, l Lock) error {
-	n.circuit(name).lock.Store(uint32(l))
-	return nil
-}
-
-// Unlock clears the circuit's lock.
-func (n *Null) Unlock(_ context.Context, name string) error {
-	if c := n.lookup(name); c != nil {
-		c.lock.Store(uint32(LockNone))
+func (h *nullHandle) Lock(_ context.Context, _ time.Time, l Lock) error {
+	if !l.Valid() {
+		return fmt.Errorf("%w: lock %d", ErrInvalid, l)
 	}
+	h.c.lock.Store(uint32(l))
 	return nil
 }
 
 // Reset clears the circuit's lock, the only thing Null keeps.
-func (n *Null) Reset(ctx context.Context, name string) error { return n.Unlock(ctx, name) }
+func (h *nullHandle) Reset(context.Context, time.Time) error {
+	h.c.lock.Store(uint32(LockNone))
+	return nil
+}
+
+// Open reports false: the circuit stays closed.
+func (*nullHandle) Open(context.Context, time.Time) (bool, error) { return false, nil }
+
+// Reopen reports false: no circuit is ever open.
+func (*nullHandle) Reopen(context.Context, time.Time, time.Time) (bool, error) { return false, nil }
+
+// Close reports false: no circuit is ever open.
+func (*nullHandle) Close(context.Context, time.Time) (bool, error) { return false, nil }
 
 // History returns no buckets.
-func (*Null) History(context.Context, string, Policy, time.Time) ([]Bucket, error) {
-	return nil, nil
-}
+func (*nullHandle) History(context.Context, time.Time) ([]Bucket, error) { return nil, nil }
 
 // List returns the names of the locked circuits, sorted.
 func (n *Null) List(context.Context) ([]string, error) {
@@ -143,12 +173,3 @@ func (n *Null) Clear(context.Context) error {
 
 // FaultTolerant reports true: the null storage never fails.
 func (*Null) FaultTolerant() bool { return true }
-
-// Bind returns the circuit's fast path: closed unless locked.
-func (n *Null) Bind(name string, _ Policy) FastPath { return n.circuit(name) }
-
-// ClosedUnlocked reports that the circuit is not locked.
-func (c *nullCircuit) ClosedUnlocked() bool { return c.lock.Load() == uint32(LockNone) }
-
-// Succeeded does nothing.
-func (*nullCircuit) Succeeded(int64) {}

@@ -1,11 +1,39 @@
-// Package storage defines where circuit state lives and provides the in-process
-// backends and proxies: Memory, Null, FaultTolerant, CircuitProxy and FallbackChain.
+// Package storage defines where circuit state lives, and provides the in-process
+// backends and the wrappers that make a shared backend safe to depend on: Memory,
+// Null, FaultTolerant, CircuitProxy and FallbackChain.
 //
-// A Storage is addressed by circuit name. Every per-circuit operation receives the
-// circuit's Policy and the caller's clock reading (now); a backend with a clock of its
-// own, such as Redis, ignores now and reports its own instant in Status.CurrentTime.
-// Every state change a Storage makes is atomic: no reader ever sees half of a
-// transition.
+// # The seam
+//
+// A Storage hands the runtime one Handle per circuit. The runtime binds each
+// circuit once, when the circuit is created, with the circuit's Policy; the
+// handle keeps the circuit's name, keys and window geometry, so no call repeats
+// them. A Handle's decision path is six methods — Status, Record, Reserve,
+// Release, Lock and Reset — each taking the caller's context first and the
+// caller's clock reading (now); a backend with a clock of its own, such as
+// Redis, ignores now and reports its own instant in Status.CurrentTime. That is
+// all a backend must implement to run a breaker; storagetest.RunDecision tells a
+// backend whether it implements it correctly.
+//
+// Everything else is an optional interface, found with a type assertion as
+// io.WriterTo is found on an io.Writer:
+//
+//   - Operator (on a Handle): Faulty's operator set, Open, Reopen, Close and
+//     History, for tools and tests that steer a circuit directly.
+//   - Admin (on a Storage): List and Clear over every circuit.
+//   - HotPath (on a Handle): decides the common call from memory, without a
+//     round trip, a lock or an allocation. The runtime uses it when present.
+//   - Tolerant (on a Storage): reports that the storage never fails, so the
+//     runtime need not wrap it.
+//   - FailureNotifier (on a Handle): reports the backend failures a wrapper
+//     absorbed, so the runtime can emit EventStorageFailure.
+//
+// Every backend and wrapper of this package, and redisstore, implements
+// Operator and Admin.
+//
+// # Atomicity
+//
+// Every state change a handle makes is atomic: no reader ever sees half of a
+// transition, and the window, the state and the reservation change together.
 package storage
 
 import (
@@ -61,27 +89,8 @@ func (l Lock) String() string {
 	return "invalid"
 }
 
-// Policy is what a storage needs to know of a circuit's options to decide.
-type Policy struct {
-	// CoolDown is how long an open circuit skips calls; it is also the lifetime
-	// of a probe reservation and of stored keys of an open circuit.
-	CoolDown time.Duration
-	// EvaluationWindow is the span of time over which outcomes are counted.
-	EvaluationWindow time.Duration
-	// RateThreshold is the failure rate, in (0, 1], at which a closed circuit opens.
-	RateThreshold float64
-	// SampleThreshold is the number of outcomes within the window needed before
-	// the circuit may open.
-	SampleThreshold int
-}
-
-// FailsThreshold reports whether failures out of samples should open a circuit.
-func (p Policy) FailsThreshold(failures, samples int) bool {
-	if samples == 0 || samples < p.SampleThreshold {
-		return false
-	}
-	return float64(failures)/float64(samples) >= p.RateThreshold
-}
+// Valid reports whether l is one of LockNone, LockOpen and LockClosed.
+func (l Lock) Valid() bool { return l <= LockClosed }
 
 // Status is the stored state of one circuit at one instant.
 type Status struct {
@@ -153,77 +162,102 @@ type Bucket struct {
 	Failures  int
 }
 
-// Storage keeps the state of circuits. Implementations are safe for concurrent use.
-//
-// Every per-circuit method takes the circuit's name, its Policy and the caller's
-// clock reading now. Methods that change state report whether they did.
+// Storage keeps the state of circuits and hands out one Handle per circuit.
+// Implementations are safe for concurrent use.
 type Storage interface {
-	// Status reads the circuit's status. A circuit never seen is closed, unlocked,
-	// with an empty window.
-	Status(ctx context.Context, name string, p Policy, now time.Time) (Status, error)
-	// Record counts one outcome in the window and applies, atomically with it, the
-	// transition it causes: a failure that fails the threshold opens a closed
-	// circuit; a probe's success closes an open circuit and its failure reopens it
-	// (only while o.OpenedAt is current).
-	Record(ctx context.Context, name string, p Policy, now time.Time, o Outcome) (Result, error)
-	// Open opens a closed circuit, with OpenedAt set to now.
-	Open(ctx context.Context, name string, p Policy, now time.Time) (bool, error)
-	// Reopen gives an open circuit a new OpenedAt if its current one equals
-	// previous. The reservation is kept.
-	Reopen(ctx context.Context, name string, p Policy, now, previous time.Time) (bool, error)
-	// Close closes an open circuit, clearing its reservation and its window.
-	Close(ctx context.Context, name string, p Policy, now time.Time) (bool, error)
-	// Reserve sets ReservedAt to now if the circuit is open and its ReservedAt
-	// equals previous (zero for none): a compare-and-set that exactly one caller
-	// wins. It returns the reservation time it stored.
-	Reserve(ctx context.Context, name string, p Policy, now, previous time.Time) (reservedAt time.Time, ok bool, err error)
+	// Bind returns the handle of the circuit name, bound with the circuit's
+	// policy. It validates p (Policy.Validate) and must not block on a network:
+	// a backend that needs a connection makes it on the handle's first call.
+	//
+	// Binding one name several times returns handles of one circuit: they share
+	// its state, lock, reservation and window. The first binding fixes the
+	// window's geometry (how EvaluationWindow is cut into buckets); a later
+	// binding with another EvaluationWindow counts in, and reads, that window,
+	// while its own CoolDown, RateThreshold and SampleThreshold govern its own
+	// decisions. Each backend documents the details.
+	Bind(name string, p Policy) (Handle, error)
+}
+
+// Handle is one circuit of a Storage, bound with its policy: the decision path
+// of a breaker. Every method takes the caller's context and clock reading; a
+// backend with a clock of its own ignores now. Implementations are safe for
+// concurrent use.
+type Handle interface {
+	// Status reads the circuit's status. A circuit never written is closed,
+	// unlocked, with an empty window.
+	Status(ctx context.Context, now time.Time) (Status, error)
+	// Record counts one outcome in the window and applies, atomically with it,
+	// the transition it causes: a failure that fails the threshold opens a
+	// closed circuit; a probe's success closes an open circuit (clearing its
+	// reservation and starting a fresh window) and its failure reopens it (only
+	// while o.OpenedAt is current, keeping the reservation).
+	Record(ctx context.Context, now time.Time, o Outcome) (Result, error)
+	// Reserve sets ReservedAt to now if the circuit is open, its OpenedAt equals
+	// openedAt and its ReservedAt equals reservedAt (zero for none): a
+	// compare-and-set on both, so that exactly one of the callers that saw the
+	// same status wins, and a caller holding a status of an earlier open period
+	// never wins the reservation of a later one. It returns the reservation time
+	// it stored.
+	Reserve(ctx context.Context, now, openedAt, reservedAt time.Time) (at time.Time, ok bool, err error)
 	// Release clears the reservation if ReservedAt equals reservedAt.
-	Release(ctx context.Context, name string, p Policy, reservedAt time.Time) (bool, error)
-	// Lock sets the circuit's lock.
-	Lock(ctx context.Context, name string, l Lock) error
-	// Unlock clears the circuit's lock.
-	Unlock(ctx context.Context, name string) error
+	Release(ctx context.Context, now, reservedAt time.Time) (bool, error)
+	// Lock sets the circuit's lock; LockNone removes it.
+	Lock(ctx context.Context, now time.Time, l Lock) error
 	// Reset forgets everything of the circuit: state, window, reservation and lock.
-	Reset(ctx context.Context, name string) error
-	// History returns the window's buckets, oldest first.
-	History(ctx context.Context, name string, p Policy, now time.Time) ([]Bucket, error)
+	Reset(ctx context.Context, now time.Time) error
+}
+
+// Operator is implemented by handles that offer Faulty's operator set, for
+// tools and tests that steer a circuit directly. Every handle of this module
+// implements it; the runtime never needs it.
+type Operator interface {
+	// Open opens a closed circuit, with OpenedAt set to now.
+	Open(ctx context.Context, now time.Time) (bool, error)
+	// Reopen gives an open circuit a new OpenedAt, now, if its current one
+	// equals previous. The reservation is kept.
+	Reopen(ctx context.Context, now, previous time.Time) (bool, error)
+	// Close closes an open circuit, clearing its reservation and its window.
+	Close(ctx context.Context, now time.Time) (bool, error)
+	// History returns the window's live buckets, oldest first.
+	History(ctx context.Context, now time.Time) ([]Bucket, error)
+}
+
+// Admin is implemented by storages that can enumerate and forget every circuit
+// they hold. Every storage of this module implements it.
+type Admin interface {
 	// List returns the names of the circuits the storage holds, sorted.
 	List(ctx context.Context) ([]string, error)
 	// Clear forgets every circuit.
 	Clear(ctx context.Context) error
-	// FaultTolerant reports whether the storage never fails; the runtime wraps a
-	// storage that may fail so that its failures fail open.
+}
+
+// Tolerant is implemented by storages that know whether they can fail. The
+// runtime wraps a storage that does not implement it, or reports false, in
+// FaultTolerant(CircuitProxy(s)), so that its failures fail open.
+type Tolerant interface {
 	FaultTolerant() bool
-}
-
-// Binder is implemented by storages that can give the runtime a fast path bound to
-// one circuit, so that the common call touches no map and takes no lock.
-type Binder interface {
-	Bind(name string, p Policy) FastPath
-}
-
-// FastPath is a storage's shortcut for the common call on one circuit. It is safe
-// for concurrent use and never blocks or allocates.
-type FastPath interface {
-	// ClosedUnlocked reports that the circuit is stored closed and unlocked, so a
-	// call may run without reading the full status.
-	ClosedUnlocked() bool
-	// Succeeded counts one success, which causes no transition, at now given in
-	// Unix nanoseconds (an integer, so the hot path builds no time.Time).
-	Succeeded(now int64)
 }
 
 // Failure describes a backend error that a fault-tolerant storage tolerated.
 type Failure struct {
-	Op      string // the Storage method, e.g. "Status"
-	Circuit string // empty for List and Clear
+	Op      string // the Handle method, e.g. "Status"
+	Circuit string
 	Err     error
 }
 
-// FailureNotifier is implemented by storages that tolerate backend errors and
-// report them. The runtime registers itself so it can emit EventStorageFailure.
+// FailureNotifier is implemented by handles that tolerate backend errors and
+// report them. The runtime registers each circuit's reporter on its handle, so
+// it can emit EventStorageFailure.
 type FailureNotifier interface {
+	// NotifyFailures registers fn to be called once per tolerated failure. A
+	// later call replaces the function; nil removes it.
 	NotifyFailures(fn func(Failure))
+}
+
+// IsTolerant reports whether s says it never fails.
+func IsTolerant(s Storage) bool {
+	t, ok := s.(Tolerant)
+	return ok && t.FaultTolerant()
 }
 
 // ErrStorageOpen is returned by CircuitProxy while its own circuit is open: the
@@ -232,3 +266,16 @@ var ErrStorageOpen = errors.New("breakergen: storage circuit open")
 
 // ErrCorrupt is wrapped by errors about stored data that cannot be understood.
 var ErrCorrupt = errors.New("breakergen: corrupt circuit data")
+
+// ErrInvalid is wrapped by the errors constructors and Bind return for
+// configuration that cannot work: a nil storage, an out-of-range option or
+// policy, an empty FallbackChain.
+var ErrInvalid = errors.New("breakergen: invalid configuration")
+
+// Unbinder is implemented by handles that hold resources a storage can free
+// once nobody uses the circuit: the runtime calls Unbind when it drops a circuit
+// (Breaker.Drop), and uses the handle no more. Unbind must be safe to call more
+// than once.
+type Unbinder interface {
+	Unbind()
+}

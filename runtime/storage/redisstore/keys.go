@@ -3,10 +3,14 @@ package redisstore
 import "strings"
 
 // escaper writes the characters that would break a hash tag, and the escape
-// character itself, as percent escapes.
+// character itself, as percent escapes. prefixEscaper also escapes ':', so the
+// first ':' of a tag always ends the prefix: prefix "prod" with circuit
+// "canary:payments" and prefix "prod:canary" with circuit "payments" get
+// different keys.
 var (
-	escaper   = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
-	unescaper = strings.NewReplacer("%25", "%", "%7B", "{", "%7D", "}")
+	escaper       = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+	prefixEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D", ":", "%3A")
+	unescaper     = strings.NewReplacer("%25", "%", "%7B", "{", "%7D", "}")
 	// globber escapes the characters SCAN's MATCH treats as patterns.
 	globber = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
 )

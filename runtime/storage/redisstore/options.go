@@ -1,9 +1,10 @@
 package redisstore
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // Defaults of the options.
@@ -19,11 +20,21 @@ const (
 	MaxBuckets = 1000
 )
 
-// ErrInvalid is wrapped by the errors New returns for a nil client or a bad option.
-var ErrInvalid = errors.New("breakergen: redisstore: invalid configuration")
+// ErrInvalid is wrapped by the errors New returns for a nil client or a bad
+// option. It wraps storage.ErrInvalid, so errors.Is(err, storage.ErrInvalid)
+// holds too, as for every invalid configuration of breakergen.
+var ErrInvalid = fmt.Errorf("%w: redisstore", storage.ErrInvalid)
 
-// Option configures a Store in New.
-type Option func(*config) error
+// Option configures a Store in New. Options are applied in order, a later option
+// of one kind replacing an earlier one; an invalid option, or a nil one, makes
+// New fail with an error naming it.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
 
 type config struct {
 	prefix   string
@@ -40,13 +51,13 @@ func defaults() config {
 // environments) can share one Redis. Default "breakergen". It must not be empty.
 // Stores of a fleet must use the same prefix to share circuits.
 func WithPrefix(prefix string) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if prefix == "" {
 			return fmt.Errorf("%w: empty prefix", ErrInvalid)
 		}
 		c.prefix = prefix
 		return nil
-	}
+	})
 }
 
 // WithStateTTL sets how long a circuit's state key (state, OpenedAt, reservation)
@@ -55,26 +66,26 @@ func WithPrefix(prefix string) Option {
 // forgotten (and then reads as closed). Default DefaultStateTTL (7 days); it must
 // be positive.
 func WithStateTTL(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("%w: state TTL %v is not positive", ErrInvalid, d)
 		}
 		c.stateTTL = d
 		return nil
-	}
+	})
 }
 
 // WithLockTTL sets how long an operator's lock (LockOpen, LockClosed) lasts before
 // it expires by itself. Default 0: locks last until Unlock or Reset. It must not
 // be negative.
 func WithLockTTL(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("%w: lock TTL %v is negative", ErrInvalid, d)
 		}
 		c.lockTTL = d
 		return nil
-	}
+	})
 }
 
 // WithBuckets sets the number of time buckets of each circuit's window, from 1 to
@@ -82,11 +93,11 @@ func WithLockTTL(d time.Duration) Option {
 // little dearer. Default DefaultBuckets (10). Every
 // store of a fleet should use the same count.
 func WithBuckets(n int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if n < 1 || n > MaxBuckets {
 			return fmt.Errorf("%w: %d buckets, want 1 to %d", ErrInvalid, n, MaxBuckets)
 		}
 		c.buckets = n
 		return nil
-	}
+	})
 }

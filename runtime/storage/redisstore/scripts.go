@@ -176,15 +176,16 @@ expire_state(ARGV[2])
 return 1
 `)
 
-// scriptReserve sets reserved to now if the circuit is open and reserved equals
-// the previous one (0 for none). ARGV: offset, previous, state TTL ms. It returns
-// {1, now} or {0, 0}.
+// scriptReserve sets reserved to now if the circuit is open, its opened equals
+// the one given and its reserved equals the one given (0 for none): a
+// compare-and-set on both. ARGV: offset, opened, reserved, state TTL ms. It
+// returns {1, now} or {0, 0}.
 var scriptReserve = redis.NewScript(prelude + `
 local now = now_us()
-local st, _, reserved = read_state()
-if st ~= 1 or reserved ~= tonumber(ARGV[2]) then return {0, 0} end
+local st, opened, reserved = read_state()
+if st ~= 1 or opened ~= tonumber(ARGV[2]) or reserved ~= tonumber(ARGV[3]) then return {0, 0} end
 redis.call('HSET', KEYS[1], 'reserved', fmt(now))
-expire_state(ARGV[3])
+expire_state(ARGV[4])
 return {1, now}
 `)
 

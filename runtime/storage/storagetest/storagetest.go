@@ -1,10 +1,17 @@
 // Package storagetest is a conformance suite for implementations of
-// storage.Storage. A backend's tests call Run with a Harness that makes fresh,
-// empty storages; every storage-level rule of breakergen's design is checked in a
-// subtest of its own: counting and window expiry, threshold opening, Open,
-// Reopen, Close, the probe reservation's compare-and-set, Release, probe
-// outcomes, locks, Reset, History, List and Clear, races between goroutines, and
-// the independence of circuits whatever their names.
+// storage.Storage. A backend's tests call Run (or RunDecision) with a Harness
+// that makes fresh, empty storages; every storage-level rule of breakergen's
+// design is checked in a subtest of its own.
+//
+// RunDecision checks the decision path, all a backend must implement to run a
+// breaker: Bind and the Handle methods (counting and window expiry, threshold
+// opening, the probe reservation's compare-and-set on both OpenedAt and
+// ReservedAt, Release, probe outcomes, locks, Reset, races between goroutines,
+// independent circuits, a second binding with another window geometry) and,
+// when a handle implements storage.HotPath, that the hot path agrees with it.
+// Run checks all that and the optional operator interfaces, storage.Operator
+// (Open, Reopen, Close, History) and storage.Admin (List, Clear), failing when
+// a storage lacks them: every backend of this module runs Run.
 //
 // The suite keeps its own clock, starting at a fixed instant and moved forward
 // only by the suite, so it never sleeps. A storage with a clock of its own (Redis
@@ -16,10 +23,12 @@ package storagetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/stretchr/testify/require"
 )
 
 // Harness tells Run how to make the storage under test.
@@ -32,13 +41,30 @@ type Harness struct {
 	Advance func(t *testing.T, s storage.Storage, d time.Duration)
 }
 
-// Run runs the conformance suite against storages made by h, one fresh storage
-// per subtest. It fails t at once if h.New is nil.
+// Run runs the whole conformance suite against storages made by h, one fresh
+// storage per subtest: the decision path, and the Operator and Admin
+// interfaces, which the storage must implement.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if h.New == nil {
-		t.Fatal("storagetest: Harness.New is nil")
-	}
+	run(t, h, decisionCases)
+	run(t, h, operatorCases)
+}
+
+// RunDecision runs the part of the suite that a storage must pass to run a
+// breaker: the decision path of its handles (and their hot path, if any).
+func RunDecision(t *testing.T, h Harness) {
+	t.Helper()
+	run(t, h, decisionCases)
+}
+
+type testCase struct {
+	name string
+	run  func(e *env)
+}
+
+func run(t *testing.T, h Harness, cases []testCase) {
+	t.Helper()
+	require.NotNil(t, h.New, "storagetest: Harness.New is nil")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.run(newEnv(t, h))
@@ -81,19 +107,57 @@ var (
 
 // env is one subtest's storage and clock. Its methods fail the test on any error.
 type env struct {
-	t   *testing.T
-	h   Harness
-	s   storage.Storage
-	ctx context.Context
-	now time.Time
+	t       *testing.T
+	h       Harness
+	s       storage.Storage
+	ctx     context.Context
+	now     time.Time
+	handles map[string]storage.Handle
 }
 
 func newEnv(t *testing.T, h Harness) *env {
 	s := h.New(t)
-	if s == nil {
-		t.Fatal("storagetest: Harness.New returned nil")
+	require.NotNil(t, s, "storagetest: Harness.New returned nil")
+	e := &env{t: t, h: h, s: s, ctx: t.Context(), now: start, handles: make(map[string]storage.Handle)}
+	t.Cleanup(func() {
+		for _, hd := range e.handles {
+			if u, ok := hd.(storage.Unbinder); ok {
+				u.Unbind()
+			}
+		}
+	})
+	return e
+}
+
+// handle returns the handle of name bound with p, binding it on first use.
+func (e *env) handle(name string, p storage.Policy) storage.Handle {
+	e.t.Helper()
+	key := fmt.Sprintf("%q %+v", name, p)
+	if h, ok := e.handles[key]; ok {
+		return h
 	}
-	return &env{t: t, h: h, s: s, ctx: t.Context(), now: start}
+	h, err := e.s.Bind(name, p)
+	require.NoError(e.t, err, "Bind(%q, %+v)", name, p)
+	require.NotNil(e.t, h, "Bind(%q) returned a nil handle", name)
+	e.handles[key] = h
+	return h
+}
+
+// operator returns the handle of name as a storage.Operator.
+func (e *env) operator(name string, p storage.Policy) storage.Operator {
+	e.t.Helper()
+	h := e.handle(name, p)
+	o, ok := h.(storage.Operator)
+	require.True(e.t, ok, "the handle %T does not implement storage.Operator", h)
+	return o
+}
+
+// admin returns the storage as a storage.Admin.
+func (e *env) admin() storage.Admin {
+	e.t.Helper()
+	a, ok := e.s.(storage.Admin)
+	require.True(e.t, ok, "the storage %T does not implement storage.Admin", e.s)
+	return a
 }
 
 // ownClock reports whether the storage ignores the now it is given.
@@ -106,220 +170,4 @@ func (e *env) advance(d time.Duration) {
 	if e.h.Advance != nil {
 		e.h.Advance(e.t, e.s, d)
 	}
-}
-
-// checkNow fails unless got is the instant the storage took as now: the suite's
-// now, or for a storage with its own clock, an instant at most slack before
-// current, the CurrentTime of a status read after it.
-func (e *env) checkNow(what string, got, current time.Time) {
-	e.t.Helper()
-	if !e.ownClock() {
-		if !got.Equal(e.now) {
-			e.t.Errorf("%s = %v, want now %v", what, got, e.now)
-		}
-		return
-	}
-	if got.IsZero() || got.After(current) || current.Sub(got) > slack {
-		e.t.Errorf("%s = %v, want the storage's current instant (status read after it: %v)", what, got, current)
-	}
-}
-
-// checkCurrent fails unless st.CurrentTime is now, or set for a storage with its
-// own clock.
-func (e *env) checkCurrent(what string, st storage.Status) {
-	e.t.Helper()
-	if e.ownClock() {
-		if st.CurrentTime.IsZero() {
-			e.t.Errorf("%s: CurrentTime is zero", what)
-		}
-		return
-	}
-	if !st.CurrentTime.Equal(e.now) {
-		e.t.Errorf("%s: CurrentTime = %v, want now %v", what, st.CurrentTime, e.now)
-	}
-}
-
-// checkFresh fails unless st is the status of a circuit never seen.
-func (e *env) checkFresh(what string, st storage.Status) {
-	e.t.Helper()
-	if st.State != storage.StateClosed || st.Lock != storage.LockNone || !st.OpenedAt.IsZero() ||
-		!st.ReservedAt.IsZero() || st.Failures != 0 || st.Samples != 0 || st.Stub {
-		e.t.Errorf("%s: status = %+v, want closed, unlocked, never opened, unreserved, empty, not a stub", what, st)
-	}
-	e.checkCurrent(what, st)
-}
-
-// checkCounts fails unless st counts failures out of samples.
-func (e *env) checkCounts(what string, st storage.Status, failures, samples int) {
-	e.t.Helper()
-	if st.Failures != failures || st.Samples != samples {
-		e.t.Errorf("%s: %d failures of %d samples, want %d of %d", what, st.Failures, st.Samples, failures, samples)
-	}
-}
-
-// checkState fails unless st is in state s.
-func (e *env) checkState(what string, st storage.Status, s storage.State) {
-	e.t.Helper()
-	if st.State != s {
-		e.t.Errorf("%s: state %v, want %v", what, st.State, s)
-	}
-}
-
-func (e *env) status(name string, p storage.Policy) storage.Status {
-	e.t.Helper()
-	st, err := e.s.Status(e.ctx, name, p, e.now)
-	if err != nil {
-		e.t.Fatalf("Status(%q): %v", name, err)
-	}
-	return st
-}
-
-func (e *env) record(name string, p storage.Policy, o storage.Outcome) storage.Result {
-	e.t.Helper()
-	r, err := e.s.Record(e.ctx, name, p, e.now, o)
-	if err != nil {
-		e.t.Fatalf("Record(%q, %+v): %v", name, o, err)
-	}
-	return r
-}
-
-// recordN records o n times and returns the transitions, in order, that were not
-// TransitionNone.
-func (e *env) recordN(name string, p storage.Policy, o storage.Outcome, n int) []storage.Transition {
-	e.t.Helper()
-	var ts []storage.Transition
-	for range n {
-		if r := e.record(name, p, o); r.Transition != storage.TransitionNone {
-			ts = append(ts, r.Transition)
-		}
-	}
-	return ts
-}
-
-func (e *env) open(name string, p storage.Policy) bool {
-	e.t.Helper()
-	ok, err := e.s.Open(e.ctx, name, p, e.now)
-	if err != nil {
-		e.t.Fatalf("Open(%q): %v", name, err)
-	}
-	return ok
-}
-
-// mustOpen opens the circuit and returns its OpenedAt.
-func (e *env) mustOpen(name string, p storage.Policy) time.Time {
-	e.t.Helper()
-	if !e.open(name, p) {
-		e.t.Fatalf("Open(%q) on a closed circuit = false", name)
-	}
-	st := e.status(name, p)
-	e.checkState("after Open", st, storage.StateOpen)
-	e.checkNow("OpenedAt after Open", st.OpenedAt, st.CurrentTime)
-	return st.OpenedAt
-}
-
-func (e *env) reopen(name string, p storage.Policy, previous time.Time) bool {
-	e.t.Helper()
-	ok, err := e.s.Reopen(e.ctx, name, p, e.now, previous)
-	if err != nil {
-		e.t.Fatalf("Reopen(%q, %v): %v", name, previous, err)
-	}
-	return ok
-}
-
-func (e *env) close(name string, p storage.Policy) bool {
-	e.t.Helper()
-	ok, err := e.s.Close(e.ctx, name, p, e.now)
-	if err != nil {
-		e.t.Fatalf("Close(%q): %v", name, err)
-	}
-	return ok
-}
-
-func (e *env) reserve(name string, p storage.Policy, previous time.Time) (time.Time, bool) {
-	e.t.Helper()
-	at, ok, err := e.s.Reserve(e.ctx, name, p, e.now, previous)
-	if err != nil {
-		e.t.Fatalf("Reserve(%q, %v): %v", name, previous, err)
-	}
-	return at, ok
-}
-
-// mustReserve reserves the probe against previous, failing the test unless the
-// reservation is won, stamped now and shown by Status.
-func (e *env) mustReserve(name string, p storage.Policy, previous time.Time) time.Time {
-	e.t.Helper()
-	at, ok := e.reserve(name, p, previous)
-	if !ok {
-		e.t.Fatalf("Reserve(%q, previous %v) = false, want true", name, previous)
-	}
-	st := e.status(name, p)
-	e.checkNow("reservation", at, st.CurrentTime)
-	if !st.ReservedAt.Equal(at) {
-		e.t.Errorf("ReservedAt = %v after Reserve returned %v", st.ReservedAt, at)
-	}
-	return at
-}
-
-func (e *env) release(name string, p storage.Policy, reservedAt time.Time) bool {
-	e.t.Helper()
-	ok, err := e.s.Release(e.ctx, name, p, reservedAt)
-	if err != nil {
-		e.t.Fatalf("Release(%q, %v): %v", name, reservedAt, err)
-	}
-	return ok
-}
-
-func (e *env) lock(name string, l storage.Lock) {
-	e.t.Helper()
-	if err := e.s.Lock(e.ctx, name, l); err != nil {
-		e.t.Fatalf("Lock(%q, %v): %v", name, l, err)
-	}
-}
-
-func (e *env) unlock(name string) {
-	e.t.Helper()
-	if err := e.s.Unlock(e.ctx, name); err != nil {
-		e.t.Fatalf("Unlock(%q): %v", name, err)
-	}
-}
-
-func (e *env) reset(name string) {
-	e.t.Helper()
-	if err := e.s.Reset(e.ctx, name); err != nil {
-		e.t.Fatalf("Reset(%q): %v", name, err)
-	}
-}
-
-func (e *env) history(name string, p storage.Policy) []storage.Bucket {
-	e.t.Helper()
-	b, err := e.s.History(e.ctx, name, p, e.now)
-	if err != nil {
-		e.t.Fatalf("History(%q): %v", name, err)
-	}
-	return b
-}
-
-func (e *env) list() []string {
-	e.t.Helper()
-	names, err := e.s.List(e.ctx)
-	if err != nil {
-		e.t.Fatalf("List: %v", err)
-	}
-	return names
-}
-
-func (e *env) clear() {
-	e.t.Helper()
-	if err := e.s.Clear(e.ctx); err != nil {
-		e.t.Fatalf("Clear: %v", err)
-	}
-}
-
-// sums adds up the buckets' counts.
-func sums(b []storage.Bucket) (successes, failures int) {
-	for _, x := range b {
-		successes += x.Successes
-		failures += x.Failures
-	}
-	return successes, failures
 }

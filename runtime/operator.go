@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Status reads the circuit's status. With a fault-tolerant storage (always, unless
+// a custom storage claims to be one and fails) the error is nil and a failed read
+// gives a status with Stub set. A ctx without a deadline gets the breaker's
+// storage timeout.
+func (c *Circuit) Status(ctx context.Context) (Status, error) {
+	ctx, cancel := c.storageContext(ctx, false)
+	defer cancel()
+	now := c.clock.Now()
+	s, err := c.h.Status(ctx, now)
+	if err != nil {
+		return Status{CurrentTime: now, Options: c.opts, Stub: true}, err
+	}
+	return newStatus(s, c.opts), nil
+}
+
+// LockOpen makes every call skip until Unlock or Reset. It returns the storage's
+// error when the lock did not reach it (a shared storage that is down, or its
+// proxy open): the lock then holds in this process, and is sent again when the
+// storage answers, but other processes do not know it yet.
+func (c *Circuit) LockOpen(ctx context.Context) error { return c.lock(ctx, LockOpen) }
+
+// LockClosed makes every call run until Unlock or Reset, above every other rule;
+// outcomes are still recorded and transitions still happen. Errors as LockOpen.
+func (c *Circuit) LockClosed(ctx context.Context) error { return c.lock(ctx, LockClosed) }
+
+// Unlock removes an operator's lock. Errors as LockOpen.
+func (c *Circuit) Unlock(ctx context.Context) error { return c.lock(ctx, LockNone) }
+
+func (c *Circuit) lock(ctx context.Context, l Lock) error {
+	ctx, cancel := c.storageContext(ctx, false)
+	defer cancel()
+	return c.h.Lock(ctx, c.clock.Now(), l)
+}
+
+// Reset forgets everything of the circuit: state, window, reservation and lock.
+// It returns the storage's error when the reset did not reach it; the reset then
+// holds in this process only.
+func (c *Circuit) Reset(ctx context.Context) error {
+	ctx, cancel := c.storageContext(ctx, false)
+	defer cancel()
+	return c.h.Reset(ctx, c.clock.Now())
+}
+
+// failureLimiter keeps a circuit's EventStorageFailure to one a second: during
+// an outage every call fails over to the fallback, and an event per call would
+// flood any log.
+type failureLimiter struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// admit reports whether a failure at now is reported, and how many were
+// suppressed before it.
+func (l *failureLimiter) admit(now time.Time) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() && now.Sub(l.last) < time.Second && !now.Before(l.last) {
+		l.suppressed++
+		return 0, false
+	}
+	n := l.suppressed
+	l.last, l.suppressed = now, 0
+	return n, true
+}
+
+// storageFailed reports a storage failure the call survived (it failed open):
+// the first at once, then at most one a second with the count suppressed.
+func (c *Circuit) storageFailed(err error, now time.Time) {
+	if !c.ls.wants(EventStorageFailure) {
+		return
+	}
+	n, ok := c.fails.admit(now)
+	if !ok {
+		return
+	}
+	st := Status{CurrentTime: now, Options: c.opts, Stub: true}
+	c.ls.notify(Event{Type: EventStorageFailure, Circuit: c.name, Err: err, Status: st, Time: now, Suppressed: n})
+}

@@ -1,0 +1,131 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// verdict is the classification of a finished call's error.
+type verdict uint8
+
+const (
+	verdictSuccess verdict = iota
+	verdictFailure
+	verdictIgnore // excluded, or the caller's own cancellation: not recorded
+)
+
+func (c *Circuit) judge(ctx context.Context, err error) verdict {
+	if err == nil {
+		return verdictSuccess
+	}
+	if errors.Is(err, context.Canceled) && ctx != nil && ctx.Err() != nil {
+		return verdictIgnore
+	}
+	for _, e := range c.opts.Exclude {
+		if errors.Is(err, e) {
+			return verdictIgnore
+		}
+	}
+	for _, e := range c.opts.Success {
+		if errors.Is(err, e) {
+			return verdictSuccess
+		}
+	}
+	if c.opts.IsFailure != nil {
+		return c.isFailure(err)
+	}
+	return verdictFailure
+}
+
+// isFailure asks the IsFailure option, containing its panic: a call it cannot
+// judge is not recorded (and a probe releases its reservation).
+func (c *Circuit) isFailure(err error) (v verdict) {
+	defer func() {
+		if recover() != nil {
+			v = verdictIgnore
+		}
+	}()
+	if c.opts.IsFailure(err) {
+		return verdictFailure
+	}
+	return verdictSuccess
+}
+
+// record records a's outcome; err is the call's error (nil for a success) and v
+// its verdict.
+func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
+	switch v {
+	case verdictIgnore:
+		c.counted(CallExcluded)
+		if a.mode == modeProbe {
+			c.release(ctx, a.reservedAt)
+		}
+		return
+	case verdictSuccess:
+		c.counted(CallSuccess)
+		if a.mode.hot() && !c.ls.wants(EventSuccess) {
+			c.hot.Succeeded(c.nowNanos())
+			return
+		}
+	default:
+		c.counted(CallFailure)
+		if a.mode.hot() && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
+			return
+		}
+	}
+	sctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	res, serr := c.h.Record(sctx, now, storage.Outcome{
+		Success:  v == verdictSuccess,
+		Probe:    a.mode == modeProbe || a.mode == modeTransition,
+		OpenedAt: fromUnixNano(a.openedAt),
+	})
+	if serr != nil {
+		c.storageFailed(serr, now)
+		return
+	}
+	c.emitRecorded(res, v, err)
+}
+
+// release gives back a probe's reservation.
+func (c *Circuit) release(ctx context.Context, reservedAt int64) {
+	sctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	if _, err := c.h.Release(sctx, now, fromUnixNano(reservedAt)); err != nil {
+		c.storageFailed(err, now)
+	}
+}
+
+// emitRecorded emits the events of a recorded outcome: success or failure, then
+// the transition it caused.
+func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error) {
+	outcome := EventSuccess
+	if v == verdictFailure {
+		outcome = EventFailure
+	}
+	var transition EventType
+	switch res.Transition {
+	case storage.TransitionOpened:
+		transition = EventOpened
+	case storage.TransitionReopened:
+		transition = EventReopened
+	case storage.TransitionClosed:
+		transition = EventClosed
+	}
+	if !c.ls.wants(outcome) && (transition == 0 || !c.ls.wants(transition)) {
+		return
+	}
+	st := newStatus(res.Status, c.opts)
+	if outcome == EventSuccess {
+		c.emit(EventSuccess, nil, st)
+	} else {
+		c.emit(EventFailure, err, st)
+	}
+	if transition != 0 {
+		c.emit(transition, nil, st)
+	}
+}

@@ -1,0 +1,69 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Admit uses the backend's hot path while the backend answers and no local lock
+// is pending; otherwise it asks the decision path, which tries the backend.
+func (h *ftHandle) Admit(now int64) Admission {
+	if h.hot == nil || h.degraded.Load() || h.locks.pending.Load() {
+		return Admission{Verdict: AdmitAsk}
+	}
+	return h.hot.Admit(now)
+}
+
+// Succeeded counts the success in the backend's hot path.
+func (h *ftHandle) Succeeded(now int64) {
+	if h.hot != nil {
+		h.hot.Succeeded(now)
+	}
+}
+
+// Failed counts the failure in the backend's hot path, or reports false.
+func (h *ftHandle) Failed(now int64) bool {
+	return h.hot != nil && h.hot.Failed(now)
+}
+
+// Open opens the circuit in the backend, or in the fallback.
+func (h *ftHandle) Open(ctx context.Context, now time.Time) (bool, error) {
+	return h.operate(ctx, "Open", func(o Operator) (bool, error) { return o.Open(ctx, now) })
+}
+
+// Reopen reopens the circuit in the backend, or in the fallback.
+func (h *ftHandle) Reopen(ctx context.Context, now, previous time.Time) (bool, error) {
+	return h.operate(ctx, "Reopen", func(o Operator) (bool, error) { return o.Reopen(ctx, now, previous) })
+}
+
+// Close closes the circuit in the backend, or in the fallback.
+func (h *ftHandle) Close(ctx context.Context, now time.Time) (bool, error) {
+	return h.operate(ctx, "Close", func(o Operator) (bool, error) { return o.Close(ctx, now) })
+}
+
+// History returns the backend's buckets, or the fallback's.
+func (h *ftHandle) History(ctx context.Context, now time.Time) ([]Bucket, error) {
+	o, err := operatorOf(h.backend)
+	if err == nil {
+		var b []Bucket
+		if b, err = o.History(ctx, now); err == nil {
+			return b, nil
+		}
+		h.failed(ctx, "History", err)
+	}
+	return h.fallback().History(ctx, now)
+}
+
+// operate runs an Operator method on the backend, or on the fallback when the
+// backend fails or has none.
+func (h *ftHandle) operate(ctx context.Context, op string, fn func(Operator) (bool, error)) (bool, error) {
+	o, err := operatorOf(h.backend)
+	if err == nil {
+		var ok bool
+		if ok, err = fn(o); err == nil {
+			return ok, nil
+		}
+		h.failed(ctx, op, err)
+	}
+	return fn(h.fallback())
+}

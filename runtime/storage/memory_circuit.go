@@ -1,0 +1,110 @@
+package storage
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// memState is one memory circuit's state at one instant. It is never changed
+// once published; a transition publishes a new one. Times are Unix nanoseconds,
+// 0 for none.
+type memState struct {
+	state      State
+	lock       Lock
+	openedAt   int64
+	reservedAt int64
+	version    uint64 // one more than the state it replaced
+}
+
+// memCircuit is one circuit of a Memory storage, shared by all its handles.
+type memCircuit struct {
+	state   atomic.Pointer[memState]
+	mu      sync.Mutex   // serialises transitions
+	handles atomic.Int32 // open handles; the circuit is forgotten at 0
+	active  atomic.Bool  // written since creation or the last Reset: List shows it
+	win     window       // its padding keeps the counters off the fields above
+}
+
+var freshState = &memState{}
+
+func newMemCircuit(p Policy, grow int) *memCircuit {
+	c := &memCircuit{}
+	c.state.Store(freshState)
+	c.win.init(p.EvaluationWindow, grow)
+	return c
+}
+
+// nanos returns t in Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// markActive notes that the circuit was written, so List shows it.
+func (c *memCircuit) markActive() {
+	if !c.active.Load() {
+		c.active.Store(true)
+	}
+}
+
+// update publishes a changed copy of the state; the caller holds c.mu.
+func (c *memCircuit) update(change func(s *memState)) {
+	next := *c.state.Load()
+	change(&next)
+	next.version++
+	c.state.Store(&next)
+}
+
+// status reads the circuit at now (Unix nanoseconds).
+func (c *memCircuit) status(now int64) Status {
+	s := c.state.Load()
+	f, n := c.win.counts(now)
+	return Status{
+		State:       s.state,
+		Lock:        s.lock,
+		OpenedAt:    fromNanos(s.openedAt),
+		ReservedAt:  fromNanos(s.reservedAt),
+		Failures:    f,
+		Samples:     n,
+		CurrentTime: time.Unix(0, now),
+	}
+}
+
+// openLocked opens the circuit at now; the caller holds c.mu.
+func (c *memCircuit) openLocked(now int64) {
+	c.update(func(s *memState) { s.state, s.openedAt, s.reservedAt = StateOpen, now, 0 })
+}
+
+// closeLocked closes the circuit, clearing its reservation and window; the caller
+// holds c.mu.
+func (c *memCircuit) closeLocked() {
+	c.update(func(s *memState) { s.state, s.reservedAt = StateClosed, 0 })
+	c.win.clear()
+}
+
+// reset forgets state, window, reservation and lock.
+func (c *memCircuit) reset() {
+	c.mu.Lock()
+	c.update(func(s *memState) { *s = memState{version: s.version} })
+	c.win.clear()
+	c.active.Store(false)
+	c.mu.Unlock()
+}
+
+// idle reports whether the circuit is closed, unlocked and has counted nothing
+// since cutoff (Unix nanoseconds), so forgetting it changes no decision.
+func (c *memCircuit) idle(cutoff int64) bool {
+	s := c.state.Load()
+	return s.state == StateClosed && s.lock == LockNone && c.win.latest() <= cutoff
+}

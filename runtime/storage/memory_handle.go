@@ -1,0 +1,199 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// memHandle is a circuit of a Memory bound with one policy. It implements
+// Handle, Operator, HotPath and Unbinder.
+type memHandle struct {
+	c       *memCircuit
+	p       Policy
+	cool    int64 // p.CoolDown in nanoseconds
+	m       *Memory
+	name    string
+	unbound atomic.Bool
+}
+
+var (
+	_ Handle   = (*memHandle)(nil)
+	_ Operator = (*memHandle)(nil)
+	_ HotPath  = (*memHandle)(nil)
+	_ Unbinder = (*memHandle)(nil)
+)
+
+// Unbind gives the handle back; the last one given back makes Memory forget the
+// circuit. Later calls do nothing.
+func (h *memHandle) Unbind() {
+	if h.unbound.CompareAndSwap(false, true) {
+		h.m.unbind(h.name, h.c)
+	}
+}
+
+// Admit decides from the published state alone: one atomic load.
+func (h *memHandle) Admit(now int64) Admission {
+	s := h.c.state.Load()
+	if s.state == StateClosed && s.lock == LockNone {
+		return Admission{Verdict: AdmitRun}
+	}
+	switch {
+	case s.lock == LockOpen:
+	case s.lock == LockClosed || s.state != StateOpen:
+		return Admission{Verdict: AdmitAsk}
+	case now-s.openedAt < h.cool:
+	case s.reservedAt != 0 && now-s.reservedAt < h.cool:
+	default:
+		return Admission{Verdict: AdmitAsk} // half-open and free: race for the probe
+	}
+	return Admission{Verdict: AdmitSkip, Version: s.version}
+}
+
+// Succeeded counts a success in the goroutine's lane.
+func (h *memHandle) Succeeded(now int64) {
+	h.c.win.success(now)
+	h.c.markActive()
+}
+
+// Failed counts a failure unless it fails the threshold of a closed circuit.
+func (h *memHandle) Failed(now int64) bool {
+	c := h.c
+	l, i, e := c.win.failure(now)
+	c.markActive()
+	if c.state.Load().state != StateClosed || !h.p.FailsThreshold(c.win.counts(now)) {
+		return true
+	}
+	c.win.undo(l, i, e)
+	return false
+}
+
+// Status reads the circuit at now.
+func (h *memHandle) Status(_ context.Context, now time.Time) (Status, error) {
+	return h.c.status(now.UnixNano()), nil
+}
+
+// Record counts the outcome and applies the transition it causes.
+func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result, error) {
+	c, n := h.c, now.UnixNano()
+	if o.Success {
+		c.win.success(n)
+	} else {
+		c.win.failure(n)
+	}
+	c.markActive()
+	t := TransitionNone
+	c.mu.Lock()
+	s := c.state.Load()
+	switch {
+	case o.Probe && s.state == StateOpen && o.Success:
+		c.closeLocked()
+		t = TransitionClosed
+	case o.Probe && s.state == StateOpen && s.openedAt == nanos(o.OpenedAt):
+		c.update(func(s *memState) { s.openedAt = n })
+		t = TransitionReopened
+	case !o.Success && s.state == StateClosed && h.p.FailsThreshold(c.win.counts(n)):
+		c.openLocked(n)
+		t = TransitionOpened
+	}
+	st := c.status(n)
+	c.mu.Unlock()
+	return Result{Transition: t, Status: st}, nil
+}
+
+// Reserve sets ReservedAt to now if the circuit is open in the period that
+// began at openedAt and its reservation is still reservedAt.
+func (h *memHandle) Reserve(_ context.Context, now, openedAt, reservedAt time.Time) (time.Time, bool, error) {
+	c := h.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state.Load()
+	if s.state != StateOpen || s.openedAt != nanos(openedAt) || s.reservedAt != nanos(reservedAt) {
+		return time.Time{}, false, nil
+	}
+	n := now.UnixNano()
+	c.update(func(s *memState) { s.reservedAt = n })
+	c.markActive()
+	return time.Unix(0, n), true, nil
+}
+
+// Release clears the reservation if it equals reservedAt.
+func (h *memHandle) Release(_ context.Context, _, reservedAt time.Time) (bool, error) {
+	c := h.c
+	if reservedAt.IsZero() {
+		return false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Load().reservedAt != reservedAt.UnixNano() {
+		return false, nil
+	}
+	c.update(func(s *memState) { s.reservedAt = 0 })
+	return true, nil
+}
+
+// Lock sets the circuit's lock.
+func (h *memHandle) Lock(_ context.Context, _ time.Time, l Lock) error {
+	if !l.Valid() {
+		return fmt.Errorf("%w: lock %d", ErrInvalid, l)
+	}
+	c := h.c
+	c.mu.Lock()
+	c.update(func(s *memState) { s.lock = l })
+	c.mu.Unlock()
+	if l != LockNone {
+		c.markActive()
+	}
+	return nil
+}
+
+// Reset forgets the circuit's state, window, reservation and lock.
+func (h *memHandle) Reset(context.Context, time.Time) error {
+	h.c.reset()
+	return nil
+}
+
+// Open opens a closed circuit.
+func (h *memHandle) Open(_ context.Context, now time.Time) (bool, error) {
+	c := h.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Load().state != StateClosed {
+		return false, nil
+	}
+	c.openLocked(now.UnixNano())
+	c.markActive()
+	return true, nil
+}
+
+// Reopen gives an open circuit a new OpenedAt if its current one equals previous.
+func (h *memHandle) Reopen(_ context.Context, now, previous time.Time) (bool, error) {
+	c := h.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state.Load()
+	if s.state != StateOpen || s.openedAt != nanos(previous) {
+		return false, nil
+	}
+	n := now.UnixNano()
+	c.update(func(s *memState) { s.openedAt = n })
+	return true, nil
+}
+
+// Close closes an open circuit, clearing its reservation and window.
+func (h *memHandle) Close(context.Context, time.Time) (bool, error) {
+	c := h.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Load().state != StateOpen {
+		return false, nil
+	}
+	c.closeLocked()
+	return true, nil
+}
+
+// History returns the window's live buckets, oldest first.
+func (h *memHandle) History(_ context.Context, now time.Time) ([]Bucket, error) {
+	return h.c.win.history(now.UnixNano()), nil
+}

@@ -1,0 +1,245 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// handle is one circuit of a Store: its keys and the script arguments its
+// policy fixes. The now arguments of its methods are ignored: every script
+// reads Redis's TIME.
+type handle struct {
+	s         *Store
+	name      string
+	keys      []string
+	width     int64 // bucket width in microseconds
+	buckets   int
+	rate      float64
+	samples   int
+	stateTTL  int64 // milliseconds
+	windowTTL int64 // milliseconds
+}
+
+var (
+	_ storage.Handle   = (*handle)(nil)
+	_ storage.Operator = (*handle)(nil)
+)
+
+// Status reads the circuit's status; CurrentTime is Redis's time.
+func (h *handle) Status(ctx context.Context, _ time.Time) (storage.Status, error) {
+	v, err := h.run(ctx, scriptStatus, "Status", h.width, h.buckets)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	r, err := decodeResult(v)
+	if err != nil {
+		return storage.Status{}, h.fail("Status", err)
+	}
+	return r.Status, nil
+}
+
+// Record counts the outcome in the window and applies the transition it causes,
+// in one script.
+func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (storage.Result, error) {
+	v, err := h.run(ctx, scriptRecord, "Record", h.width, h.buckets,
+		flag(o.Success), flag(o.Probe), micros(o.OpenedAt),
+		strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples, h.stateTTL, h.windowTTL)
+	if err != nil {
+		return storage.Result{}, err
+	}
+	r, err := decodeResult(v)
+	if err != nil {
+		return storage.Result{}, h.fail("Record", err)
+	}
+	return r, nil
+}
+
+// Reserve sets ReservedAt to Redis's time if the circuit is open in the period
+// that began at openedAt and its ReservedAt equals reservedAt (zero for none),
+// and returns it. Of several callers passing the same pair, exactly one wins.
+func (h *handle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
+	v, err := h.run(ctx, scriptReserve, "Reserve", micros(openedAt), micros(reservedAt), h.stateTTL)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	a, err := ints(v, 2)
+	if err != nil {
+		return time.Time{}, false, h.fail("Reserve", err)
+	}
+	if a[0] != 1 {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(a[1]), true, nil
+}
+
+// Release clears the reservation if ReservedAt equals reservedAt.
+func (h *handle) Release(ctx context.Context, _, reservedAt time.Time) (bool, error) {
+	return h.runBool(ctx, scriptRelease, "Release", micros(reservedAt))
+}
+
+// Lock sets the circuit's lock; it expires after the LockTTL option, if set.
+// LockNone removes it.
+func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
+	var v string
+	switch l {
+	case storage.LockNone:
+	case storage.LockOpen:
+		v = "open"
+	case storage.LockClosed:
+		v = "closed"
+	default:
+		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
+	}
+	_, err := h.run(ctx, scriptLock, "Lock", v, ttlMillis(h.s.cfg.lockTTL))
+	return err
+}
+
+// Reset deletes every key of the circuit: state, window, reservation and lock.
+func (h *handle) Reset(ctx context.Context, _ time.Time) error {
+	_, err := h.run(ctx, scriptReset, "Reset")
+	return err
+}
+
+// Open opens a closed circuit, with OpenedAt set to Redis's time.
+func (h *handle) Open(ctx context.Context, _ time.Time) (bool, error) {
+	return h.runBool(ctx, scriptOpen, "Open", h.stateTTL)
+}
+
+// Reopen gives an open circuit a new OpenedAt, Redis's time, if its current one
+// equals previous. The reservation is kept.
+func (h *handle) Reopen(ctx context.Context, _, previous time.Time) (bool, error) {
+	return h.runBool(ctx, scriptReopen, "Reopen", micros(previous), h.stateTTL)
+}
+
+// Close closes an open circuit, clearing its reservation and its window.
+func (h *handle) Close(ctx context.Context, _ time.Time) (bool, error) {
+	return h.runBool(ctx, scriptClose, "Close", h.stateTTL)
+}
+
+// History returns the window's live buckets, oldest first, at Redis's time.
+func (h *handle) History(ctx context.Context, _ time.Time) ([]storage.Bucket, error) {
+	v, err := h.run(ctx, scriptHistory, "History", h.width, h.buckets)
+	if err != nil {
+		return nil, err
+	}
+	b, err := decodeHistory(v)
+	if err != nil {
+		return nil, h.fail("History", err)
+	}
+	return b, nil
+}
+
+// run runs script on the circuit's keys with the test offset as ARGV[1] and args
+// after it, and maps its errors.
+func (h *handle) run(ctx context.Context, script *redis.Script, op string, args ...any) (any, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	argv := make([]any, 0, len(args)+1)
+	argv = append(argv, h.s.offset.Load())
+	argv = append(argv, args...)
+	v, err := script.Run(ctx, h.s.client, h.keys, argv...).Result()
+	if err != nil {
+		return nil, h.fail(op, err)
+	}
+	return v, nil
+}
+
+func (h *handle) runBool(ctx context.Context, script *redis.Script, op string, args ...any) (bool, error) {
+	v, err := h.run(ctx, script, op, args...)
+	if err != nil {
+		return false, err
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return false, h.fail(op, fmt.Errorf("%w: reply %T", storage.ErrCorrupt, v))
+	}
+	return n == 1, nil
+}
+
+// fail wraps err with the operation and circuit. Errors that mean our keys hold
+// data we cannot read (CORRUPT from the scripts, WRONGTYPE from Redis) wrap
+// storage.ErrCorrupt as well as Redis's error.
+func (h *handle) fail(op string, err error) error {
+	var rerr redis.Error
+	if errors.As(err, &rerr) && !errors.Is(err, storage.ErrCorrupt) {
+		if hasPrefix(rerr.Error(), "CORRUPT") || hasPrefix(rerr.Error(), "WRONGTYPE") {
+			return fmt.Errorf("breakergen: redisstore: %s %q: %w: %w", op, h.name, storage.ErrCorrupt, err)
+		}
+	}
+	return fmt.Errorf("breakergen: redisstore: %s %q: %w", op, h.name, err)
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// window returns the bucket width in microseconds and the bucket count for p,
+// whose EvaluationWindow Policy.Validate keeps at 1ms or more: at most 1000
+// buckets, so a bucket is at least a microsecond wide.
+func (s *Store) window(p storage.Policy) (width int64, n int) {
+	n = s.cfg.buckets
+	return max(p.EvaluationWindow.Microseconds()/int64(n), 1), n
+}
+
+// stateTTL is the state key's TTL in milliseconds: StateTTL plus CoolDown.
+func (s *Store) stateTTL(p storage.Policy) int64 {
+	d := s.cfg.stateTTL + max(p.CoolDown, 0)
+	if d < s.cfg.stateTTL { // overflow
+		return maxTTL
+	}
+	return ttlMillis(d)
+}
+
+// windowTTL is the window key's TTL in milliseconds: the window plus one bucket.
+func windowTTL(width int64, n int) int64 {
+	us := width * int64(n+1)
+	if us/int64(n+1) != width {
+		return maxTTL
+	}
+	return ttlMillis(time.Duration(min(us, math.MaxInt64/1000)) * time.Microsecond)
+}
+
+// maxTTL caps every TTL, in milliseconds: about a hundred years, far from the
+// overflow Redis rejects.
+const maxTTL = 100 * 365 * 24 * 3600 * 1000
+
+// ttlMillis rounds d up to whole milliseconds, 0 for none, at most maxTTL.
+func ttlMillis(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return min(ms, maxTTL)
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// micros returns t in Unix microseconds, 0 for the zero time.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us)
+}

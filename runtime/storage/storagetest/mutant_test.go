@@ -1,0 +1,107 @@
+package storagetest_test
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// mutant is a Memory with one rule broken, named by kind.
+type mutant struct {
+	mem  *storage.Memory
+	kind string
+}
+
+func (m *mutant) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := m.mem.Bind(name, p)
+	if err != nil {
+		return nil, err
+	}
+	return &mutantHandle{Handle: h, op: h.(storage.Operator), hot: h.(storage.HotPath), kind: m.kind}, nil
+}
+
+func (m *mutant) List(ctx context.Context) ([]string, error) {
+	names, err := m.mem.List(ctx)
+	if m.kind == "list-unsorted" {
+		slices.Reverse(names)
+	}
+	return names, err
+}
+
+func (m *mutant) Clear(ctx context.Context) error { return m.mem.Clear(ctx) }
+
+type mutantHandle struct {
+	storage.Handle
+	op   storage.Operator
+	hot  storage.HotPath
+	kind string
+}
+
+func (m *mutantHandle) Reserve(ctx context.Context, now, openedAt, reservedAt time.Time) (time.Time, bool, error) {
+	st, _ := m.Handle.Status(ctx, now)
+	switch m.kind {
+	case "reserve-always-wins":
+		openedAt, reservedAt = st.OpenedAt, st.ReservedAt
+	case "reserve-ignores-opened":
+		openedAt = st.OpenedAt
+	}
+	return m.Handle.Reserve(ctx, now, openedAt, reservedAt)
+}
+
+func (m *mutantHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	st, err := m.Handle.Status(ctx, now)
+	if m.kind == "status-hides-lock" {
+		st.Lock = storage.LockNone
+	}
+	return st, err
+}
+
+func (m *mutantHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	r, err := m.Handle.Record(ctx, now, o)
+	if r.Transition == storage.TransitionClosed && m.kind == "close-drops-lock" {
+		_ = m.Handle.Lock(ctx, now, storage.LockNone) // after the result was read
+	}
+	return r, err
+}
+
+func (m *mutantHandle) Reset(ctx context.Context, now time.Time) error {
+	st, _ := m.Handle.Status(ctx, now)
+	err := m.Handle.Reset(ctx, now)
+	if m.kind == "reset-keeps-lock" && st.Lock != storage.LockNone {
+		_ = m.Handle.Lock(ctx, now, st.Lock)
+	}
+	return err
+}
+
+func (m *mutantHandle) Open(ctx context.Context, now time.Time) (bool, error) {
+	return m.op.Open(ctx, now)
+}
+
+func (m *mutantHandle) Reopen(ctx context.Context, now, previous time.Time) (bool, error) {
+	if m.kind == "reopen-ignores-previous" {
+		st, _ := m.Handle.Status(ctx, now)
+		previous = st.OpenedAt
+	}
+	return m.op.Reopen(ctx, now, previous)
+}
+
+func (m *mutantHandle) Close(ctx context.Context, now time.Time) (bool, error) {
+	return m.op.Close(ctx, now)
+}
+
+func (m *mutantHandle) History(ctx context.Context, now time.Time) ([]storage.Bucket, error) {
+	return m.op.History(ctx, now)
+}
+
+func (m *mutantHandle) Admit(now int64) storage.Admission { return m.hot.Admit(now) }
+func (m *mutantHandle) Succeeded(now int64)               { m.hot.Succeeded(now) }
+
+func (m *mutantHandle) Failed(now int64) bool {
+	if m.kind == "hot-ignores-threshold" {
+		m.hot.Succeeded(now) // counts something, and says the caller is done
+		return true
+	}
+	return m.hot.Failed(now)
+}
