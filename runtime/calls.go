@@ -9,6 +9,7 @@ const (
 	CallFailure                         // Done recorded a failure
 	CallExcluded                        // Done recorded nothing: an excluded error or the caller's own cancellation
 	CallSkipped                         // Allow refused the call
+	CallFallback                        // a refused call was answered by a fallback (also counted as CallSkipped)
 	callOutcomes = iota + 1
 )
 
@@ -17,6 +18,7 @@ var callOutcomeNames = [callOutcomes]string{
 	CallFailure:  "failure",
 	CallExcluded: "excluded",
 	CallSkipped:  "skipped",
+	CallFallback: "fallback",
 }
 
 // String returns the outcome's name, such as "skipped".
@@ -64,3 +66,9 @@ func callCounters(name string, specs []listenerSpec) func(CallOutcome) {
 		}
 	}
 }
+
+// Fallback tells the circuit's call counters that a call Allow refused was
+// answered by a fallback instead (CallFallback; the refusal itself was counted
+// as CallSkipped). Generated decorators call it before they call a method's
+// fallback.
+func (c *Circuit) Fallback() { c.counted(CallFallback) }
