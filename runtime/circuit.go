@@ -12,7 +12,7 @@ import (
 // concurrent use and meant to be resolved once and kept, not looked up per call.
 type Circuit struct {
 	hot   storage.HotPath // never nil: askAlways when the handle has none
-	quick attemptMode     // modeQuick when a hot success needs no event, else modeHot
+	quick uint8           // modeQuick when a hot success needs no event, else modeHot
 	count func(CallOutcome)
 	clock Clock
 	// coarse: the clock is the system clock, so the hot path reads the coarse one.
@@ -30,14 +30,14 @@ type Circuit struct {
 // askAlways is the hot path of a handle without one: it always asks.
 type askAlways struct{}
 
-func (askAlways) Admit(int64) storage.Admission { return storage.Admission{} }
+func (askAlways) Admit() storage.Admission { return storage.Admission{} }
 func (askAlways) Succeeded(int64)               {}
 func (askAlways) Failed(int64) bool             { return false }
 
 func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	c := &Circuit{
 		hot:     askAlways{},
-		quick:   modeQuick,
+		quick:   uint8(modeQuick),
 		count:   callCounters(name, b.specs),
 		clock:   b.clock,
 		coarse:  b.coarse,
@@ -51,7 +51,7 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 		c.hot = hp
 	}
 	if b.ls.wants(EventSuccess) {
-		c.quick = modeHot
+		c.quick = uint8(modeHot)
 	}
 	if n, ok := h.(storage.FailureNotifier); ok {
 		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
@@ -74,16 +74,18 @@ func (c *Circuit) Options() Options { return c.opts }
 // When the storage fails, Allow fails open: the call runs. A nil ctx is taken as
 // context.Background().
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
-	adm := c.hot.Admit(c.nowNanos())
+	adm := c.hot.Admit()
 	if adm.Verdict == storage.AdmitRun {
-		return Attempt{c: c, mode: c.quick}, nil
+		return Attempt{c: c, m: noCopy{attemptMode(c.quick)}}, nil
 	}
 	return c.allow(ctx, adm)
 }
 
 func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, error) {
-	if adm.Verdict == storage.AdmitSkip && !c.ls.wants(EventSkipped) {
-		if e := c.skips.Load(); e != nil && e.version == adm.Version {
+	if adm.Verdict == storage.AdmitSkip {
+		if c.nowNanos() >= adm.Until {
+			adm = storage.Admission{} // the skip has ended: ask
+		} else if e := c.skips.Load(); e != nil && e.version == adm.Version && !c.ls.wants(EventSkipped) {
 			c.counted(CallSkipped)
 			return Attempt{}, e.err
 		}
@@ -101,7 +103,7 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 	case st.LockedOpen():
 		return Attempt{}, c.skip(st, adm)
 	case st.LockedClosed() && st.HalfOpen(): // as Faulty: a half-open circuit still closes or reopens
-		return Attempt{c: c, mode: modeTransition, openedAt: unixNano(st.OpenedAt)}, nil
+		return Attempt{c: c, m: noCopy{modeTransition}, openedAt: unixNano(st.OpenedAt)}, nil
 	case st.LockedClosed():
 		return Attempt{c: c}, nil
 	case st.Closed():
@@ -118,7 +120,7 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 	if !ok {
 		return Attempt{}, c.skip(st, storage.Admission{})
 	}
-	return Attempt{c: c, mode: modeProbe, openedAt: unixNano(st.OpenedAt), reservedAt: unixNano(at)}, nil
+	return Attempt{c: c, m: noCopy{modeProbe}, openedAt: unixNano(st.OpenedAt), reservedAt: unixNano(at)}, nil
 }
 
 // skipCache is the error a circuit returns for the calls it refuses while the
@@ -203,12 +205,24 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 	return context.WithTimeoutCause(ctx, c.timeout, storage.ErrTimeout)
 }
 
+// nowNanos reads the circuit's clock in Unix nanoseconds: the coarse clock when
+// it is the system clock, so the hot path pays an atomic load for it.
 func (c *Circuit) nowNanos() int64 {
+	if n := coarse.fast.Load(); n != 0 && c.coarse {
+		return n
+	}
+	return c.slowNanos()
+}
+
+// slowNanos reads the injected clock, or the coarse clock when no reader has
+// since its last tick.
+func (c *Circuit) slowNanos() int64 {
 	if c.coarse {
 		return coarse.unixNano()
 	}
 	return c.clock.Now().UnixNano()
 }
+
 
 // unbind gives the storage handle back when the circuit is dropped.
 func (c *Circuit) unbind() {

@@ -26,8 +26,14 @@ const coarseResolution = time.Millisecond
 // coarseResolution, because reading it on every call costs more than the rest of
 // the call together. It ticks only while it is read: a tick that finds no reader
 // since the last one stops it, and the next reader starts it again.
+//
+// Each tick publishes the time in nanos and clears fast; the first reader after
+// the tick marks the clock as read and copies the time into fast, where every
+// later reader of that tick finds it with one atomic load. A reader that copies
+// just as a tick lands may leave fast one tick stale until the next tick.
 type coarseClock struct {
-	nanos   atomic.Int64 // 0 while stopped
+	fast    atomic.Int64 // the time, once read since the last tick; 0 otherwise
+	nanos   atomic.Int64 // the time at the last tick; 0 while stopped
 	read    atomic.Bool  // read since the last tick
 	running atomic.Bool
 	once    sync.Once
@@ -36,16 +42,24 @@ type coarseClock struct {
 
 var coarse coarseClock
 
-// unixNano returns the current time in Unix nanoseconds, at most
-// coarseResolution (plus scheduling delay) stale.
+// unixNano returns the current time in Unix nanoseconds, at most two
+// coarseResolutions (plus scheduling delay) stale. Its common case is one
+// atomic load, small enough to be inlined into the hot path.
 func (c *coarseClock) unixNano() int64 {
+	if n := c.fast.Load(); n != 0 {
+		return n
+	}
+	return c.slow()
+}
+
+// slow starts the clock, or marks it as read since its last tick.
+func (c *coarseClock) slow() int64 {
 	n := c.nanos.Load()
 	if n == 0 {
 		return c.start()
 	}
-	if !c.read.Load() {
-		c.read.Store(true)
-	}
+	c.read.Store(true)
+	c.fast.CompareAndSwap(0, n)
 	return n
 }
 
@@ -65,6 +79,7 @@ func (c *coarseClock) start() int64 {
 }
 
 func (c *coarseClock) tick() {
+	c.fast.Store(0)
 	if !c.read.Swap(false) {
 		c.nanos.Store(0)
 		c.running.Store(false)

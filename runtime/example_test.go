@@ -16,11 +16,10 @@ func Example() {
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	b := runtime.New(
 		runtime.WithClock(clock),
+		// Only the events it lists: successes and failures stay on the hot path.
 		runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
-			if e.Type != runtime.EventSuccess && e.Type != runtime.EventFailure {
-				fmt.Println("event:", e.Type)
-			}
-		})),
+			fmt.Println("event:", e.Type)
+		}), runtime.EventOpened, runtime.EventReopened, runtime.EventClosed, runtime.EventSkipped),
 	)
 	payments := b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
 	ctx := context.Background()
@@ -84,4 +83,11 @@ func ExampleWithOverrides() {
 	c := b.Circuit("payments", runtime.Options{CoolDown: 10 * time.Second, SampleThreshold: 5})
 	fmt.Println(c.Options().CoolDown, c.Options().SampleThreshold)
 	// Output: 1m0s 5
+}
+
+// ExampleBuild reports invalid configuration as an error instead of New's panic.
+func ExampleBuild() {
+	_, err := runtime.Build(runtime.WithDefaults(runtime.Options{RateThreshold: 2}))
+	fmt.Println(err)
+	// Output: breakergen: invalid options: breakergen: invalid configuration: RateThreshold 2 outside (0, 1] (WithDefaults)
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestOneProbeAmongManyGoroutines races 64 goroutines for the probe of a
@@ -24,9 +26,7 @@ func TestOneProbeAmongManyGoroutines(t *testing.T) {
 		release := make(chan struct{})
 		var wg sync.WaitGroup
 		for range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-release
 				err := f.c.Run(context.Background(), func(context.Context) error {
 					ran.Add(1)
@@ -35,75 +35,61 @@ func TestOneProbeAmongManyGoroutines(t *testing.T) {
 				if err != errBoom {
 					skipped.Add(1)
 				}
-			}()
+			})
 		}
 		close(release)
 		wg.Wait()
-		if ran.Load() != 1 || skipped.Load() != racers-1 {
-			t.Fatalf("round %d: %d probes ran and %d skipped, want 1 and %d", round, ran.Load(), skipped.Load(), racers-1)
-		}
-		if n := f.rec.count(runtime.EventSkipped) - skippedBefore; n != racers-1 {
-			t.Fatalf("round %d: %d EventSkipped, want %d", round, n, racers-1)
-		}
+		require.Equal(t, [2]int32{1, racers - 1}, [2]int32{ran.Load(), skipped.Load()}, "round %d: [probes skipped]", round)
+		require.Equal(t, racers-1, f.rec.count(runtime.EventSkipped)-skippedBefore, "round %d: EventSkipped", round)
 	}
-	if n := f.rec.count(runtime.EventReopened); n != 5 {
-		t.Fatalf("EventReopened = %d, want one per failed probe (5)", n)
-	}
+	assert.Equal(t, 5, f.rec.count(runtime.EventReopened), "one EventReopened per failed probe")
 }
 
 // TestOneOpenedEventUnderConcurrentFailures fails many calls at once: the
 // circuit opens exactly once, and a success closes it exactly once.
 func TestOneOpenedEventUnderConcurrentFailures(t *testing.T) {
-	f := newFixture(t)
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = f.c.Run(context.Background(), func(context.Context) error { return errBoom })
-		}()
-	}
-	wg.Wait()
-	if n := f.rec.count(runtime.EventOpened); n != 1 {
-		t.Fatalf("EventOpened = %d, want 1", n)
-	}
-	f.clock.Advance(10 * time.Second)
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = f.c.Run(context.Background(), func(context.Context) error { return nil })
-		}()
-	}
-	wg.Wait()
-	if n := f.rec.count(runtime.EventClosed); n != 1 {
-		t.Fatalf("EventClosed = %d, want 1", n)
+	for name, opts := range map[string][]runtime.Option{
+		"every event":      nil,
+		"transitions only": {runtime.WithListener(&recorder{}, runtime.EventOpened)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			opts := append([]runtime.Option{runtime.WithClock(newClock())}, opts...)
+			opts = append(opts, runtime.WithListener(rec, runtime.EventOpened, runtime.EventClosed))
+			c := runtime.New(opts...).Circuit("c", runtime.Options{CoolDown: 10 * time.Second})
+			var wg sync.WaitGroup
+			for range 64 {
+				wg.Go(func() { _ = c.Run(context.Background(), func(context.Context) error { return errBoom }) })
+			}
+			wg.Wait()
+			assert.Equal(t, 1, rec.count(runtime.EventOpened))
+		})
 	}
 }
 
-// TestConcurrentClosedCalls hammers the fast path with the real clock and checks
+// TestConcurrentClosedCalls hammers the hot path with the real clock and checks
 // every success is counted.
 func TestConcurrentClosedCalls(t *testing.T) {
 	b := runtime.New(runtime.WithDefaults(runtime.Options{EvaluationWindow: time.Hour}))
 	c := b.Circuit("hot")
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 1000 {
+		wg.Go(func() {
+			for i := range 1000 {
 				a, err := c.Allow(context.Background())
-				if err != nil {
-					t.Error(err)
+				if !assert.NoError(t, err) {
 					return
 				}
-				a.Done(context.Background(), nil)
+				if i%500 == 0 {
+					a.Done(context.Background(), errBoom)
+				} else {
+					a.Done(context.Background(), nil)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	st, _ := c.Status(context.Background())
-	if st.SampleSize != 8000 || st.FailureRate != 0 {
-		t.Fatalf("status %+v, want 8000 successes", st)
-	}
+	assert.Equal(t, 8000, st.SampleSize)
+	assert.InDelta(t, 16.0/8000, st.FailureRate, 1e-9)
 }

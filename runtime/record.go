@@ -59,19 +59,19 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 	switch v {
 	case verdictIgnore:
 		c.counted(CallExcluded)
-		if a.mode == modeProbe {
+		if a.m.mode == modeProbe {
 			c.release(ctx, a.reservedAt)
 		}
 		return
 	case verdictSuccess:
 		c.counted(CallSuccess)
-		if a.mode.hot() && !c.ls.wants(EventSuccess) {
+		if a.m.mode.hot() && !c.ls.wants(EventSuccess) {
 			c.hot.Succeeded(c.nowNanos())
 			return
 		}
 	default:
 		c.counted(CallFailure)
-		if a.mode.hot() && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
+		if a.m.mode.hot() && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
 			return
 		}
 	}
@@ -80,7 +80,7 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 	now := c.clock.Now()
 	res, serr := c.h.Record(sctx, now, storage.Outcome{
 		Success:  v == verdictSuccess,
-		Probe:    a.mode == modeProbe || a.mode == modeTransition,
+		Probe:    a.m.mode == modeProbe || a.m.mode == modeTransition,
 		OpenedAt: fromUnixNano(a.openedAt),
 	})
 	if serr != nil {

@@ -2,113 +2,112 @@ package runtime_test
 
 import (
 	"context"
-	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-var errDown = errors.New("storage down")
-
-// flakyStorage is a Memory that fails every call while down is set, and counts
-// the calls that reach it. It claims not to be fault tolerant, as a network
-// backend would.
-type flakyStorage struct {
-	*storage.Memory
-	down  atomic.Bool
-	calls atomic.Int64
-}
-
-func (s *flakyStorage) FaultTolerant() bool { return false }
-
-func (s *flakyStorage) fail() error {
-	s.calls.Add(1)
-	if s.down.Load() {
-		return errDown
-	}
-	return nil
-}
-
-func (s *flakyStorage) Status(ctx context.Context, name string, p storage.Policy, now time.Time) (storage.Status, error) {
-	if err := s.fail(); err != nil {
-		return storage.Status{}, err
-	}
-	return s.Memory.Status(ctx, name, p, now)
-}
-
-func (s *flakyStorage) Record(ctx context.Context, name string, p storage.Policy, now time.Time, o storage.Outcome) (storage.Result, error) {
-	if err := s.fail(); err != nil {
-		return storage.Result{}, err
-	}
-	return s.Memory.Record(ctx, name, p, now, o)
-}
-
-func (s *flakyStorage) Lock(ctx context.Context, name string, l storage.Lock) error {
-	if err := s.fail(); err != nil {
-		return err
-	}
-	return s.Memory.Lock(ctx, name, l)
-}
 
 func TestStorageFailureFailsOpenAndRecovers(t *testing.T) {
 	ctx := context.Background()
-	backend := &flakyStorage{Memory: storage.NewMemory()}
+	backend := newSpy()
 	f := newFixture(t, runtime.WithStorage(backend))
-	if err := f.c.LockClosed(ctx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.c.LockClosed(ctx))
 	backend.down.Store(true)
 	for range 20 {
-		if !f.call(t, nil) {
-			t.Fatal("a call was skipped while storage was down")
-		}
+		require.True(t, f.call(t, nil), "a call was skipped while storage was down")
 	}
-	if n := f.rec.count(runtime.EventStorageFailure); n == 0 {
-		t.Fatal("no EventStorageFailure while storage was down")
-	}
+	require.NotZero(t, f.rec.count(runtime.EventStorageFailure), "no EventStorageFailure while storage was down")
 	ev, _ := f.rec.last(runtime.EventStorageFailure)
-	if !errors.Is(ev.Err, storage.ErrStorageOpen) || ev.Circuit != "dep" || !ev.Status.Stub {
-		t.Fatalf("last storage failure event %+v, want the storage circuit open on circuit dep", ev)
-	}
-	if !f.rec.has(runtime.EventStorageFailure, errDown) {
-		t.Fatal("no storage failure event carries the backend's own error")
-	}
+	assert.True(t, ev.Circuit == "dep" && ev.Status.Stub, "storage failure event %+v", ev)
+	assert.True(t, f.rec.has(runtime.EventStorageFailure, errDown), "no storage failure event carries the backend's own error")
 	st := f.status(t)
-	if !st.Stub || !st.LockedClosed() {
-		t.Fatalf("stand-in status %+v, want Stub and the last known lock", st)
-	}
+	assert.True(t, st.Stub && st.LockedClosed(), "stand-in status %+v, want Stub and the last known lock", st)
 	// The storage's own circuit stops calling the dead backend.
 	before := backend.calls.Load()
 	for range 20 {
 		f.call(t, nil)
 	}
-	if n := backend.calls.Load() - before; n > 2 {
-		t.Fatalf("%d calls reached the dead backend in 20 protected calls, want it spared", n)
-	}
+	assert.LessOrEqual(t, backend.calls.Load()-before, int64(2), "calls that reached the dead backend in 20 protected calls")
 	// The process keeps protecting with its in-process state: failures trip it.
-	if err := f.c.Unlock(ctx); err != nil {
-		t.Fatal(err)
-	}
+	assert.ErrorIs(t, f.c.Unlock(ctx), storage.ErrStorageOpen, "an Unlock that did not reach the storage")
 	for i := 0; f.call(t, errBoom); i++ {
-		if i == 100 {
-			t.Fatal("the in-process fallback never opened")
-		}
+		require.Less(t, i, 100, "the in-process fallback never opened")
 	}
-	if !f.status(t).Open() || f.rec.count(runtime.EventOpened) != 1 {
-		t.Fatal("want the fallback state open, with one EventOpened")
-	}
+	assert.True(t, f.status(t).Open())
+	assert.Equal(t, 1, f.rec.count(runtime.EventOpened))
 	// Within seconds of the backend returning, the shared state is used again.
 	backend.down.Store(false)
 	f.clock.Advance(5 * time.Second)
 	f.call(t, nil)
 	f.call(t, nil)
 	st = f.status(t)
-	if st.Stub {
-		t.Fatalf("status %+v still a stand-in after the backend returned", st)
+	assert.False(t, st.Stub, "status %+v still a stand-in after the backend returned", st)
+	assert.Equal(t, runtime.LockNone, st.Lock, "the Unlock made during the outage reached the backend")
+}
+
+// TestStorageFailureEventsAreRateLimited is the defect of one event per failed
+// storage call: during an outage a circuit reports the first failure at once,
+// then at most one a second, carrying the count it suppressed.
+func TestStorageFailureEventsAreRateLimited(t *testing.T) {
+	backend := newSpy()
+	f := newFixture(t, runtime.WithStorage(backend))
+	backend.down.Store(true)
+	for range 100 {
+		f.call(t, nil)
 	}
+	require.Equal(t, 1, f.rec.count(runtime.EventStorageFailure), "events in the first second")
+	f.clock.Advance(time.Second)
+	f.call(t, nil)
+	require.Equal(t, 2, f.rec.count(runtime.EventStorageFailure), "events after a second")
+	ev, _ := f.rec.last(runtime.EventStorageFailure)
+	assert.GreaterOrEqual(t, ev.Suppressed, 100, "failures suppressed before the second event")
+	other := f.b.Circuit("other")
+	run(t, other, nil)
+	assert.Equal(t, 3, f.rec.count(runtime.EventStorageFailure), "another circuit reports its first failure at once")
+}
+
+// TestStorageDeadline is the defect of a storage that holds the caller for as
+// long as its client waits: every storage call made for a protected call ends
+// at the breaker's deadline, as a storage failure, and the call runs.
+func TestStorageDeadline(t *testing.T) {
+	backend := newSpy()
+	rec := &recorder{}
+	b := runtime.New(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond),
+		runtime.WithListener(rec, runtime.EventStorageFailure))
+	c := b.Circuit("c")
+	hold := make(chan struct{})
+	defer close(hold)
+	backend.hold.Store(&hold)
+	callerCtx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	start := time.Now()
+	a, err := c.Allow(callerCtx)
+	require.NoError(t, err, "Allow fails open")
+	a.Done(callerCtx, errBoom)
+	assert.Less(t, time.Since(start), time.Second, "Allow and Done waited for a hung storage")
+	require.True(t, rec.has(runtime.EventStorageFailure, storage.ErrTimeout), "no storage failure carries ErrTimeout")
+	ev, _ := rec.last(runtime.EventStorageFailure)
+	assert.NotErrorIs(t, ev.Err, context.Canceled, "the deadline taken for the caller's cancellation")
+}
+
+func TestOperatorCallsReportFailure(t *testing.T) {
+	ctx := context.Background()
+	backend := newSpy()
+	f := newFixture(t, runtime.WithStorage(backend))
+	backend.down.Store(true)
+	assert.ErrorIs(t, f.c.LockOpen(ctx), errDown)
+	assert.False(t, f.call(t, nil), "the lock holds in this process")
+	backend.down.Store(false)
+	f.clock.Advance(5 * time.Second)
+	assert.False(t, f.call(t, nil), "the first read after the outage erased the lock")
+	assert.Equal(t, runtime.LockOpen, f.status(t).Lock)
+	backend.down.Store(true)
+	f.clock.Advance(5 * time.Second)
+	assert.ErrorIs(t, f.c.Reset(ctx), errDown, "a Reset that did not reach the storage")
 }
 
 // TestLocksHonouredByEveryStorage locks a circuit open and closed on every
@@ -116,35 +115,26 @@ func TestStorageFailureFailsOpenAndRecovers(t *testing.T) {
 // hold whatever the storage.
 func TestLocksHonouredByEveryStorage(t *testing.T) {
 	ctx := context.Background()
-	for name, s := range map[string]storage.Storage{
-		"memory":         storage.NewMemory(),
-		"null":           storage.NewNull(),
-		"fault-tolerant": storage.FaultTolerant(storage.NewMemory()),
-		"circuit proxy":  storage.CircuitProxy(storage.NewMemory()),
-		"fallback chain": storage.FallbackChain(storage.NewMemory(), storage.NewNull()),
+	for name, s := range map[string]func() (storage.Storage, error){
+		"memory":         func() (storage.Storage, error) { return storage.NewMemory(), nil },
+		"null":           func() (storage.Storage, error) { return storage.NewNull(), nil },
+		"fault-tolerant": func() (storage.Storage, error) { return storage.FaultTolerant(newSpy()) },
+		"circuit proxy":  func() (storage.Storage, error) { return storage.CircuitProxy(storage.NewMemory()) },
+		"fallback chain": func() (storage.Storage, error) { return storage.FallbackChain(newSpy(), storage.NewNull()) },
+		"hot spy":        func() (storage.Storage, error) { return hotSpy{newSpy()}, nil },
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t, runtime.WithStorage(s))
-			if err := f.c.LockOpen(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if f.call(t, nil) {
-				t.Fatal("a locked-open circuit ran a call")
-			}
-			if err := f.c.LockClosed(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st, err := s()
+			require.NoError(t, err)
+			f := newFixture(t, runtime.WithStorage(st))
+			require.NoError(t, f.c.LockOpen(ctx))
+			assert.False(t, f.call(t, nil), "a locked-open circuit ran a call")
+			require.NoError(t, f.c.LockClosed(ctx))
 			for range 5 {
-				if !f.call(t, errBoom) {
-					t.Fatal("a locked-closed circuit skipped a call")
-				}
+				require.True(t, f.call(t, errBoom), "a locked-closed circuit skipped a call")
 			}
-			if err := f.c.Unlock(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if st := f.status(t); st.Lock != runtime.LockNone {
-				t.Fatalf("lock %v after Unlock", st.Lock)
-			}
+			require.NoError(t, f.c.Unlock(ctx))
+			assert.Equal(t, runtime.LockNone, f.status(t).Lock)
 		})
 	}
 }

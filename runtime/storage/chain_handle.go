@@ -155,11 +155,11 @@ func operate[T any](m Handle, fn func(Operator) (T, error)) (T, error) {
 }
 
 // Admit asks the first member's hot path.
-func (h *chainHandle) Admit(now int64) Admission {
+func (h *chainHandle) Admit() Admission {
 	if h.hot == nil {
 		return Admission{Verdict: AdmitAsk}
 	}
-	return h.hot.Admit(now)
+	return h.hot.Admit()
 }
 
 // Succeeded counts the success in the first member's hot path.

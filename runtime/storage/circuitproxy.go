@@ -131,6 +131,6 @@ func proxied[T any](ctx context.Context, br *proxyBreaker, now time.Time, fn fun
 	}
 	start := time.Now()
 	v, err := bounded(ctx, fn)
-	br.report(ctx, now.Add(time.Since(start)), probe, err)
+	br.report(ctx, now, now.Add(time.Since(start)), probe, err)
 	return v, err
 }

@@ -5,26 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/runtime/fakeclock"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/storagetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const proxyCoolDown = 2 * time.Second // the default
 
-// newProxy returns a CircuitProxy over a new flaky backend, with a fake clock at
-// pxT0 for the methods without a now.
-func newProxy(opts ...storage.CircuitProxyOptions) (storage.Storage, *flaky, *fakeclock.Clock) {
+// cooled is a cool-down and a margin after the instant the proxy opened: the
+// proxy opens when a failing call ended, the caller's now plus the real time the
+// call took, a few microseconds here.
+const cooled = proxyCoolDown + 100*time.Millisecond
+
+// newProxy returns the handle of circuit "c" of a CircuitProxy over a new flaky
+// backend.
+func newProxy(t *testing.T, opts ...storage.ProxyOption) (storage.Handle, *flaky) {
+	t.Helper()
 	backend := newFlaky()
-	clk := fakeclock.New(pxT0)
-	opts = append([]storage.CircuitProxyOptions{{Clock: clk.Now}}, opts...)
-	return storage.CircuitProxy(backend, opts...), backend, clk
+	return bind(t, must(storage.CircuitProxy(backend, opts...))), backend
 }
 
 // blockFirst returns a hook that, on its first call only, closes entered and
@@ -39,398 +43,327 @@ func blockFirst(entered, release chan struct{}) func(string) {
 	}
 }
 
-// status calls Status at now and returns its error.
-func status(t *testing.T, s storage.Storage, now time.Time) error {
+// statusErr calls Status at now and returns its error.
+func statusErr(t *testing.T, h storage.Handle, now time.Time) error {
 	t.Helper()
-	_, err := s.Status(t.Context(), "c", pxPolicy, now)
+	_, err := h.Status(t.Context(), now)
 	return err
 }
 
-// checkCalls fails unless the backend was called want times in all.
-func checkCalls(t *testing.T, backend *flaky, want int64, what string) {
-	t.Helper()
-	if got := backend.calls.Load(); got != want {
-		t.Errorf("%s: the backend was called %d times, want %d", what, got, want)
-	}
-}
-
 // tripProxy makes three calls at pxT0 fail, which opens a default proxy.
-func tripProxy(t *testing.T, s storage.Storage, backend *flaky) {
+func tripProxy(t *testing.T, h storage.Handle, backend *flaky) {
 	t.Helper()
 	backend.fail(errBackend)
 	for i := range 3 {
-		if err := status(t, s, pxT0); !errors.Is(err, errBackend) || errors.Is(err, storage.ErrStorageOpen) {
-			t.Fatalf("call %d: error %v, want the backend's", i+1, err)
-		}
+		err := statusErr(t, h, pxT0)
+		require.ErrorIs(t, err, errBackend, "call %d", i+1)
+		require.NotErrorIs(t, err, storage.ErrStorageOpen, "call %d", i+1)
 	}
 }
 
 func TestCircuitProxyConformance(t *testing.T) {
-	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage {
-		return storage.CircuitProxy(storage.NewMemory())
+	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
+		return must(storage.CircuitProxy(storage.NewMemory()))
 	}})
 }
 
 func TestCircuitProxyInFaultTolerantConformance(t *testing.T) {
-	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage {
-		return storage.FaultTolerant(storage.CircuitProxy(storage.NewMemory()))
+	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
+		return must(storage.FaultTolerant(must(storage.CircuitProxy(newFlaky()))))
 	}})
 }
 
 func TestCircuitProxyOpensAfterFailuresInARow(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
-	checkCalls(t, backend, 3, "three failures")
-	for _, o := range pxOps {
-		err := o.call(t.Context(), s)
-		if !errors.Is(err, storage.ErrStorageOpen) {
-			t.Errorf("%s while open: error %v, want ErrStorageOpen", o.name, err)
-		} else if !strings.Contains(err.Error(), errBackend.Error()) {
-			t.Errorf("%s while open: error %q does not name the backend's last error", o.name, err)
-		}
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
+	assert.EqualValues(t, 3, backend.calls.Load(), "calls after three failures")
+	for _, o := range ops {
+		err := o.call(t.Context(), h)
+		assert.ErrorIs(t, err, storage.ErrStorageOpen, "%s while open", o.name)
+		assert.ErrorContains(t, err, errBackend.Error(), "%s while open names the backend's last error", o.name)
 	}
-	checkCalls(t, backend, 3, "every method while open")
-	if s.FaultTolerant() {
-		t.Error("FaultTolerant() = true, want false")
-	}
+	assert.EqualValues(t, 3, backend.calls.Load(), "calls after every method while open")
 }
 
 func TestCircuitProxySuccessBreaksTheRow(t *testing.T) {
-	s, backend, _ := newProxy()
+	h, backend := newProxy(t)
 	for i, fail := range []bool{true, true, false, true, true} {
 		if fail {
 			backend.fail(errBackend)
 		} else {
 			backend.heal()
 		}
-		if err := status(t, s, pxT0); errors.Is(err, storage.ErrStorageOpen) {
-			t.Fatalf("call %d refused: %v", i+1, err)
-		}
+		require.NotErrorIs(t, statusErr(t, h, pxT0), storage.ErrStorageOpen, "call %d", i+1)
 	}
 	backend.heal()
-	if err := status(t, s, pxT0); err != nil {
-		t.Errorf("after two failures, a success, two failures: %v, want the backend called", err)
-	}
-	checkCalls(t, backend, 6, "six calls")
+	assert.NoError(t, statusErr(t, h, pxT0), "after two failures, a success, two failures")
+	assert.EqualValues(t, 6, backend.calls.Load())
 }
 
 func TestCircuitProxyRate(t *testing.T) {
-	opts := storage.CircuitProxyOptions{FailureThreshold: 100, SampleThreshold: 4, Window: 10 * time.Second}
-	t.Run("opens at the rate", func(t *testing.T) {
-		s, backend, _ := newProxy(opts)
-		for _, fail := range []bool{false, true, false, true} {
-			if fail {
-				backend.fail(errBackend)
-			} else {
-				backend.heal()
-			}
-			if err := status(t, s, pxT0); errors.Is(err, storage.ErrStorageOpen) {
-				t.Fatalf("refused before 2 failures of 4: %v", err)
-			}
-		}
-		backend.heal()
-		if err := status(t, s, pxT0); !errors.Is(err, storage.ErrStorageOpen) {
-			t.Errorf("after 2 failures of 4: error %v, want ErrStorageOpen", err)
-		}
-		checkCalls(t, backend, 4, "rate")
-	})
-	t.Run("window starts afresh", func(t *testing.T) {
-		s, backend, _ := newProxy(opts)
+	opts := []storage.ProxyOption{storage.WithFailuresInARow(100), storage.WithFailureRate(0.5, 4), storage.WithRateWindow(10 * time.Second)}
+	run := func(t *testing.T, h storage.Handle, backend *flaky, lastAt time.Time) {
 		for i, fail := range []bool{false, true, false, true} {
+			backend.heal()
 			if fail {
 				backend.fail(errBackend)
-			} else {
-				backend.heal()
 			}
 			now := pxT0
 			if i == 3 {
-				now = pxT0.Add(10 * time.Second) // a new window
+				now = lastAt
 			}
-			if err := status(t, s, now); errors.Is(err, storage.ErrStorageOpen) {
-				t.Fatalf("call %d refused: %v", i+1, err)
-			}
+			require.NotErrorIs(t, statusErr(t, h, now), storage.ErrStorageOpen, "call %d", i+1)
 		}
 		backend.heal()
-		if err := status(t, s, pxT0.Add(10*time.Second)); err != nil {
-			t.Errorf("1 failure in a new window: %v, want the backend called", err)
-		}
+	}
+	t.Run("opens at the rate", func(t *testing.T) {
+		h, backend := newProxy(t, opts...)
+		run(t, h, backend, pxT0)
+		assert.ErrorIs(t, statusErr(t, h, pxT0), storage.ErrStorageOpen, "after 2 failures of 4")
+	})
+	t.Run("window starts afresh", func(t *testing.T) {
+		h, backend := newProxy(t, opts...)
+		run(t, h, backend, pxT0.Add(10*time.Second))
+		assert.NoError(t, statusErr(t, h, pxT0.Add(10*time.Second)), "1 failure in a new window")
 	})
 }
 
 func TestCircuitProxyHalfOpenSingleProbe(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
-	if err := status(t, s, pxT0.Add(proxyCoolDown-time.Nanosecond)); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Fatalf("just before the cool-down: %v, want ErrStorageOpen", err)
-	}
-	checkCalls(t, backend, 3, "before the cool-down")
-
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
+	require.ErrorIs(t, statusErr(t, h, pxT0.Add(proxyCoolDown-time.Nanosecond)), storage.ErrStorageOpen, "just before the cool-down")
 	backend.heal()
 	entered, release := make(chan struct{}), make(chan struct{})
 	hook := blockFirst(entered, release)
 	backend.before.Store(&hook)
-	halfOpen := pxT0.Add(proxyCoolDown)
+	halfOpen := pxT0.Add(cooled)
 	probe := make(chan error)
-	go func() { probe <- status(t, s, halfOpen) }()
+	go func() { probe <- statusErr(t, h, halfOpen) }()
 	<-entered
 	for range 5 {
-		if err := status(t, s, halfOpen); !errors.Is(err, storage.ErrStorageOpen) {
-			t.Errorf("a call while the probe is in flight: %v, want ErrStorageOpen", err)
-		}
+		assert.ErrorIs(t, statusErr(t, h, halfOpen), storage.ErrStorageOpen, "a call while the probe is in flight")
 	}
-	checkCalls(t, backend, 4, "with one probe in flight")
+	assert.EqualValues(t, 4, backend.calls.Load(), "calls with one probe in flight")
 	close(release)
-	if err := <-probe; err != nil {
-		t.Fatalf("probe: %v", err)
-	}
+	require.NoError(t, <-probe, "probe")
 	for range 5 {
-		if err := status(t, s, halfOpen); err != nil {
-			t.Errorf("after the probe succeeded: %v, want the backend called", err)
-		}
+		assert.NoError(t, statusErr(t, h, halfOpen), "after the probe succeeded")
 	}
-	checkCalls(t, backend, 9, "after the probe closed the proxy")
+	assert.EqualValues(t, 9, backend.calls.Load())
 }
 
 func TestCircuitProxyProbeFailureReopens(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
-	probeAt := pxT0.Add(proxyCoolDown)
-	if err := status(t, s, probeAt); !errors.Is(err, errBackend) {
-		t.Fatalf("probe: %v, want the backend's error", err)
-	}
-	checkCalls(t, backend, 4, "failed probe")
-	if err := status(t, s, probeAt.Add(proxyCoolDown-time.Nanosecond)); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("within the new cool-down: %v, want ErrStorageOpen", err)
-	}
-	checkCalls(t, backend, 4, "within the new cool-down")
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
+	probeAt := pxT0.Add(cooled)
+	require.ErrorIs(t, statusErr(t, h, probeAt), errBackend, "probe")
+	assert.ErrorIs(t, statusErr(t, h, probeAt.Add(proxyCoolDown-time.Nanosecond)), storage.ErrStorageOpen, "within the new cool-down")
 	backend.heal()
-	if err := status(t, s, probeAt.Add(proxyCoolDown)); err != nil {
-		t.Errorf("second probe: %v", err)
+	assert.NoError(t, statusErr(t, h, probeAt.Add(cooled)), "second probe")
+	assert.EqualValues(t, 5, backend.calls.Load())
+}
+
+// TestCircuitProxySlowFailuresOpen is the defect of a proxy that stamped its
+// opening with the start of the failing call: a backend that fails only after
+// longer than the cool-down must still be spared.
+func TestCircuitProxySlowFailuresOpen(t *testing.T) {
+	h, backend := newProxy(t, storage.WithProxyCoolDown(20*time.Millisecond))
+	slow := func(string) { time.Sleep(30 * time.Millisecond) } // the backend's slowness is what is tested
+	backend.before.Store(&slow)
+	backend.fail(errBackend)
+	now := pxT0
+	for range 3 {
+		require.ErrorIs(t, statusErr(t, h, now), errBackend)
+		now = now.Add(30 * time.Millisecond) // the caller's clock moves with the slow calls
 	}
-	checkCalls(t, backend, 5, "second probe")
+	backend.before.Store(nil)
+	assert.ErrorIs(t, statusErr(t, h, now), storage.ErrStorageOpen, "right after three slow failures")
+	assert.EqualValues(t, 3, backend.calls.Load())
+}
+
+// TestCircuitProxyBoundsTheCall checks that a call returns when its context is
+// done, whatever the backend does, and that the runtime's storage deadline
+// counts against the backend while the caller's own cancellation does not.
+func TestCircuitProxyBoundsTheCall(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	h, backend := newProxy(t)
+	block := func(string) { <-hang }
+	backend.before.Store(&block)
+	for i := range 3 {
+		ctx, cancel := context.WithTimeoutCause(context.Background(), 5*time.Millisecond, storage.ErrTimeout)
+		start := time.Now()
+		_, err := h.Status(ctx, pxT0)
+		cancel()
+		assert.Less(t, time.Since(start), time.Second, "call %d waited for a hung backend", i+1)
+		assert.ErrorIs(t, err, storage.ErrTimeout, "call %d", i+1)
+	}
+	assert.ErrorIs(t, statusErr(t, h, pxT0), storage.ErrStorageOpen, "after three calls past the storage deadline")
+
+	h2, backend2 := newProxy(t)
+	backend2.before.Store(&block)
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		_, err := h2.Status(ctx, pxT0)
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotErrorIs(t, err, storage.ErrTimeout)
+	}
+	backend2.before.Store(nil)
+	assert.NoError(t, statusErr(t, h2, pxT0), "the caller's own deadlines do not open the proxy")
 }
 
 func TestCircuitProxyRecovers(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
 	backend.heal()
-	after := pxT0.Add(proxyCoolDown)
 	for i := range 10 {
-		if err := status(t, s, after); err != nil {
-			t.Fatalf("call %d after the backend returned and the cool-down passed: %v", i+1, err)
-		}
+		require.NoError(t, statusErr(t, h, pxT0.Add(cooled)), "call %d after the backend returned", i+1)
 	}
-	checkCalls(t, backend, 13, "after recovery")
+	assert.EqualValues(t, 13, backend.calls.Load())
 }
 
 func TestCircuitProxyHungProbeIsGivenUp(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
 	backend.heal()
 	entered, release := make(chan struct{}), make(chan struct{})
 	hook := blockFirst(entered, release)
 	backend.before.Store(&hook)
-	probeAt := pxT0.Add(proxyCoolDown)
+	probeAt := pxT0.Add(cooled)
 	hung := make(chan error)
-	go func() { hung <- status(t, s, probeAt) }()
+	go func() { hung <- statusErr(t, h, probeAt) }()
 	<-entered
-	if err := status(t, s, probeAt.Add(proxyCoolDown-time.Nanosecond)); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("while the probe is young: %v, want ErrStorageOpen", err)
-	}
-	if err := status(t, s, probeAt.Add(proxyCoolDown)); err != nil {
-		t.Errorf("a cool-down after the hung probe: %v, want a new probe to succeed", err)
-	}
-	// The hung probe finally fails: it no longer decides.
-	backend.fail(errBackend)
+	assert.ErrorIs(t, statusErr(t, h, probeAt.Add(proxyCoolDown-time.Nanosecond)), storage.ErrStorageOpen, "while the probe is young")
+	assert.NoError(t, statusErr(t, h, probeAt.Add(cooled)), "a cool-down after the hung probe")
+	backend.fail(errBackend) // the hung probe finally fails: it no longer decides
 	close(release)
-	if err := <-hung; !errors.Is(err, errBackend) {
-		t.Errorf("the hung probe returned %v", err)
-	}
+	assert.ErrorIs(t, <-hung, errBackend)
 	backend.heal()
-	if err := status(t, s, probeAt.Add(proxyCoolDown)); err != nil {
-		t.Errorf("after the given-up probe failed: %v, want the proxy still closed", err)
-	}
-	checkCalls(t, backend, 6, "hung probe")
+	assert.NoError(t, statusErr(t, h, probeAt.Add(cooled)), "after the given-up probe failed")
 }
 
 func TestCircuitProxyCallerContext(t *testing.T) {
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
 	t.Run("does not open", func(t *testing.T) {
-		s, backend, _ := newProxy()
-		backend.fail(context.Canceled)
+		h, backend := newProxy(t)
 		for range 10 {
-			if _, err := s.Status(cancelled, "c", pxPolicy, pxT0); !errors.Is(err, context.Canceled) {
-				t.Fatalf("error %v, want the caller's cancellation", err)
-			}
+			_, err := h.Status(cancelled, pxT0)
+			require.ErrorIs(t, err, context.Canceled)
 		}
-		checkCalls(t, backend, 10, "cancelled calls")
-	})
-	t.Run("releases the probe", func(t *testing.T) {
-		s, backend, _ := newProxy()
-		tripProxy(t, s, backend)
-		backend.fail(context.Canceled)
-		probeAt := pxT0.Add(proxyCoolDown)
-		if _, err := s.Status(cancelled, "c", pxPolicy, probeAt); !errors.Is(err, context.Canceled) {
-			t.Fatalf("cancelled probe: %v", err)
-		}
-		backend.heal()
-		if err := status(t, s, probeAt); err != nil {
-			t.Errorf("a probe right after a cancelled one: %v, want it let through", err)
-		}
-		checkCalls(t, backend, 5, "cancelled probe")
+		assert.NoError(t, statusErr(t, h, pxT0))
+		assert.EqualValues(t, 1, backend.calls.Load(), "cancelled calls never reach the backend")
 	})
 	t.Run("a backend's own cancellation counts", func(t *testing.T) {
-		s, backend, _ := newProxy()
+		h, backend := newProxy(t)
 		backend.fail(context.Canceled)
 		for range 3 {
-			_ = status(t, s, pxT0)
+			_ = statusErr(t, h, pxT0)
 		}
-		if err := status(t, s, pxT0); !errors.Is(err, storage.ErrStorageOpen) {
-			t.Errorf("after 3 errors not from the caller: %v, want ErrStorageOpen", err)
-		}
+		assert.ErrorIs(t, statusErr(t, h, pxT0), storage.ErrStorageOpen, "after 3 errors not from the caller")
 	})
 }
 
 func TestCircuitProxyCorruptDataIsAnAnswer(t *testing.T) {
-	s, backend, _ := newProxy()
+	h, backend := newProxy(t)
 	backend.fail(fmt.Errorf("%w: circuit c", storage.ErrCorrupt))
 	for range 10 {
-		if err := status(t, s, pxT0); !errors.Is(err, storage.ErrCorrupt) {
-			t.Fatalf("error %v, want ErrCorrupt returned", err)
-		}
+		require.ErrorIs(t, statusErr(t, h, pxT0), storage.ErrCorrupt)
 	}
-	checkCalls(t, backend, 10, "corrupt answers")
-}
-
-func TestCircuitProxyClock(t *testing.T) {
-	s, backend, clk := newProxy()
-	tripProxy(t, s, backend)
-	backend.heal()
-	clk.Set(pxT0.Add(proxyCoolDown - time.Nanosecond))
-	if _, err := s.List(t.Context()); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("List before the cool-down by Clock: %v, want ErrStorageOpen", err)
-	}
-	clk.Set(pxT0.Add(proxyCoolDown))
-	if _, err := s.List(t.Context()); err != nil {
-		t.Errorf("List after the cool-down by Clock: %v, want the probe through", err)
-	}
-	checkCalls(t, backend, 4, "List")
+	assert.EqualValues(t, 10, backend.calls.Load())
 }
 
 func TestCircuitProxyOtherTimeline(t *testing.T) {
-	s, backend, _ := newProxy()
-	tripProxy(t, s, backend)
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
 	backend.heal()
-	if err := status(t, s, pxT0.Add(-time.Second)); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("a now a second before opening: %v, want ErrStorageOpen", err)
-	}
-	if err := status(t, s, pxT0.Add(-time.Hour)); err != nil {
-		t.Errorf("a now an hour before opening (another clock): %v, want a probe through", err)
-	}
-	checkCalls(t, backend, 4, "other timeline")
+	assert.ErrorIs(t, statusErr(t, h, pxT0.Add(-time.Second)), storage.ErrStorageOpen, "a now a second before opening")
+	assert.NoError(t, statusErr(t, h, pxT0.Add(-time.Hour)), "a now an hour before opening (another clock)")
+}
+
+func TestCircuitProxyAdminIsNotGated(t *testing.T) {
+	backend := newFlaky()
+	s := must(storage.CircuitProxy(backend))
+	tripProxy(t, bind(t, s), backend)
+	backend.heal()
+	_, err := s.(storage.Admin).List(t.Context())
+	assert.NoError(t, err, "List while the proxy is open")
 }
 
 func TestCircuitProxyOptions(t *testing.T) {
 	tests := []struct {
 		name string
-		o    storage.CircuitProxyOptions
+		opt  storage.ProxyOption
 		bad  string // a word of the error; empty when valid
 	}{
-		{"zero", storage.CircuitProxyOptions{}, ""},
-		{"all set", storage.CircuitProxyOptions{FailureThreshold: 1, RateThreshold: 1, SampleThreshold: 1, Window: time.Second, CoolDown: time.Second, Clock: time.Now}, ""},
-		{"negative failures", storage.CircuitProxyOptions{FailureThreshold: -1}, "FailureThreshold"},
-		{"rate above one", storage.CircuitProxyOptions{RateThreshold: 1.5}, "RateThreshold"},
-		{"negative rate", storage.CircuitProxyOptions{RateThreshold: -0.1}, "RateThreshold"},
-		{"NaN rate", storage.CircuitProxyOptions{RateThreshold: math.NaN()}, "RateThreshold"},
-		{"negative samples", storage.CircuitProxyOptions{SampleThreshold: -2}, "SampleThreshold"},
-		{"negative window", storage.CircuitProxyOptions{Window: -time.Second}, "Window"},
-		{"negative cool-down", storage.CircuitProxyOptions{CoolDown: -time.Second}, "CoolDown"},
+		{"failures", storage.WithFailuresInARow(1), ""},
+		{"rate", storage.WithFailureRate(1, 1), ""},
+		{"window", storage.WithRateWindow(time.Second), ""},
+		{"cool-down", storage.WithProxyCoolDown(time.Second), ""},
+		{"zero failures", storage.WithFailuresInARow(0), "WithFailuresInARow"},
+		{"rate above one", storage.WithFailureRate(1.5, 10), "WithFailureRate"},
+		{"zero rate", storage.WithFailureRate(0, 10), "WithFailureRate"},
+		{"NaN rate", storage.WithFailureRate(math.NaN(), 10), "WithFailureRate"},
+		{"zero samples", storage.WithFailureRate(0.5, 0), "WithFailureRate"},
+		{"negative window", storage.WithRateWindow(-time.Second), "WithRateWindow"},
+		{"zero cool-down", storage.WithProxyCoolDown(0), "WithProxyCoolDown"},
+		{"nil", nil, "nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.o.Validate()
+			s, err := storage.CircuitProxy(storage.NewMemory(), tt.opt)
 			if tt.bad == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
+				assert.NoError(t, err)
+				assert.NotNil(t, s)
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.bad) || !strings.HasPrefix(err.Error(), "breakergen: ") {
-				t.Fatalf("Validate() = %v, want a breakergen error naming %s", err, tt.bad)
-			}
-			backend := newFlaky()
-			s := storage.CircuitProxy(backend, tt.o)
-			for _, o := range pxOps {
-				if err := o.call(t.Context(), s); err == nil || !strings.Contains(err.Error(), tt.bad) {
-					t.Errorf("%s on a proxy with bad options: %v, want the validation error", o.name, err)
-				}
-			}
-			checkCalls(t, backend, 0, "bad options")
+			assert.Nil(t, s)
+			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.ErrorContains(t, err, tt.bad)
 		})
 	}
 }
 
-func TestCircuitProxyMergesOptions(t *testing.T) {
-	s, backend, _ := newProxy(storage.CircuitProxyOptions{FailureThreshold: 1}, storage.CircuitProxyOptions{CoolDown: 5 * time.Second})
-	backend.fail(errBackend)
-	_ = status(t, s, pxT0)
-	if err := status(t, s, pxT0.Add(4*time.Second)); !errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("4s after one failure: %v, want ErrStorageOpen", err)
-	}
-	if err := status(t, s, pxT0.Add(5*time.Second)); errors.Is(err, storage.ErrStorageOpen) {
-		t.Errorf("5s after one failure: %v, want a probe", err)
-	}
-	checkCalls(t, backend, 2, "merged options")
-}
-
 func TestCircuitProxyNilBackend(t *testing.T) {
-	s := storage.CircuitProxy(nil)
-	if err := status(t, s, pxT0); err == nil {
-		t.Error("Status on a nil backend: no error")
-	}
-	if s.FaultTolerant() {
-		t.Error("FaultTolerant() = true")
+	var typed *storage.Memory
+	for _, s := range []storage.Storage{nil, typed} {
+		p, err := storage.CircuitProxy(s)
+		assert.Nil(t, p)
+		assert.ErrorIs(t, err, storage.ErrInvalid)
 	}
 }
 
 func TestCircuitProxyDoesNotHammer(t *testing.T) {
-	s, backend, _ := newProxy()
+	h, backend := newProxy(t)
 	backend.fail(errBackend)
 	const goroutines = 32
 	var wg sync.WaitGroup
 	for range goroutines {
 		wg.Go(func() {
 			for range 100 {
-				_ = status(t, s, pxT0)
+				_ = statusErr(t, h, pxT0)
 			}
 		})
 	}
 	wg.Wait()
 	// Three failures open the proxy; only calls already admitted then may still
 	// reach the backend, at most one per goroutine.
-	if n := backend.calls.Load(); n > 3+goroutines {
-		t.Errorf("%d calls reached a dead backend, want at most %d", n, 3+goroutines)
-	}
-	backend.heal()
-	for range goroutines {
-		wg.Go(func() {
-			for i := range 100 {
-				_ = status(t, s, pxT0.Add(time.Duration(i)*time.Second))
-			}
-		})
-	}
-	wg.Wait()
-	if err := status(t, s, pxT0.Add(time.Hour)); err != nil {
-		t.Errorf("after recovery: %v", err)
-	}
+	assert.LessOrEqual(t, backend.calls.Load(), int64(3+goroutines), "calls that reached a dead backend")
 }
 
 func ExampleCircuitProxy() {
-	s := storage.CircuitProxy(downBackend(), storage.CircuitProxyOptions{FailureThreshold: 2})
+	s, err := storage.CircuitProxy(downBackend(), storage.WithFailuresInARow(2))
+	if err != nil {
+		panic(err)
+	}
+	h, err := s.Bind("payments", storage.Policy{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3})
+	if err != nil {
+		panic(err)
+	}
 	now := time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC)
 	for range 3 {
-		_, err := s.Status(context.Background(), "payments", storage.Policy{}, now)
+		_, err := h.Status(context.Background(), now)
 		fmt.Println(errors.Is(err, storage.ErrStorageOpen), err)
 	}
 	// The backend is not called again until the cool-down (2s) has passed.
@@ -438,4 +371,11 @@ func ExampleCircuitProxy() {
 	// false dial tcp 127.0.0.1:6379: connection refused
 	// false dial tcp 127.0.0.1:6379: connection refused
 	// true breakergen: storage circuit open (last backend error: dial tcp 127.0.0.1:6379: connection refused)
+}
+
+// downBackend is a backend whose every call fails as a refused connection does.
+func downBackend() storage.Storage {
+	f := newFlaky()
+	f.fail(errors.New("dial tcp 127.0.0.1:6379: connection refused"))
+	return f
 }

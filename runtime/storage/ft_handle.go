@@ -68,8 +68,7 @@ func (h *ftHandle) answered(ctx context.Context, now time.Time, gen uint64, l Lo
 		h.degraded.Store(false)
 	}
 	if h.locks.pending.Load() {
-		h.locks.resend(func(l Lock) error { return h.backend.Lock(ctx, now, l) })
-		return h.locks.shown(l)
+		return h.locks.resend(func(l Lock) error { return h.backend.Lock(ctx, now, l) })
 	}
 	return h.locks.learn(gen, l, h.fb.Load())
 }

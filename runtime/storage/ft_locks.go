@@ -65,19 +65,20 @@ func (k *lockKeeper) change(l Lock, reached bool, fb *memHandle) {
 }
 
 // resend sends a pending lock to the backend with send; on success it is no
-// longer pending, unless it changed meanwhile.
-func (k *lockKeeper) resend(send func(Lock) error) {
+// longer pending, unless it changed meanwhile. It returns the lock to show.
+func (k *lockKeeper) resend(send func(Lock) error) Lock {
 	k.mu.Lock()
 	l, gen := k.known, k.gen
 	k.mu.Unlock()
 	if send(l) != nil {
-		return
+		return l
 	}
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.gen == gen {
 		k.pending.Store(false)
 	}
-	k.mu.Unlock()
+	return k.known
 }
 
 // current returns the known lock.

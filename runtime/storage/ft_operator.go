@@ -7,11 +7,11 @@ import (
 
 // Admit uses the backend's hot path while the backend answers and no local lock
 // is pending; otherwise it asks the decision path, which tries the backend.
-func (h *ftHandle) Admit(now int64) Admission {
+func (h *ftHandle) Admit() Admission {
 	if h.hot == nil || h.degraded.Load() || h.locks.pending.Load() {
 		return Admission{Verdict: AdmitAsk}
 	}
-	return h.hot.Admit(now)
+	return h.hot.Admit()
 }
 
 // Succeeded counts the success in the backend's hot path.

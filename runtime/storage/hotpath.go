@@ -7,16 +7,20 @@ package storage
 // it is simply asked through the decision path every time.
 //
 // Times are Unix nanoseconds of the caller's clock, an integer, so the hot path
-// builds no time.Time. A handle with a clock of its own ignores them.
+// builds no time.Time; Admit takes none, so a closed circuit's call reads no
+// clock at all. A handle with a clock of its own converts its instants to the
+// caller's timeline.
 //
 // Implementations are safe for concurrent use and never block.
 type HotPath interface {
-	// Admit decides a call at now. AdmitRun: the circuit is closed and unlocked,
-	// the call may run, and its outcome may be given to Succeeded or Failed.
-	// AdmitSkip: the circuit is open and cooling down, reserved by another
-	// caller's probe, or locked open; the call must not run. AdmitAsk: anything
-	// else (half-open, locked closed, nothing known): ask the decision path.
-	Admit(now int64) Admission
+	// Admit decides a call from what the handle holds. AdmitRun: the circuit is
+	// closed and unlocked, the call may run, and its outcome may be given to
+	// Succeeded or Failed. AdmitSkip: the circuit is open and cooling down,
+	// reserved by another caller's probe, or locked open, until
+	// Admission.Until; a call before then must not run, and a later one asks the
+	// decision path. AdmitAsk: anything else (half-open, locked closed, nothing
+	// known): ask the decision path.
+	Admit() Admission
 	// Succeeded counts one success of a call that Admit let run. A success of
 	// such a call never causes a transition.
 	Succeeded(now int64)
@@ -35,13 +39,19 @@ const (
 	AdmitAsk Verdict = iota
 	// AdmitRun means the call may run.
 	AdmitRun
-	// AdmitSkip means the call must not run.
+	// AdmitSkip means a call before Admission.Until must not run.
 	AdmitSkip
 )
 
 // Admission is the hot path's answer to one call.
 type Admission struct {
 	Verdict Verdict
+	// Until is, for AdmitSkip, the instant (Unix nanoseconds of the caller's
+	// clock) at which the skip ends: the end of the cool-down or of another
+	// caller's reservation, or math.MaxInt64 while locked open. A handle with a
+	// clock of its own decides the end with its clock, on every Admit, and sets
+	// math.MaxInt64.
+	Until int64
 	// Version changes whenever the state behind a skip changes (an opening, a
 	// reopening, a reservation, a lock). The runtime reuses the error it built
 	// for a skip while the version stays the same, so that refusing a call

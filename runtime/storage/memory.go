@@ -71,12 +71,13 @@ func (m *Memory) unbind(name string, c *memCircuit) {
 	m.mu.Unlock()
 }
 
-// List returns the names of the circuits written since their last Reset, sorted.
+// List returns the names of the circuits that hold anything (a state, a lock, an
+// outcome in the window) since they were made or last reset, sorted.
 func (m *Memory) List(context.Context) ([]string, error) {
 	m.mu.RLock()
 	names := make([]string, 0, len(m.circuits))
 	for name, c := range m.circuits {
-		if c.active.Load() {
+		if c.written() {
 			names = append(names, name)
 		}
 	}

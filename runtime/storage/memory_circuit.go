@@ -22,7 +22,6 @@ type memCircuit struct {
 	state   atomic.Pointer[memState]
 	mu      sync.Mutex   // serialises transitions
 	handles atomic.Int32 // open handles; the circuit is forgotten at 0
-	active  atomic.Bool  // written since creation or the last Reset: List shows it
 	win     window       // its padding keeps the counters off the fields above
 }
 
@@ -51,11 +50,10 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n)
 }
 
-// markActive notes that the circuit was written, so List shows it.
-func (c *memCircuit) markActive() {
-	if !c.active.Load() {
-		c.active.Store(true)
-	}
+// written reports whether the circuit holds anything since it was made or
+// last reset: a state, a lock or an outcome. List shows such circuits.
+func (c *memCircuit) written() bool {
+	return *c.state.Load() != memState{version: c.state.Load().version} || c.win.latest() >= 0
 }
 
 // update publishes a changed copy of the state; the caller holds c.mu.
@@ -98,7 +96,6 @@ func (c *memCircuit) reset() {
 	c.mu.Lock()
 	c.update(func(s *memState) { *s = memState{version: s.version} })
 	c.win.clear()
-	c.active.Store(false)
 	c.mu.Unlock()
 }
 

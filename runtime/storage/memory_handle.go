@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // memHandle is a circuit of a Memory bound with one policy. It implements
@@ -34,39 +36,62 @@ func (h *memHandle) Unbind() {
 }
 
 // Admit decides from the published state alone: one atomic load.
-func (h *memHandle) Admit(now int64) Admission {
+func (h *memHandle) Admit() Admission {
 	s := h.c.state.Load()
 	if s.state == StateClosed && s.lock == LockNone {
 		return Admission{Verdict: AdmitRun}
 	}
 	switch {
 	case s.lock == LockOpen:
+		return Admission{Verdict: AdmitSkip, Until: math.MaxInt64, Version: s.version}
 	case s.lock == LockClosed || s.state != StateOpen:
 		return Admission{Verdict: AdmitAsk}
-	case now-s.openedAt < h.cool:
-	case s.reservedAt != 0 && now-s.reservedAt < h.cool:
-	default:
-		return Admission{Verdict: AdmitAsk} // half-open and free: race for the probe
 	}
-	return Admission{Verdict: AdmitSkip, Version: s.version}
+	until := s.openedAt + h.cool
+	if s.reservedAt != 0 {
+		until = max(until, s.reservedAt+h.cool)
+	}
+	return Admission{Verdict: AdmitSkip, Until: until, Version: s.version}
 }
 
-// Succeeded counts a success in the goroutine's lane.
+// Succeeded counts a success in the goroutine's lane. It is window.success
+// written out, so that the common case makes no call.
 func (h *memHandle) Succeeded(now int64) {
-	h.c.win.success(now)
-	h.c.markActive()
+	w := &h.c.win
+	e := now >> w.shift
+	i := e & (ringSize - 1)
+	if w.epochs[i].Load() != e {
+		w.advance(i, e)
+	}
+	var marker byte
+	slot := uintptr(unsafe.Pointer(&marker)) >> 11
+	l := &w.first
+	if w.firstOwner.Load() != slot {
+		l = w.claim(slot)
+	}
+	l.successes[i].Add(1)
 }
 
 // Failed counts a failure unless it fails the threshold of a closed circuit.
+// Within its lane's credit it reads nothing other goroutines write.
 func (h *memHandle) Failed(now int64) bool {
 	c := h.c
-	l, i, e := c.win.failure(now)
-	c.markActive()
-	if c.state.Load().state != StateClosed || !h.p.FailsThreshold(c.win.counts(now)) {
+	f := c.win.failure(now, h)
+	if f.credit || c.state.Load().state != StateClosed {
 		return true
 	}
-	c.win.undo(l, i, e)
-	return false
+	w := &c.win
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.beginCheck()
+	failures, samples := w.counts(now)
+	if h.p.FailsThreshold(failures, samples) {
+		w.undoLocked(f)
+		w.endCheck(now, 0, h)
+		return false
+	}
+	w.endCheck(now, failuresToTrip(h.p, failures, samples), h)
+	return true
 }
 
 // Status reads the circuit at now.
@@ -80,9 +105,8 @@ func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result,
 	if o.Success {
 		c.win.success(n)
 	} else {
-		c.win.failure(n)
+		c.win.failure(n, nil)
 	}
-	c.markActive()
 	t := TransitionNone
 	c.mu.Lock()
 	s := c.state.Load()
@@ -114,7 +138,6 @@ func (h *memHandle) Reserve(_ context.Context, now, openedAt, reservedAt time.Ti
 	}
 	n := now.UnixNano()
 	c.update(func(s *memState) { s.reservedAt = n })
-	c.markActive()
 	return time.Unix(0, n), true, nil
 }
 
@@ -142,9 +165,6 @@ func (h *memHandle) Lock(_ context.Context, _ time.Time, l Lock) error {
 	c.mu.Lock()
 	c.update(func(s *memState) { s.lock = l })
 	c.mu.Unlock()
-	if l != LockNone {
-		c.markActive()
-	}
 	return nil
 }
 
@@ -163,7 +183,6 @@ func (h *memHandle) Open(_ context.Context, now time.Time) (bool, error) {
 		return false, nil
 	}
 	c.openLocked(now.UnixNano())
-	c.markActive()
 	return true, nil
 }
 

@@ -2,126 +2,103 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/storagetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMemoryConformance(t *testing.T) {
-	storagetest.Run(t, storagetest.Harness{
-		New: func(*testing.T) storage.Storage { return storage.NewMemory() },
-	})
+	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage { return storage.NewMemory() }})
 }
 
-var policy = storage.Policy{
-	CoolDown:         10 * time.Second,
-	EvaluationWindow: time.Minute,
-	RateThreshold:    0.5,
-	SampleThreshold:  3,
-}
-
-var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-func TestMemoryFastPath(t *testing.T) {
-	ctx := context.Background()
+// TestMemorySharedGeometry is the defect of the old seam: two bindings of one
+// name with different windows, as two Breakers sharing a Memory make, must not
+// wipe each other's counts when one of them reads.
+func TestMemorySharedGeometry(t *testing.T) {
 	m := storage.NewMemory()
-	fp := m.Bind("c", policy)
-	if !fp.ClosedUnlocked() {
-		t.Fatal("a new circuit is not closed and unlocked")
+	short, err := m.Bind("c", pxPolicy)
+	require.NoError(t, err)
+	long := pxPolicy
+	long.EvaluationWindow = 10 * time.Minute
+	long.SampleThreshold = 100
+	other, err := m.Bind("c", long)
+	require.NoError(t, err)
+	for range 2 {
+		_, err := other.Record(t.Context(), pxT0, storage.Outcome{})
+		require.NoError(t, err)
 	}
+	assert.Equal(t, 2, statusAt(t, short, pxT0).Failures, "failures through the first binding")
+	assert.Equal(t, 2, statusAt(t, other, pxT0).Failures, "failures through the second binding, after the first read")
+	r, err := short.Record(t.Context(), pxT0, storage.Outcome{})
+	require.NoError(t, err)
+	assert.Equal(t, storage.TransitionOpened, r.Transition, "the first binding's threshold over the shared window")
+}
+
+// TestMemoryUnbind checks that a circuit is forgotten when its last handle is
+// given back, and kept while one remains.
+func TestMemoryUnbind(t *testing.T) {
+	m := storage.NewMemory()
+	ctx := t.Context()
+	a, b := bind(t, m), bind(t, m)
+	require.NoError(t, a.Lock(ctx, pxT0, storage.LockOpen))
+	a.(storage.Unbinder).Unbind()
+	a.(storage.Unbinder).Unbind() // a second Unbind does nothing
+	names, _ := m.List(ctx)
+	assert.Equal(t, []string{"c"}, names, "List while one handle remains")
+	assert.Equal(t, storage.LockOpen, statusAt(t, b, pxT0).Lock, "lock through the remaining handle")
+	b.(storage.Unbinder).Unbind()
+	names, _ = m.List(ctx)
+	assert.Empty(t, names, "List after the last handle was given back")
+	c := bind(t, m)
+	assert.Equal(t, storage.LockNone, statusAt(t, c, pxT0).Lock, "a new binding after the circuit was forgotten")
+}
+
+// TestMemoryManyCircuits binds and gives back many dynamic circuits: memory
+// holds only the ones bound.
+func TestMemoryManyCircuits(t *testing.T) {
+	m := storage.NewMemory()
 	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 500 {
-				fp.Succeeded(epoch.UnixNano())
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				h, err := m.Bind(fmt.Sprintf("tenant-%d-%d", g, i), pxPolicy)
+				if !assert.NoError(t, err) {
+					return
+				}
+				_, _ = h.Record(context.Background(), pxT0, storage.Outcome{Success: true})
+				h.(storage.Unbinder).Unbind()
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	st, _ := m.Status(ctx, "c", policy, epoch)
-	if st.Samples != 4000 || st.Failures != 0 {
-		t.Fatalf("status %+v, want 4000 successes from the fast path", st)
-	}
-	for _, l := range []storage.Lock{storage.LockOpen, storage.LockClosed} {
-		_ = m.Lock(ctx, "c", l)
-		if fp.ClosedUnlocked() {
-			t.Fatalf("fast path ignores lock %v", l)
-		}
-	}
-	_ = m.Unlock(ctx, "c")
-	_, _ = m.Open(ctx, "c", policy, epoch)
-	if fp.ClosedUnlocked() {
-		t.Fatal("fast path ignores the open state")
-	}
-	// A bound circuit survives Clear and Evict: the runtime still holds it.
-	_ = m.Clear(ctx)
-	if n := m.Evict(epoch.Add(time.Hour), time.Minute); n != 0 {
-		t.Fatalf("evicted %d bound circuits", n)
-	}
-	fp.Succeeded(epoch.UnixNano())
-	if st, _ := m.Status(ctx, "c", policy, epoch); st.Samples != 1 {
-		t.Fatalf("status %+v after Clear: the bound fast path and the store diverged", st)
-	}
+	names, _ := m.List(t.Context())
+	assert.Empty(t, names)
 }
 
-func TestMemoryEvict(t *testing.T) {
-	ctx := context.Background()
+func TestMemoryHotPathSkipsWithoutAllocating(t *testing.T) {
 	m := storage.NewMemory()
-	for _, name := range []string{"idle", "open", "locked", "busy"} {
-		if _, err := m.Record(ctx, name, policy, epoch, storage.Outcome{Success: true}); err != nil {
-			t.Fatal(err)
+	h := bind(t, m)
+	for range 3 {
+		_, _ = h.Record(t.Context(), pxT0, storage.Outcome{})
+	}
+	hot := h.(storage.HotPath)
+	now := pxT0.Add(time.Second).UnixNano()
+	allocs := testing.AllocsPerRun(100, func() {
+		if a := hot.Admit(); a.Verdict != storage.AdmitSkip || now >= a.Until {
+			t.Fatal("not skipped")
 		}
-	}
-	_, _ = m.Open(ctx, "open", policy, epoch)
-	_ = m.Lock(ctx, "locked", storage.LockOpen)
-	later := epoch.Add(10 * time.Minute)
-	_, _ = m.Record(ctx, "busy", policy, later, storage.Outcome{Success: true})
-	if n := m.Evict(later, 5*time.Minute); n != 1 {
-		t.Fatalf("evicted %d circuits, want only the idle one", n)
-	}
-	names, _ := m.List(ctx)
-	if len(names) != 3 || names[0] != "busy" || names[1] != "locked" || names[2] != "open" {
-		t.Fatalf("List after Evict = %v", names)
-	}
+	})
+	assert.Zero(t, allocs)
 }
 
-func TestWindowCoversEvaluationWindow(t *testing.T) {
-	ctx := context.Background()
-	for _, window := range []time.Duration{time.Second, 7 * time.Second, time.Minute, 90 * time.Minute, 3 * time.Millisecond} {
-		m := storage.NewMemory()
-		p := policy
-		p.EvaluationWindow = window
-		_, _ = m.Record(ctx, "c", p, epoch, storage.Outcome{})
-		if st, _ := m.Status(ctx, "c", p, epoch.Add(window*7/8)); st.Samples != 1 {
-			t.Errorf("window %v: outcome dropped before 7/8 of the window", window)
-		}
-		if st, _ := m.Status(ctx, "c", p, epoch.Add(window*9/8+1)); st.Samples != 0 {
-			t.Errorf("window %v: outcome kept past 9/8 of the window", window)
-		}
-	}
-}
-
-func BenchmarkMemorySucceeded(b *testing.B) {
-	fp := storage.NewMemory().Bind("c", policy)
-	now := time.Now().UnixNano()
-	for b.Loop() {
-		fp.Succeeded(now)
-	}
-}
-
-func BenchmarkMemoryRecordFailure(b *testing.B) {
-	m := storage.NewMemory()
-	ctx := context.Background()
-	p := policy
-	p.RateThreshold = 1
-	p.SampleThreshold = 1 << 30
-	b.ReportAllocs()
-	for b.Loop() {
-		_, _ = m.Record(ctx, "c", p, epoch, storage.Outcome{})
-	}
+func TestMemoryInvalidPolicy(t *testing.T) {
+	_, err := storage.NewMemory().Bind("c", storage.Policy{EvaluationWindow: time.Nanosecond})
+	assert.ErrorIs(t, err, storage.ErrInvalid)
+	assert.Contains(t, err.Error(), `"c"`)
 }

@@ -22,19 +22,25 @@ const (
 	linePair = 128
 )
 
-// lane holds one copy of every bucket's counts. A goroutine counts in the lane it
-// owns, so goroutines on different cores write different cache lines; the
-// padding keeps lanes off each other's line pairs. Counts are 64 bits each: no
-// reachable number of calls overflows them.
-type lane struct {
-	owner     atomic.Uintptr // the stack slot of the goroutine counting here; 0: free
+// counters hold one lane's copy of every bucket's counts. A goroutine counts in
+// the lane it owns, so goroutines on different cores write different cache
+// lines. Counts are 64 bits each: no reachable number of calls overflows them.
+type counters struct {
 	successes [ringSize]atomic.Uint64
 	failures  [ringSize]atomic.Uint64
-	_         [linePair - 8]byte
+	credit    atomic.Int64 // failures this lane may count without a threshold check (see credit.go)
+}
+
+// lane is an extra lane: its counters and owner, padded off other lanes' line
+// pairs.
+type lane struct {
+	counters
+	owner atomic.Uintptr // the stack slot of the goroutine counting here; 0: free
+	_     [linePair - 16]byte
 }
 
 // window is a ring of time buckets with flat memory. At rest it has one lane
-// (about 700 bytes with the ring); the first time two goroutines count in it
+// (about 550 bytes with the ring); the first time two goroutines count in it
 // within one bucket it grows extra lanes, as many as the machine's processors can
 // use, and keeps them. Counting is lock-free; moving a bucket to a new epoch,
 // growing and clearing take mu.
@@ -50,8 +56,12 @@ type window struct {
 	// empty. It is read on every call and written once per bucket width.
 	epochs [ringSize]atomic.Int64
 	extra  atomic.Pointer[[]lane] // nil until two goroutines collide
-	_      [linePair]byte
-	first  lane
+	credits
+	// firstOwner owns the first lane. It lives with the fields every goroutine
+	// reads, off the lines the first lane's goroutine writes.
+	firstOwner atomic.Uintptr
+	_          [linePair / 2]byte // a line between the shared fields and the first lane's counts
+	first      counters           // last: at rest the window needs no padding after it
 }
 
 // extraLanes is how many lanes beyond the first a window grows to: enough for
@@ -90,21 +100,19 @@ func (w *window) init(win time.Duration, grow int) {
 // owns or finds free, growing the extra lanes on the first collision. With every
 // lane owned by others it shares one. Ownership is reset whenever a bucket moves
 // to a new epoch, so the lanes of goroutines that have ended are soon free again.
-func (w *window) lane() *lane {
+func (w *window) lane() *counters {
 	var marker byte
 	slot := uintptr(unsafe.Pointer(&marker)) >> 11
-	switch w.first.owner.Load() {
-	case slot:
+	if w.firstOwner.Load() == slot {
 		return &w.first
-	case 0:
-		if w.first.owner.CompareAndSwap(0, slot) {
-			return &w.first
-		}
 	}
 	return w.claim(slot)
 }
 
-func (w *window) claim(slot uintptr) *lane {
+func (w *window) claim(slot uintptr) *counters {
+	if w.firstOwner.Load() == 0 && w.firstOwner.CompareAndSwap(0, slot) {
+		return &w.first
+	}
 	extra := w.extra.Load()
 	if extra == nil {
 		extra = w.growLanes()
@@ -116,14 +124,14 @@ func (w *window) claim(slot uintptr) *lane {
 		l := &lanes[(start+k)%n]
 		switch l.owner.Load() {
 		case slot:
-			return l
+			return &l.counters
 		case 0:
 			if l.owner.CompareAndSwap(0, slot) {
-				return l
+				return &l.counters
 			}
 		}
 	}
-	return &lanes[start]
+	return &lanes[start].counters
 }
 
 func (w *window) growLanes() *[]lane {
@@ -138,24 +146,34 @@ func (w *window) growLanes() *[]lane {
 }
 
 // lanes calls fn for every lane.
-func (w *window) lanes(fn func(*lane)) {
+func (w *window) lanes(fn func(*counters)) {
 	fn(&w.first)
 	if extra := w.extra.Load(); extra != nil {
 		for i := range *extra {
-			fn(&(*extra)[i])
+			fn(&(*extra)[i].counters)
 		}
 	}
 }
 
-// slot returns the bucket of now (Unix nanoseconds), moving it to now's epoch
-// first when it holds an older one.
-func (w *window) slot(now int64) (i, epoch int64) {
-	e := now >> w.shift
-	i = e & (ringSize - 1)
-	if w.epochs[i].Load() != e {
-		w.advance(i, e)
+// freeLanes gives up every lane's ownership; the caller holds mu.
+func (w *window) freeLanes() {
+	w.firstOwner.Store(0)
+	if extra := w.extra.Load(); extra != nil {
+		for i := range *extra {
+			(*extra)[i].owner.Store(0)
+		}
 	}
-	return i, e
+}
+
+// slot returns the bucket of now (Unix nanoseconds) and its epoch, moving the
+// bucket to now's epoch first when it holds another.
+func (w *window) slot(now int64) (i, epoch int64) {
+	epoch = now >> w.shift
+	i = epoch & (ringSize - 1)
+	if w.epochs[i].Load() != epoch {
+		w.advance(i, epoch)
+	}
+	return i, epoch
 }
 
 // success counts one success at now (Unix nanoseconds).
@@ -164,32 +182,41 @@ func (w *window) success(now int64) {
 	w.lane().successes[i].Add(1)
 }
 
-// failure counts one failure at now and returns what undo needs to take it back.
-func (w *window) failure(now int64) (l *lane, i, epoch int64) {
-	i, epoch = w.slot(now)
-	l = w.lane()
-	l.failures[i].Add(1)
-	return l, i, epoch
+// counted is a failure counted by failure: what undo needs to take it back, and
+// whether it was counted within its lane's credit for the policy owner.
+type counted struct {
+	l      *counters
+	i      int64
+	epoch  int64
+	credit bool
 }
 
-// undo takes back a failure counted by failure, unless its bucket has moved to
-// a new epoch since (which cleared it).
-func (w *window) undo(l *lane, i, epoch int64) {
-	w.mu.Lock()
-	if w.epochs[i].Load() == epoch {
-		l.failures[i].Add(^uint64(0))
+// failure counts one failure at now, spending one credit of its lane.
+func (w *window) failure(now int64, owner *memHandle) counted {
+	gen := w.gen.Load()
+	i, epoch := w.slot(now)
+	l := w.lane()
+	l.failures[i].Add(1)
+	left := l.credit.Add(-1)
+	return counted{l: l, i: i, epoch: epoch, credit: left >= 0 && w.valid(gen, epoch, owner)}
+}
+
+// undoLocked takes back a failure, unless its bucket has moved to a new epoch
+// since (which cleared it). The caller holds mu.
+func (w *window) undoLocked(f counted) {
+	if w.epochs[f.i].Load() == f.epoch {
+		f.l.failures[f.i].Add(^uint64(0))
 	}
-	w.mu.Unlock()
 }
 
 func (w *window) advance(i, e int64) {
 	w.mu.Lock()
 	if w.epochs[i].Load() < e {
-		w.lanes(func(l *lane) {
+		w.lanes(func(l *counters) {
 			l.successes[i].Store(0)
 			l.failures[i].Store(0)
-			l.owner.Store(0)
 		})
+		w.freeLanes()
 		w.epochs[i].Store(e)
 	}
 	w.mu.Unlock()
@@ -197,7 +224,7 @@ func (w *window) advance(i, e int64) {
 
 // bucket sums bucket i over the lanes.
 func (w *window) bucket(i int64) (successes, failures int) {
-	w.lanes(func(l *lane) {
+	w.lanes(func(l *counters) {
 		successes += int(l.successes[i].Load())
 		failures += int(l.failures[i].Load())
 	})
@@ -246,14 +273,17 @@ func (w *window) latest() int64 {
 	return newest << w.shift
 }
 
-// clear empties every bucket and frees every lane.
+// clear empties every bucket, frees every lane and spends every credit.
 func (w *window) clear() {
 	w.mu.Lock()
+	w.gen.Add(1)
+	defer w.gen.Add(1)
 	for i := range w.epochs {
 		w.epochs[i].Store(-1)
 	}
-	w.lanes(func(l *lane) {
-		l.owner.Store(0)
+	w.freeLanes()
+	w.lanes(func(l *counters) {
+		l.credit.Store(0)
 		for i := range ringSize {
 			l.successes[i].Store(0)
 			l.failures[i].Store(0)

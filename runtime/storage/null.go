@@ -89,7 +89,7 @@ func (h *nullHandle) status(now time.Time) Status {
 }
 
 // Admit lets every call of an unlocked circuit run.
-func (h *nullHandle) Admit(int64) Admission {
+func (h *nullHandle) Admit() Admission {
 	if h.c.lock.Load() == uint32(LockNone) {
 		return Admission{Verdict: AdmitRun}
 	}

@@ -80,10 +80,10 @@ func (b *proxyBreaker) admit(now time.Time) (probe uint64, err error) {
 // takes no lock.
 func (b *proxyBreaker) closed() bool { return !b.isOpen.Load() }
 
-// report counts the outcome of a call admitted earlier; end is the instant the
+// report counts the outcome of a call admitted at now; end is the instant the
 // call ended, so that a call that failed slowly opens the breaker from its end
 // and not from its start.
-func (b *proxyBreaker) report(ctx context.Context, end time.Time, probe uint64, err error) {
+func (b *proxyBreaker) report(ctx context.Context, now, end time.Time, probe uint64, err error) {
 	v := judgeBackend(ctx, err)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -94,7 +94,7 @@ func (b *proxyBreaker) report(ctx context.Context, end time.Time, probe uint64, 
 		b.probe = 0
 		switch v {
 		case proxySuccess:
-			b.closeLocked(end)
+			b.closeLocked(now)
 		case proxyFailure:
 			b.openLocked(end, err)
 		}
@@ -103,8 +103,8 @@ func (b *proxyBreaker) report(ctx context.Context, end time.Time, probe uint64, 
 	if b.open || v == proxyIgnore {
 		return // a call admitted before the breaker opened, or no verdict
 	}
-	if end.Before(b.winStart) || !end.Before(b.winStart.Add(b.cfg.window)) {
-		b.winStart, b.samples, b.failures = end, 0, 0
+	if now.Before(b.winStart) || !now.Before(b.winStart.Add(b.cfg.window)) {
+		b.winStart, b.samples, b.failures = now, 0, 0
 	}
 	b.samples++
 	if v == proxySuccess {

@@ -93,11 +93,11 @@ func (p *proxyHandle) History(ctx context.Context, now time.Time) ([]Bucket, err
 
 // Admit uses the backend's hot path while the proxy is closed, and asks the
 // decision path otherwise (which fails fast while the proxy is open).
-func (p *proxyHandle) Admit(now int64) Admission {
+func (p *proxyHandle) Admit() Admission {
 	if p.hot == nil || !p.br.closed() {
 		return Admission{Verdict: AdmitAsk}
 	}
-	return p.hot.Admit(now)
+	return p.hot.Admit()
 }
 
 // Succeeded counts the success in the backend's hot path.

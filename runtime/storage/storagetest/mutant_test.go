@@ -95,8 +95,8 @@ func (m *mutantHandle) History(ctx context.Context, now time.Time) ([]storage.Bu
 	return m.op.History(ctx, now)
 }
 
-func (m *mutantHandle) Admit(now int64) storage.Admission { return m.hot.Admit(now) }
-func (m *mutantHandle) Succeeded(now int64)               { m.hot.Succeeded(now) }
+func (m *mutantHandle) Admit() storage.Admission { return m.hot.Admit() }
+func (m *mutantHandle) Succeeded(now int64)      { m.hot.Succeeded(now) }
 
 func (m *mutantHandle) Failed(now int64) bool {
 	if m.kind == "hot-ignores-threshold" {
