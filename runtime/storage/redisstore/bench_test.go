@@ -13,8 +13,11 @@ import (
 
 	"github.com/breakergen/breakergen/internal/redistest"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // commandStats returns the calls of every command in INFO commandstats, except
@@ -125,14 +128,23 @@ func halfOpen(ctx context.Context, s *redisstore.Store, c *runtime.Circuit) erro
 		return err
 	}
 	if st.Closed() {
-		p := policy
-		p.CoolDown = c.Options().CoolDown
-		if _, err := s.Open(ctx, c.Name(), p, time.Time{}); err != nil {
+		if _, err := operator(s, c).Open(ctx, time.Time{}); err != nil {
 			return err
 		}
 	}
 	s.Advance(c.Options().CoolDown)
 	return nil
+}
+
+// operator returns the store's handle of c's circuit as an Operator.
+func operator(s *redisstore.Store, c *runtime.Circuit) storage.Operator {
+	p := policy
+	p.CoolDown = c.Options().CoolDown
+	h, err := s.Bind(c.Name(), p)
+	if err != nil {
+		panic(err)
+	}
+	return h.(storage.Operator)
 }
 
 var (
@@ -145,9 +157,7 @@ var scenarios = []scenario{
 	{name: "closed-failure", opts: neverOpens, call: run(fail, errDependency), maxRoundTrips: 2},
 	{name: "skipped", opts: opensOnce,
 		setup: func(ctx context.Context, s *redisstore.Store, c *runtime.Circuit) error {
-			p := policy
-			p.CoolDown = c.Options().CoolDown
-			_, err := s.Open(ctx, c.Name(), p, time.Time{}) // a no-op once open
+			_, err := operator(s, c).Open(ctx, time.Time{}) // a no-op once open
 			return err
 		},
 		call: run(succeed, runtime.ErrOpen), maxRoundTrips: 1},
@@ -174,22 +184,16 @@ func measure(tb testing.TB, b *testing.B, srv *redistest.Server, sc scenario, n 
 		return sc.call(ctx, c)
 	}
 	// Warm up: connect, and load the scripts so EVALSHA finds them.
-	for i := 0; i < 2; i++ {
-		if err := step(); err != nil {
-			tb.Fatal(err)
-		}
+	for range 2 {
+		require.NoError(tb, step())
 	}
 	total := cost{commands: make(map[string]int)}
-	for i := 0; i < n; i++ {
+	for range n {
 		if sc.setup != nil {
-			if err := sc.setup(ctx, store, c); err != nil {
-				tb.Fatal(err)
-			}
+			require.NoError(tb, sc.setup(ctx, store, c))
 		}
 		before, err := commandStats(ctx, admin)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
 		trips := sent.get()
 		if b != nil {
 			b.StartTimer()
@@ -198,14 +202,10 @@ func measure(tb testing.TB, b *testing.B, srv *redistest.Server, sc scenario, n 
 		if b != nil {
 			b.StopTimer()
 		}
-		if err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
 		total.roundTrips += sent.get() - trips
 		after, err := commandStats(ctx, admin)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
 		for k, v := range after {
 			if d := v - before[k]; d != 0 {
 				total.commands[k] += d
@@ -225,13 +225,10 @@ func TestRoundTrips(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			c := measure(t, nil, srv, sc, 20)
 			t.Logf("%s: %v", sc.name, c)
-			if got := c.perOp(c.roundTrips); got > float64(sc.maxRoundTrips) {
-				t.Errorf("%.2f round trips per call, target %d", got, sc.maxRoundTrips)
-			}
+			assert.LessOrEqual(t, c.perOp(c.roundTrips), float64(sc.maxRoundTrips), "round trips per call")
 			// Every round trip is one script: EVALSHA, never a fallback to EVAL.
-			if c.commands["evalsha"] != c.roundTrips || c.commands["eval"] != 0 {
-				t.Errorf("%d round trips but %d EVALSHA, %d EVAL", c.roundTrips, c.commands["evalsha"], c.commands["eval"])
-			}
+			assert.Equal(t, c.roundTrips, c.commands["evalsha"], "EVALSHA per round trip")
+			assert.Zero(t, c.commands["eval"], "EVAL")
 		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/storagetest"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestConformance runs the storage conformance suite against a standalone Redis,
@@ -23,8 +25,7 @@ func TestConformance(t *testing.T) {
 
 // TestClusterConformance runs the suite against a three-master Redis Cluster.
 func TestClusterConformance(t *testing.T) {
-	cluster := redistest.StartCluster(t, 3)
-	client := cluster.Client(t, nil)
+	client := redistest.StartCluster(t, 3).Client(t, nil)
 	storagetest.Run(t, storagetest.Harness{
 		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
 		Advance: advance,
@@ -33,8 +34,7 @@ func TestClusterConformance(t *testing.T) {
 
 // TestSentinelConformance runs the suite through a Sentinel failover client.
 func TestSentinelConformance(t *testing.T) {
-	sentinel := redistest.StartSentinel(t, redistest.Start(t), "breakergen")
-	client := sentinel.Client(t, nil)
+	client := redistest.StartSentinel(t, redistest.Start(t), "breakergen").Client(t, nil)
 	storagetest.Run(t, storagetest.Harness{
 		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
 		Advance: advance,
@@ -54,29 +54,22 @@ func TestCluster(t *testing.T) {
 		var slot int64 = -1
 		for _, k := range s.Keys(n) {
 			got, err := client.ClusterKeySlot(ctx, k).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if slot >= 0 && got != slot {
-				t.Fatalf("keys of %q lie in slots %d and %d", n, slot, got)
+			require.NoError(t, err)
+			if slot >= 0 {
+				require.Equal(t, slot, got, "keys of %q lie in two slots", n)
 			}
 			slot = got
 		}
 		slots[slot] = true
-		// Record (two keys), Lock (a third) and a transition all in one slot.
-		if _, err := s.Record(ctx, n, policy, time.Time{}, storage.Outcome{}); err != nil {
-			t.Fatalf("Record(%q): %v", n, err)
-		}
-		if err := s.Lock(ctx, n, storage.LockClosed); err != nil {
-			t.Fatal(err)
-		}
-		if ok, err := s.Open(ctx, n, policy, time.Time{}); !ok || err != nil {
-			t.Fatalf("Open(%q) = %v, %v", n, ok, err)
-		}
+		// Record (three keys), Lock (a fourth) and a transition all in one slot.
+		h := bind(t, s, n, policy)
+		_, err := h.Record(ctx, time.Time{}, storage.Outcome{})
+		require.NoError(t, err, "Record(%q)", n)
+		require.NoError(t, h.Lock(ctx, time.Time{}, storage.LockClosed))
+		ok, err := h.(storage.Operator).Open(ctx, time.Time{})
+		require.True(t, ok && err == nil, "Open(%q) = %v, %v", n, ok, err)
 	}
-	if len(slots) < 3 {
-		t.Fatalf("circuits in %d slots only; the test needs them spread", len(slots))
-	}
+	require.GreaterOrEqual(t, len(slots), 3, "the test needs the circuits spread over slots")
 	masters := make(map[string]bool)
 	for _, n := range names {
 		k := s.Keys(n)[0]
@@ -88,20 +81,12 @@ func TestCluster(t *testing.T) {
 			c.Close()
 		}
 	}
-	if len(masters) != len(cluster.Masters) {
-		t.Fatalf("circuits on %d masters; the test needs all %d", len(masters), len(cluster.Masters))
-	}
+	require.Len(t, masters, len(cluster.Masters), "the test needs circuits on every master")
 	got, err := s.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(names) {
-		t.Fatalf("List = %q, want the %d names", got, len(names))
-	}
-	if err := s.Clear(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.List(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("List after Clear = %q, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.Len(t, got, len(names))
+	require.NoError(t, s.Clear(ctx))
+	got, err = s.List(ctx)
+	assert.NoError(t, err)
+	assert.Empty(t, got, "List after Clear")
 }

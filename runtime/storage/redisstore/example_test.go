@@ -41,5 +41,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// checkout payments
-	// breakergen: redisstore: invalid configuration: 0 buckets, want 1 to 1000
+	// breakergen: invalid configuration: redisstore: 0 buckets, want 1 to 1000
 }

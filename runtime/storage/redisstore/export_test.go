@@ -1,10 +1,26 @@
 package redisstore
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
 
 // Advance moves the store's view of the server's time forward by d (backward for
 // a negative d), for tests that must not sleep.
 func (s *Store) Advance(d time.Duration) { s.offset.Add(d.Microseconds()) }
 
-// Keys returns the state, window and lock keys of the named circuit.
+// Keys returns the state, bucket, lock and token keys of the named circuit.
 func (s *Store) Keys(name string) []string { return s.keys(name) }
+
+// RecordToken is Record with a token of the caller's, so a test can replay it
+// as a client's retry would.
+func RecordToken(ctx context.Context, h storage.Handle, o storage.Outcome, token string) (storage.Result, error) {
+	return h.(*handle).record(ctx, o, token)
+}
+
+// ReserveToken is Reserve with a token of the caller's.
+func ReserveToken(ctx context.Context, h storage.Handle, openedAt, reservedAt time.Time, token string) (time.Time, bool, error) {
+	return h.(*handle).reserve(ctx, openedAt, reservedAt, token)
+}

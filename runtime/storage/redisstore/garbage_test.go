@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestGarbage puts foreign data under a circuit's keys: every operation that
@@ -22,7 +23,7 @@ func TestGarbage(t *testing.T) {
 	ctx := context.Background()
 	const (
 		state = iota
-		window
+		buckets
 		lock
 	)
 	tests := []struct {
@@ -41,11 +42,12 @@ func TestGarbage(t *testing.T) {
 		{"opened too large", state, func(c *redis.Client, k string) error {
 			return c.HSet(ctx, k, "opened", "99999999999999999999999").Err()
 		}},
-		{"window is a list", window, func(c *redis.Client, k string) error { return c.RPush(ctx, k, "x").Err() }},
-		{"bucket malformed", window, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0", "1:2").Err() }},
-		{"bucket not numbers", window, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "3", "a:b:c").Err() }},
-		{"bucket count too large", window, func(c *redis.Client, k string) error {
-			return c.HSet(ctx, k, "1", "5:1:9999999999999999999").Err()
+		{"buckets are a list", buckets, func(c *redis.Client, k string) error { return c.RPush(ctx, k, "x").Err() }},
+		{"bucket name malformed", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0", "1:2").Err() }},
+		{"bucket of width zero", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0:5", "1:2").Err() }},
+		{"bucket not numbers", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "6000000:3", "a:b").Err() }},
+		{"bucket count too large", buckets, func(c *redis.Client, k string) error {
+			return c.HSet(ctx, k, "6000000:1", "5:9999999999999999999").Err()
 		}},
 		{"lock is a hash", lock, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "x", "y").Err() }},
 		{"unknown lock", lock, func(c *redis.Client, k string) error { return c.Set(ctx, k, "ajar", 0).Err() }},
@@ -55,77 +57,65 @@ func TestGarbage(t *testing.T) {
 			s := newStore(t, client)
 			const name = "g"
 			key := s.Keys(name)[tt.key]
-			if err := tt.plant(client, key); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, tt.plant(client, key))
 			dump := client.Dump(ctx, key).Val()
+			h := bind(t, s, name, policy)
+			o := h.(storage.Operator)
 			var zero time.Time
 			ops := map[string]func() error{
-				"Status": func() error { _, err := s.Status(ctx, name, policy, zero); return err },
-				"Record": func() error {
-					_, err := s.Record(ctx, name, policy, zero, storage.Outcome{})
-					return err
-				},
+				"Status": func() error { _, err := h.Status(ctx, zero); return err },
+				"Record": func() error { _, err := h.Record(ctx, zero, storage.Outcome{}); return err },
 			}
 			if tt.key == state {
-				ops["Open"] = func() error { _, err := s.Open(ctx, name, policy, zero); return err }
-				ops["Reopen"] = func() error { _, err := s.Reopen(ctx, name, policy, zero, zero); return err }
-				ops["Close"] = func() error { _, err := s.Close(ctx, name, policy, zero); return err }
-				ops["Reserve"] = func() error { _, _, err := s.Reserve(ctx, name, policy, zero, zero); return err }
-				ops["Release"] = func() error { _, err := s.Release(ctx, name, policy, time.Now()); return err }
+				ops["Open"] = func() error { _, err := o.Open(ctx, zero); return err }
+				ops["Reopen"] = func() error { _, err := o.Reopen(ctx, zero, zero); return err }
+				ops["Close"] = func() error { _, err := o.Close(ctx, zero); return err }
+				ops["Reserve"] = func() error { _, _, err := h.Reserve(ctx, zero, zero, zero); return err }
+				ops["Release"] = func() error { _, err := h.Release(ctx, zero, time.Now()); return err }
 			}
-			if tt.key == window {
-				ops["History"] = func() error { _, err := s.History(ctx, name, policy, zero); return err }
+			if tt.key == buckets {
+				ops["History"] = func() error { _, err := o.History(ctx, zero); return err }
 			}
 			for op, fn := range ops {
-				err := fn()
-				if !errors.Is(err, storage.ErrCorrupt) {
-					t.Errorf("%s: error %v, want one wrapping storage.ErrCorrupt", op, err)
-				}
+				assert.ErrorIs(t, fn(), storage.ErrCorrupt, op)
 			}
-			if got := client.Dump(ctx, key).Val(); got != dump {
-				t.Errorf("a failed script changed the key")
-			}
+			assert.Equal(t, dump, client.Dump(ctx, key).Val(), "a failed script changed the key")
 
-			// Through the fault-tolerant proxy the calls go on, as stubs.
+			// Through the fault-tolerant wrapper the calls go on, as stubs.
 			var mu sync.Mutex
 			var failures []storage.Failure
-			ft := storage.FaultTolerant(s, storage.OnFailure(func(f storage.Failure) {
+			ft, err := storage.FaultTolerant(s, storage.OnFailure(func(f storage.Failure) {
 				mu.Lock()
 				failures = append(failures, f)
 				mu.Unlock()
 			}))
-			st, err := ft.Status(ctx, name, policy, time.Now())
-			if err != nil || !st.Stub {
-				t.Errorf("FaultTolerant Status = %+v, %v; want a stub and no error", st, err)
-			}
-			if _, err := ft.Record(ctx, name, policy, time.Now(), storage.Outcome{Success: true}); err != nil {
-				t.Errorf("FaultTolerant Record: %v", err)
-			}
+			require.NoError(t, err)
+			fh := bind(t, ft, name, policy)
+			st, err := fh.Status(ctx, time.Now())
+			assert.NoError(t, err)
+			assert.True(t, st.Stub, "a stub status")
+			_, err = fh.Record(ctx, time.Now(), storage.Outcome{Success: true})
+			assert.NoError(t, err)
 			mu.Lock()
-			if len(failures) < 2 || !errors.Is(failures[0].Err, storage.ErrCorrupt) {
-				t.Errorf("failures reported: %+v, want the corrupt data", failures)
+			if assert.GreaterOrEqual(t, len(failures), 2) {
+				assert.ErrorIs(t, failures[0].Err, storage.ErrCorrupt)
 			}
 			mu.Unlock()
 
 			// Through the runtime's default wiring the protected call runs.
 			ran := false
 			c := runtime.New(runtime.WithStorage(s)).Circuit(name)
-			if err := c.Run(ctx, func(context.Context) error { ran = true; return nil }); err != nil || !ran {
-				t.Errorf("runtime Run = %v, ran %v; want the call to run", err, ran)
-			}
+			assert.NoError(t, c.Run(ctx, func(context.Context) error { ran = true; return nil }))
+			assert.True(t, ran, "the call ran")
 
 			// List still names the circuit; Reset clears the garbage.
-			if names, err := s.List(ctx); err != nil || len(names) != 1 || names[0] != name {
-				t.Errorf("List = %q, %v", names, err)
-			}
-			if err := s.Reset(ctx, name); err != nil {
-				t.Fatal(err)
-			}
-			st, err = s.Status(ctx, name, policy, zero)
-			if err != nil || st.State != storage.StateClosed || st.Samples != 0 {
-				t.Fatalf("Status after Reset = %+v, %v", st, err)
-			}
+			names, err := s.List(ctx)
+			assert.NoError(t, err)
+			assert.Equal(t, []string{name}, names)
+			require.NoError(t, h.Reset(ctx, zero))
+			st, err = h.Status(ctx, zero)
+			require.NoError(t, err)
+			assert.True(t, st.State == storage.StateClosed && st.Samples == 0, "Status after Reset = %+v", st)
 		})
 	}
 }
@@ -135,61 +125,45 @@ func TestGarbage(t *testing.T) {
 func TestReserveRace(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	prefix := uniquePrefix()
 	const racers = 100
+	first := newStore(t, srv.Client(t, nil))
 	stores := make([]*redisstore.Store, racers)
+	handles := make([]storage.Handle, racers)
 	for i := range stores {
-		s, err := redisstore.New(srv.Client(t, &redis.Options{PoolSize: 1}), redisstore.WithPrefix(prefix))
-		if err != nil {
-			t.Fatal(err)
-		}
+		stores[i] = newStoreWithPrefix(t, srv.Client(t, &redis.Options{PoolSize: 1}), first)
+		handles[i] = bind(t, stores[i], "race", policy)
 		// Connect before the race, so the race is not one of dials.
-		if _, err := s.Status(ctx, "warm", policy, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		stores[i] = s
+		_, err := handles[i].Status(ctx, time.Time{})
+		require.NoError(t, err)
 	}
-	for round := 0; round < 5; round++ {
-		name := "race"
-		if _, err := stores[0].Open(ctx, name, policy, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		st, err := stores[0].Status(ctx, name, policy, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		previous := st.ReservedAt
+	_, err := handles[0].(storage.Operator).Open(ctx, time.Time{})
+	require.NoError(t, err)
+	for round := range 5 {
+		st, err := handles[0].Status(ctx, time.Time{})
+		require.NoError(t, err)
 		start := make(chan struct{})
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
 			wins []time.Time
 		)
-		for _, s := range stores {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		for _, h := range handles {
+			wg.Go(func() {
 				<-start
-				at, ok, err := s.Reserve(ctx, name, policy, time.Time{}, previous)
-				if err != nil {
-					t.Error(err)
+				at, ok, err := h.Reserve(ctx, time.Time{}, st.OpenedAt, st.ReservedAt)
+				if !assert.NoError(t, err) || !ok {
 					return
 				}
-				if ok {
-					mu.Lock()
-					wins = append(wins, at)
-					mu.Unlock()
-				}
-			}()
+				mu.Lock()
+				wins = append(wins, at)
+				mu.Unlock()
+			})
 		}
 		close(start)
 		wg.Wait()
-		if len(wins) != 1 {
-			t.Fatalf("round %d: %d winners %v, want exactly 1", round, len(wins), wins)
-		}
+		require.Len(t, wins, 1, "round %d: winners", round)
 		// The next round races against the winner's reservation, once expired.
-		stores[0].Advance(policy.CoolDown)
-		for _, s := range stores[1:] {
+		for _, s := range stores {
 			s.Advance(policy.CoolDown)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -48,9 +49,16 @@ func (h *handle) Status(ctx context.Context, _ time.Time) (storage.Status, error
 // Record counts the outcome in the window and applies the transition it causes,
 // in one script.
 func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (storage.Result, error) {
+	return h.record(ctx, o, newToken())
+}
+
+// record runs the record script with token: a replay of the same token counts
+// nothing and returns the transition the first run made.
+func (h *handle) record(ctx context.Context, o storage.Outcome, token string) (storage.Result, error) {
 	v, err := h.run(ctx, scriptRecord, "Record", h.width, h.buckets,
 		flag(o.Success), flag(o.Probe), micros(o.OpenedAt),
-		strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples, h.stateTTL, h.windowTTL)
+		strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples, h.stateTTL, h.windowTTL,
+		token, tokenRetention.Milliseconds())
 	if err != nil {
 		return storage.Result{}, err
 	}
@@ -65,7 +73,13 @@ func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (st
 // that began at openedAt and its ReservedAt equals reservedAt (zero for none),
 // and returns it. Of several callers passing the same pair, exactly one wins.
 func (h *handle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
-	v, err := h.run(ctx, scriptReserve, "Reserve", micros(openedAt), micros(reservedAt), h.stateTTL)
+	return h.reserve(ctx, openedAt, reservedAt, newToken())
+}
+
+// reserve runs the reservation's compare-and-set with token: a replay of the
+// winning script finds the reservation its token made and wins again.
+func (h *handle) reserve(ctx context.Context, openedAt, reservedAt time.Time, token string) (time.Time, bool, error) {
+	v, err := h.run(ctx, scriptReserve, "Reserve", micros(openedAt), micros(reservedAt), h.stateTTL, token)
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -220,6 +234,16 @@ func ttlMillis(d time.Duration) int64 {
 	}
 	return min(ms, maxTTL)
 }
+
+// tokenRetention is how long a Record's token is remembered: a replay of the
+// script within it, by a client's retry or a caller's resend, counts nothing.
+// It covers go-redis's default retries (3, after a 3s read timeout each) with
+// room to spare.
+const tokenRetention = 30 * time.Second
+
+// newToken returns a token unique, with overwhelming probability, across every
+// process of a fleet: 64 random bits.
+func newToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 func flag(b bool) int {
 	if b {

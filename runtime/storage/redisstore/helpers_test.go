@@ -2,14 +2,17 @@ package redisstore_test
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // prefixes makes every store of a test binary use a prefix of its own, so stores
@@ -22,9 +25,15 @@ func uniquePrefix() string { return fmt.Sprintf("test%d", prefixes.Add(1)) }
 func newStore(t testing.TB, client redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
 	s, err := redisstore.New(client, append([]redisstore.Option{redisstore.WithPrefix(uniquePrefix())}, opts...)...)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	require.NoError(t, err)
+	return s
+}
+
+// newStoreWithPrefix returns a store on client that shares like's prefix.
+func newStoreWithPrefix(t testing.TB, client redis.UniversalClient, like *redisstore.Store, opts ...redisstore.Option) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, append([]redisstore.Option{redisstore.WithPrefix(like.Prefix())}, opts...)...)
+	require.NoError(t, err)
 	return s
 }
 
@@ -39,9 +48,7 @@ func server(t testing.TB) (*redistest.Server, *redis.Client) {
 func advance(t *testing.T, s storage.Storage, d time.Duration) {
 	t.Helper()
 	rs, ok := s.(*redisstore.Store)
-	if !ok {
-		t.Fatalf("advance: storage is %T, want *redisstore.Store", s)
-	}
+	require.True(t, ok, "advance: storage is %T, want *redisstore.Store", s)
 	rs.Advance(d)
 }
 
@@ -52,4 +59,40 @@ var policy = storage.Policy{
 	EvaluationWindow: time.Minute,
 	RateThreshold:    0.5,
 	SampleThreshold:  3,
+}
+
+// bind binds the circuit name of s with p.
+func bind(t testing.TB, s storage.Storage, name string, p storage.Policy) storage.Handle {
+	t.Helper()
+	h, err := s.Bind(name, p)
+	require.NoError(t, err)
+	return h
+}
+
+// op binds the circuit name of s with p, as an Operator.
+func op(t testing.TB, s storage.Storage, name string, p storage.Policy) storage.Operator {
+	t.Helper()
+	return bind(t, s, name, p).(storage.Operator)
+}
+
+// recorder collects a breaker's events of one type.
+type recorder struct {
+	typ    runtime.EventType
+	mu     sync.Mutex
+	events []runtime.Event
+}
+
+func (r *recorder) Handle(e runtime.Event) {
+	if e.Type != r.typ {
+		return
+	}
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
 }

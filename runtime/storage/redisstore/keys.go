@@ -17,20 +17,21 @@ var (
 
 // Key suffixes of a circuit's keys.
 const (
-	suffixState  = ":s"
-	suffixWindow = ":w"
-	suffixLock   = ":l"
+	suffixState   = ":s"
+	suffixBuckets = ":b"
+	suffixLock    = ":l"
+	suffixTokens  = ":t"
 )
 
-// keys returns the state, window and lock keys of the named circuit.
+// keys returns the state, bucket, lock and token keys of the named circuit.
 func (s *Store) keys(name string) []string {
 	tag := s.tagStart + escaper.Replace(name) + "}"
-	return []string{tag + suffixState, tag + suffixWindow, tag + suffixLock}
+	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixTokens}
 }
 
 // matchPattern returns the SCAN pattern of every circuit key under the prefix.
 func (s *Store) matchPattern() string {
-	return globber.Replace(s.tagStart) + "*}:[swl]"
+	return globber.Replace(s.tagStart) + "*}:[sblt]"
 }
 
 // nameOf returns the circuit name a key belongs to, if it is one of ours.
@@ -44,7 +45,7 @@ func (s *Store) nameOf(key string) (string, bool) {
 		return "", false
 	}
 	switch rest[end+1:] {
-	case suffixState, suffixWindow, suffixLock:
+	case suffixState, suffixBuckets, suffixLock, suffixTokens:
 	default:
 		return "", false
 	}

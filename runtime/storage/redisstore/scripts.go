@@ -7,7 +7,7 @@ import "github.com/redis/go-redis/v9"
 // partial change. Times are Unix microseconds (exact in Lua's doubles until the
 // year 2112) and are always written with %d, never tostring, which would round.
 //
-// KEYS, where used: [1] state hash, [2] window hash, [3] lock string.
+// KEYS: [1] state hash, [2] bucket hash, [3] lock string, [4] token sorted set.
 // ARGV[1] is always the test time offset in microseconds (0 in production).
 const prelude = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -28,13 +28,15 @@ end
 local function fmt(n)
   return string.format('%d', n)
 end
--- read_state returns 1 for open or 0 for closed, opened and reserved.
+-- read_state returns 1 for open or 0 for closed, opened, reserved, the token of
+-- the reservation and the token and kind of the last transition.
 local function read_state()
-  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved')
+  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr')
   local st = 0
   if v[1] == 'open' then st = 1
   elseif v[1] ~= false and v[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
-  return st, int(v[2], 'opened of ' .. KEYS[1]), int(v[3], 'reserved of ' .. KEYS[1])
+  return st, int(v[2], 'opened of ' .. KEYS[1]), int(v[3], 'reserved of ' .. KEYS[1]),
+    v[4] or '', v[5] or '', int(v[6], 'ttr of ' .. KEYS[1])
 end
 -- read_lock returns 0 for none, 1 for open, 2 for closed.
 local function read_lock()
@@ -47,97 +49,126 @@ end
 local function expire_state(ttl)
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
--- read_window reads the ring of n buckets of width microseconds at now. It
--- returns the slots ({start, successes, failures} or nil), the failures and
--- samples of the live buckets, and the current bucket's number.
+-- expire_longer gives key a TTL of ttl ms unless it already lives longer, so
+-- that a circuit's shorter windows never cut a longer window's data short.
+local function expire_longer(key, ttl)
+  local cur = redis.call('PTTL', key)
+  if cur < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
+end
+-- read_window reads the buckets of every geometry that wrote the window. A field
+-- "w:b" is bucket b (starting at b*w) of the geometry whose buckets are w
+-- microseconds wide; its value is "successes:failures". The window of this
+-- geometry (width w, n buckets) at now is buckets cur-n+1..cur; a bucket of
+-- another geometry counts when it overlaps that span. It returns the failures
+-- and samples counted, this geometry's current bucket number and counts, and
+-- this geometry's fields that fell out of the window.
 local function read_window(now, width, n)
   local cur = math.floor(now / width)
-  local fields = {}
-  for i = 1, n do fields[i] = fmt(i - 1) end
-  local v = redis.call('HMGET', KEYS[2], unpack(fields))
-  local slots, failures, samples = {}, 0, 0
-  local oldest, newest = (cur - n + 1) * width, cur * width
-  for i = 1, n do
-    if v[i] ~= false then
-      local b, s, f = string.match(v[i], '^(%d+):(%d+):(%d+)$')
-      if b == nil or #b > 17 or #s > 15 or #f > 15 then
-        corrupt('bucket ' .. fields[i] .. ' of ' .. KEYS[2])
-      end
-      b, s, f = tonumber(b), tonumber(s), tonumber(f)
-      slots[i] = {b, s, f}
-      if b >= oldest and b <= newest then
-        failures = failures + f
-        samples = samples + s + f
-      end
+  local from = (cur - n + 1) * width
+  local v = redis.call('HGETALL', KEYS[2])
+  local failures, samples, cs, cf, stale = 0, 0, 0, 0, {}
+  for i = 1, #v, 2 do
+    local w, b = string.match(v[i], '^(%d+):(%d+)$')
+    local s, f = string.match(v[i + 1], '^(%d+):(%d+)$')
+    if w == nil or s == nil or #w > 12 or #b > 15 or #s > 15 or #f > 15 then
+      corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2])
+    end
+    w, b, s, f = tonumber(w), tonumber(b), tonumber(s), tonumber(f)
+    if w == 0 then corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2]) end
+    if w == width and b == cur then cs, cf = s, f end
+    if w == width and b < cur - n + 1 then
+      stale[#stale + 1] = v[i]
+    elseif (b + 1) * w > from and b * w <= now then
+      failures = failures + f
+      samples = samples + s + f
     end
   end
-  return slots, failures, samples, cur
+  return failures, samples, cur, cs, cf, stale
+end
+-- add_outcomes adds s successes and f failures to this geometry's bucket b, whose
+-- counts were cs and cf, and drops the stale fields.
+local function add_outcomes(width, b, cs, cf, s, f, stale, ttl)
+  redis.call('HSET', KEYS[2], fmt(width) .. ':' .. fmt(b), fmt(cs + s) .. ':' .. fmt(cf + f))
+  if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
+  expire_longer(KEYS[2], ttl)
+end
+-- seen reports whether the token was used within the retention, forgetting
+-- older tokens; remember records it. Tokens make a script that a client
+-- retried, or whose reply was lost and that was sent again, count nothing twice.
+local function seen(token, now, retention_ms)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - retention_ms * 1000))
+  return redis.call('ZSCORE', KEYS[4], token) ~= false
+end
+local function remember(token, now, retention_ms)
+  redis.call('ZADD', KEYS[4], fmt(now), token)
+  redis.call('PEXPIRE', KEYS[4], retention_ms)
 end
 `
 
-// statusReply is the tail every status-returning script ends with: state, lock,
-// opened, reserved, failures, samples, now.
-
 // scriptStatus reads a circuit's status.
 // ARGV: offset, width, buckets.
+// It returns {0, state, lock, opened, reserved, failures, samples, now}.
 var scriptStatus = redis.NewScript(prelude + `
 local now = now_us()
 local st, opened, reserved = read_state()
 local lock = read_lock()
-local _, failures, samples = read_window(now, tonumber(ARGV[2]), tonumber(ARGV[3]))
+local failures, samples = read_window(now, tonumber(ARGV[2]), tonumber(ARGV[3]))
 return {0, st, lock, opened, reserved, failures, samples, now}
 `)
 
-// scriptRecord counts one outcome and applies the transition it causes.
-// ARGV: offset, width, buckets, success (0/1), probe (0/1), the probe's opened,
-// rate threshold, sample threshold, state TTL ms, window TTL ms.
+// scriptRecord counts one outcome and applies the transition it causes, once per
+// token. ARGV: offset, width, buckets, success (0/1), probe (0/1), the probe's
+// opened, rate threshold, sample threshold, state TTL ms, window TTL ms, token,
+// token retention ms. It returns {transition, state, lock, opened, reserved,
+// failures, samples, now}; a replay returns the transition its first run made.
 var scriptRecord = redis.NewScript(prelude + `
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local success, probe = ARGV[4] == '1', ARGV[5] == '1'
-local seen = tonumber(ARGV[6])
+local seen_opened = tonumber(ARGV[6])
 local rate, threshold = tonumber(ARGV[7]), tonumber(ARGV[8])
-local st, opened, reserved = read_state()
+local token, retention = ARGV[11], tonumber(ARGV[12])
+local st, opened, reserved, _, ttok, ttr = read_state()
 local lock = read_lock()
-local slots, failures, samples, cur = read_window(now, width, n)
-
-local slot = cur % n
-local start = cur * width
-local s, f = 0, 0
-local b = slots[slot + 1]
-if b ~= nil and b[1] == start then s, f = b[2], b[3] end
-if success then s = s + 1 else f = f + 1; failures = failures + 1 end
-samples = samples + 1
+local failures, samples, cur, cs, cf, stale = read_window(now, width, n)
+if seen(token, now, retention) then
+  local t = 0
+  if ttok == token then t = ttr end
+  return {t, st, lock, opened, reserved, failures, samples, now}
+end
+local s, f = 0, 1
+if success then s, f = 1, 0 end
+failures, samples = failures + f, samples + 1
 
 local transition = 0
 if probe and st == 1 and success then
   transition = 3
-elseif probe and st == 1 and opened == seen then
+elseif probe and st == 1 and opened == seen_opened then
   transition = 2
 elseif (not success) and st == 0 and samples > 0 and samples >= threshold
     and failures / samples >= rate then
   transition = 1
 end
 
+remember(token, now, retention)
 if transition == 3 then
   st, reserved, failures, samples = 0, 0, 0, 0
-  redis.call('HSET', KEYS[1], 'state', 'closed')
-  redis.call('HDEL', KEYS[1], 'reserved')
+  redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', token, 'ttr', '3')
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
   redis.call('DEL', KEYS[2])
   expire_state(ARGV[9])
-else
-  redis.call('HSET', KEYS[2], fmt(slot), string.format('%d:%d:%d', start, s, f))
-  redis.call('PEXPIRE', KEYS[2], ARGV[10])
-  if transition == 2 then
-    opened = now
-    redis.call('HSET', KEYS[1], 'opened', fmt(now))
-    expire_state(ARGV[9])
-  elseif transition == 1 then
-    st, opened, reserved = 1, now, 0
-    redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now))
-    redis.call('HDEL', KEYS[1], 'reserved')
-    expire_state(ARGV[9])
-  end
+  return {transition, st, lock, opened, reserved, failures, samples, now}
+end
+add_outcomes(width, cur, cs, cf, s, f, stale, ARGV[10])
+if transition == 2 then
+  opened = now
+  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', token, 'ttr', '2')
+  expire_state(ARGV[9])
+elseif transition == 1 then
+  st, opened, reserved = 1, now, 0
+  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', token, 'ttr', '1')
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  expire_state(ARGV[9])
 end
 return {transition, st, lock, opened, reserved, failures, samples, now}
 `)
@@ -148,7 +179,7 @@ local now = now_us()
 local st = read_state()
 if st == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now))
-redis.call('HDEL', KEYS[1], 'reserved')
+redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 expire_state(ARGV[2])
 return 1
 `)
@@ -170,7 +201,7 @@ var scriptClose = redis.NewScript(prelude + `
 local st = read_state()
 if st ~= 1 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'closed')
-redis.call('HDEL', KEYS[1], 'reserved')
+redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 redis.call('DEL', KEYS[2])
 expire_state(ARGV[2])
 return 1
@@ -178,13 +209,16 @@ return 1
 
 // scriptReserve sets reserved to now if the circuit is open, its opened equals
 // the one given and its reserved equals the one given (0 for none): a
-// compare-and-set on both. ARGV: offset, opened, reserved, state TTL ms. It
-// returns {1, now} or {0, 0}.
+// compare-and-set on both. The reservation keeps the caller's token, so a replay
+// of the winning script finds its own reservation and still wins. ARGV: offset,
+// opened, reserved, state TTL ms, token. It returns {1, reserved} or {0, 0}.
 var scriptReserve = redis.NewScript(prelude + `
 local now = now_us()
-local st, opened, reserved = read_state()
-if st ~= 1 or opened ~= tonumber(ARGV[2]) or reserved ~= tonumber(ARGV[3]) then return {0, 0} end
-redis.call('HSET', KEYS[1], 'reserved', fmt(now))
+local st, opened, reserved, rtok = read_state()
+if st ~= 1 or opened ~= tonumber(ARGV[2]) then return {0, 0} end
+if reserved ~= 0 and rtok == ARGV[5] then return {1, reserved} end
+if reserved ~= tonumber(ARGV[3]) then return {0, 0} end
+redis.call('HSET', KEYS[1], 'reserved', fmt(now), 'rtok', ARGV[5])
 expire_state(ARGV[4])
 return {1, now}
 `)
@@ -194,7 +228,7 @@ return {1, now}
 var scriptRelease = redis.NewScript(prelude + `
 local _, _, reserved = read_state()
 if reserved == 0 or reserved ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HDEL', KEYS[1], 'reserved')
+redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 return 1
 `)
 
@@ -213,24 +247,28 @@ return 1
 
 // scriptReset deletes every key of the circuit. ARGV: offset.
 var scriptReset = redis.NewScript(prelude + `
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return 1
 `)
 
-// scriptHistory returns now followed by start, successes, failures of every live
-// bucket, in slot order. ARGV: offset, width, buckets.
+// scriptHistory returns now followed by start, width, successes, failures of
+// every bucket of the window, of every geometry. ARGV: offset, width, buckets.
 var scriptHistory = redis.NewScript(prelude + `
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
-local slots, _, _, cur = read_window(now, width, n)
+read_window(now, width, n) -- checks every field
+local cur = math.floor(now / width)
+local from = (cur - n + 1) * width
+local v = redis.call('HGETALL', KEYS[2])
 local out = {now}
-local oldest, newest = (cur - n + 1) * width, cur * width
-for i = 1, n do
-  local b = slots[i]
-  if b ~= nil and b[1] >= oldest and b[1] <= newest then
-    out[#out + 1] = b[1]
-    out[#out + 1] = b[2]
-    out[#out + 1] = b[3]
+for i = 1, #v, 2 do
+  local w, b = string.match(v[i], '^(%d+):(%d+)$')
+  local s, f = string.match(v[i + 1], '^(%d+):(%d+)$')
+  w, b = tonumber(w), tonumber(b)
+  if (w ~= width or b >= cur - n + 1) and (b + 1) * w > from and b * w <= now then
+    out[#out + 1] = b * w
+    out[#out + 1] = tonumber(s)
+    out[#out + 1] = tonumber(f)
   end
 end
 return out

@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"testing"
 	"time"
@@ -10,187 +9,213 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNewInvalid(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer client.Close()
+	var typedNil *redis.Client
 	tests := []struct {
 		name   string
 		client redis.UniversalClient
 		opts   []redisstore.Option
 	}{
 		{"nil client", nil, nil},
+		{"typed nil client", typedNil, nil},
 		{"empty prefix", client, []redisstore.Option{redisstore.WithPrefix("")}},
 		{"zero state TTL", client, []redisstore.Option{redisstore.WithStateTTL(0)}},
 		{"negative state TTL", client, []redisstore.Option{redisstore.WithStateTTL(-time.Second)}},
 		{"negative lock TTL", client, []redisstore.Option{redisstore.WithLockTTL(-time.Second)}},
 		{"zero buckets", client, []redisstore.Option{redisstore.WithBuckets(0)}},
 		{"too many buckets", client, []redisstore.Option{redisstore.WithBuckets(redisstore.MaxBuckets + 1)}},
+		{"nil option", client, []redisstore.Option{nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := redisstore.New(tt.client, tt.opts...)
-			if !errors.Is(err, redisstore.ErrInvalid) || s != nil {
-				t.Fatalf("New = %v, %v; want nil, an error wrapping ErrInvalid", s, err)
-			}
+			assert.Nil(t, s)
+			assert.ErrorIs(t, err, redisstore.ErrInvalid)
+			assert.ErrorIs(t, err, storage.ErrInvalid, "one policy for invalid configuration")
 		})
 	}
 	s, err := redisstore.New(client, redisstore.WithPrefix("p"), redisstore.WithStateTTL(time.Hour),
-		redisstore.WithLockTTL(time.Minute), redisstore.WithBuckets(redisstore.MaxBuckets), nil)
-	if err != nil || s == nil {
-		t.Fatalf("New with valid options = %v, %v", s, err)
-	}
-	if s.FaultTolerant() {
-		t.Error("FaultTolerant = true, want false")
-	}
+		redisstore.WithLockTTL(time.Minute), redisstore.WithBuckets(redisstore.MaxBuckets))
+	require.NoError(t, err)
+	assert.False(t, s.FaultTolerant())
+	_, err = s.Bind("c", storage.Policy{EvaluationWindow: 2562047 * time.Hour})
+	assert.ErrorIs(t, err, storage.ErrInvalid, "a window out of bounds")
 }
 
 // TestServerTime checks that the store ignores the caller's clock: decisions and
 // CurrentTime come from Redis's TIME.
 func TestServerTime(t *testing.T) {
 	_, client := server(t)
-	s := newStore(t, client)
+	h := bind(t, newStore(t, client), "c", policy)
 	ctx := context.Background()
 	past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 	future := past.AddDate(100, 0, 0)
-
 	before := time.Now()
-	st, err := s.Status(ctx, "c", policy, past)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := st.CurrentTime.Sub(before); d < -5*time.Second || d > 5*time.Second {
-		t.Fatalf("CurrentTime %v is not the server's time (local %v)", st.CurrentTime, before)
-	}
-	if ok, err := s.Open(ctx, "c", policy, future); !ok || err != nil {
-		t.Fatalf("Open = %v, %v", ok, err)
-	}
-	st, err = s.Status(ctx, "c", policy, past)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.OpenedAt.Year() != before.Year() || st.OpenedAt.After(st.CurrentTime) {
-		t.Fatalf("OpenedAt %v, CurrentTime %v: the caller's clock was used", st.OpenedAt, st.CurrentTime)
-	}
+	st, err := h.Status(ctx, past)
+	require.NoError(t, err)
+	assert.WithinDuration(t, before, st.CurrentTime, 5*time.Second, "CurrentTime is the server's time")
+	ok, err := h.(storage.Operator).Open(ctx, future)
+	require.True(t, ok && err == nil)
+	st, err = h.Status(ctx, past)
+	require.NoError(t, err)
+	assert.Equal(t, before.Year(), st.OpenedAt.Year(), "OpenedAt is the server's time")
+	assert.False(t, st.OpenedAt.After(st.CurrentTime))
 }
 
-// TestReservation checks DESIGN's reservation rules on Redis: the first
-// compare-and-set against a missing key works, close clears the reservation,
-// reopen keeps it, and an old value no longer wins once it was replaced.
-func TestReservation(t *testing.T) {
+// TestReplayCountsOnce is the defect of a client retry that re-ran a script:
+// a Record replayed with its token counts nothing, and returns the transition
+// its first run made, so the caller that made it still gets its event.
+func TestReplayCountsOnce(t *testing.T) {
+	_, client := server(t)
+	h := bind(t, newStore(t, client), "c", policy)
+	ctx := context.Background()
+	for i := range 2 {
+		for range 3 { // each Record is sent three times, as by a client's retries
+			_, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "tok"+string(rune('a'+i)))
+			require.NoError(t, err)
+		}
+	}
+	st, err := h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{2, 2}, [2]int{st.Failures, st.Samples}, "[failures samples] after two Records sent three times each")
+	r, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "opener")
+	require.NoError(t, err)
+	require.Equal(t, storage.TransitionOpened, r.Transition)
+	again, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "opener")
+	require.NoError(t, err)
+	assert.Equal(t, storage.TransitionOpened, again.Transition, "a replay of the opening record")
+	assert.Equal(t, 3, again.Status.Samples, "the replay counted nothing")
+	other, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "another")
+	require.NoError(t, err)
+	assert.Equal(t, storage.TransitionNone, other.Transition, "another failure on the open circuit")
+}
+
+// TestReserveReplayWins is the defect of a retried Reserve that lost to its own
+// first execution, leaving a healthy dependency skipped for a cool-down.
+func TestReserveReplayWins(t *testing.T) {
 	_, client := server(t)
 	s := newStore(t, client)
+	h := bind(t, s, "c", policy)
 	ctx := context.Background()
-	var zero time.Time
+	ok, err := h.(storage.Operator).Open(ctx, time.Time{})
+	require.True(t, ok && err == nil)
+	st, err := h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	at, ok, err := redisstore.ReserveToken(ctx, h, st.OpenedAt, st.ReservedAt, "mine")
+	require.True(t, ok && err == nil, "the first run wins")
+	again, ok, err := redisstore.ReserveToken(ctx, h, st.OpenedAt, st.ReservedAt, "mine")
+	require.NoError(t, err)
+	assert.True(t, ok, "the replay of the winning Reserve")
+	assert.True(t, again.Equal(at), "the replay returns the reservation it made: %v, %v", again, at)
+	_, ok, err = redisstore.ReserveToken(ctx, h, st.OpenedAt, st.ReservedAt, "theirs")
+	require.NoError(t, err)
+	assert.False(t, ok, "another caller against the same status")
+}
 
-	if _, ok, err := s.Reserve(ctx, "r", policy, zero, zero); ok || err != nil {
-		t.Fatalf("Reserve on a closed circuit = %v, %v; want false", ok, err)
+// TestMixedGeometry is the defect of processes with different windows or bucket
+// counts overwriting each other's buckets in a rolling deploy: every geometry
+// keeps its outcomes, and each counts the others' that fall within its window.
+func TestMixedGeometry(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	a := newStore(t, client)
+	b := newStoreWithPrefix(t, client, a, redisstore.WithBuckets(7))
+	counting := policy
+	counting.RateThreshold, counting.SampleThreshold = 1, 1<<30
+	longer := counting
+	longer.EvaluationWindow = 5 * time.Minute
+	handles := []storage.Handle{
+		bind(t, a, "c", counting), bind(t, a, "c", longer),
+		bind(t, b, "c", counting), bind(t, b, "c", longer),
 	}
-	if ok, _ := s.Open(ctx, "r", policy, zero); !ok {
-		t.Fatal("Open = false")
+	for i := range 40 {
+		_, err := handles[i%4].Record(ctx, time.Time{}, storage.Outcome{Success: i%2 == 0})
+		require.NoError(t, err)
 	}
-	at, ok, err := s.Reserve(ctx, "r", policy, zero, zero)
-	if !ok || err != nil || at.IsZero() {
-		t.Fatalf("first Reserve against no reservation = %v, %v, %v; want a reservation", at, ok, err)
+	for i, h := range handles {
+		st, err := h.Status(ctx, time.Time{})
+		require.NoError(t, err)
+		assert.Equal(t, [2]int{20, 40}, [2]int{st.Failures, st.Samples}, "geometry %d: [failures samples]", i)
 	}
-	if _, ok, _ := s.Reserve(ctx, "r", policy, zero, zero); ok {
-		t.Fatal("second Reserve against no reservation won")
-	}
-	st, _ := s.Status(ctx, "r", policy, zero)
-	if !st.ReservedAt.Equal(at) {
-		t.Fatalf("ReservedAt = %v, want %v", st.ReservedAt, at)
-	}
-	if ok, _ := s.Reopen(ctx, "r", policy, zero, st.OpenedAt); !ok {
-		t.Fatal("Reopen against the current OpenedAt = false")
-	}
-	if ok, _ := s.Reopen(ctx, "r", policy, zero, st.OpenedAt); ok {
-		t.Fatal("Reopen against a replaced OpenedAt = true")
-	}
-	st2, _ := s.Status(ctx, "r", policy, zero)
-	if !st2.ReservedAt.Equal(at) {
-		t.Fatalf("Reopen changed ReservedAt to %v, want it kept at %v", st2.ReservedAt, at)
-	}
-	// An expired reservation is taken over against its value, exactly once.
-	s.Advance(policy.CoolDown)
-	at2, ok, _ := s.Reserve(ctx, "r", policy, zero, at)
-	if !ok || !at2.After(at) {
-		t.Fatalf("Reserve against the expired reservation = %v, %v", at2, ok)
-	}
-	if _, ok, _ := s.Reserve(ctx, "r", policy, zero, at); ok {
-		t.Fatal("late Reserve against the replaced reservation won")
-	}
-	if ok, _ := s.Release(ctx, "r", policy, at); ok {
-		t.Fatal("Release of a replaced reservation = true")
-	}
-	if ok, _ := s.Release(ctx, "r", policy, at2); !ok {
-		t.Fatal("Release of the current reservation = false")
-	}
-	at3, ok, _ := s.Reserve(ctx, "r", policy, zero, zero)
-	if !ok {
-		t.Fatal("Reserve after Release = false")
-	}
-	if ok, _ := s.Close(ctx, "r", policy, zero); !ok {
-		t.Fatal("Close = false")
-	}
-	st3, _ := s.Status(ctx, "r", policy, zero)
-	if st3.State != storage.StateClosed || !st3.ReservedAt.IsZero() {
-		t.Fatalf("after Close: %+v, want closed without reservation", st3)
-	}
-	if _, ok, _ := s.Reserve(ctx, "r", policy, zero, at3); ok {
-		t.Fatal("Reserve on a closed circuit won")
+	a.Advance(2 * time.Minute)
+	b.Advance(2 * time.Minute)
+	for i, h := range handles {
+		st, err := h.Status(ctx, time.Time{})
+		require.NoError(t, err)
+		want := 0
+		if i%2 == 1 {
+			want = 40 // the five-minute windows still hold them
+		}
+		assert.Equal(t, want, st.Samples, "geometry %d two minutes later", i)
 	}
 }
 
-// TestWindowFlat checks that the window keeps at most one field per bucket and
-// forgets outcomes older than the window, however many are recorded.
-func TestWindowFlat(t *testing.T) {
+// TestPrefixesAreEscaped is the defect of prefix "prod" with circuit
+// "canary:payments" sharing keys with prefix "prod:canary" and circuit
+// "payments": Clear on one wiped the other.
+func TestPrefixesAreEscaped(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	prod, err := redisstore.New(client, redisstore.WithPrefix("prod"))
+	require.NoError(t, err)
+	canary, err := redisstore.New(client, redisstore.WithPrefix("prod:canary"))
+	require.NoError(t, err)
+	assert.NotEqual(t, prod.Keys("canary:payments"), canary.Keys("payments"))
+	require.NoError(t, bind(t, canary, "payments", policy).Lock(ctx, time.Time{}, storage.LockOpen))
+	require.NoError(t, bind(t, prod, "canary:payments", policy).Lock(ctx, time.Time{}, storage.LockOpen))
+	require.NoError(t, prod.Clear(ctx))
+	names, err := canary.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"payments"}, names, "the other prefix's circuits after Clear")
+	names, err = prod.List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+}
+
+// TestWindowBounded checks that the window keeps at most one field per bucket of
+// the window and forgets outcomes older than it, however many are recorded.
+func TestWindowBounded(t *testing.T) {
 	_, client := server(t)
 	s := newStore(t, client, redisstore.WithBuckets(4))
 	ctx := context.Background()
 	p := storage.Policy{CoolDown: time.Minute, EvaluationWindow: 4 * time.Second, RateThreshold: 1, SampleThreshold: 1 << 30}
-	for i := 0; i < 200; i++ {
-		if _, err := s.Record(ctx, "w", p, time.Time{}, storage.Outcome{Success: i%2 == 0}); err != nil {
-			t.Fatal(err)
-		}
+	h := bind(t, s, "w", p)
+	for i := range 200 {
+		_, err := h.Record(ctx, time.Time{}, storage.Outcome{Success: i%2 == 0})
+		require.NoError(t, err)
 		s.Advance(100 * time.Millisecond)
 	}
 	keys := s.Keys("w")
 	n, err := client.HLen(ctx, keys[1]).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n > 4 {
-		t.Fatalf("window hash has %d fields, want at most 4 buckets", n)
-	}
-	st, _ := s.Status(ctx, "w", p, time.Time{})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n, int64(5), "bucket fields: the window's 4 and at most one stale")
+	st, err := h.Status(ctx, time.Time{})
+	require.NoError(t, err)
 	// 4 buckets of 1s: the last 3 to 4 seconds, about 30 to 40 of the outcomes
 	// (fewer when the real clock moved on as well), are counted.
-	if st.Samples < 20 || st.Samples > 41 {
-		t.Fatalf("%d samples in the window, want the last 20 to 41", st.Samples)
-	}
-	h, err := s.History(ctx, "w", p, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	assert.True(t, st.Samples >= 20 && st.Samples <= 41, "%d samples in the window, want the last 20 to 41", st.Samples)
+	hist, err := h.(storage.Operator).History(ctx, time.Time{})
+	require.NoError(t, err)
 	sum := 0
-	for i, b := range h {
+	for i, b := range hist {
 		sum += b.Successes + b.Failures
-		if i > 0 && !b.Start.After(h[i-1].Start) {
-			t.Fatalf("history not oldest first: %v", h)
+		if i > 0 {
+			assert.True(t, b.Start.After(hist[i-1].Start), "history not oldest first: %v", hist)
 		}
 	}
-	if sum != st.Samples || len(h) > 4 {
-		t.Fatalf("history %v sums to %d, status counts %d", h, sum, st.Samples)
-	}
+	assert.Equal(t, st.Samples, sum, "history %v", hist)
 	s.Advance(5 * time.Second)
-	st, _ = s.Status(ctx, "w", p, time.Time{})
-	if st.Samples != 0 {
-		t.Fatalf("%d samples a whole window later, want 0", st.Samples)
-	}
-	if ttl := client.PTTL(ctx, keys[1]).Val(); ttl <= 0 || ttl > 5*time.Second {
-		t.Fatalf("window key TTL %v, want the window plus one bucket (5s)", ttl)
-	}
+	st, _ = h.Status(ctx, time.Time{})
+	assert.Zero(t, st.Samples, "samples a whole window later")
+	ttl := client.PTTL(ctx, keys[1]).Val()
+	assert.True(t, ttl > 0 && ttl <= 5*time.Second, "bucket key TTL %v, want the window plus one bucket (5s)", ttl)
+	assert.LessOrEqual(t, client.ZCard(ctx, keys[3]).Val(), int64(200), "tokens remembered")
 }
 
 // TestTTLs checks the expiry of the state and lock keys.
@@ -198,31 +223,22 @@ func TestTTLs(t *testing.T) {
 	_, client := server(t)
 	ctx := context.Background()
 	s := newStore(t, client, redisstore.WithStateTTL(time.Hour), redisstore.WithLockTTL(10*time.Minute))
-	if ok, _ := s.Open(ctx, "t", policy, time.Time{}); !ok {
-		t.Fatal("Open = false")
-	}
-	if err := s.Lock(ctx, "t", storage.LockOpen); err != nil {
-		t.Fatal(err)
-	}
+	h := bind(t, s, "t", policy)
+	ok, _ := h.(storage.Operator).Open(ctx, time.Time{})
+	require.True(t, ok)
+	require.NoError(t, h.Lock(ctx, time.Time{}, storage.LockOpen))
 	keys := s.Keys("t")
-	if ttl := client.PTTL(ctx, keys[0]).Val(); ttl < time.Hour || ttl > time.Hour+policy.CoolDown {
-		t.Errorf("state TTL %v, want StateTTL plus CoolDown", ttl)
-	}
-	if ttl := client.PTTL(ctx, keys[2]).Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
-		t.Errorf("lock TTL %v, want 10m", ttl)
-	}
+	ttl := client.PTTL(ctx, keys[0]).Val()
+	assert.True(t, ttl >= time.Hour && ttl <= time.Hour+policy.CoolDown, "state TTL %v, want StateTTL plus CoolDown", ttl)
+	ttl = client.PTTL(ctx, keys[2]).Val()
+	assert.True(t, ttl > 9*time.Minute && ttl <= 10*time.Minute, "lock TTL %v, want 10m", ttl)
 	// Without a lock TTL a lock never expires.
 	s2 := newStore(t, client)
-	if err := s2.Lock(ctx, "t", storage.LockClosed); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := client.PTTL(ctx, s2.Keys("t")[2]).Val(); ttl != -1 {
-		t.Errorf("lock TTL %v, want none", ttl)
-	}
-	st, _ := s2.Status(ctx, "t", policy, time.Time{})
-	if st.Lock != storage.LockClosed {
-		t.Errorf("Lock = %v, want closed", st.Lock)
-	}
+	h2 := bind(t, s2, "t", policy)
+	require.NoError(t, h2.Lock(ctx, time.Time{}, storage.LockClosed))
+	assert.Equal(t, time.Duration(-1), client.PTTL(ctx, s2.Keys("t")[2]).Val(), "lock TTL without WithLockTTL")
+	st, _ := h2.Status(ctx, time.Time{})
+	assert.Equal(t, storage.LockClosed, st.Lock)
 }
 
 // TestNames checks that names with braces, percent signs and colons keep the
@@ -233,59 +249,33 @@ func TestNames(t *testing.T) {
 	s := newStore(t, client)
 	names := []string{"", "a", "a:b", "{a}", "}", "{", "%7B", "%", "a}b{c", "*", "[x]", "é"}
 	for i, n := range names {
-		for j := 0; j <= i; j++ {
-			if _, err := s.Record(ctx, n, policy, time.Time{}, storage.Outcome{Success: true}); err != nil {
-				t.Fatal(err)
-			}
+		h := bind(t, s, n, policy)
+		for range i + 1 {
+			_, err := h.Record(ctx, time.Time{}, storage.Outcome{Success: true})
+			require.NoError(t, err)
 		}
 		for _, k := range s.Keys(n) {
-			open := 0
-			for ; open < len(k) && k[open] != '{'; open++ {
-			}
-			if open != 0 {
-				t.Fatalf("key %q does not start its hash tag", k)
-			}
+			assert.Equal(t, byte('{'), k[0], "key %q does not start its hash tag", k)
 		}
 	}
 	for i, n := range names {
-		st, err := s.Status(ctx, n, policy, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Samples != i+1 {
-			t.Errorf("circuit %q has %d samples, want %d", n, st.Samples, i+1)
-		}
+		st, err := bind(t, s, n, policy).Status(ctx, time.Time{})
+		require.NoError(t, err)
+		assert.Equal(t, i+1, st.Samples, "circuit %q", n)
 	}
 	got, err := s.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := append([]string(nil), names...)
 	sort.Strings(want)
-	if len(got) != len(want) {
-		t.Fatalf("List = %q, want %q", got, want)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("List = %q, want %q", got, want)
-		}
-	}
+	assert.Equal(t, want, got)
 	// Another prefix, and foreign keys, are left alone by List and Clear.
 	other := newStore(t, client)
-	if err := other.Lock(ctx, "x", storage.LockOpen); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, bind(t, other, "x", policy).Lock(ctx, time.Time{}, storage.LockOpen))
 	client.Set(ctx, "foreign", "1", 0)
-	if err := s.Clear(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.List(ctx); len(got) != 0 {
-		t.Fatalf("List after Clear = %q", got)
-	}
-	if got, _ := other.List(ctx); len(got) != 1 || got[0] != "x" {
-		t.Fatalf("other prefix's List after Clear = %q", got)
-	}
-	if client.Exists(ctx, "foreign").Val() != 1 {
-		t.Fatal("Clear deleted a foreign key")
-	}
+	require.NoError(t, s.Clear(ctx))
+	got, _ = s.List(ctx)
+	assert.Empty(t, got, "List after Clear")
+	got, _ = other.List(ctx)
+	assert.Equal(t, []string{"x"}, got, "the other prefix's List after Clear")
+	assert.EqualValues(t, 1, client.Exists(ctx, "foreign").Val(), "Clear deleted a foreign key")
 }
