@@ -83,7 +83,9 @@ func BenchmarkAllowDoneTransitionListenerParallel(b *testing.B) {
 	parallel(b, runtime.New(transitions()).Circuit("bench"), nil)
 }
 
-func BenchmarkAllowDoneCallCounter(b *testing.B) { loop(b, runtime.New(counted()).Circuit("bench"), nil) }
+func BenchmarkAllowDoneCallCounter(b *testing.B) {
+	loop(b, runtime.New(counted()).Circuit("bench"), nil)
+}
 
 func BenchmarkAllowDoneCallCounterParallel(b *testing.B) {
 	parallel(b, runtime.New(counted()).Circuit("bench"), nil)

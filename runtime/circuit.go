@@ -31,8 +31,8 @@ type Circuit struct {
 type askAlways struct{}
 
 func (askAlways) Admit() storage.Admission { return storage.Admission{} }
-func (askAlways) Succeeded(int64)               {}
-func (askAlways) Failed(int64) bool             { return false }
+func (askAlways) Succeeded(int64)          {}
+func (askAlways) Failed(int64) bool        { return false }
 
 func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	c := &Circuit{
@@ -120,6 +120,11 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 	if !ok {
 		return Attempt{}, c.skip(st, storage.Admission{})
 	}
+	if c.ls.wants(EventProbe) {
+		probe := st
+		probe.ReservedAt = at
+		c.emit(EventProbe, nil, probe)
+	}
 	return Attempt{c: c, m: noCopy{modeProbe}, openedAt: unixNano(st.OpenedAt), reservedAt: unixNano(at)}, nil
 }
 
@@ -133,7 +138,7 @@ type skipCache struct {
 // skip refuses a call: it emits EventSkipped, counts the call and returns the
 // error, keeping it for the hot path's later refusals of the same version.
 func (c *Circuit) skip(st Status, adm storage.Admission) error {
-	err := &OpenCircuitError{Circuit: c.name, Status: st}
+	err := &OpenCircuitError{Circuit: c.name, Status: st, clock: c.clock}
 	if adm.Verdict == storage.AdmitSkip {
 		c.skips.Store(&skipCache{version: adm.Version, err: err})
 	}
@@ -222,7 +227,6 @@ func (c *Circuit) slowNanos() int64 {
 	}
 	return c.clock.Now().UnixNano()
 }
-
 
 // unbind gives the storage handle back when the circuit is dropped.
 func (c *Circuit) unbind() {

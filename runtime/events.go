@@ -18,6 +18,7 @@ const (
 	EventClosed                               // a successful probe closed the circuit
 	EventSkipped                              // a call was skipped: open, reserved or locked open
 	EventStorageFailure                       // the storage failed; the circuit failed open
+	EventProbe                                // a half-open circuit's probe was granted: the one call that may close it
 	eventTypes          = iota + 1            // one more than the last type
 )
 
@@ -29,6 +30,7 @@ var eventNames = [eventTypes]string{
 	EventClosed:         "closed",
 	EventSkipped:        "skipped",
 	EventStorageFailure: "storage_failure",
+	EventProbe:          "probe",
 }
 
 func (t EventType) valid() bool { return t > 0 && t < eventTypes }

@@ -104,3 +104,32 @@ func (s Status) FailsThreshold() bool {
 	return s.SampleSize > 0 && s.SampleSize >= s.Options.SampleThreshold &&
 		s.FailureRate >= s.Options.RateThreshold
 }
+
+// NextProbe returns when a probe may run: the end of the cool-down of an open
+// circuit, or of the reservation of a probe in flight, whichever is later. It
+// is the zero time for a closed circuit, and for one locked in either state,
+// whose probes an operator's lock decides.
+func (s Status) NextProbe() time.Time {
+	if s.State != StateOpen || s.Lock != LockNone {
+		return time.Time{}
+	}
+	next := s.OpenedAt.Add(s.Options.CoolDown)
+	if s.Reserved() {
+		if r := s.ReservedAt.Add(s.Options.CoolDown); r.After(next) {
+			next = r
+		}
+	}
+	return next
+}
+
+// retryAfter is RetryAfter of an error carrying s, at now.
+func (s Status) retryAfter(now time.Time) time.Duration {
+	if s.Lock == LockOpen {
+		return s.Options.CoolDown
+	}
+	next := s.NextProbe()
+	if next.IsZero() || !next.After(now) {
+		return 0
+	}
+	return next.Sub(now)
+}

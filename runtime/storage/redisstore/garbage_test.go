@@ -44,10 +44,11 @@ func TestGarbage(t *testing.T) {
 		}},
 		{"buckets are a list", buckets, func(c *redis.Client, k string) error { return c.RPush(ctx, k, "x").Err() }},
 		{"bucket name malformed", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0", "1:2").Err() }},
-		{"bucket of width zero", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0:5", "1:2").Err() }},
-		{"bucket not numbers", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "6000000:3", "a:b").Err() }},
+		{"bucket name of the old ring", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "6000000:3", "1:2").Err() }},
+		{"bucket of width zero", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "0:10:5", "1:2").Err() }},
+		{"bucket not numbers", buckets, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "6000000:10:3", "a:b").Err() }},
 		{"bucket count too large", buckets, func(c *redis.Client, k string) error {
-			return c.HSet(ctx, k, "6000000:1", "5:9999999999999999999").Err()
+			return c.HSet(ctx, k, "6000000:10:1", "5:9999999999999999999").Err()
 		}},
 		{"lock is a hash", lock, func(c *redis.Client, k string) error { return c.HSet(ctx, k, "x", "y").Err() }},
 		{"unknown lock", lock, func(c *redis.Client, k string) error { return c.Set(ctx, k, "ajar", 0).Err() }},

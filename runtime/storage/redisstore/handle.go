@@ -26,6 +26,7 @@ type handle struct {
 	samples   int
 	stateTTL  int64 // milliseconds
 	windowTTL int64 // milliseconds
+	coolDown  int64 // microseconds, kept with an opening for operators
 }
 
 var (
@@ -58,7 +59,7 @@ func (h *handle) record(ctx context.Context, o storage.Outcome, token string) (s
 	v, err := h.run(ctx, scriptRecord, "Record", h.width, h.buckets,
 		flag(o.Success), flag(o.Probe), micros(o.OpenedAt),
 		strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples, h.stateTTL, h.windowTTL,
-		token, tokenRetention.Milliseconds())
+		token, tokenRetention.Milliseconds(), h.coolDown)
 	if err != nil {
 		return storage.Result{}, err
 	}
@@ -123,13 +124,13 @@ func (h *handle) Reset(ctx context.Context, _ time.Time) error {
 
 // Open opens a closed circuit, with OpenedAt set to Redis's time.
 func (h *handle) Open(ctx context.Context, _ time.Time) (bool, error) {
-	return h.runBool(ctx, scriptOpen, "Open", h.stateTTL)
+	return h.runBool(ctx, scriptOpen, "Open", h.stateTTL, h.coolDown)
 }
 
 // Reopen gives an open circuit a new OpenedAt, Redis's time, if its current one
 // equals previous. The reservation is kept.
 func (h *handle) Reopen(ctx context.Context, _, previous time.Time) (bool, error) {
-	return h.runBool(ctx, scriptReopen, "Reopen", micros(previous), h.stateTTL)
+	return h.runBool(ctx, scriptReopen, "Reopen", micros(previous), h.stateTTL, h.coolDown)
 }
 
 // Close closes an open circuit, clearing its reservation and its window.

@@ -56,7 +56,7 @@ local function expire_longer(key, ttl)
   if cur < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
 -- read_window reads the buckets of every geometry that wrote the window. A field
--- "w:b" is bucket b (starting at b*w) of the geometry whose buckets are w
+-- "w:n:b" is bucket b (starting at b*w) of the geometry whose n buckets are w
 -- microseconds wide; its value is "successes:failures". The window of this
 -- geometry (width w, n buckets) at now is buckets cur-n+1..cur; a bucket of
 -- another geometry counts when it overlaps that span. It returns the failures
@@ -68,15 +68,16 @@ local function read_window(now, width, n)
   local v = redis.call('HGETALL', KEYS[2])
   local failures, samples, cs, cf, stale = 0, 0, 0, 0, {}
   for i = 1, #v, 2 do
-    local w, b = string.match(v[i], '^(%d+):(%d+)$')
+    local w, wn, b = string.match(v[i], '^(%d+):(%d+):(%d+)$')
     local s, f = string.match(v[i + 1], '^(%d+):(%d+)$')
-    if w == nil or s == nil or #w > 12 or #b > 15 or #s > 15 or #f > 15 then
+    if w == nil or s == nil or #w > 12 or #wn > 4 or #b > 15 or #s > 15 or #f > 15 then
       corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2])
     end
-    w, b, s, f = tonumber(w), tonumber(b), tonumber(s), tonumber(f)
-    if w == 0 then corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2]) end
-    if w == width and b == cur then cs, cf = s, f end
-    if w == width and b < cur - n + 1 then
+    w, wn, b, s, f = tonumber(w), tonumber(wn), tonumber(b), tonumber(s), tonumber(f)
+    if w == 0 or wn == 0 then corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2]) end
+    local own = w == width and wn == n
+    if own and b == cur then cs, cf = s, f end
+    if own and b < cur - n + 1 then
       stale[#stale + 1] = v[i]
     elseif (b + 1) * w > from and b * w <= now then
       failures = failures + f
@@ -87,8 +88,8 @@ local function read_window(now, width, n)
 end
 -- add_outcomes adds s successes and f failures to this geometry's bucket b, whose
 -- counts were cs and cf, and drops the stale fields.
-local function add_outcomes(width, b, cs, cf, s, f, stale, ttl)
-  redis.call('HSET', KEYS[2], fmt(width) .. ':' .. fmt(b), fmt(cs + s) .. ':' .. fmt(cf + f))
+local function add_outcomes(width, n, b, cs, cf, s, f, stale, ttl)
+  redis.call('HSET', KEYS[2], fmt(width) .. ':' .. fmt(n) .. ':' .. fmt(b), fmt(cs + s) .. ':' .. fmt(cf + f))
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
   expire_longer(KEYS[2], ttl)
 end
@@ -119,7 +120,7 @@ return {0, st, lock, opened, reserved, failures, samples, now}
 // scriptRecord counts one outcome and applies the transition it causes, once per
 // token. ARGV: offset, width, buckets, success (0/1), probe (0/1), the probe's
 // opened, rate threshold, sample threshold, state TTL ms, window TTL ms, token,
-// token retention ms. It returns {transition, state, lock, opened, reserved,
+// token retention ms, cool-down µs (kept with an opening, for operators). It returns {transition, state, lock, opened, reserved,
 // failures, samples, now}; a replay returns the transition its first run made.
 var scriptRecord = redis.NewScript(prelude + `
 local now = now_us()
@@ -159,38 +160,38 @@ if transition == 3 then
   expire_state(ARGV[9])
   return {transition, st, lock, opened, reserved, failures, samples, now}
 end
-add_outcomes(width, cur, cs, cf, s, f, stale, ARGV[10])
+add_outcomes(width, n, cur, cs, cf, s, f, stale, ARGV[10])
 if transition == 2 then
   opened = now
-  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', token, 'ttr', '2')
+  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', token, 'ttr', '2', 'cool', ARGV[13])
   expire_state(ARGV[9])
 elseif transition == 1 then
   st, opened, reserved = 1, now, 0
-  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', token, 'ttr', '1')
+  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', token, 'ttr', '1', 'cool', ARGV[13])
   redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
   expire_state(ARGV[9])
 end
 return {transition, st, lock, opened, reserved, failures, samples, now}
 `)
 
-// scriptOpen opens a closed circuit. ARGV: offset, state TTL ms.
+// scriptOpen opens a closed circuit. ARGV: offset, state TTL ms, cool-down µs.
 var scriptOpen = redis.NewScript(prelude + `
 local now = now_us()
 local st = read_state()
 if st == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now))
+redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'cool', ARGV[3])
 redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 expire_state(ARGV[2])
 return 1
 `)
 
 // scriptReopen gives an open circuit a new opened if its current one equals the
-// previous one. ARGV: offset, previous, state TTL ms.
+// previous one. ARGV: offset, previous, state TTL ms, cool-down µs.
 var scriptReopen = redis.NewScript(prelude + `
 local now = now_us()
 local st, opened = read_state()
 if st ~= 1 or opened ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'opened', fmt(now))
+redis.call('HSET', KEYS[1], 'opened', fmt(now), 'cool', ARGV[4])
 expire_state(ARGV[3])
 return 1
 `)
@@ -251,8 +252,8 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return 1
 `)
 
-// scriptHistory returns now followed by start, width, successes, failures of
-// every bucket of the window, of every geometry. ARGV: offset, width, buckets.
+// scriptHistory returns now followed by start, successes, failures of every
+// bucket of the window, of every geometry. ARGV: offset, width, buckets.
 var scriptHistory = redis.NewScript(prelude + `
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -262,14 +263,44 @@ local from = (cur - n + 1) * width
 local v = redis.call('HGETALL', KEYS[2])
 local out = {now}
 for i = 1, #v, 2 do
-  local w, b = string.match(v[i], '^(%d+):(%d+)$')
+  local w, wn, b = string.match(v[i], '^(%d+):(%d+):(%d+)$')
   local s, f = string.match(v[i + 1], '^(%d+):(%d+)$')
-  w, b = tonumber(w), tonumber(b)
-  if (w ~= width or b >= cur - n + 1) and (b + 1) * w > from and b * w <= now then
+  w, wn, b = tonumber(w), tonumber(wn), tonumber(b)
+  local stale = w == width and wn == n and b < cur - n + 1
+  if not stale and (b + 1) * w > from and b * w <= now then
     out[#out + 1] = b * w
     out[#out + 1] = tonumber(s)
     out[#out + 1] = tonumber(f)
   end
+end
+return out
+`)
+
+// scriptInspect reads a circuit for an operator who knows nothing of its
+// policy: the state, the cool-down kept with its opening, and the counts of
+// the window of every geometry that wrote it. ARGV: offset. It returns {now,
+// state, lock, opened, reserved, cool-down µs, then width, buckets, failures,
+// samples of each geometry}.
+var scriptInspect = redis.NewScript(prelude + `
+local now = now_us()
+local st, opened, reserved = read_state()
+local lock = read_lock()
+local cool = int(redis.call('HGET', KEYS[1], 'cool'), 'cool of ' .. KEYS[1])
+local v = redis.call('HGETALL', KEYS[2])
+local seen, order = {}, {}
+for i = 1, #v, 2 do
+  local w, wn = string.match(v[i], '^(%d+):(%d+):%d+$')
+  if w == nil then corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2]) end
+  local g = w .. ':' .. wn
+  if not seen[g] then seen[g] = true; order[#order + 1] = {tonumber(w), tonumber(wn)} end
+end
+local out = {now, st, lock, opened, reserved, cool}
+for _, g in ipairs(order) do
+  local failures, samples = read_window(now, g[1], g[2])
+  out[#out + 1] = g[1]
+  out[#out + 1] = g[2]
+  out[#out + 1] = failures
+  out[#out + 1] = samples
 end
 return out
 `)

@@ -83,5 +83,6 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		samples:   p.SampleThreshold,
 		stateTTL:  s.stateTTL(p),
 		windowTTL: windowTTL(width, n),
+		coolDown:  p.CoolDown.Microseconds(),
 	}, nil
 }

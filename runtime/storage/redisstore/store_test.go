@@ -279,3 +279,39 @@ func TestNames(t *testing.T) {
 	assert.Equal(t, []string{"x"}, got, "the other prefix's List after Clear")
 	assert.EqualValues(t, 1, client.Exists(ctx, "foreign").Val(), "Clear deleted a foreign key")
 }
+
+// TestInspect reads circuits as an operator does, knowing nothing of their
+// policies.
+func TestInspect(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	s := newStore(t, client)
+	in, err := s.Inspect(ctx, "never")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateClosed, in.State)
+	assert.Empty(t, in.Windows)
+	h := bind(t, s, "c", policy)
+	for i := range 4 {
+		_, err := h.Record(ctx, time.Time{}, storage.Outcome{Success: i == 0})
+		require.NoError(t, err)
+	}
+	require.NoError(t, h.Lock(ctx, time.Time{}, storage.LockClosed))
+	in, err = s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateOpen, in.State)
+	assert.Equal(t, storage.LockClosed, in.Lock)
+	assert.Equal(t, policy.CoolDown, in.CoolDown)
+	f, n := in.Counts()
+	assert.Equal(t, [2]int{3, 4}, [2]int{f, n}, "[failures samples]")
+	require.Len(t, in.Windows, 1)
+	assert.Equal(t, WindowOf(policy), in.Windows[0].Window)
+	assert.True(t, in.NextProbe().Equal(in.OpenedAt.Add(policy.CoolDown)))
+	assert.False(t, in.HalfOpen())
+	s.Advance(policy.CoolDown)
+	in, err = s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.True(t, in.HalfOpen())
+}
+
+// WindowOf is the window a store with the default buckets makes of p's.
+func WindowOf(p storage.Policy) time.Duration { return p.EvaluationWindow }

@@ -1,0 +1,97 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// Inspection is a circuit as an operator sees it, read without its policy: what
+// the services that use it stored. It is a plain value.
+type Inspection struct {
+	Name       string
+	State      storage.State
+	Lock       storage.Lock
+	OpenedAt   time.Time // zero when never opened
+	ReservedAt time.Time // zero when no probe is reserved
+	// CoolDown is the cool-down the service that opened the circuit last used;
+	// 0 when it never opened.
+	CoolDown time.Duration
+	// Windows holds the counts of the window of every geometry (window length
+	// and bucket count) that wrote outcomes, as the services that use each see
+	// them; usually one.
+	Windows     []WindowCounts
+	CurrentTime time.Time // the Redis server's
+}
+
+// WindowCounts are the counts of one geometry's window.
+type WindowCounts struct {
+	Window   time.Duration // EvaluationWindow, to the bucket
+	Buckets  int
+	Failures int
+	Samples  int
+}
+
+// Counts returns the failures and samples of the longest window, 0, 0 when none
+// holds outcomes.
+func (i Inspection) Counts() (failures, samples int) {
+	var longest time.Duration
+	for _, w := range i.Windows {
+		if w.Window > longest {
+			longest, failures, samples = w.Window, w.Failures, w.Samples
+		}
+	}
+	return failures, samples
+}
+
+// HalfOpen reports whether the circuit is open and its cool-down has passed.
+func (i Inspection) HalfOpen() bool {
+	return i.State == storage.StateOpen && !i.OpenedAt.Add(i.CoolDown).After(i.CurrentTime)
+}
+
+// NextProbe returns when a probe may run next: the end of the cool-down, or of
+// a probe's reservation while it holds; zero when the circuit is closed.
+func (i Inspection) NextProbe() time.Time {
+	if i.State != storage.StateOpen {
+		return time.Time{}
+	}
+	next := i.OpenedAt.Add(i.CoolDown)
+	if r := i.ReservedAt.Add(i.CoolDown); !i.ReservedAt.IsZero() && r.After(next) && r.After(i.CurrentTime) {
+		next = r
+	}
+	return next
+}
+
+// Inspect reads the circuit name for an operator, in one script, without
+// knowing its policy. A circuit never written reads as closed and empty.
+func (s *Store) Inspect(ctx context.Context, name string) (Inspection, error) {
+	h := &handle{s: s, name: name, keys: s.keys(name)}
+	v, err := h.run(ctx, scriptInspect, "Inspect")
+	if err != nil {
+		return Inspection{}, err
+	}
+	a, err := ints(v, -6)
+	if err != nil || (len(a)-6)%4 != 0 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
+		return Inspection{}, h.fail("Inspect", fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v))
+	}
+	in := Inspection{
+		Name:        name,
+		State:       storage.State(a[1]),
+		Lock:        storage.Lock(a[2]),
+		OpenedAt:    fromMicros(a[3]),
+		ReservedAt:  fromMicros(a[4]),
+		CoolDown:    time.Duration(a[5]) * time.Microsecond,
+		CurrentTime: fromMicros(a[0]),
+	}
+	for g := a[6:]; len(g) >= 4; g = g[4:] {
+		in.Windows = append(in.Windows, WindowCounts{
+			Window:   time.Duration(g[0]*g[1]) * time.Microsecond,
+			Buckets:  int(g[1]),
+			Failures: int(g[2]),
+			Samples:  int(g[3]),
+		})
+	}
+	return in, nil
+}
