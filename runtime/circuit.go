@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/coarse"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -213,7 +214,7 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 // nowNanos reads the circuit's clock in Unix nanoseconds: the coarse clock when
 // it is the system clock, so the hot path pays an atomic load for it.
 func (c *Circuit) nowNanos() int64 {
-	if n := coarse.fast.Load(); n != 0 && c.coarse {
+	if n := coarse.Fast(); n != 0 && c.coarse {
 		return n
 	}
 	return c.slowNanos()
@@ -223,7 +224,7 @@ func (c *Circuit) nowNanos() int64 {
 // since its last tick.
 func (c *Circuit) slowNanos() int64 {
 	if c.coarse {
-		return coarse.unixNano()
+		return coarse.Nanos()
 	}
 	return c.clock.Now().UnixNano()
 }

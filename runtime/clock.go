@@ -1,8 +1,6 @@
 package runtime
 
 import (
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -17,74 +15,3 @@ type Clock interface {
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
-
-// coarseResolution is how stale the coarse clock may be. Circuit windows are cut
-// into buckets of seconds, so a millisecond is far below what a decision can see.
-const coarseResolution = time.Millisecond
-
-// coarseClock serves the hot path with the wall clock read at most once per
-// coarseResolution, because reading it on every call costs more than the rest of
-// the call together. It ticks only while it is read: a tick that finds no reader
-// since the last one stops it, and the next reader starts it again.
-//
-// Each tick publishes the time in nanos and clears fast; the first reader after
-// the tick marks the clock as read and copies the time into fast, where every
-// later reader of that tick finds it with one atomic load. A reader that copies
-// just as a tick lands may leave fast one tick stale until the next tick.
-type coarseClock struct {
-	fast    atomic.Int64 // the time, once read since the last tick; 0 otherwise
-	nanos   atomic.Int64 // the time at the last tick; 0 while stopped
-	read    atomic.Bool  // read since the last tick
-	running atomic.Bool
-	once    sync.Once
-	timer   *time.Timer // created stopped, once; ticks re-arm it
-}
-
-var coarse coarseClock
-
-// unixNano returns the current time in Unix nanoseconds, at most two
-// coarseResolutions (plus scheduling delay) stale. Its common case is one
-// atomic load, small enough to be inlined into the hot path.
-func (c *coarseClock) unixNano() int64 {
-	if n := c.fast.Load(); n != 0 {
-		return n
-	}
-	return c.slow()
-}
-
-// slow starts the clock, or marks it as read since its last tick.
-func (c *coarseClock) slow() int64 {
-	n := c.nanos.Load()
-	if n == 0 {
-		return c.start()
-	}
-	c.read.Store(true)
-	c.fast.CompareAndSwap(0, n)
-	return n
-}
-
-func (c *coarseClock) start() int64 {
-	now := time.Now().UnixNano()
-	if !c.running.CompareAndSwap(false, true) {
-		return now
-	}
-	c.read.Store(true)
-	c.nanos.Store(now)
-	c.once.Do(func() {
-		c.timer = time.AfterFunc(time.Hour, c.tick)
-		c.timer.Stop()
-	})
-	c.timer.Reset(coarseResolution)
-	return now
-}
-
-func (c *coarseClock) tick() {
-	c.fast.Store(0)
-	if !c.read.Swap(false) {
-		c.nanos.Store(0)
-		c.running.Store(false)
-		return
-	}
-	c.nanos.Store(time.Now().UnixNano())
-	c.timer.Reset(coarseResolution)
-}
