@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/breakergen/breakergen/internal/coarse"
 )
 
 // attemptMode says how an Attempt was allowed and what its outcome may do.
@@ -59,7 +61,13 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 	}
 	a.c = nil
 	if err == nil && a.m.mode == modeQuick {
-		c.hot.Succeeded(c.nowNanos())
+		var now int64 // nowNanos, written out: it is too large to be inlined
+		if c.coarse {
+			now = coarse.Nanos()
+		} else {
+			now = c.slowNanos()
+		}
+		c.hot.Succeeded(now)
 		if c.count != nil {
 			c.count(CallSuccess)
 		}

@@ -214,8 +214,8 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 // nowNanos reads the circuit's clock in Unix nanoseconds: the coarse clock when
 // it is the system clock, so the hot path pays an atomic load for it.
 func (c *Circuit) nowNanos() int64 {
-	if n := coarse.Fast(); n != 0 && c.coarse {
-		return n
+	if c.coarse {
+		return coarse.Nanos()
 	}
 	return c.slowNanos()
 }

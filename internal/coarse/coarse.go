@@ -13,13 +13,14 @@ import (
 )
 
 // Nanos returns the wall clock in Unix nanoseconds, at most two milliseconds
-// (plus scheduling delay) stale. It is safe for concurrent use.
-func Nanos() int64 { return global.unixNano() }
-
-// Fast returns the clock's reading when a reader has already marked it read
-// since its last tick, and 0 otherwise; then call Nanos. It is one atomic load,
-// for callers whose own inlining budget is tight.
-func Fast() int64 { return global.fast.Load() }
+// (plus scheduling delay) stale. Its common case is one atomic load, small
+// enough to be inlined. It is safe for concurrent use.
+func Nanos() int64 {
+	if n := global.fast.Load(); n != 0 {
+		return n
+	}
+	return global.slow()
+}
 
 // resolution is how stale the coarse clock may be. Circuit windows are cut
 // into buckets of seconds, so a millisecond is far below what a decision can see.
@@ -44,16 +45,6 @@ type clock struct {
 }
 
 var global clock
-
-// unixNano returns the current time in Unix nanoseconds, at most two
-// resolutions (plus scheduling delay) stale. Its common case is one
-// atomic load, small enough to be inlined into the hot path.
-func (c *clock) unixNano() int64 {
-	if n := c.fast.Load(); n != 0 {
-		return n
-	}
-	return c.slow()
-}
 
 // slow starts the clock, or marks it as read since its last tick.
 func (c *clock) slow() int64 {
