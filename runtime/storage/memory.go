@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/breakergen/breakergen/internal/ring"
 )
 
 // Memory keeps circuit state in this process. It never fails, so it is fault
@@ -41,7 +43,7 @@ var (
 
 // NewMemory returns an empty in-memory storage.
 func NewMemory() *Memory {
-	return &Memory{grow: extraLanes(), circuits: make(map[string]*memCircuit)}
+	return &Memory{grow: ring.ExtraLanes(), circuits: make(map[string]*memCircuit)}
 }
 
 // Bind returns the handle of the circuit name, making the circuit with p's

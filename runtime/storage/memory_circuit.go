@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/breakergen/breakergen/internal/ring"
 )
 
 // memState is one memory circuit's state at one instant. It is never changed
@@ -22,7 +25,8 @@ type memCircuit struct {
 	state   atomic.Pointer[memState]
 	mu      sync.Mutex   // serialises transitions
 	handles atomic.Int32 // open handles; the circuit is forgotten at 0
-	win     window       // its padding keeps the counters off the fields above
+	shift   uint32       // log2 of the bucket width in nanoseconds, fixed by the first binding
+	win     ring.Ring    // the window; its padding keeps the counters off the fields above
 }
 
 var freshState = &memState{}
@@ -30,9 +34,28 @@ var freshState = &memState{}
 func newMemCircuit(p Policy, grow int) *memCircuit {
 	c := &memCircuit{}
 	c.state.Store(freshState)
-	c.win.init(p.EvaluationWindow, grow)
+	shift, span := geometry(p.EvaluationWindow)
+	c.shift = shift
+	c.win.Init(span, grow)
 	return c
 }
+
+// geometry returns the power-of-two bucket width (as a shift) and the number of
+// buckets that cover window w, which Policy.Validate keeps within bounds. The
+// window so covered is at least w and at most one bucket (1/8 of it) longer.
+func geometry(w time.Duration) (shift uint32, span int64) {
+	n := int64(w)
+	// The smallest power of two that is at least n/Size, so span <= Size.
+	shift = uint32(bits.Len64(uint64((n + ring.Size - 1) / ring.Size)))
+	if per := int64(1) << (shift - 1); shift > 0 && per*ring.Size >= n {
+		shift--
+	}
+	width := int64(1) << shift
+	return shift, (n + width - 1) / width
+}
+
+// epoch returns the bucket of now (Unix nanoseconds).
+func (c *memCircuit) epoch(now int64) int64 { return now >> c.shift }
 
 // nanos returns t in Unix nanoseconds, 0 for the zero time.
 func nanos(t time.Time) int64 {
@@ -53,7 +76,7 @@ func fromNanos(n int64) time.Time {
 // written reports whether the circuit holds anything since it was made or
 // last reset: a state, a lock or an outcome. List shows such circuits.
 func (c *memCircuit) written() bool {
-	return *c.state.Load() != memState{version: c.state.Load().version} || c.win.latest() >= 0
+	return *c.state.Load() != memState{version: c.state.Load().version} || c.win.Latest() >= 0
 }
 
 // update publishes a changed copy of the state; the caller holds c.mu.
@@ -67,7 +90,7 @@ func (c *memCircuit) update(change func(s *memState)) {
 // status reads the circuit at now (Unix nanoseconds).
 func (c *memCircuit) status(now int64) Status {
 	s := c.state.Load()
-	f, n := c.win.counts(now)
+	f, n := c.win.Counts(c.epoch(now))
 	return Status{
 		State:       s.state,
 		Lock:        s.lock,
@@ -88,20 +111,13 @@ func (c *memCircuit) openLocked(now int64) {
 // holds c.mu.
 func (c *memCircuit) closeLocked() {
 	c.update(func(s *memState) { s.state, s.reservedAt = StateClosed, 0 })
-	c.win.clear()
+	c.win.Clear()
 }
 
 // reset forgets state, window, reservation and lock.
 func (c *memCircuit) reset() {
 	c.mu.Lock()
 	c.update(func(s *memState) { *s = memState{version: s.version} })
-	c.win.clear()
+	c.win.Clear()
 	c.mu.Unlock()
-}
-
-// idle reports whether the circuit is closed, unlocked and has counted nothing
-// since cutoff (Unix nanoseconds), so forgetting it changes no decision.
-func (c *memCircuit) idle(cutoff int64) bool {
-	s := c.state.Load()
-	return s.state == StateClosed && s.lock == LockNone && c.win.latest() <= cutoff
 }

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/breakergen/breakergen/internal/ring"
 )
 
 // memHandle is a circuit of a Memory bound with one policy. It implements
@@ -54,44 +56,24 @@ func (h *memHandle) Admit() Admission {
 	return Admission{Verdict: AdmitSkip, Until: until, Version: s.version}
 }
 
-// Succeeded counts a success in the goroutine's lane. It is window.success
-// written out, so that the common case makes no call.
-func (h *memHandle) Succeeded(now int64) {
-	w := &h.c.win
-	e := now >> w.shift
-	i := e & (ringSize - 1)
-	if w.epochs[i].Load() != e {
-		w.advance(i, e)
-	}
-	var marker byte
-	slot := uintptr(unsafe.Pointer(&marker)) >> 11
-	l := &w.first
-	if w.firstOwner.Load() != slot {
-		l = w.claim(slot)
-	}
-	l.successes[i].Add(1)
-}
+// Succeeded counts a success in the goroutine's lane.
+func (h *memHandle) Succeeded(now int64) { h.c.win.Success(h.c.epoch(now)) }
 
 // Failed counts a failure unless it fails the threshold of a closed circuit.
 // Within its lane's credit it reads nothing other goroutines write.
 func (h *memHandle) Failed(now int64) bool {
 	c := h.c
-	f := c.win.failure(now, h)
-	if f.credit || c.state.Load().state != StateClosed {
+	id := uintptr(unsafe.Pointer(h))
+	f := c.win.Failure(c.epoch(now), id)
+	if f.Credit || c.state.Load().state != StateClosed {
 		return true
 	}
-	w := &c.win
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.beginCheck()
-	failures, samples := w.counts(now)
-	if h.p.FailsThreshold(failures, samples) {
-		w.undoLocked(f)
-		w.endCheck(now, 0, h)
-		return false
-	}
-	w.endCheck(now, failuresToTrip(h.p, failures, samples), h)
-	return true
+	return c.win.Check(f, id, func(failures, samples int) (bool, int64) {
+		if h.p.FailsThreshold(failures, samples) {
+			return true, 0
+		}
+		return false, ring.FailuresToTrip(h.p.RateThreshold, h.p.SampleThreshold, failures, samples)
+	})
 }
 
 // Status reads the circuit at now.
@@ -103,9 +85,9 @@ func (h *memHandle) Status(_ context.Context, now time.Time) (Status, error) {
 func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result, error) {
 	c, n := h.c, now.UnixNano()
 	if o.Success {
-		c.win.success(n)
+		c.win.Success(c.epoch(n))
 	} else {
-		c.win.failure(n, nil)
+		c.win.Failure(c.epoch(n), 0)
 	}
 	t := TransitionNone
 	c.mu.Lock()
@@ -117,7 +99,7 @@ func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result,
 	case o.Probe && s.state == StateOpen && s.openedAt == nanos(o.OpenedAt):
 		c.update(func(s *memState) { s.openedAt = n })
 		t = TransitionReopened
-	case !o.Success && s.state == StateClosed && h.p.FailsThreshold(c.win.counts(n)):
+	case !o.Success && s.state == StateClosed && h.p.FailsThreshold(c.win.Counts(c.epoch(n))):
 		c.openLocked(n)
 		t = TransitionOpened
 	}
@@ -214,5 +196,11 @@ func (h *memHandle) Close(context.Context, time.Time) (bool, error) {
 
 // History returns the window's live buckets, oldest first.
 func (h *memHandle) History(_ context.Context, now time.Time) ([]Bucket, error) {
-	return h.c.win.history(now.UnixNano()), nil
+	c := h.c
+	buckets := c.win.History(c.epoch(now.UnixNano()))
+	out := make([]Bucket, len(buckets))
+	for i, b := range buckets {
+		out[i] = Bucket{Start: time.Unix(0, b.Epoch<<c.shift), Successes: b.Successes, Failures: b.Failures}
+	}
+	return out, nil
 }
