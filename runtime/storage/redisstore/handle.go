@@ -20,7 +20,8 @@ type handle struct {
 	s         *Store
 	name      string
 	keys      []string
-	width     int64 // bucket width in microseconds
+	channel   string // where changes of the circuit are announced
+	width     int64  // bucket width in microseconds
 	buckets   int
 	rate      float64
 	samples   int
@@ -53,21 +54,47 @@ func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (st
 	return h.record(ctx, o, newToken())
 }
 
-// record runs the record script with token: a replay of the same token counts
-// nothing and returns the transition the first run made.
+// record runs the flush script for one outcome with token: a replay of the same
+// token counts nothing and returns the transition the first run made.
 func (h *handle) record(ctx context.Context, o storage.Outcome, token string) (storage.Result, error) {
-	v, err := h.run(ctx, scriptRecord, "Record", h.width, h.buckets,
-		flag(o.Success), flag(o.Probe), micros(o.OpenedAt),
-		strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples, h.stateTTL, h.windowTTL,
-		token, tokenRetention.Milliseconds(), h.coolDown)
+	outcome := "f"
+	if o.Success {
+		outcome = "s"
+	}
+	return h.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, nil)
+}
+
+// flush runs the flush script: a batch of bucket counts and maybe one outcome,
+// merged once per token.
+func (h *handle) flush(ctx context.Context, op, token string, probe int, seen int64, outcome string, batch []bucketCount) (storage.Result, error) {
+	args := make([]any, 0, 16+3*len(batch))
+	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
+		h.stateTTL, h.windowTTL, token, tokenRetention.Milliseconds(), h.coolDown,
+		probe, seen, outcome, len(batch))
+	for _, b := range batch {
+		args = append(args, b.epoch, b.successes, b.failures)
+	}
+	v, err := h.run(ctx, scriptFlush, op, h.announced(args...)...)
 	if err != nil {
 		return storage.Result{}, err
 	}
 	r, err := decodeResult(v)
 	if err != nil {
-		return storage.Result{}, h.fail("Record", err)
+		return storage.Result{}, h.fail(op, err)
 	}
 	return r, nil
+}
+
+// bucketCount is the counts of one bucket of a batch.
+type bucketCount struct {
+	epoch               int64 // the bucket's number: its start over its width
+	successes, failures int
+}
+
+// announced appends the announce arguments of every script that changes a
+// circuit: the publish command and the circuit's channel.
+func (h *handle) announced(args ...any) []any {
+	return append(args, h.s.pub, h.channel)
 }
 
 // Reserve sets ReservedAt to Redis's time if the circuit is open in the period
@@ -80,23 +107,38 @@ func (h *handle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time)
 // reserve runs the reservation's compare-and-set with token: a replay of the
 // winning script finds the reservation its token made and wins again.
 func (h *handle) reserve(ctx context.Context, openedAt, reservedAt time.Time, token string) (time.Time, bool, error) {
-	v, err := h.run(ctx, scriptReserve, "Reserve", micros(openedAt), micros(reservedAt), h.stateTTL, token)
-	if err != nil {
+	r, err := h.reserveStatus(ctx, openedAt, reservedAt, token)
+	if err != nil || !r.won {
 		return time.Time{}, false, err
 	}
-	a, err := ints(v, 2)
+	return r.status.ReservedAt, true, nil
+}
+
+// reserved is the answer of the reserve script: whether it won, and the state
+// it found or made.
+type reserved struct {
+	won    bool
+	status storage.Status // state, lock, opened, reserved and now only
+}
+
+func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Time, token string) (reserved, error) {
+	v, err := h.run(ctx, scriptReserve, "Reserve", h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)...)
 	if err != nil {
-		return time.Time{}, false, h.fail("Reserve", err)
+		return reserved{}, err
 	}
-	if a[0] != 1 {
-		return time.Time{}, false, nil
+	a, err := ints(v, 6)
+	if err != nil || a[0] < 0 || a[0] > 1 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
+		return reserved{}, h.fail("Reserve", fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v))
 	}
-	return fromMicros(a[1]), true, nil
+	return reserved{won: a[0] == 1, status: storage.Status{
+		State: storage.State(a[1]), Lock: storage.Lock(a[2]),
+		OpenedAt: fromMicros(a[3]), ReservedAt: fromMicros(a[4]), CurrentTime: fromMicros(a[5]),
+	}}, nil
 }
 
 // Release clears the reservation if ReservedAt equals reservedAt.
 func (h *handle) Release(ctx context.Context, _, reservedAt time.Time) (bool, error) {
-	return h.runBool(ctx, scriptRelease, "Release", micros(reservedAt))
+	return h.runBool(ctx, scriptRelease, "Release", h.announced(micros(reservedAt))...)
 }
 
 // Lock sets the circuit's lock; it expires after the LockTTL option, if set.
@@ -112,30 +154,30 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 	default:
 		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
 	}
-	_, err := h.run(ctx, scriptLock, "Lock", v, ttlMillis(h.s.cfg.lockTTL))
+	_, err := h.run(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL))...)
 	return err
 }
 
 // Reset deletes every key of the circuit: state, window, reservation and lock.
 func (h *handle) Reset(ctx context.Context, _ time.Time) error {
-	_, err := h.run(ctx, scriptReset, "Reset")
+	_, err := h.run(ctx, scriptReset, "Reset", h.announced()...)
 	return err
 }
 
 // Open opens a closed circuit, with OpenedAt set to Redis's time.
 func (h *handle) Open(ctx context.Context, _ time.Time) (bool, error) {
-	return h.runBool(ctx, scriptOpen, "Open", h.stateTTL, h.coolDown)
+	return h.runBool(ctx, scriptOpen, "Open", h.announced(h.stateTTL, h.coolDown)...)
 }
 
 // Reopen gives an open circuit a new OpenedAt, Redis's time, if its current one
 // equals previous. The reservation is kept.
 func (h *handle) Reopen(ctx context.Context, _, previous time.Time) (bool, error) {
-	return h.runBool(ctx, scriptReopen, "Reopen", micros(previous), h.stateTTL, h.coolDown)
+	return h.runBool(ctx, scriptReopen, "Reopen", h.announced(micros(previous), h.stateTTL, h.coolDown)...)
 }
 
 // Close closes an open circuit, clearing its reservation and its window.
 func (h *handle) Close(ctx context.Context, _ time.Time) (bool, error) {
-	return h.runBool(ctx, scriptClose, "Close", h.stateTTL)
+	return h.runBool(ctx, scriptClose, "Close", h.announced(h.stateTTL)...)
 }
 
 // History returns the window's live buckets, oldest first, at Redis's time.

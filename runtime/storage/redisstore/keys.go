@@ -29,6 +29,13 @@ func (s *Store) keys(name string) []string {
 	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixTokens}
 }
 
+// channel returns the pub/sub channel where changes of the named circuit are
+// announced: it carries the circuit's hash tag, so on a cluster it is a shard
+// channel of the circuit's own slot.
+func (s *Store) channel(name string) string {
+	return s.tagStart + escaper.Replace(name) + "}:c"
+}
+
 // matchPattern returns the SCAN pattern of every circuit key under the prefix.
 func (s *Store) matchPattern() string {
 	return globber.Replace(s.tagStart) + "*}:[sblt]"

@@ -66,7 +66,7 @@ local function read_window(now, width, n)
   local cur = math.floor(now / width)
   local from = (cur - n + 1) * width
   local v = redis.call('HGETALL', KEYS[2])
-  local failures, samples, cs, cf, stale = 0, 0, 0, 0, {}
+  local failures, samples, cs, cf, stale, own = 0, 0, 0, 0, {}, {}
   for i = 1, #v, 2 do
     local w, wn, b = string.match(v[i], '^(%d+):(%d+):(%d+)$')
     local s, f = string.match(v[i + 1], '^(%d+):(%d+)$')
@@ -75,23 +75,38 @@ local function read_window(now, width, n)
     end
     w, wn, b, s, f = tonumber(w), tonumber(wn), tonumber(b), tonumber(s), tonumber(f)
     if w == 0 or wn == 0 then corrupt('bucket ' .. v[i] .. ' of ' .. KEYS[2]) end
-    local own = w == width and wn == n
-    if own and b == cur then cs, cf = s, f end
-    if own and b < cur - n + 1 then
+    local mine = w == width and wn == n
+    if mine and b == cur then cs, cf = s, f end
+    if mine and b < cur - n + 1 then
       stale[#stale + 1] = v[i]
     elseif (b + 1) * w > from and b * w <= now then
       failures = failures + f
       samples = samples + s + f
+      if mine then own[b] = {s, f} end
     end
   end
-  return failures, samples, cur, cs, cf, stale
+  return failures, samples, cur, cs, cf, stale, own
 end
--- add_outcomes adds s successes and f failures to this geometry's bucket b, whose
--- counts were cs and cf, and drops the stale fields.
-local function add_outcomes(width, n, b, cs, cf, s, f, stale, ttl)
-  redis.call('HSET', KEYS[2], fmt(width) .. ':' .. fmt(n) .. ':' .. fmt(b), fmt(cs + s) .. ':' .. fmt(cf + f))
+-- write_buckets writes this geometry's buckets that changed, drops the stale
+-- fields and keeps the window's key alive for ttl ms.
+local function write_buckets(width, n, own, changed, stale, ttl)
+  local args = {}
+  for b in pairs(changed) do
+    args[#args + 1] = fmt(width) .. ':' .. fmt(n) .. ':' .. fmt(b)
+    args[#args + 1] = fmt(own[b][1]) .. ':' .. fmt(own[b][2])
+  end
+  if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
-  expire_longer(KEYS[2], ttl)
+  if #args > 0 then expire_longer(KEYS[2], ttl) end
+end
+-- announce tells every process of the circuit's new state, by PUBLISH (or
+-- SPUBLISH on a cluster) on the channel the last two arguments name; an empty
+-- kind announces nothing.
+local function announce(st, lock, opened, reserved, now)
+  local kind, channel = ARGV[#ARGV - 1], ARGV[#ARGV]
+  if kind ~= '' then
+    redis.call(kind, channel, string.format('%d %d %d %d %d', st, lock, opened, reserved, now))
+  end
 end
 -- seen reports whether the token was used within the retention, forgetting
 -- older tokens; remember records it. Tokens make a script that a client
@@ -117,36 +132,55 @@ local failures, samples = read_window(now, tonumber(ARGV[2]), tonumber(ARGV[3]))
 return {0, st, lock, opened, reserved, failures, samples, now}
 `)
 
-// scriptRecord counts one outcome and applies the transition it causes, once per
-// token. ARGV: offset, width, buckets, success (0/1), probe (0/1), the probe's
-// opened, rate threshold, sample threshold, state TTL ms, window TTL ms, token,
-// token retention ms, cool-down µs (kept with an opening, for operators). It returns {transition, state, lock, opened, reserved,
-// failures, samples, now}; a replay returns the transition its first run made.
-var scriptRecord = redis.NewScript(prelude + `
+// scriptFlush merges outcomes counted by one process into the window and
+// applies, atomically with them, the transition they cause, once per token. It
+// is the Record of a strict store (one outcome, no batch) and the flush of a
+// fleet store (a batch of buckets counted locally, and maybe the outcome whose
+// threshold check made it flush at once).
+//
+// ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL ms,
+// window TTL ms, token, token retention ms, cool-down µs (kept with an opening,
+// for operators), probe (0/1), the probe's opened, the outcome ('s', 'f' or ”
+// for none), the number k of batch entries, then k times: bucket epoch,
+// successes, failures; then the announce kind and channel. It returns
+// {transition, state, lock, opened, reserved, failures, samples, now}; a replay
+// returns the transition its first run made, and counts nothing.
+var scriptFlush = redis.NewScript(prelude + `
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
-local success, probe = ARGV[4] == '1', ARGV[5] == '1'
-local seen_opened = tonumber(ARGV[6])
-local rate, threshold = tonumber(ARGV[7]), tonumber(ARGV[8])
-local token, retention = ARGV[11], tonumber(ARGV[12])
+local rate, threshold = tonumber(ARGV[4]), tonumber(ARGV[5])
+local token, retention = ARGV[8], tonumber(ARGV[9])
+local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
 local st, opened, reserved, _, ttok, ttr = read_state()
 local lock = read_lock()
-local failures, samples, cur, cs, cf, stale = read_window(now, width, n)
+local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
 if seen(token, now, retention) then
   local t = 0
   if ttok == token then t = ttr end
   return {t, st, lock, opened, reserved, failures, samples, now}
 end
-local s, f = 0, 1
-if success then s, f = 1, 0 end
-failures, samples = failures + f, samples + 1
+local changed, added_failures = {}, 0
+local function add(b, s, f)
+  if b > cur then b = cur end -- a client clock ahead of the server's
+  if b < cur - n + 1 then return end -- older than the window
+  if own[b] == nil then own[b] = {0, 0} end
+  own[b][1], own[b][2] = own[b][1] + s, own[b][2] + f
+  changed[b] = true
+  failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
+end
+local k = tonumber(ARGV[14])
+for i = 0, k - 1 do
+  add(tonumber(ARGV[15 + 3 * i]), tonumber(ARGV[16 + 3 * i]), tonumber(ARGV[17 + 3 * i]))
+end
+local success = outcome == 's'
+if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end
 
 local transition = 0
 if probe and st == 1 and success then
   transition = 3
-elseif probe and st == 1 and opened == seen_opened then
+elseif probe and st == 1 and outcome == 'f' and opened == seen_opened then
   transition = 2
-elseif (not success) and st == 0 and samples > 0 and samples >= threshold
+elseif added_failures > 0 and st == 0 and samples > 0 and samples >= threshold
     and failures / samples >= rate then
   transition = 1
 end
@@ -157,24 +191,27 @@ if transition == 3 then
   redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', token, 'ttr', '3')
   redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
   redis.call('DEL', KEYS[2])
-  expire_state(ARGV[9])
+  expire_state(ARGV[6])
+  announce(st, lock, opened, reserved, now)
   return {transition, st, lock, opened, reserved, failures, samples, now}
 end
-add_outcomes(width, n, cur, cs, cf, s, f, stale, ARGV[10])
+write_buckets(width, n, own, changed, stale, ARGV[7])
 if transition == 2 then
   opened = now
-  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', token, 'ttr', '2', 'cool', ARGV[13])
-  expire_state(ARGV[9])
+  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', token, 'ttr', '2', 'cool', ARGV[10])
+  expire_state(ARGV[6])
 elseif transition == 1 then
   st, opened, reserved = 1, now, 0
-  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', token, 'ttr', '1', 'cool', ARGV[13])
+  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', token, 'ttr', '1', 'cool', ARGV[10])
   redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
-  expire_state(ARGV[9])
+  expire_state(ARGV[6])
 end
+if transition ~= 0 then announce(st, lock, opened, reserved, now) end
 return {transition, st, lock, opened, reserved, failures, samples, now}
 `)
 
-// scriptOpen opens a closed circuit. ARGV: offset, state TTL ms, cool-down µs.
+// scriptOpen opens a closed circuit. ARGV: offset, state TTL ms, cool-down µs,
+// announce kind and channel.
 var scriptOpen = redis.NewScript(prelude + `
 local now = now_us()
 local st = read_state()
@@ -182,29 +219,33 @@ if st == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'cool', ARGV[3])
 redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 expire_state(ARGV[2])
+announce(1, read_lock(), now, 0, now)
 return 1
 `)
 
 // scriptReopen gives an open circuit a new opened if its current one equals the
-// previous one. ARGV: offset, previous, state TTL ms, cool-down µs.
+// previous one. ARGV: offset, previous, state TTL ms, cool-down µs, announce
+// kind and channel.
 var scriptReopen = redis.NewScript(prelude + `
 local now = now_us()
-local st, opened = read_state()
+local st, opened, reserved = read_state()
 if st ~= 1 or opened ~= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'opened', fmt(now), 'cool', ARGV[4])
 expire_state(ARGV[3])
+announce(1, read_lock(), now, reserved, now)
 return 1
 `)
 
 // scriptClose closes an open circuit, clearing its reservation and window.
-// ARGV: offset, state TTL ms.
+// ARGV: offset, state TTL ms, announce kind and channel.
 var scriptClose = redis.NewScript(prelude + `
-local st = read_state()
+local st, opened = read_state()
 if st ~= 1 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'closed')
 redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
 redis.call('DEL', KEYS[2])
 expire_state(ARGV[2])
+announce(0, read_lock(), opened, 0, now_us())
 return 1
 `)
 
@@ -212,29 +253,34 @@ return 1
 // the one given and its reserved equals the one given (0 for none): a
 // compare-and-set on both. The reservation keeps the caller's token, so a replay
 // of the winning script finds its own reservation and still wins. ARGV: offset,
-// opened, reserved, state TTL ms, token. It returns {1, reserved} or {0, 0}.
+// opened, reserved, state TTL ms, token, announce kind and channel. It returns
+// {won (0/1), state, lock, opened, reserved, now}: the loser learns the
+// reservation that beat it.
 var scriptReserve = redis.NewScript(prelude + `
 local now = now_us()
 local st, opened, reserved, rtok = read_state()
-if st ~= 1 or opened ~= tonumber(ARGV[2]) then return {0, 0} end
-if reserved ~= 0 and rtok == ARGV[5] then return {1, reserved} end
-if reserved ~= tonumber(ARGV[3]) then return {0, 0} end
+local lock = read_lock()
+if st ~= 1 or opened ~= tonumber(ARGV[2]) then return {0, st, lock, opened, reserved, now} end
+if reserved ~= 0 and rtok == ARGV[5] then return {1, st, lock, opened, reserved, now} end
+if reserved ~= tonumber(ARGV[3]) then return {0, st, lock, opened, reserved, now} end
 redis.call('HSET', KEYS[1], 'reserved', fmt(now), 'rtok', ARGV[5])
 expire_state(ARGV[4])
-return {1, now}
+announce(st, lock, opened, now, now)
+return {1, st, lock, opened, now, now}
 `)
 
 // scriptRelease clears the reservation if it equals the given one.
-// ARGV: offset, reserved.
+// ARGV: offset, reserved, announce kind and channel.
 var scriptRelease = redis.NewScript(prelude + `
-local _, _, reserved = read_state()
+local st, opened, reserved = read_state()
 if reserved == 0 or reserved ~= tonumber(ARGV[2]) then return 0 end
 redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+announce(st, read_lock(), opened, 0, now_us())
 return 1
 `)
 
 // scriptLock sets the lock. ARGV: offset, "open", "closed" or "" for none,
-// lock TTL ms (0 for none).
+// lock TTL ms (0 for none), announce kind and channel.
 var scriptLock = redis.NewScript(prelude + `
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[3])
@@ -243,12 +289,16 @@ elseif ARGV[3] == '0' then
 else
   redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
 end
+local st, opened, reserved = read_state()
+announce(st, read_lock(), opened, reserved, now_us())
 return 1
 `)
 
-// scriptReset deletes every key of the circuit. ARGV: offset.
+// scriptReset deletes every key of the circuit. ARGV: offset, announce kind and
+// channel.
 var scriptReset = redis.NewScript(prelude + `
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+announce(0, 0, 0, 0, now_us())
 return 1
 `)
 

@@ -19,6 +19,7 @@ type Store struct {
 	client   redis.UniversalClient
 	cfg      config
 	tagStart string // "{" + escaped prefix + ":"
+	pub      string // the command that announces changes: PUBLISH, or SPUBLISH on a cluster
 
 	// offset is added to the server's time inside every script, in microseconds.
 	// Only the package's tests change it, to move time without sleeping.
@@ -52,11 +53,16 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Store{
+	s := &Store{
 		client:   client,
 		cfg:      cfg,
 		tagStart: "{" + prefixEscaper.Replace(cfg.prefix) + ":",
-	}, nil
+		pub:      "publish",
+	}
+	if _, ok := client.(*redis.ClusterClient); ok {
+		s.pub = "spublish"
+	}
+	return s, nil
 }
 
 // Prefix returns the key prefix the Store was configured with.
@@ -77,6 +83,7 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		s:         s,
 		name:      name,
 		keys:      s.keys(name),
+		channel:   s.channel(name),
 		width:     width,
 		buckets:   n,
 		rate:      p.RateThreshold,
