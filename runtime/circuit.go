@@ -57,6 +57,9 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	if n, ok := h.(storage.FailureNotifier); ok {
 		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
 	}
+	if n, ok := h.(storage.TransitionNotifier); ok {
+		n.NotifyTransitions(c.transitioned)
+	}
 	return c
 }
 

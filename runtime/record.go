@@ -129,3 +129,21 @@ func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error) {
 		c.emit(transition, nil, st)
 	}
 }
+
+// transitioned emits the event of a transition the storage made off any call.
+func (c *Circuit) transitioned(res storage.Result) {
+	var t EventType
+	switch res.Transition {
+	case storage.TransitionOpened:
+		t = EventOpened
+	case storage.TransitionReopened:
+		t = EventReopened
+	case storage.TransitionClosed:
+		t = EventClosed
+	default:
+		return
+	}
+	if c.ls.wants(t) {
+		c.emit(t, nil, newStatus(res.Status, c.opts))
+	}
+}

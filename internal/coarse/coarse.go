@@ -22,6 +22,24 @@ func Nanos() int64 {
 	return global.slow()
 }
 
+// Mono returns a monotonic clock, in nanoseconds since the package was loaded,
+// as stale as Nanos: it never jumps when the wall clock is set. It is safe for
+// concurrent use.
+func Mono() int64 {
+	if n := global.monoFast.Load(); n != 0 {
+		return n
+	}
+	global.slow()
+	return global.mono.Load()
+}
+
+// MonoNow returns the monotonic clock of Mono read exactly, for the moments that
+// are worth a clock read (a reply from a server, say).
+func MonoNow() int64 { return int64(time.Since(loaded)) }
+
+// loaded is the origin of Mono; time.Since on it reads the monotonic clock.
+var loaded = time.Now()
+
 // resolution is how stale the coarse clock may be. Circuit windows are cut
 // into buckets of seconds, so a millisecond is far below what a decision can see.
 const resolution = time.Millisecond
@@ -36,12 +54,14 @@ const resolution = time.Millisecond
 // later reader of that tick finds it with one atomic load. A reader that copies
 // just as a tick lands may leave fast one tick stale until the next tick.
 type clock struct {
-	fast    atomic.Int64 // the time, once read since the last tick; 0 otherwise
-	nanos   atomic.Int64 // the time at the last tick; 0 while stopped
-	read    atomic.Bool  // read since the last tick
-	running atomic.Bool
-	once    sync.Once
-	timer   *time.Timer // created stopped, once; ticks re-arm it
+	fast     atomic.Int64 // the time, once read since the last tick; 0 otherwise
+	nanos    atomic.Int64 // the time at the last tick; 0 while stopped
+	monoFast atomic.Int64 // fast, of the monotonic clock
+	mono     atomic.Int64 // nanos, of the monotonic clock
+	read     atomic.Bool  // read since the last tick
+	running  atomic.Bool
+	once     sync.Once
+	timer    *time.Timer // created stopped, once; ticks re-arm it
 }
 
 var global clock
@@ -53,16 +73,19 @@ func (c *clock) slow() int64 {
 		return c.start()
 	}
 	c.read.Store(true)
+	c.monoFast.CompareAndSwap(0, c.mono.Load())
 	c.fast.CompareAndSwap(0, n)
 	return n
 }
 
 func (c *clock) start() int64 {
-	now := time.Now().UnixNano()
+	t := time.Now()
+	now := t.UnixNano()
 	if !c.running.CompareAndSwap(false, true) {
 		return now
 	}
 	c.read.Store(true)
+	c.mono.Store(int64(t.Sub(loaded)))
 	c.nanos.Store(now)
 	c.once.Do(func() {
 		c.timer = time.AfterFunc(time.Hour, c.tick)
@@ -74,11 +97,14 @@ func (c *clock) start() int64 {
 
 func (c *clock) tick() {
 	c.fast.Store(0)
+	c.monoFast.Store(0)
 	if !c.read.Swap(false) {
 		c.nanos.Store(0)
 		c.running.Store(false)
 		return
 	}
-	c.nanos.Store(time.Now().UnixNano())
+	t := time.Now()
+	c.mono.Store(int64(t.Sub(loaded)))
+	c.nanos.Store(t.UnixNano())
 	c.timer.Reset(resolution)
 }

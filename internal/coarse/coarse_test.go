@@ -14,6 +14,7 @@ func TestNanos(t *testing.T) {
 	for range 3 {
 		got, want := coarse.Nanos(), time.Now().UnixNano()
 		assert.InDelta(t, want, got, float64(50*time.Millisecond), "a reading")
+		assert.InDelta(t, coarse.MonoNow(), coarse.Mono(), float64(50*time.Millisecond), "a monotonic reading")
 		// Idle for long enough that the clock stops, then read again: it must
 		// not hand out the time it stopped at.
 		time.Sleep(20 * time.Millisecond)

@@ -180,3 +180,11 @@ func (h *chainHandle) Unbind() {
 		}
 	}
 }
+
+// NotifyTransitions registers fn on every member's handle that makes
+// transitions of its own.
+func (h *chainHandle) NotifyTransitions(fn func(Result)) {
+	for _, m := range h.members {
+		notifyTransitions(m, fn)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/bounded"
 	"github.com/breakergen/breakergen/internal/nilness"
 )
 
@@ -89,7 +90,7 @@ func (p *circuitProxy) List(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bounded(ctx, a.List)
+	return bounded.Call(ctx, a.List)
 }
 
 // Clear clears the backend, bounded by ctx.
@@ -98,7 +99,7 @@ func (p *circuitProxy) Clear(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return boundedErr(ctx, a.Clear)
+	return bounded.Do(ctx, a.Clear)
 }
 
 // FaultTolerant reports false: the proxy returns the backend's errors, and
@@ -130,7 +131,7 @@ func proxied[T any](ctx context.Context, br *proxyBreaker, now time.Time, fn fun
 		return zero, err
 	}
 	start := time.Now()
-	v, err := bounded(ctx, fn)
+	v, err := bounded.Call(ctx, fn)
 	br.report(ctx, now, now.Add(time.Since(start)), probe, err)
 	return v, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/breakergen/breakergen/internal/bounded"
 	"github.com/breakergen/breakergen/internal/nilness"
 )
 
@@ -95,7 +96,7 @@ func (c *fallbackChain) List(ctx context.Context) ([]string, error) {
 		a, err := adminOf(m)
 		if err == nil {
 			var names []string
-			if names, err = bounded(ctx, a.List); err == nil {
+			if names, err = bounded.Call(ctx, a.List); err == nil {
 				return names, nil
 			}
 		}
@@ -113,7 +114,7 @@ func (c *fallbackChain) Clear(ctx context.Context) error {
 	for i, m := range c.members {
 		a, err := adminOf(m)
 		if err == nil {
-			err = boundedErr(ctx, a.Clear)
+			err = bounded.Do(ctx, a.Clear)
 		}
 		if err != nil {
 			errs = append(errs, memberError(i, len(c.members), err))

@@ -67,3 +67,14 @@ func (h *ftHandle) operate(ctx context.Context, op string, fn func(Operator) (bo
 	}
 	return fn(h.fallback())
 }
+
+// NotifyTransitions registers fn on the backend's handle, when it makes
+// transitions of its own.
+func (h *ftHandle) NotifyTransitions(fn func(Result)) { notifyTransitions(h.backend, fn) }
+
+// notifyTransitions registers fn on h when it is a TransitionNotifier.
+func notifyTransitions(h Handle, fn func(Result)) {
+	if n, ok := h.(TransitionNotifier); ok {
+		n.NotifyTransitions(fn)
+	}
+}

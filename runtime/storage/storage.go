@@ -279,3 +279,14 @@ var ErrInvalid = errors.New("breakergen: invalid configuration")
 type Unbinder interface {
 	Unbind()
 }
+
+// TransitionNotifier is implemented by handles that can make a transition off
+// any call: a Redis fleet store's background flush merges the outcomes of many
+// calls and may open the circuit. The runtime registers each circuit's function
+// so it can emit the transition's event, exactly once in the process that made
+// it.
+type TransitionNotifier interface {
+	// NotifyTransitions registers fn to be called with the result of every such
+	// transition. A later call replaces the function; nil removes it.
+	NotifyTransitions(fn func(Result))
+}

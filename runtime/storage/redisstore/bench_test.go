@@ -173,7 +173,7 @@ func measure(tb testing.TB, b *testing.B, srv *redistest.Server, sc scenario, n 
 	sent := &counter{}
 	client.AddHook(sent)
 	admin := srv.Client(tb, nil)
-	store := newStore(tb, client)
+	store := newStore(tb, client, redisstore.WithStrict())
 	c := runtime.New(runtime.WithStorage(store)).Circuit(sc.name, sc.opts)
 	step := func() error {
 		if sc.setup != nil {

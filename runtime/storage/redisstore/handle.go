@@ -67,6 +67,12 @@ func (h *handle) record(ctx context.Context, o storage.Outcome, token string) (s
 // flush runs the flush script: a batch of bucket counts and maybe one outcome,
 // merged once per token.
 func (h *handle) flush(ctx context.Context, op, token string, probe int, seen int64, outcome string, batch []bucketCount) (storage.Result, error) {
+	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(token, probe, seen, outcome, batch)...)...)
+	return h.result(op, v, err)
+}
+
+// flushArgs returns the flush script's arguments, before the announce ones.
+func (h *handle) flushArgs(token string, probe int, seen int64, outcome string, batch []bucketCount) []any {
 	args := make([]any, 0, 16+3*len(batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, token, tokenRetention.Milliseconds(), h.coolDown,
@@ -74,9 +80,13 @@ func (h *handle) flush(ctx context.Context, op, token string, probe int, seen in
 	for _, b := range batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
-	v, err := h.run(ctx, scriptFlush, op, h.announced(args...)...)
+	return args
+}
+
+// result decodes the reply of a script that returns a status, or maps its error.
+func (h *handle) result(op string, v any, err error) (storage.Result, error) {
 	if err != nil {
-		return storage.Result{}, err
+		return storage.Result{}, h.fail(op, err)
 	}
 	r, err := decodeResult(v)
 	if err != nil {
@@ -193,20 +203,23 @@ func (h *handle) History(ctx context.Context, _ time.Time) ([]storage.Bucket, er
 	return b, nil
 }
 
-// run runs script on the circuit's keys with the test offset as ARGV[1] and args
-// after it, and maps its errors.
+// run runs script on the circuit's keys with args, and maps its errors.
 func (h *handle) run(ctx context.Context, script *redis.Script, op string, args ...any) (any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	argv := make([]any, 0, len(args)+1)
-	argv = append(argv, h.s.offset.Load())
-	argv = append(argv, args...)
-	v, err := script.Run(ctx, h.s.client, h.keys, argv...).Result()
+	v, err := script.Run(ctx, h.s.client, h.keys, h.argv(args)...).Result()
 	if err != nil {
 		return nil, h.fail(op, err)
 	}
 	return v, nil
+}
+
+// argv returns a script's arguments: the test offset as ARGV[1], then args.
+func (h *handle) argv(args []any) []any {
+	argv := make([]any, 0, len(args)+1)
+	argv = append(argv, h.s.offset.Load())
+	return append(argv, args...)
 }
 
 func (h *handle) runBool(ctx context.Context, script *redis.Script, op string, args ...any) (bool, error) {

@@ -18,6 +18,21 @@ const (
 	DefaultBuckets = 10
 	// MaxBuckets is the largest bucket count WithBuckets accepts.
 	MaxBuckets = 1000
+	// DefaultFlushInterval is how often a fleet store flushes the outcomes it
+	// counted locally, without WithFlushInterval.
+	DefaultFlushInterval = 100 * time.Millisecond
+	// DefaultRefreshInterval is how often a fleet store re-reads the status of
+	// the circuits whose cached state could be stale, without
+	// WithRefreshInterval.
+	DefaultRefreshInterval = time.Second
+)
+
+// Bounds of the fleet intervals.
+const (
+	MinFlushInterval   = time.Millisecond
+	MaxFlushInterval   = 10 * time.Second
+	MinRefreshInterval = 10 * time.Millisecond
+	MaxRefreshInterval = 10 * time.Minute
 )
 
 // ErrInvalid is wrapped by the errors New returns for a nil client or a bad
@@ -41,10 +56,14 @@ type config struct {
 	stateTTL time.Duration
 	lockTTL  time.Duration
 	buckets  int
+	strict   bool
+	flush    time.Duration
+	refresh  time.Duration
 }
 
 func defaults() config {
-	return config{prefix: DefaultPrefix, stateTTL: DefaultStateTTL, buckets: DefaultBuckets}
+	return config{prefix: DefaultPrefix, stateTTL: DefaultStateTTL, buckets: DefaultBuckets,
+		flush: DefaultFlushInterval, refresh: DefaultRefreshInterval}
 }
 
 // WithPrefix sets the prefix of every key, so that several stores (or
@@ -98,6 +117,48 @@ func WithBuckets(n int) Option {
 			return fmt.Errorf("%w: %d buckets, want 1 to %d", ErrInvalid, n, MaxBuckets)
 		}
 		c.buckets = n
+		return nil
+	})
+}
+
+// WithStrict makes every decision a script, as Faulty does: each protected call
+// reads the status and records its outcome in Redis (two round trips), and no
+// goroutine, subscription or local count is kept. Default: fleet mode, where
+// closed-state calls decide from a cached status and outcomes are flushed in
+// batches (see the package documentation).
+func WithStrict() Option {
+	return optionFunc(func(c *config) error {
+		c.strict = true
+		return nil
+	})
+}
+
+// WithFlushInterval sets how often a fleet store flushes the outcomes it counted
+// locally: at most once per interval per circuit with traffic, in one pipeline
+// for every circuit. A failure that would fail a circuit's threshold is flushed
+// at once, whatever the interval. Between MinFlushInterval (1ms) and
+// MaxFlushInterval (10s); default DefaultFlushInterval (100ms). Shorter shares
+// successes sooner and costs Redis more scripts.
+func WithFlushInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < MinFlushInterval || d > MaxFlushInterval {
+			return fmt.Errorf("%w: flush interval %v, want %v to %v", ErrInvalid, d, MinFlushInterval, MaxFlushInterval)
+		}
+		c.flush = d
+		return nil
+	})
+}
+
+// WithRefreshInterval sets how often a fleet store re-reads the status of the
+// circuits whose cached state may be stale (open, locked, or not read for a
+// while), in case a broadcast was lost. Between MinRefreshInterval (10ms) and
+// MaxRefreshInterval (10m); default DefaultRefreshInterval (1s).
+func WithRefreshInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < MinRefreshInterval || d > MaxRefreshInterval {
+			return fmt.Errorf("%w: refresh interval %v, want %v to %v", ErrInvalid, d, MinRefreshInterval, MaxRefreshInterval)
+		}
+		c.refresh = d
 		return nil
 	})
 }

@@ -172,29 +172,37 @@ func TestClockSkew(t *testing.T) {
 			s.Advance(d)
 		}
 	}
-	// same checks that both breakers see one status and would decide alike.
-	same := func(step string) runtime.Status {
-		t.Helper()
+	// agree reports whether both breakers see one status and would decide alike.
+	agree := func() (runtime.Status, bool) {
 		var sts []runtime.Status
 		for _, c := range circuits {
 			st, err := c.Status(ctx)
-			require.NoError(t, err, step)
-			require.False(t, st.Stub, step)
+			require.NoError(t, err)
+			require.False(t, st.Stub)
 			sts = append(sts, st)
 		}
 		a, b := sts[0], sts[1]
-		require.True(t, a.State == b.State && a.OpenedAt.Equal(b.OpenedAt) && a.ReservedAt.Equal(b.ReservedAt) &&
+		require.WithinDuration(t, a.CurrentTime, b.CurrentTime, time.Second, "CurrentTime is Redis's")
+		return a, a.State == b.State && a.OpenedAt.Equal(b.OpenedAt) && a.ReservedAt.Equal(b.ReservedAt) &&
 			a.Open() == b.Open() && a.HalfOpen() == b.HalfOpen() && a.Reserved() == b.Reserved() &&
-			a.CanRun() == b.CanRun() && a.SampleSize == b.SampleSize, "%s: the skewed breakers disagree:\n%+v\n%+v", step, a, b)
-		require.WithinDuration(t, a.CurrentTime, b.CurrentTime, time.Second, "%s: CurrentTime is Redis's", step)
+			a.CanRun() == b.CanRun() && a.SampleSize == b.SampleSize
+	}
+	same := func(step string) runtime.Status {
+		t.Helper()
+		a, ok := agree()
+		require.True(t, ok, "%s: the skewed breakers disagree", step)
 		return a
 	}
 	boom := errors.New("boom")
-	// Failures from both breakers open the circuit once.
+	// Failures from both breakers open the circuit once: in a fleet store as
+	// soon as the breakers' flushes merge their counts.
 	for i := range 3 {
 		_ = circuits[i%2].Run(ctx, func(context.Context) error { return boom })
 	}
-	require.True(t, same("after 3 failures").Open())
+	eventually(t, 5*time.Second, "both breakers to see the circuit open", func() bool {
+		st, ok := agree()
+		return ok && st.Open()
+	})
 	// The breaker an hour ahead does not take the circuit for half-open.
 	for i, c := range circuits {
 		require.ErrorIs(t, c.Run(ctx, func(context.Context) error { return nil }), runtime.ErrOpen, "breaker %d", i)
@@ -210,7 +218,7 @@ func TestClockSkew(t *testing.T) {
 	require.True(t, same("probe reserved").Reserved())
 	a1.Done(ctx, nil)
 	st := same("after the probe")
-	assert.True(t, st.Closed() && st.SampleSize == 0, "after a good probe: %+v", st)
+	assert.True(t, st.Closed() && st.SampleSize <= 1, "after a good probe: %+v", st)
 }
 
 type fixedClock struct{ t time.Time }

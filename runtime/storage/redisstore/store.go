@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -20,6 +21,7 @@ type Store struct {
 	cfg      config
 	tagStart string // "{" + escaped prefix + ":"
 	pub      string // the command that announces changes: PUBLISH, or SPUBLISH on a cluster
+	fleet    *fleet // nil in strict mode
 
 	// offset is added to the server's time inside every script, in microseconds.
 	// Only the package's tests change it, to move time without sleeping.
@@ -62,6 +64,9 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if _, ok := client.(*redis.ClusterClient); ok {
 		s.pub = "spublish"
 	}
+	if !cfg.strict {
+		s.fleet = newFleet(s)
+	}
 	return s, nil
 }
 
@@ -79,7 +84,7 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		return nil, fmt.Errorf("%w: circuit %q: %w", ErrInvalid, name, err)
 	}
 	width, n := s.window(p)
-	return &handle{
+	h := &handle{
 		s:         s,
 		name:      name,
 		keys:      s.keys(name),
@@ -91,5 +96,21 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		stateTTL:  s.stateTTL(p),
 		windowTTL: windowTTL(width, n),
 		coolDown:  p.CoolDown.Microseconds(),
-	}, nil
+	}
+	if s.fleet == nil {
+		return h, nil
+	}
+	return &fhandle{c: s.fleet.bind(h), h: h, p: p, cool: h.coolDown}, nil
+}
+
+// Shutdown flushes the outcomes a fleet store counted and has not sent yet,
+// stops its goroutines and subscriptions, and waits for them, within ctx. It
+// may be called more than once; later calls return the first one's result. The
+// store's handles keep working afterwards, as a strict store's: every decision a
+// script. It does nothing for a strict store.
+func (s *Store) Shutdown(ctx context.Context) error {
+	if s.fleet == nil {
+		return nil
+	}
+	return s.fleet.shutdown(ctx)
 }

@@ -73,7 +73,7 @@ func TestServerTime(t *testing.T) {
 // its first run made, so the caller that made it still gets its event.
 func TestReplayCountsOnce(t *testing.T) {
 	_, client := server(t)
-	h := bind(t, newStore(t, client), "c", policy)
+	h := bind(t, newStore(t, client, redisstore.WithStrict()), "c", policy)
 	ctx := context.Background()
 	for i := range 2 {
 		for range 3 { // each Record is sent three times, as by a client's retries
@@ -100,7 +100,7 @@ func TestReplayCountsOnce(t *testing.T) {
 // first execution, leaving a healthy dependency skipped for a cool-down.
 func TestReserveReplayWins(t *testing.T) {
 	_, client := server(t)
-	s := newStore(t, client)
+	s := newStore(t, client, redisstore.WithStrict())
 	h := bind(t, s, "c", policy)
 	ctx := context.Background()
 	ok, err := h.(storage.Operator).Open(ctx, time.Time{})
@@ -122,10 +122,16 @@ func TestReserveReplayWins(t *testing.T) {
 // counts overwriting each other's buckets in a rolling deploy: every geometry
 // keeps its outcomes, and each counts the others' that fall within its window.
 func TestMixedGeometry(t *testing.T) {
+	for name, mode := range map[string][]redisstore.Option{"strict": {redisstore.WithStrict()}, "fleet": nil} {
+		t.Run(name, func(t *testing.T) { mixedGeometry(t, mode) })
+	}
+}
+
+func mixedGeometry(t *testing.T, mode []redisstore.Option) {
 	_, client := server(t)
 	ctx := context.Background()
-	a := newStore(t, client)
-	b := newStoreWithPrefix(t, client, a, redisstore.WithBuckets(7))
+	a := newStore(t, client, mode...)
+	b := newStoreWithPrefix(t, client, a, append([]redisstore.Option{redisstore.WithBuckets(7)}, mode...)...)
 	counting := policy
 	counting.RateThreshold, counting.SampleThreshold = 1, 1<<30
 	longer := counting
@@ -138,6 +144,10 @@ func TestMixedGeometry(t *testing.T) {
 		_, err := handles[i%4].Record(ctx, time.Time{}, storage.Outcome{Success: i%2 == 0})
 		require.NoError(t, err)
 	}
+	// A fleet store shares its outcomes when it flushes; Shutdown flushes them
+	// all, and the handles read Redis from then on.
+	require.NoError(t, a.Shutdown(ctx))
+	require.NoError(t, b.Shutdown(ctx))
 	for i, h := range handles {
 		st, err := h.Status(ctx, time.Time{})
 		require.NoError(t, err)
@@ -182,7 +192,7 @@ func TestPrefixesAreEscaped(t *testing.T) {
 // the window and forgets outcomes older than it, however many are recorded.
 func TestWindowBounded(t *testing.T) {
 	_, client := server(t)
-	s := newStore(t, client, redisstore.WithBuckets(4))
+	s := newStore(t, client, redisstore.WithBuckets(4), redisstore.WithStrict())
 	ctx := context.Background()
 	p := storage.Policy{CoolDown: time.Minute, EvaluationWindow: 4 * time.Second, RateThreshold: 1, SampleThreshold: 1 << 30}
 	h := bind(t, s, "w", p)
@@ -285,7 +295,7 @@ func TestNames(t *testing.T) {
 func TestInspect(t *testing.T) {
 	_, client := server(t)
 	ctx := context.Background()
-	s := newStore(t, client)
+	s := newStore(t, client, redisstore.WithStrict())
 	in, err := s.Inspect(ctx, "never")
 	require.NoError(t, err)
 	assert.Equal(t, storage.StateClosed, in.State)

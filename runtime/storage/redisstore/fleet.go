@@ -1,0 +1,198 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// fleet is the machinery of a fleet store: its circuits, the server clock
+// estimate, and the goroutines that flush, refresh and listen. The goroutines
+// start with the first binding and stop with Shutdown.
+type fleet struct {
+	s     *Store
+	clock serverClock
+	subs  *subscriber
+
+	mu        sync.Mutex
+	circuits  map[string]*fcircuit
+	byChannel map[string]*fcircuit
+	started   bool
+
+	stopped   atomic.Bool
+	stop      chan struct{}
+	refreshed chan struct{} // a signal to refresh every circuit at once
+	wg        sync.WaitGroup
+	once      sync.Once
+	err       error
+}
+
+func newFleet(s *Store) *fleet {
+	f := &fleet{
+		s:         s,
+		circuits:  make(map[string]*fcircuit),
+		byChannel: make(map[string]*fcircuit),
+		stop:      make(chan struct{}),
+		refreshed: make(chan struct{}, 1),
+	}
+	f.subs = newSubscriber(f)
+	return f
+}
+
+// bind returns the fleet circuit of h's name, making it, and starting the
+// fleet's goroutines, on the first binding.
+func (f *fleet) bind(h *handle) *fcircuit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.circuits[h.name]
+	if c == nil {
+		c = newFcircuit(f, h)
+		f.circuits[h.name] = c
+		f.byChannel[h.channel] = c
+		f.subs.add(h.channel)
+	}
+	c.handles++
+	if !f.started && !f.stopped.Load() {
+		f.started = true
+		f.wg.Add(2)
+		go f.loop(f.s.cfg.flush, f.flushRound, nil)
+		go f.loop(f.s.cfg.refresh, f.refreshRound, f.refreshed)
+	}
+	return c
+}
+
+// unbind gives back one handle of c; the last one flushes what c counted and
+// forgets it.
+func (f *fleet) unbind(c *fcircuit) {
+	f.mu.Lock()
+	c.handles--
+	last := c.handles == 0 && f.circuits[c.h.name] == c
+	if last {
+		delete(f.circuits, c.h.name)
+		delete(f.byChannel, c.h.channel)
+		f.subs.remove(c.h.channel)
+	}
+	f.mu.Unlock()
+	if last && !f.stopped.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
+		defer cancel()
+		_ = f.flush(ctx, []*fcircuit{c})
+	}
+}
+
+// all returns the fleet's circuits.
+func (f *fleet) all() []*fcircuit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]*fcircuit, 0, len(f.circuits))
+	for _, c := range f.circuits {
+		out = append(out, c)
+	}
+	return out
+}
+
+// refreshSoon asks the refresh loop for a round over every circuit at once, as
+// after the subscription reconnected (announcements may have been lost).
+func (f *fleet) refreshSoon() {
+	select {
+	case f.refreshed <- struct{}{}:
+	default:
+	}
+}
+
+// roundTimeout bounds one round of flushes or refreshes: a dead Redis must not
+// hold the fleet's goroutines, nor Shutdown, for the client's own timeouts.
+const roundTimeout = time.Second
+
+// loop runs round every interval, and when signal fires, until the fleet
+// stops. A round that fails waits twice as long before the next, up to a
+// second more, so that a dead Redis is not hammered.
+func (f *fleet) loop(interval time.Duration, round func(ctx context.Context, all bool) error, signal <-chan struct{}) {
+	defer f.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var backoff time.Duration
+	next := time.Time{}
+	for {
+		all := false
+		select {
+		case <-f.stop:
+			return
+		case <-t.C:
+		case <-signal:
+			all, next = true, time.Time{}
+		}
+		if time.Now().Before(next) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
+		err := round(ctx, all)
+		cancel()
+		if err == nil {
+			backoff = 0
+			continue
+		}
+		backoff = min(max(2*backoff, interval), time.Second)
+		next = time.Now().Add(backoff)
+	}
+}
+
+// flushRound flushes the outcomes of every circuit with traffic.
+func (f *fleet) flushRound(ctx context.Context, _ bool) error {
+	return f.flush(ctx, f.all())
+}
+
+// refreshRound re-reads the circuits whose cached state may be stale: those not
+// closed and unlocked, those with traffic not synced within the refresh
+// interval, or every one when all is set.
+func (f *fleet) refreshRound(ctx context.Context, all bool) error {
+	stale := time.Duration(f.s.cfg.refresh).Microseconds()
+	now := f.clock.nowUS()
+	var due []*fcircuit
+	for _, c := range f.all() {
+		s := c.cache.Load()
+		idle := !c.dirty.Load() && c.inflightN.Load() == 0
+		if all || !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || (!idle && now-s.at >= stale) {
+			due = append(due, c)
+		}
+	}
+	return f.refresh(ctx, due)
+}
+
+// shutdown flushes what every circuit counted, stops the goroutines and the
+// subscriptions, and waits for them, within ctx. Later calls return the first
+// call's result.
+func (f *fleet) shutdown(ctx context.Context) error {
+	f.once.Do(func() {
+		f.mu.Lock()
+		f.stopped.Store(true)
+		f.mu.Unlock()
+		close(f.stop)
+		var errs []error
+		errs = append(errs, f.flush(ctx, f.all()))
+		for _, c := range f.all() {
+			c.forget() // the hot path asks from now on: nothing would flush its counts
+		}
+		f.subs.close()
+		done := make(chan struct{})
+		go func() {
+			f.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, ctx.Err())
+		}
+		f.err = errors.Join(errs...)
+	})
+	return f.err
+}
+
+// monoNanos is the local monotonic clock batches are stamped with.
+func monoNanos() int64 { return coarse.MonoNow() }

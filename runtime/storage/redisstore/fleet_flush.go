@@ -1,0 +1,147 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/breakergen/breakergen/internal/bounded"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// reply is the answer to one script of a pipeline.
+type reply struct {
+	v   any
+	err error
+}
+
+// pipeline sends one script per call of add, in one pipeline (go-redis splits
+// it by node on a cluster), and returns their replies in order. The whole round
+// trip is bounded by ctx. A script the server no longer caches (after a restart
+// or a failover) is sent again as EVAL.
+func (f *fleet) pipeline(ctx context.Context, script *redis.Script, n int, keys func(i int) []string, args func(i int) []any) ([]reply, error) {
+	client := f.s.client
+	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
+		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := range n {
+				p.EvalSha(ctx, script.Hash(), keys(i), args(i)...)
+			}
+			return nil
+		})
+		if err != nil && !isNoScript(err) && len(cmds) == 0 {
+			return nil, err
+		}
+		return cmds, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reply, n)
+	for i, cmd := range cmds {
+		v, err := cmd.(*redis.Cmd).Result()
+		if isNoScript(err) {
+			v, err = bounded.Call(ctx, func(ctx context.Context) (any, error) {
+				return script.Run(ctx, client, keys(i), args(i)...).Result()
+			})
+		}
+		out[i] = reply{v, err}
+	}
+	return out, nil
+}
+
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+}
+
+// flush sends the batches of cs, taking what their rings counted into new
+// batches, and learns from the replies. It returns the first error.
+func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
+	now := monoNanos()
+	type job struct {
+		c *fcircuit
+		b *batch
+	}
+	var jobs []job
+	for _, c := range cs {
+		c.take(now)
+		for _, b := range c.batches(now) {
+			jobs = append(jobs, job{c, b})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	replies, err := f.pipeline(ctx, scriptFlush, len(jobs),
+		func(i int) []string { return jobs[i].c.h.keys },
+		func(i int) []any {
+			j := jobs[i]
+			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.token, 0, 0, "", j.b.buckets)...))
+		})
+	if err != nil {
+		for _, j := range jobs {
+			j.c.failed("Flush", j.c.h.fail("Flush", err))
+		}
+		return err
+	}
+	var errs []error
+	for i, r := range replies {
+		j := jobs[i]
+		res, err := j.c.h.result("Flush", r.v, r.err)
+		if err != nil {
+			j.c.failed("Flush", err)
+			errs = append(errs, err)
+			continue
+		}
+		j.c.settle(j.b)
+		j.c.learnResult(res)
+		j.c.notify(res)
+	}
+	return errors.Join(errs...)
+}
+
+// refresh re-reads the status of cs.
+func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	replies, err := f.pipeline(ctx, scriptStatus, len(cs),
+		func(i int) []string { return cs[i].h.keys },
+		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets}) })
+	if err != nil {
+		for _, c := range cs {
+			c.failed("Refresh", c.h.fail("Refresh", err))
+		}
+		return err
+	}
+	var errs []error
+	for i, r := range replies {
+		res, err := cs[i].h.result("Refresh", r.v, r.err)
+		if err != nil {
+			cs[i].failed("Refresh", err)
+			errs = append(errs, err)
+			continue
+		}
+		f.clock.learn(micros(res.Status.CurrentTime))
+		cs[i].learn(res.Status, micros(res.Status.CurrentTime), true)
+	}
+	return errors.Join(errs...)
+}
+
+// learnResult learns the status a flush or record returned.
+func (c *fcircuit) learnResult(res storage.Result) {
+	at := micros(res.Status.CurrentTime)
+	c.f.clock.learn(at)
+	c.learn(res.Status, at, true)
+}
+
+// notify tells the runtime of a transition a background flush made: no caller
+// will return its result.
+func (c *fcircuit) notify(res storage.Result) {
+	if res.Transition == storage.TransitionNone {
+		return
+	}
+	if fn := c.onTransition.Load(); fn != nil {
+		(*fn)(res)
+	}
+}

@@ -1,0 +1,246 @@
+package redisstore
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// fhandle is a circuit of a fleet store bound with one policy. Its hot path
+// decides from the circuit's cached status and counts in the circuit's ring;
+// its decision path asks Redis only when the answer cannot be known here.
+type fhandle struct {
+	c       *fcircuit
+	h       *handle // this binding's scripts: its policy, and its geometry for reads
+	p       storage.Policy
+	cool    int64 // CoolDown in microseconds
+	unbound atomic.Bool
+}
+
+var (
+	_ storage.Handle             = (*fhandle)(nil)
+	_ storage.Operator           = (*fhandle)(nil)
+	_ storage.HotPath            = (*fhandle)(nil)
+	_ storage.Unbinder           = (*fhandle)(nil)
+	_ storage.TransitionNotifier = (*fhandle)(nil)
+	_ storage.FailureNotifier    = (*fhandle)(nil)
+)
+
+// NotifyFailures registers fn for the failures of the circuit's background
+// flushes and refreshes.
+func (h *fhandle) NotifyFailures(fn func(storage.Failure)) {
+	if fn == nil {
+		h.c.onFailure.Store(nil)
+		return
+	}
+	h.c.onFailure.Store(&fn)
+}
+
+// Admit decides from the cached status: run while closed and unlocked, skip
+// while open and cooling down, reserved by another probe or locked open (on
+// the server's time, estimated here), ask otherwise.
+func (h *fhandle) Admit() storage.Admission {
+	s := h.c.cache.Load()
+	if s.known && s.state == storage.StateClosed && s.lock == storage.LockNone {
+		return storage.Admission{Verdict: storage.AdmitRun}
+	}
+	switch {
+	case !s.known || s.lock == storage.LockClosed:
+		return storage.Admission{}
+	case s.lock == storage.LockOpen:
+	case s.state != storage.StateOpen:
+		return storage.Admission{}
+	default:
+		now := h.c.f.clock.nowUS()
+		if now >= s.opened+h.cool && (s.reserved == 0 || now >= s.reserved+h.cool) {
+			return storage.Admission{} // half-open and free: race for the probe
+		}
+	}
+	return storage.Admission{Verdict: storage.AdmitSkip, Until: math.MaxInt64, Version: s.version}
+}
+
+// Succeeded counts a success in the circuit's ring, to be flushed.
+func (h *fhandle) Succeeded(int64) {
+	c := h.c
+	c.pending.Success(c.epoch())
+	c.markDirty()
+}
+
+// Failed counts a failure in the circuit's ring, unless, added to the shared
+// window last known and the counts not yet flushed, it fails the threshold.
+func (h *fhandle) Failed(int64) bool {
+	c := h.c
+	id := h.owner()
+	f := c.pending.Failure(c.epoch(), id)
+	c.markDirty()
+	if f.Credit || c.cache.Load().state != storage.StateClosed {
+		return true
+	}
+	return c.pending.Check(f, id, h.judge)
+}
+
+// owner is the identity credits are handed out for: this binding's policy,
+// with the shared counts of the cache's current reading.
+func (h *fhandle) owner() uintptr {
+	return uintptr(unsafe.Pointer(h)) ^ uintptr(h.c.gen.Load())<<1
+}
+
+// judge decides a failure against the threshold, the ring's counts given: it
+// adds the shared window last known and the batches in flight.
+func (h *fhandle) judge(failures, samples int) (bool, int64) {
+	c := h.c
+	s := c.cache.Load()
+	failures += s.failures + int(c.inflightF.Load())
+	samples += s.samples + int(c.inflightN.Load())
+	if h.p.FailsThreshold(failures, samples) {
+		return true, 0
+	}
+	return false, ring.FailuresToTrip(h.p.RateThreshold, h.p.SampleThreshold, failures, samples)
+}
+
+// Status reads the circuit's status in Redis and adds the outcomes counted here
+// and not yet flushed.
+func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	st, err := h.h.Status(ctx, now)
+	if err != nil {
+		return st, err
+	}
+	at := micros(st.CurrentTime)
+	h.c.f.clock.learn(at)
+	h.c.learn(st, at, h.h == h.c.h)
+	f, n := h.c.pending.Counts(h.c.epoch())
+	st.Failures += f + int(h.c.inflightF.Load())
+	st.Samples += n + int(h.c.inflightN.Load())
+	return st, nil
+}
+
+// Record counts the outcome here when it cannot make a transition, and flushes
+// it at once, with what the ring holds, when it can: a probe's outcome, or a
+// failure that fails the threshold with the counts known here.
+func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	c := h.c
+	switch s := c.cache.Load(); {
+	case o.Probe || !s.known || c.f.stopped.Load():
+	case o.Success:
+		c.pending.Success(c.epoch())
+		c.markDirty()
+		return h.composed(), nil
+	case h.Failed(0):
+		return h.composed(), nil
+	}
+	return h.flushNow(ctx, o)
+}
+
+// composed is the status known here, as a Result of no transition.
+func (h *fhandle) composed() storage.Result {
+	c := h.c
+	s := c.cache.Load()
+	now := c.f.clock.nowUS()
+	f, n := c.local(c.epoch())
+	return storage.Result{Status: storage.Status{
+		State: s.state, Lock: s.lock, OpenedAt: fromMicros(s.opened), ReservedAt: fromMicros(s.reserved),
+		Failures: f, Samples: n, CurrentTime: fromMicros(now),
+	}}
+}
+
+// flushNow sends the ring's outcomes and o in one script, the circuit's
+// geometry with this binding's thresholds. When the script fails, the outcomes
+// it carried wait in the outbox for the flusher, under the same token, so they
+// count once whether or not the failed script ran; o itself is then lost here
+// (the caller's storage failure is its fallback's business).
+func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Result, error) {
+	c := h.c
+	token := newToken()
+	c.mu.Lock()
+	b := c.newBatch(c.epoch(), monoNanos())
+	c.mu.Unlock()
+	var buckets []bucketCount
+	if b != nil {
+		b.token, buckets = token, b.buckets
+	}
+	g := *h.h
+	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
+	outcome := "f"
+	if o.Success {
+		outcome = "s"
+	}
+	res, err := g.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, buckets)
+	if b != nil {
+		c.mu.Lock()
+		c.outbox = append(c.outbox, b) // settled at once on success, sent again on failure
+		c.mu.Unlock()
+		if err == nil {
+			c.settle(b)
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	c.learnResult(res)
+	return res, nil
+}
+
+// Reserve runs the reservation's compare-and-set; the loser learns the
+// reservation that beat it and skips here until it ends.
+func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
+	r, err := h.h.reserveStatus(ctx, openedAt, reservedAt, newToken())
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	at := micros(r.status.CurrentTime)
+	h.c.f.clock.learn(at)
+	h.c.learn(r.status, at, false)
+	if !r.won {
+		return time.Time{}, false, nil
+	}
+	return r.status.ReservedAt, true, nil
+}
+
+// Release clears the reservation in Redis, and here.
+func (h *fhandle) Release(ctx context.Context, now, reservedAt time.Time) (bool, error) {
+	ok, err := h.h.Release(ctx, now, reservedAt)
+	if ok {
+		h.c.change(func(s *cached) { s.reserved = 0 })
+	}
+	return ok, err
+}
+
+// Lock sets the lock in Redis, and here.
+func (h *fhandle) Lock(ctx context.Context, now time.Time, l storage.Lock) error {
+	err := h.h.Lock(ctx, now, l)
+	if err == nil {
+		h.c.change(func(s *cached) { s.lock = l })
+	}
+	return err
+}
+
+// Reset forgets the circuit in Redis, and here: its cache, ring and batches.
+func (h *fhandle) Reset(ctx context.Context, now time.Time) error {
+	err := h.h.Reset(ctx, now)
+	if err == nil {
+		h.c.clear()
+		h.c.change(func(s *cached) { *s = cached{known: true, at: s.at, version: s.version} })
+	}
+	return err
+}
+
+// NotifyTransitions registers fn for the transitions the flusher makes.
+func (h *fhandle) NotifyTransitions(fn func(storage.Result)) {
+	if fn == nil {
+		h.c.onTransition.Store(nil)
+		return
+	}
+	h.c.onTransition.Store(&fn)
+}
+
+// Unbind gives the handle back; the last one flushes and forgets the circuit.
+func (h *fhandle) Unbind() {
+	if h.unbound.CompareAndSwap(false, true) {
+		h.c.f.unbind(h.c)
+	}
+}

@@ -1,0 +1,236 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// subscriber listens to the channels of a fleet's circuits. On a cluster each
+// circuit's channel is a shard channel (SSUBSCRIBE) of its own slot, so the
+// subscriber keeps one subscription per master, the one that owns the slots of
+// the channels it carries; elsewhere one subscription carries every channel.
+// Announcements are lost while a subscription reconnects, so every reconnect
+// asks the fleet for a refresh of every circuit. It is safe for concurrent use.
+type subscriber struct {
+	f       *fleet
+	cluster *redis.ClusterClient // nil on a single server or a Sentinel set
+	mu      sync.Mutex
+	subs    map[string]*redis.PubSub // by node address; "" off a cluster
+	node    map[string]string        // channel -> node address
+	queue   []subOp                  // subscriptions to change, in order
+	wake    chan struct{}
+	running bool
+	closed  bool
+}
+
+// subOp is one change of the subscriptions.
+type subOp struct {
+	add     bool
+	channel string
+}
+
+func newSubscriber(f *fleet) *subscriber {
+	s := &subscriber{f: f, subs: make(map[string]*redis.PubSub), node: make(map[string]string), wake: make(chan struct{}, 1)}
+	s.cluster, _ = f.s.client.(*redis.ClusterClient)
+	return s
+}
+
+// add subscribes to channel; remove unsubscribes. Neither waits for Redis: a
+// goroutine of the fleet makes the changes in order, so binding a circuit never
+// blocks on the network.
+func (s *subscriber) add(channel string)    { s.enqueue(subOp{add: true, channel: channel}) }
+func (s *subscriber) remove(channel string) { s.enqueue(subOp{channel: channel}) }
+
+func (s *subscriber) enqueue(op subOp) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.queue = append(s.queue, op)
+	if !s.running {
+		s.running = true
+		s.f.wg.Add(1)
+		go s.run()
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run makes the queued changes until the fleet stops.
+func (s *subscriber) run() {
+	defer s.f.wg.Done()
+	for {
+		select {
+		case <-s.f.stop:
+			return
+		case <-s.wake:
+		}
+		s.mu.Lock()
+		ops := s.queue
+		s.queue = nil
+		s.mu.Unlock()
+		for _, op := range ops {
+			if op.add {
+				s.subscribe(op.channel)
+			} else {
+				s.unsubscribe(op.channel)
+			}
+		}
+	}
+}
+
+// subscribe subscribes to channel. go-redis connects and subscribes on its own,
+// and reconnects after a failure, so an error here only delays it. Only run
+// calls it, so no other goroutine makes subscriptions meanwhile.
+func (s *subscriber) subscribe(channel string) {
+	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
+	defer cancel()
+	addr := s.addrOf(ctx, channel)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.node[channel] = addr
+	ps := s.subs[addr]
+	fresh := ps == nil
+	if fresh {
+		if s.cluster != nil {
+			ps = s.cluster.SSubscribe(ctx) // no channel yet: no connection yet
+		} else {
+			ps = s.f.s.client.Subscribe(ctx)
+		}
+		s.subs[addr] = ps
+	}
+	s.mu.Unlock()
+	if s.cluster != nil {
+		_ = ps.SSubscribe(ctx, channel)
+	} else {
+		_ = ps.Subscribe(ctx, channel)
+	}
+	if fresh {
+		// Only now: a receive before the first channel would connect to any node.
+		s.f.wg.Add(1)
+		go s.receive(ps)
+	}
+}
+
+// addrOf returns the address of the master that owns channel's slot on a
+// cluster, "" elsewhere or when it cannot tell (the subscription then lands on
+// go-redis's choice, and the refresh repairs what it misses).
+func (s *subscriber) addrOf(ctx context.Context, channel string) string {
+	if s.cluster == nil {
+		return ""
+	}
+	node, err := s.cluster.MasterForKey(ctx, channel)
+	if err != nil {
+		return ""
+	}
+	return node.Options().Addr
+}
+
+// unsubscribe unsubscribes from channel.
+func (s *subscriber) unsubscribe(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := s.subs[s.node[channel]]
+	delete(s.node, channel)
+	if ps == nil || s.closed {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
+	defer cancel()
+	if s.cluster != nil {
+		_ = ps.SUnsubscribe(ctx, channel)
+	} else {
+		_ = ps.Unsubscribe(ctx, channel)
+	}
+}
+
+// close closes every subscription; their receive loops end.
+func (s *subscriber) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, ps := range s.subs {
+		_ = ps.Close()
+	}
+}
+
+// receive reads ps until the fleet stops: announcements update the cache, and a
+// subscription confirmed after an error (go-redis reconnected) asks for a
+// refresh of every circuit.
+func (s *subscriber) receive(ps *redis.PubSub) {
+	defer s.f.wg.Done()
+	lost := false
+	for !s.f.stopped.Load() {
+		msg, err := ps.Receive(context.Background())
+		if err != nil {
+			if s.f.stopped.Load() {
+				return
+			}
+			lost = true
+			select {
+			case <-s.f.stop:
+				return
+			case <-time.After(50 * time.Millisecond): // go-redis reconnects on the next Receive
+			}
+			continue
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if lost {
+				lost = false
+				s.f.refreshSoon()
+			}
+		case *redis.Message:
+			s.f.announced(m.Channel, m.Payload)
+		}
+	}
+}
+
+// announced applies an announcement of a circuit's new state.
+func (f *fleet) announced(channel, payload string) {
+	f.mu.Lock()
+	c := f.byChannel[channel]
+	f.mu.Unlock()
+	if c == nil {
+		return
+	}
+	st, at, ok := parseAnnouncement(payload)
+	if ok {
+		c.learn(st, at, false)
+	}
+}
+
+// parseAnnouncement parses "state lock opened reserved now".
+func parseAnnouncement(payload string) (storage.Status, int64, bool) {
+	fields := strings.Fields(payload)
+	if len(fields) != 5 {
+		return storage.Status{}, 0, false
+	}
+	var n [5]int64
+	for i, f := range fields {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || v < 0 {
+			return storage.Status{}, 0, false
+		}
+		n[i] = v
+	}
+	if n[0] > 1 || n[1] > int64(storage.LockClosed) {
+		return storage.Status{}, 0, false
+	}
+	return storage.Status{
+		State: storage.State(n[0]), Lock: storage.Lock(n[1]),
+		OpenedAt: fromMicros(n[2]), ReservedAt: fromMicros(n[3]),
+	}, n[4], true
+}
