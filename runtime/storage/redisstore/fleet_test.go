@@ -1,0 +1,185 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// target is a Redis to run a fleet test against: a standalone server or a
+// three-master cluster.
+type target struct {
+	name   string
+	client func(t *testing.T) redis.UniversalClient
+	// admins returns a client of every server, for CLIENT KILL and the like.
+	admins func(t *testing.T) []*redis.Client
+}
+
+func targets(t *testing.T) []target {
+	srv := redistest.Start(t)
+	cluster := redistest.StartCluster(t, 3)
+	return []target{
+		{"standalone", func(t *testing.T) redis.UniversalClient { return srv.Client(t, nil) },
+			func(t *testing.T) []*redis.Client { return []*redis.Client{srv.Client(t, nil)} }},
+		{"cluster", func(t *testing.T) redis.UniversalClient { return cluster.Client(t, nil) },
+			func(t *testing.T) []*redis.Client {
+				var out []*redis.Client
+				for _, m := range cluster.Masters {
+					out = append(out, m.Client(t, nil))
+				}
+				return out
+			}},
+	}
+}
+
+// fleetBreaker returns a breaker on a new fleet store of client that shares
+// like's prefix (a new prefix when like is nil), and the store.
+func fleetBreaker(t *testing.T, client redis.UniversalClient, like *redisstore.Store, opts ...redisstore.Option) (*runtime.Breaker, *redisstore.Store) {
+	t.Helper()
+	var s *redisstore.Store
+	if like == nil {
+		s = newStore(t, client, opts...)
+	} else {
+		s = newStoreWithPrefix(t, client, like, opts...)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return runtime.New(runtime.WithStorage(s)), s
+}
+
+var fleetOpts = runtime.Options{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
+
+// TestFleetClosedCallsMakeNoRoundTrip checks that closed-state calls decide and
+// count locally: a thousand successes send no command of their own, only the
+// flushes, at most one per flush interval.
+func TestFleetClosedCallsMakeNoRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, nil)
+	sent := &counter{}
+	client.AddHook(sent)
+	b, _ := fleetBreaker(t, client, nil, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	c := b.Circuit("c", fleetOpts)
+	ctx := context.Background()
+	require.NoError(t, c.Run(ctx, succeed)) // the first call reads the status
+	before := sent.get()
+	for range 1000 {
+		require.NoError(t, c.Run(ctx, succeed))
+	}
+	assert.Zero(t, sent.get()-before, "commands sent for 1000 closed successes")
+	st, err := c.Status(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1001, st.SampleSize, "Status counts the outcomes not yet flushed")
+}
+
+// TestFleetOpensFast checks that a single process behaves as a strict one:
+// three failures of three open the shared circuit before the third call
+// returns, without waiting for a flush.
+func TestFleetOpensFast(t *testing.T) {
+	srv := redistest.Start(t)
+	rec := &recorder{typ: runtime.EventOpened}
+	s := newStore(t, srv.Client(t, nil), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	b := runtime.New(runtime.WithStorage(s), runtime.WithListener(rec, runtime.EventOpened))
+	c := b.Circuit("c", fleetOpts)
+	ctx := context.Background()
+	for range 3 {
+		require.ErrorIs(t, c.Run(ctx, fail), errDependency)
+	}
+	other := newStoreWithPrefix(t, srv.Client(t, nil), s, redisstore.WithStrict())
+	st, err := bind(t, other, "c", policy).Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateOpen, st.State, "the shared circuit, read by another store")
+	assert.Equal(t, 1, rec.count(), "EventOpened")
+	assert.ErrorIs(t, c.Run(ctx, succeed), runtime.ErrOpen, "the next call")
+}
+
+// TestFleetPropagation measures how long another process takes to act on an
+// opening, a LockOpen and an Unlock: each is announced, so it must take
+// milliseconds, and fails the test above 250ms on loopback.
+func TestFleetPropagation(t *testing.T) {
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			ctx := context.Background()
+			a, sa := fleetBreaker(t, tg.client(t), nil)
+			b, _ := fleetBreaker(t, tg.client(t), sa)
+			ca, cb := a.Circuit("c", fleetOpts), b.Circuit("c", fleetOpts)
+			require.NoError(t, cb.Run(ctx, succeed)) // b knows the circuit
+			skips := func() bool { return errors.Is(cb.Run(ctx, succeed), runtime.ErrOpen) }
+			for range 3 {
+				_ = ca.Run(ctx, fail)
+			}
+			took := eventually(t, 250*time.Millisecond, "b acting on a's opening", skips)
+			t.Logf("%s: opening acted on after %v", tg.name, took)
+			require.NoError(t, ca.Reset(ctx))
+			eventually(t, 250*time.Millisecond, "b acting on a's reset", func() bool { return !skips() })
+			require.NoError(t, ca.LockOpen(ctx))
+			took = eventually(t, 250*time.Millisecond, "b acting on a's LockOpen", skips)
+			t.Logf("%s: LockOpen acted on after %v", tg.name, took)
+			require.NoError(t, ca.Unlock(ctx))
+			took = eventually(t, 250*time.Millisecond, "b acting on a's Unlock", func() bool { return !skips() })
+			t.Logf("%s: Unlock acted on after %v", tg.name, took)
+		})
+	}
+}
+
+// TestFleetPubSubLost kills the subscription's connection before a change, so
+// its announcement is lost: the refresh repairs the cached status within the
+// refresh interval.
+func TestFleetPubSubLost(t *testing.T) {
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			ctx := context.Background()
+			const refresh = 300 * time.Millisecond
+			a, sa := fleetBreaker(t, tg.client(t), nil)
+			b, _ := fleetBreaker(t, tg.client(t), sa, redisstore.WithRefreshInterval(refresh))
+			ca, cb := a.Circuit("c", fleetOpts), b.Circuit("c", fleetOpts)
+			require.NoError(t, ca.LockOpen(ctx))
+			eventually(t, time.Second, "b seeing the lock", func() bool { return errors.Is(cb.Run(ctx, succeed), runtime.ErrOpen) })
+			for _, admin := range tg.admins(t) {
+				require.NoError(t, admin.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err())
+			}
+			require.NoError(t, ca.Unlock(ctx))
+			took := eventually(t, refresh+time.Second, "b repairing its cache after the lost announcement", func() bool {
+				return cb.Run(ctx, succeed) == nil
+			})
+			t.Logf("%s: repaired after %v (refresh interval %v)", tg.name, took, refresh)
+			// The subscription came back by itself: announcements reach b again.
+			require.NoError(t, ca.LockOpen(ctx))
+			eventually(t, 250*time.Millisecond, "b acting on a lock announced after the reconnect",
+				func() bool { return errors.Is(cb.Run(ctx, succeed), runtime.ErrOpen) })
+		})
+	}
+}
+
+// TestFleetShutdown checks that Shutdown flushes what was counted, stops every
+// goroutine and subscription of the store, and may be called again.
+func TestFleetShutdown(t *testing.T) {
+	srv := redistest.Start(t)
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s, err := redisstore.New(client, redisstore.WithPrefix(uniquePrefix()), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	require.NoError(t, err)
+	b := runtime.New(runtime.WithStorage(s))
+	c := b.Circuit("c", fleetOpts)
+	ctx := context.Background()
+	for range 10 {
+		require.NoError(t, c.Run(ctx, succeed))
+	}
+	require.NoError(t, s.Shutdown(ctx))
+	require.NoError(t, s.Shutdown(ctx), "a second Shutdown")
+	other := newStoreWithPrefix(t, srv.Client(t, nil), s, redisstore.WithStrict())
+	st, err := bind(t, other, "c", policy).Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, 10, st.Samples, "outcomes flushed by Shutdown")
+	require.NoError(t, c.Run(ctx, succeed), "a call after Shutdown runs, as in a strict store")
+	require.NoError(t, client.Close())
+}
