@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/gen"
 )
@@ -16,11 +18,9 @@ import (
 // exact "file:line:col: message" lines, the sentinel error, and that nothing
 // is written.
 func TestBadInput(t *testing.T) {
-	// Positions in other packages are absolute; export data has no columns.
-	hiddenDir, err := filepath.Abs(filepath.Join("..", "testdata", "bad", "deps", "hidden", "hidden.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Positions outside the package are relative to the module root; export
+	// data has no columns.
+	hiddenDir := "testdata/bad/deps/hidden/hidden.go"
 	tests := []struct {
 		dir  string
 		cfg  gen.Config
@@ -30,13 +30,13 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "keys", cfg: gen.Config{Types: []string{"Keys"}}, kind: gen.ErrDirective,
 			want: []string{
-				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback)`,
+				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback, judge, key, maxkeys, skip)`,
 				`keys.go:9:32: key cooldown given twice (first at keys.go:9:20)`,
 				`keys.go:11:20: "fast" is not key=value`,
 				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit or //breaker:skip)`,
 				`keys.go:15:17: //breaker:skip takes no arguments`,
 				`keys.go:17:12: //breaker:skip and //breaker:circuit on the same method`,
-				`keys.go:20:2: method F has a //breaker:circuit directive but no final error result to judge`,
+				`keys.go:20:2: method F has a //breaker:circuit directive but no result to judge: no final error result, no result with an Err() error method and no judge=`,
 				`keys.go:22:25: name "bad!name": want letters, digits and . _ - : / only`,
 			},
 		},
@@ -44,13 +44,13 @@ func TestBadInput(t *testing.T) {
 			dir: "values", cfg: gen.Config{Types: []string{"Values"}}, kind: gen.ErrValue,
 			want: []string{
 				`values.go:6:28: cooldown: "10parsecs" is not a duration (examples: 30s, 1m, 1h30m)`,
-				`values.go:6:45: window: -1s is not positive`,
+				`values.go:6:45: window: -1s is outside [1ms, 24h]`,
 				`values.go:8:25: rate: "0" is not a number in (0, 1]`,
 				`values.go:10:25: rate: "1.5" is not a number in (0, 1]`,
 				`values.go:12:25: rate: "NaN" is not a number in (0, 1]`,
 				`values.go:12:37: samples: "0" is not a positive integer`,
 				`values.go:14:28: samples: "many" is not a positive integer`,
-				`values.go:14:40: window: 0s is not positive`,
+				`values.go:14:40: window: 0s is outside [1ms, 24h]`,
 			},
 		},
 		{
@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 				`resolve.go:15:27: cannot resolve ErrMissing: no ErrMissing in package resolve`,
 				`resolve.go:15:47: cannot resolve sql.ErrNoRows: package sql is not imported by this file or package`,
 				`resolve.go:17:28: NotAnError has type string, which does not implement error`,
-				`resolve.go:17:39: Resolve is a type, not an error variable`,
+				`resolve.go:17:39: Resolve does not implement error`,
 				`resolve.go:17:54: cannot resolve io.nope: nope is unexported in package io`,
 				`resolve.go:19:28: cannot resolve io.Missing: no Missing in package io`,
 				`resolve.go:25:45: ErrKnown is listed in both exclude and success`,
@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 			want: []string{
 				`fallback.go:18:29: fallback wrongArgs has type func(ctx context.Context, id int) (string, error), want func(ctx context.Context, id string) (string, error) (the signature of Fallback.A)`,
 				`fallback.go:20:29: fallback wrongResults has type func(ctx context.Context, id string) string, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.B)`,
-				`fallback.go:22:29: fallback missing: no function missing in package fallback`,
+				`fallback.go:22:29: cannot resolve missing: no missing in package fallback`,
 				`fallback.go:24:29: fallback Value is a variable, not a function`,
 				`fallback.go:26:29: fallback generic is generic but Fallback is not`,
 				`fallback.go:30:19: fallback applies to interface methods, not to an interface`,
@@ -106,14 +106,14 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "conflict", cfg: gen.Config{Types: []string{"A", "B"}, Output: "x_breaker.go"}, kind: gen.ErrConflict,
 			want: []string{
-				`conflict.go:11:29: circuit "own" gets options "samples=4" here but "samples=3" at conflict.go:9:29`,
+				`conflict.go:11:29: circuit "own" gets options "cooldown=1m samples=4" here but "cooldown=1m samples=3" at conflict.go:9:29`,
 				`conflict.go:17:31: circuit "shared" gets options "cooldown=2m" here but "cooldown=1m" at conflict.go:7:31`,
 				`conflict.go:23:6: ABreaker is already declared; breakergen declares it for A`,
 			},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 11}, kind: gen.ErrTarget,
-			want: []string{`placement.go:11:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+			want: []string{`placement.go:11:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 16}, kind: gen.ErrTarget,
@@ -121,11 +121,11 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 19}, kind: gen.ErrTarget,
-			want: []string{`placement.go:19:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+			want: []string{`placement.go:19:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{}, kind: gen.ErrUsage,
-			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line above an interface ($GOFILE and $GOLINE unset)`},
+			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line ($GOFILE and $GOLINE unset)`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "missing.go", Line: 3}, kind: gen.ErrTarget,
@@ -164,35 +164,27 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join("..", "testdata", "bad", tt.dir)
 			before := listDir(t, dir)
-			tt.cfg.Dir = dir
+			tt.cfg.Dir, tt.cfg.WorkDir = dir, dir
 			res, err := gen.Run(context.Background(), tt.cfg)
-			if err == nil {
-				t.Fatalf("no error; wrote %d files", len(res.Files))
-			}
-			got := strings.Split(err.Error(), "\n")
+			require.Error(t, err, "no error; result %+v", res)
 			abs, _ := filepath.Abs(dir)
 			for i, w := range tt.want {
 				tt.want[i] = strings.ReplaceAll(w, "DIR", abs)
 			}
-			if tt.want != nil && !slices.Equal(got, tt.want) {
-				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			if tt.want != nil {
+				assert.Equal(t, strings.Join(tt.want, "\n"), err.Error())
 			}
-			if !errors.Is(err, tt.kind) {
-				t.Errorf("errors.Is(err, %v) is false", tt.kind)
-			}
+			assert.ErrorIs(t, err, tt.kind)
 			var list gen.ErrorList
 			if errors.As(err, &list) {
 				for _, e := range list {
-					if e.Kind == nil || !errors.Is(e, e.Kind) {
-						t.Errorf("%v: no sentinel kind", e)
-					}
+					assert.True(t, e.Kind != nil && errors.Is(e, e.Kind), "%v: no sentinel kind", e)
 				}
 			}
-			if after := listDir(t, dir); !slices.Equal(before, after) {
-				t.Errorf("files changed on error: before %v, after %v", before, after)
-			}
+			assert.Equal(t, before, listDir(t, dir), "files changed on error")
 		})
 	}
 }
@@ -203,32 +195,24 @@ func TestRefusesToOverwriteHandWrittenFile(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "bad", "overwrite")
 	path := filepath.Join(dir, "i_breaker.go")
 	before, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, err = gen.Run(context.Background(), gen.Config{Dir: dir, Types: []string{"I"}})
-	if !errors.Is(err, gen.ErrWrite) || !strings.Contains(err.Error(), "refusing to overwrite") {
-		t.Fatalf("err = %v, want a refusal to overwrite", err)
-	}
+	require.ErrorIs(t, err, gen.ErrWrite)
+	assert.Contains(t, err.Error(), "refusing to overwrite")
 	after, err := os.ReadFile(path)
-	if err != nil || string(after) != string(before) {
-		t.Fatalf("the hand-written file changed: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the hand-written file is untouched")
 }
 
 // listDir returns the names and sizes of the files in dir.
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []string
 	for _, e := range entries {
 		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		out = append(out, e.Name()+":"+info.ModTime().String())
 	}
 	return out
