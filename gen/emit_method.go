@@ -212,7 +212,7 @@ func (e *emitter) methodDoc(mm *methodModel) string {
 	name := mm.fn.Name()
 	text := fmt.Sprintf("%s calls the wrapped %s through circuit %s.", name, name, circuitLabel(mm.circuit))
 	if mm.key != nil {
-		text = fmt.Sprintf("%s calls the wrapped %s through the circuit of its key,\n%s, of family %q.", name, name, mm.key.text, mm.circuit.name)
+		text = fmt.Sprintf("%s calls the wrapped %s through the circuit of family %q\nfor its key, %s.", name, name, mm.circuit.name, mm.key.text)
 	}
 	switch mm.judge {
 	case judgeErrMethod:

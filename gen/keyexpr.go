@@ -127,7 +127,8 @@ func (g *run) keyScope(t *target, mm *methodModel, km *keyModel, pos token.Pos, 
 	if file != nil {
 		for _, spec := range file.Imports {
 			if pn := g.res.importName(spec); pn != nil && pn.Name() != "_" && pn.Name() != "." {
-				fileScope.Insert(pn)
+				// The checker wants the package names of its own package.
+				fileScope.Insert(types.NewPkgName(token.NoPos, pkg, pn.Name(), pn.Imported()))
 			}
 		}
 	}
