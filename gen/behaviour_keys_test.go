@@ -104,12 +104,16 @@ func (f *hosts) Fetch(req *http.Request) ([]byte, error)     { return nil, f.fai
 func (f *hosts) Resolve(ctx context.Context, h keys.Host) ([]string, error) {
 	return []string{string(h)}, f.fail(strings.ToLower(string(h)))
 }
-func (f *hosts) Bill(ctx context.Context, a keys.Account, cents uint32) error { return f.fail(a.Tenant) }
+func (f *hosts) Bill(ctx context.Context, a keys.Account, cents uint32) error {
+	return f.fail(a.Tenant)
+}
 func (f *hosts) Load(ctx context.Context, a keys.Account) (string, error) {
 	return a.Tenant, f.fail(fmt.Sprint(a.ID))
 }
-func (f *hosts) Put(ctx context.Context, shard uint16, v []byte) error { return f.fail(fmt.Sprint(shard)) }
-func (f *hosts) Close() error                                         { return nil }
+func (f *hosts) Put(ctx context.Context, shard uint16, v []byte) error {
+	return f.fail(fmt.Sprint(shard))
+}
+func (f *hosts) Close() error { return nil }
 
 func TestKeysOneCircuitPerValue(t *testing.T) {
 	ctx := context.Background()
