@@ -74,7 +74,7 @@ func (s *service) Get(ctx context.Context, key string) (extapi.Item, error) {
 	return s.item, nil
 }
 func (s *service) Query(ctx context.Context, q string) *judge.Rows { s.calls++; return s.rows }
-func (s *service) Status(ctx context.Context) judge.Status        { s.calls++; return s.status }
+func (s *service) Status(ctx context.Context) judge.Status         { s.calls++; return s.status }
 
 func TestJudgeFunctionsOfResults(t *testing.T) {
 	ctx := context.Background()
