@@ -21,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden outputs under testda
 // goldenCases are the case packages under testdata/ whose generated files are
 // committed: each is regenerated and compared byte for byte.
 var goldenCases = []string{
-	"buildtags", "cgo", "embedded", "generic", "go-samename", "judge", "keys", "kinds",
-	"multi", "names", "payments", "repo", "selfnamed", "signatures", "source", "typederrs",
+	"buildtags", "cgo", "conns", "embedded", "generic", "go-samename", "judge", "keys", "kinds",
+	"multi", "names", "payments", "repo", "selfnamed", "signatures", "source", "sqlconn", "typederrs",
 }
 
 // generateLine is one //go:generate line that runs breakergen.

@@ -41,7 +41,7 @@ func (g *run) passNotes(m *ifaceModel) {
 	case 1:
 		g.note(where, "%s: %s passes through unprotected (%s)", name, implicit[0].fn.Name(), implicit[0].reason)
 	default:
-		g.note(where, "%s: %d of %d methods pass through unprotected: %s (-v lists them)",
+		g.note(where, "%s: %d of %d methods pass through unprotected: %s",
 			name, len(implicit), len(m.methods), unprotectedSummary(implicit))
 	}
 	if !g.cfg.Verbose {
@@ -85,7 +85,7 @@ func unprotectedSummary(methods []*methodModel) string {
 		names := byReason[r]
 		list := strings.Join(names[:min(len(names), namesPerReason)], ", ")
 		if extra := len(names) - namesPerReason; extra > 0 {
-			list += " and " + strconv.Itoa(extra) + " more"
+			list += " and " + strconv.Itoa(extra) + " more (-v lists them)"
 		}
 		parts[i] = list + " (" + r + ")"
 	}
