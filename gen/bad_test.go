@@ -151,6 +151,104 @@ func TestBadInput(t *testing.T) {
 			want: []string{`breakergen: usage: $GOPACKAGE is placement_test but the package in DIR is placement; breakergen does not wrap interfaces of test packages`},
 		},
 		{
+			dir: "values", cfg: gen.Config{Types: []string{"Bounds"}}, kind: gen.ErrValue,
+			want: []string{
+				`values.go:20:28: cooldown: 2562047h47m16.854775807s is outside [1ms, 24h]`,
+				`values.go:20:60: window: 25h is outside [1ms, 24h]`,
+				`values.go:22:29: cooldown: 1ns is outside [1ms, 24h]`,
+				`values.go:22:40: window: 999us is outside [1ms, 24h]`,
+				`values.go:22:54: maxkeys: "0" is not an integer in [1, 1048576]`,
+				`values.go:24:28: maxkeys: "2000000" is not an integer in [1, 1048576]`,
+			},
+		},
+		{
+			dir: "keyexpr", cfg: gen.Config{Types: []string{"Keys", "Inherited"}, Output: "x_breaker.go"}, kind: gen.ErrKey,
+			want: []string{
+				`keyexpr.go:16:24: key=hots: method A: undefined: hots`,
+				`keyexpr.go:18:24: key=item: method B: it has type Item; want a string or an integer (convert it, or call a function returning one)`,
+				`keyexpr.go:20:24: key=$3: method C: $3: the method has 2 parameters ($1 is the first)`,
+				`keyexpr.go:22:24: key=func()string{return""}(): method D: a function literal cannot be used in a key; call a function of the package instead`,
+				`keyexpr.go:24:32: key=req.URL.Hots: method E: req.URL.Hots undefined (type *url.URL has no field or method Hots)`,
+				`keyexpr.go:26:26: key=id): method F: expected 'EOF', found ')'`,
+				`keyexpr.go:28:28: maxkeys needs key= (a circuit per key value)`,
+				`keyexpr.go:32:20: circuit "shared" is not keyed here but keyed (key=) at keyexpr.go:30:36`,
+				`keyexpr.go:36:35: circuit "byint" is keyed by a string here but by a signed integer at keyexpr.go:34:35`,
+				`keyexpr.go:42:38: key=host: method Stat: undefined: host`,
+			},
+		},
+		{
+			dir: "judge", cfg: gen.Config{Types: []string{"Judged"}}, kind: gen.ErrJudge,
+			want: []string{
+				`judge.go:27:26: cannot resolve missing: no missing in package judge`,
+				`judge.go:29:26: judge wrongArity has type func(err error) error, want func(string, error) error (the results of Judged.B, returning the error to record)`,
+				`judge.go:31:26: judge wrongResult has type func(s string, err error) bool, want func(string, error) error (the results of Judged.C, returning the error to record)`,
+				`judge.go:33:26: judge variadic has type func(s string, errs ...error) error, want func(string, error) error (the results of Judged.D, returning the error to record)`,
+				`judge.go:35:26: judge NotAFunc is a variable, not a function`,
+				`judge.go:37:26: judge generic is generic but Judged is not`,
+				`judge.go:40:2: method G: while its circuit is open it cannot return the open-circuit error: its last result Health is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
+				`judge.go:41:2: method H: while its circuit is open it cannot return the open-circuit error: its last result *Cmd is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
+				`judge.go:42:26: cannot resolve nopkg.Judge: package nopkg is not imported by this file or package`,
+			},
+		},
+		{
+			dir: "skips", cfg: gen.Config{Types: []string{"Skips"}}, kind: gen.ErrDirective,
+			want: []string{
+				`skips.go:9:11: //breaker:skip applies to interface methods; on an interface, list them: //breaker:circuit skip=Name,Close`,
+				`skips.go:10:24: skip: Gone is not a method of Skips`,
+				`skips.go:10:24: skip: Nope is not a method of Skips`,
+				`skips.go:10:38: key skip given twice (first at skips.go:10:19)`,
+				`skips.go:12:20: skip= lists methods of an interface; on a method, write //breaker:skip`,
+				`skips.go:14:2: method Get is listed in skip= at skips.go:10:24 but has a directive`,
+			},
+		},
+		{
+			dir: "protect", cfg: gen.Config{Types: []string{"Sink", "Closer", "Skipped"}, Output: "x_breaker.go"}, kind: gen.ErrNothingToProtect,
+			want: []string{
+				`protect.go:7:6: Sink: no method can be protected (Len, Write (no final error result, no Err() error result and no judge=)); an empty decorator would only hide it`,
+				`protect.go:13:6: Closer: no method can be protected (Close (cleanup: it must close even while the circuit is open; a directive on it opts in)); an empty decorator would only hide it`,
+				`protect.go:20:6: Skipped: no method can be protected (Do (skip= of the interface)); an empty decorator would only hide it`,
+			},
+		},
+		{
+			dir: "protect", cfg: gen.Config{Source: "net/http", Types: []string{"Handler"}}, kind: gen.ErrNothingToProtect,
+			want: []string{`$GOROOT/src/net/http/server.go:88:1: http.Handler: no method can be protected (ServeHTTP (no final error result, no Err() error result and no judge=)); an empty decorator would only hide it`},
+		},
+		{
+			dir: "typed", cfg: gen.Config{Types: []string{"Typed"}}, kind: gen.ErrResolve,
+			want: []string{
+				`typed.go:28:28: *ErrVar: ErrVar is a variable, not a type`,
+				`typed.go:30:28: PtrError does not implement error but *PtrError does; write *PtrError`,
+				`typed.go:32:28: GenericError is generic; only non-generic error types can be matched`,
+				`typed.go:34:28: *net.Error: Error is an interface; list it without *`,
+				`typed.go:36:28: NotError does not implement error`,
+				`typed.go:36:37: *NotError does not implement error`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "collide.go", Line: 6, Source: "net", Types: []string{"Conn"}}, kind: gen.ErrConflict,
+			want: []string{
+				`collide.go:6:1: this //go:generate line and the one at collide.go:7:1 both write conn_breaker.go and declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+				`collide.go:6:1: this //go:generate line and the one at collide.go:8:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "collide.go", Line: 8, Source: "net", Types: []string{"Conn"}, Output: "net_breaker.go"}, kind: gen.ErrConflict,
+			want: []string{
+				`collide.go:8:1: this //go:generate line and the one at collide.go:6:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+				`collide.go:8:1: this //go:generate line and the one at collide.go:7:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "local.go", Line: 18}, kind: gen.ErrConflict,
+			want: []string{
+				`local.go:18:1: this //go:generate line and the one at local.go:7:1 both write store_breaker.go and declare StoreBreaker and NewStoreBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{Types: []string{"Store", "Other"}, Name: "One"}, kind: gen.ErrUsage,
+			want: []string{`breakergen: -name names one decorator, but this run wraps 2 interfaces`},
+		},
+		{
 			dir: "unexported", cfg: gen.Config{Source: "./relative", Types: []string{"X"}}, kind: gen.ErrUsage,
 			want: []string{`breakergen: usage: -source wants an import path such as net/http, not "./relative"`},
 		},
@@ -169,7 +267,12 @@ func TestBadInput(t *testing.T) {
 			before := listDir(t, dir)
 			tt.cfg.Dir, tt.cfg.WorkDir = dir, dir
 			res, err := gen.Run(context.Background(), tt.cfg)
-			require.Error(t, err, "no error; result %+v", res)
+			if !assert.Error(t, err) {
+				for _, f := range res.Files {
+					t.Errorf("wrote %s", f.Path)
+				}
+				return
+			}
 			abs, _ := filepath.Abs(dir)
 			for i, w := range tt.want {
 				tt.want[i] = strings.ReplaceAll(w, "DIR", abs)

@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden outputs under testda
 // committed: each is regenerated and compared byte for byte.
 var goldenCases = []string{
 	"buildtags", "cgo", "conns", "embedded", "generic", "go-samename", "judge", "keys", "kinds",
-	"multi", "names", "payments", "repo", "selfnamed", "signatures", "source", "sqlconn", "typederrs",
+	"multi", "names", "payments", "pkgmode", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "typederrs",
 }
 
 // generateLine is one //go:generate line that runs breakergen.

@@ -38,18 +38,24 @@ func (g *run) checkSiblings(groups []*group) {
 		if other.line.Filename == here.Filename && other.line.Line == here.Line {
 			continue
 		}
-		at := relPosition(other.line, g.probs.bases)
+		var shared []string
 		for _, f := range mine.files {
 			if slices.Contains(other.files, f) {
-				g.probs.addPosition(here, ErrConflict, "this //go:generate line and the one at %s both write %s; give one of them -name or -output",
-					at, filepath.Base(f))
+				shared = append(shared, "write "+filepath.Base(f))
 			}
 		}
+		var names []string
 		for _, n := range mine.names {
 			if slices.Contains(other.names, n) {
-				g.probs.addPosition(here, ErrConflict, "this //go:generate line and the one at %s both declare %s; give one of them -name",
-					at, n)
+				names = append(names, n)
 			}
+		}
+		if len(names) > 0 {
+			shared = append(shared, "declare "+joinWords(names))
+		}
+		if len(shared) > 0 {
+			g.probs.addPosition(here, ErrConflict, "this //go:generate line and the one at %s both %s; give one of them -name (or -output)",
+				relPosition(other.line, g.probs.bases), strings.Join(shared, " and "))
 		}
 	}
 }
