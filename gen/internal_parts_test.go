@@ -3,6 +3,7 @@ package gen
 import (
 	"go/parser"
 	"go/token"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,12 +51,13 @@ func TestRelPosition(t *testing.T) {
 }
 
 func TestSpecBelowAndAnnotatedSpecs(t *testing.T) {
-	src := `package p
+	// The //go:generate lines are hidden from go generate ./... in this file.
+	src := strings.ReplaceAll(`package p
 
-//go:generate breakergen
+//go:generate-hidden breakergen
 type A interface{ M() error }
 
-//go:generate breakergen
+//go:generate-hidden breakergen
 var v int
 
 //breaker:circuit name=b
@@ -69,10 +71,10 @@ type C interface {
 type D interface{ M() error }
 
 type (
-	//go:generate breakergen
+	//go:generate-hidden breakergen
 	E interface{ M() error }
 )
-`
+`, "-hidden", "")
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
 	require.NoError(t, err)
