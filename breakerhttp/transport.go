@@ -86,7 +86,9 @@ func WithInstance(name string) Option {
 }
 
 // WithFailureStatus decides which response statuses count as failures of the
-// host, instead of DefaultFailure. Other responses are successes.
+// host, instead of DefaultFailure. Other responses are successes. Transports
+// that share their circuits (one Breaker, no WithInstance) share the
+// judgement of the first one built.
 func WithFailureStatus(failure func(code int) bool) Option {
 	return func(c *config) {
 		if failure != nil {
