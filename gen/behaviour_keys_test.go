@@ -113,6 +113,9 @@ func (f *hosts) Load(ctx context.Context, a keys.Account) (string, error) {
 func (f *hosts) Put(ctx context.Context, shard uint16, v []byte) error {
 	return f.fail(fmt.Sprint(shard))
 }
+func (f *hosts) Lookup(ctx context.Context, host string) (string, error) {
+	return "fresh:" + host, f.fail(host)
+}
 func (f *hosts) Close() error { return nil }
 
 func TestKeysOneCircuitPerValue(t *testing.T) {
@@ -160,6 +163,17 @@ func TestKeysOneCircuitPerValue(t *testing.T) {
 	}
 	wantOpen(t, d.Put(ctx, 7, nil))
 	require.NoError(t, d.Put(ctx, 8, nil))
+
+	for range 2 {
+		_, err = d.Lookup(ctx, "dead.example")
+		require.ErrorIs(t, err, errBoom)
+	}
+	v, err := d.Lookup(ctx, "dead.example")
+	require.NoError(t, err, "the fallback answers for the host whose circuit is open")
+	assert.Equal(t, "cached:dead.example", v)
+	v, err = d.Lookup(ctx, "ok.example")
+	require.NoError(t, err)
+	assert.Equal(t, "fresh:ok.example", v)
 
 	for _, name := range []string{
 		"hosts[dead.example]", "hosts[ok.example]", "hosts.Fetch[dead.example]", "hosts.resolve[dead.example]",

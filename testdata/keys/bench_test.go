@@ -18,6 +18,7 @@ func (okHosts) Resolve(ctx context.Context, h keys.Host) ([]string, error)   { r
 func (okHosts) Bill(ctx context.Context, a keys.Account, cents uint32) error { return nil }
 func (okHosts) Load(ctx context.Context, a keys.Account) (string, error)     { return "", nil }
 func (okHosts) Put(ctx context.Context, shard uint16, v []byte) error        { return nil }
+func (okHosts) Lookup(ctx context.Context, host string) (string, error)      { return host, nil }
 func (okHosts) Close() error                                                 { return nil }
 
 // handPing is what a careful programmer writes by hand for a keyed call,

@@ -18,13 +18,14 @@ type HostsBreaker struct {
 	accounts     *runtime.Keyed // "accounts[<key>]"
 	hostsFetch   *runtime.Keyed // "hosts.Fetch[<key>]"
 	accountsByid *runtime.Keyed // "accounts.byid[<key>]"
+	lookups      *runtime.Keyed // "lookups[<key>]"
 	hosts        *runtime.Keyed // "hosts[<key>]"
 	shards       *runtime.Keyed // "shards[<key>]"
 	hostsResolve *runtime.Keyed // "hosts.resolve[<key>]"
 }
 
 // NewHostsBreaker returns a decorator of next whose protected methods run through
-// the circuits "accounts[<key>]", "hosts.Fetch[<key>]", "accounts.byid[<key>]", "hosts[<key>]", "shards[<key>]" and "hosts.resolve[<key>]" of b, resolved once here.
+// the circuits "accounts[<key>]", "hosts.Fetch[<key>]", "accounts.byid[<key>]", "lookups[<key>]", "hosts[<key>]", "shards[<key>]" and "hosts.resolve[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
@@ -41,6 +42,10 @@ func NewHostsBreaker(next Hosts, b *runtime.Breaker, opts ...runtime.DecoratorOp
 			SampleThreshold: 2,
 		}),
 		accountsByid: d.Keyed("accounts.byid", 64, runtime.Options{
+			CoolDown:        time.Minute,
+			SampleThreshold: 2,
+		}),
+		lookups: d.Keyed("lookups", 64, runtime.Options{
 			CoolDown:        time.Minute,
 			SampleThreshold: 2,
 		}),
@@ -110,6 +115,22 @@ func (d *HostsBreaker) Load(ctx context.Context, acct Account) (string, error) {
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.Load(ctx, acct)
+	a.Done(ctx, err)
+	return r0, err
+}
+
+// Lookup calls the wrapped Lookup through the circuit of family "lookups"
+// for its key, host.
+// While the circuit is open it returns cachedLookup(...) instead.
+func (d *HostsBreaker) Lookup(ctx context.Context, host string) (string, error) {
+	c := d.lookups.Circuit(host)
+	a, err := c.Allow(ctx)
+	if err != nil {
+		c.Fallback()
+		return cachedLookup(ctx, host)
+	}
+	defer a.RecordPanic()
+	r0, err := d.next.Lookup(ctx, host)
 	a.Done(ctx, err)
 	return r0, err
 }

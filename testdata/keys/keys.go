@@ -38,9 +38,14 @@ type Hosts interface {
 	Load(ctx context.Context, acct Account) (string, error)
 	//breaker:circuit name=shards key=shard
 	Put(ctx context.Context, shard uint16, value []byte) error
+	//breaker:circuit name=lookups key=host fallback=cachedLookup
+	Lookup(ctx context.Context, host string) (string, error)
 	//breaker:skip
 	Close() error
 }
+
+// cachedLookup answers Lookup while the host's circuit is open.
+func cachedLookup(ctx context.Context, host string) (string, error) { return "cached:" + host, nil }
 
 // The key of Resolve calls strings.ToLower: the directive's file imports it.
 var _ = strings.ToLower
