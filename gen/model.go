@@ -37,13 +37,12 @@ type keySpec struct {
 
 // ifaceModel is everything needed to emit the decorator of one interface.
 type ifaceModel struct {
-	t          *target
-	typeName   string // of the decorator
-	ctorName   string
-	methods    []*methodModel
-	circuits   []*circuitDef // in order of first use
-	outFile    string        // absolute path
-	constraint string        // //go:build expression of the declaring file, or ""
+	t        *target
+	typeName string // of the decorator
+	ctorName string
+	methods  []*methodModel
+	circuits []*circuitDef // in order of first use
+	outFile  string        // absolute path
 }
 
 // judgeKind says how a protected method's outcome is judged.
