@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/gen"
 )
@@ -16,11 +18,9 @@ import (
 // exact "file:line:col: message" lines, the sentinel error, and that nothing
 // is written.
 func TestBadInput(t *testing.T) {
-	// Positions in other packages are absolute; export data has no columns.
-	hiddenDir, err := filepath.Abs(filepath.Join("..", "testdata", "bad", "deps", "hidden", "hidden.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Positions outside the package are relative to the module root; export
+	// data has no columns.
+	hiddenDir := "testdata/bad/deps/hidden/hidden.go"
 	tests := []struct {
 		dir  string
 		cfg  gen.Config
@@ -30,13 +30,13 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "keys", cfg: gen.Config{Types: []string{"Keys"}}, kind: gen.ErrDirective,
 			want: []string{
-				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback)`,
+				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback, judge, key, maxkeys, skip)`,
 				`keys.go:9:32: key cooldown given twice (first at keys.go:9:20)`,
 				`keys.go:11:20: "fast" is not key=value`,
 				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit or //breaker:skip)`,
 				`keys.go:15:17: //breaker:skip takes no arguments`,
 				`keys.go:17:12: //breaker:skip and //breaker:circuit on the same method`,
-				`keys.go:20:2: method F has a //breaker:circuit directive but no final error result to judge`,
+				`keys.go:20:2: method F has a //breaker:circuit directive but no result to judge: no final error result, no result with an Err() error method and no judge=`,
 				`keys.go:22:25: name "bad!name": want letters, digits and . _ - : / only`,
 			},
 		},
@@ -44,13 +44,13 @@ func TestBadInput(t *testing.T) {
 			dir: "values", cfg: gen.Config{Types: []string{"Values"}}, kind: gen.ErrValue,
 			want: []string{
 				`values.go:6:28: cooldown: "10parsecs" is not a duration (examples: 30s, 1m, 1h30m)`,
-				`values.go:6:45: window: -1s is not positive`,
+				`values.go:6:45: window: -1s is outside [1ms, 24h]`,
 				`values.go:8:25: rate: "0" is not a number in (0, 1]`,
 				`values.go:10:25: rate: "1.5" is not a number in (0, 1]`,
 				`values.go:12:25: rate: "NaN" is not a number in (0, 1]`,
 				`values.go:12:37: samples: "0" is not a positive integer`,
 				`values.go:14:28: samples: "many" is not a positive integer`,
-				`values.go:14:40: window: 0s is not positive`,
+				`values.go:14:40: window: 0s is outside [1ms, 24h]`,
 			},
 		},
 		{
@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 				`resolve.go:15:27: cannot resolve ErrMissing: no ErrMissing in package resolve`,
 				`resolve.go:15:47: cannot resolve sql.ErrNoRows: package sql is not imported by this file or package`,
 				`resolve.go:17:28: NotAnError has type string, which does not implement error`,
-				`resolve.go:17:39: Resolve is a type, not an error variable`,
+				`resolve.go:17:39: Resolve does not implement error`,
 				`resolve.go:17:54: cannot resolve io.nope: nope is unexported in package io`,
 				`resolve.go:19:28: cannot resolve io.Missing: no Missing in package io`,
 				`resolve.go:25:45: ErrKnown is listed in both exclude and success`,
@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 			want: []string{
 				`fallback.go:18:29: fallback wrongArgs has type func(ctx context.Context, id int) (string, error), want func(ctx context.Context, id string) (string, error) (the signature of Fallback.A)`,
 				`fallback.go:20:29: fallback wrongResults has type func(ctx context.Context, id string) string, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.B)`,
-				`fallback.go:22:29: fallback missing: no function missing in package fallback`,
+				`fallback.go:22:29: cannot resolve missing: no missing in package fallback`,
 				`fallback.go:24:29: fallback Value is a variable, not a function`,
 				`fallback.go:26:29: fallback generic is generic but Fallback is not`,
 				`fallback.go:30:19: fallback applies to interface methods, not to an interface`,
@@ -106,14 +106,14 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "conflict", cfg: gen.Config{Types: []string{"A", "B"}, Output: "x_breaker.go"}, kind: gen.ErrConflict,
 			want: []string{
-				`conflict.go:11:29: circuit "own" gets options "samples=4" here but "samples=3" at conflict.go:9:29`,
+				`conflict.go:11:29: circuit "own" gets options "cooldown=1m samples=4" here but "cooldown=1m samples=3" at conflict.go:9:29`,
 				`conflict.go:17:31: circuit "shared" gets options "cooldown=2m" here but "cooldown=1m" at conflict.go:7:31`,
 				`conflict.go:23:6: ABreaker is already declared; breakergen declares it for A`,
 			},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 11}, kind: gen.ErrTarget,
-			want: []string{`placement.go:11:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+			want: []string{`placement.go:11:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 16}, kind: gen.ErrTarget,
@@ -121,11 +121,11 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 19}, kind: gen.ErrTarget,
-			want: []string{`placement.go:19:1: //go:generate is not directly above an interface type declaration; name the interfaces with -type`},
+			want: []string{`placement.go:19:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{}, kind: gen.ErrUsage,
-			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line above an interface ($GOFILE and $GOLINE unset)`},
+			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line ($GOFILE and $GOLINE unset)`},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "missing.go", Line: 3}, kind: gen.ErrTarget,
@@ -151,6 +151,104 @@ func TestBadInput(t *testing.T) {
 			want: []string{`breakergen: usage: $GOPACKAGE is placement_test but the package in DIR is placement; breakergen does not wrap interfaces of test packages`},
 		},
 		{
+			dir: "values", cfg: gen.Config{Types: []string{"Bounds"}}, kind: gen.ErrValue,
+			want: []string{
+				`values.go:20:28: cooldown: 2562047h47m16.854775807s is outside [1ms, 24h]`,
+				`values.go:20:60: window: 25h is outside [1ms, 24h]`,
+				`values.go:22:29: cooldown: 1ns is outside [1ms, 24h]`,
+				`values.go:22:40: window: 999us is outside [1ms, 24h]`,
+				`values.go:22:54: maxkeys: "0" is not an integer in [1, 1048576]`,
+				`values.go:24:28: maxkeys: "2000000" is not an integer in [1, 1048576]`,
+			},
+		},
+		{
+			dir: "keyexpr", cfg: gen.Config{Types: []string{"Keys", "Inherited"}, Output: "x_breaker.go"}, kind: gen.ErrKey,
+			want: []string{
+				`keyexpr.go:16:24: key=hots: method A: undefined: hots`,
+				`keyexpr.go:18:24: key=item: method B: it has type Item; want a string or an integer (convert it, or call a function returning one)`,
+				`keyexpr.go:20:24: key=$3: method C: $3: the method has 2 parameters ($1 is the first)`,
+				`keyexpr.go:22:24: key=func()string{return""}(): method D: a function literal cannot be used in a key; call a function of the package instead`,
+				`keyexpr.go:24:32: key=req.URL.Hots: method E: req.URL.Hots undefined (type *url.URL has no field or method Hots)`,
+				`keyexpr.go:26:26: key=id): method F: expected 'EOF', found ')'`,
+				`keyexpr.go:28:28: maxkeys needs key= (a circuit per key value)`,
+				`keyexpr.go:32:20: circuit "shared" is not keyed here but keyed (key=) at keyexpr.go:30:36`,
+				`keyexpr.go:36:35: circuit "byint" is keyed by a string here but by a signed integer at keyexpr.go:34:35`,
+				`keyexpr.go:42:38: key=host: method Stat: undefined: host`,
+			},
+		},
+		{
+			dir: "judge", cfg: gen.Config{Types: []string{"Judged"}}, kind: gen.ErrJudge,
+			want: []string{
+				`judge.go:27:26: cannot resolve missing: no missing in package judge`,
+				`judge.go:29:26: judge wrongArity has type func(err error) error, want func(string, error) error (the results of Judged.B, returning the error to record)`,
+				`judge.go:31:26: judge wrongResult has type func(s string, err error) bool, want func(string, error) error (the results of Judged.C, returning the error to record)`,
+				`judge.go:33:26: judge variadic has type func(s string, errs ...error) error, want func(string, error) error (the results of Judged.D, returning the error to record)`,
+				`judge.go:35:26: judge NotAFunc is a variable, not a function`,
+				`judge.go:37:26: judge generic is generic but Judged is not`,
+				`judge.go:40:2: method G: while its circuit is open it cannot return the open-circuit error: its last result Health is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
+				`judge.go:41:2: method H: while its circuit is open it cannot return the open-circuit error: its last result *Cmd is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
+				`judge.go:42:26: cannot resolve nopkg.Judge: package nopkg is not imported by this file or package`,
+			},
+		},
+		{
+			dir: "skips", cfg: gen.Config{Types: []string{"Skips"}}, kind: gen.ErrDirective,
+			want: []string{
+				`skips.go:9:11: //breaker:skip applies to interface methods; on an interface, list them: //breaker:circuit skip=Name,Close`,
+				`skips.go:10:24: skip: Gone is not a method of Skips`,
+				`skips.go:10:24: skip: Nope is not a method of Skips`,
+				`skips.go:10:38: key skip given twice (first at skips.go:10:19)`,
+				`skips.go:12:20: skip= lists methods of an interface; on a method, write //breaker:skip`,
+				`skips.go:14:2: method Get is listed in skip= at skips.go:10:24 but has a directive`,
+			},
+		},
+		{
+			dir: "protect", cfg: gen.Config{Types: []string{"Sink", "Closer", "Skipped"}, Output: "x_breaker.go"}, kind: gen.ErrNothingToProtect,
+			want: []string{
+				`protect.go:7:6: Sink: no method can be protected (Len, Write (no final error result, no Err() error result and no judge=)); an empty decorator would only hide it`,
+				`protect.go:13:6: Closer: no method can be protected (Close (cleanup: it must close even while the circuit is open; a directive on it opts in)); an empty decorator would only hide it`,
+				`protect.go:20:6: Skipped: no method can be protected (Do (skip= of the interface)); an empty decorator would only hide it`,
+			},
+		},
+		{
+			dir: "protect", cfg: gen.Config{Source: "net/http", Types: []string{"Handler"}}, kind: gen.ErrNothingToProtect,
+			want: []string{`$GOROOT/src/net/http/server.go:88:1: http.Handler: no method can be protected (ServeHTTP (no final error result, no Err() error result and no judge=)); an empty decorator would only hide it`},
+		},
+		{
+			dir: "typed", cfg: gen.Config{Types: []string{"Typed"}}, kind: gen.ErrResolve,
+			want: []string{
+				`typed.go:28:28: *ErrVar: ErrVar is a variable, not a type`,
+				`typed.go:30:28: PtrError does not implement error but *PtrError does; write *PtrError`,
+				`typed.go:32:28: GenericError is generic; only non-generic error types can be matched`,
+				`typed.go:34:28: *net.Error: Error is an interface; list it without *`,
+				`typed.go:36:28: NotError does not implement error`,
+				`typed.go:36:37: *NotError does not implement error`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "collide.go", Line: 6, Source: "net", Types: []string{"Conn"}}, kind: gen.ErrConflict,
+			want: []string{
+				`collide.go:6:1: this //go:generate line and the one at collide.go:7:1 both write conn_breaker.go and declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+				`collide.go:6:1: this //go:generate line and the one at collide.go:8:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "collide.go", Line: 8, Source: "net", Types: []string{"Conn"}, Output: "net_breaker.go"}, kind: gen.ErrConflict,
+			want: []string{
+				`collide.go:8:1: this //go:generate line and the one at collide.go:6:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+				`collide.go:8:1: this //go:generate line and the one at collide.go:7:1 both declare ConnBreaker and NewConnBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{File: "local.go", Line: 18}, kind: gen.ErrConflict,
+			want: []string{
+				`local.go:18:1: this //go:generate line and the one at local.go:7:1 both write store_breaker.go and declare StoreBreaker and NewStoreBreaker; give one of them -name (or -output)`,
+			},
+		},
+		{
+			dir: "collide", cfg: gen.Config{Types: []string{"Store", "Other"}, Name: "One"}, kind: gen.ErrUsage,
+			want: []string{`breakergen: -name names one decorator, but this run wraps 2 interfaces`},
+		},
+		{
 			dir: "unexported", cfg: gen.Config{Source: "./relative", Types: []string{"X"}}, kind: gen.ErrUsage,
 			want: []string{`breakergen: usage: -source wants an import path such as net/http, not "./relative"`},
 		},
@@ -164,35 +262,32 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join("..", "testdata", "bad", tt.dir)
 			before := listDir(t, dir)
-			tt.cfg.Dir = dir
+			tt.cfg.Dir, tt.cfg.WorkDir = dir, dir
 			res, err := gen.Run(context.Background(), tt.cfg)
-			if err == nil {
-				t.Fatalf("no error; wrote %d files", len(res.Files))
+			if !assert.Error(t, err) {
+				for _, f := range res.Files {
+					t.Errorf("wrote %s", f.Path)
+				}
+				return
 			}
-			got := strings.Split(err.Error(), "\n")
 			abs, _ := filepath.Abs(dir)
 			for i, w := range tt.want {
 				tt.want[i] = strings.ReplaceAll(w, "DIR", abs)
 			}
-			if tt.want != nil && !slices.Equal(got, tt.want) {
-				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			if tt.want != nil {
+				assert.Equal(t, strings.Join(tt.want, "\n"), err.Error())
 			}
-			if !errors.Is(err, tt.kind) {
-				t.Errorf("errors.Is(err, %v) is false", tt.kind)
-			}
+			assert.ErrorIs(t, err, tt.kind)
 			var list gen.ErrorList
 			if errors.As(err, &list) {
 				for _, e := range list {
-					if e.Kind == nil || !errors.Is(e, e.Kind) {
-						t.Errorf("%v: no sentinel kind", e)
-					}
+					assert.True(t, e.Kind != nil && errors.Is(e, e.Kind), "%v: no sentinel kind", e)
 				}
 			}
-			if after := listDir(t, dir); !slices.Equal(before, after) {
-				t.Errorf("files changed on error: before %v, after %v", before, after)
-			}
+			assert.Equal(t, before, listDir(t, dir), "files changed on error")
 		})
 	}
 }
@@ -203,32 +298,24 @@ func TestRefusesToOverwriteHandWrittenFile(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "bad", "overwrite")
 	path := filepath.Join(dir, "i_breaker.go")
 	before, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, err = gen.Run(context.Background(), gen.Config{Dir: dir, Types: []string{"I"}})
-	if !errors.Is(err, gen.ErrWrite) || !strings.Contains(err.Error(), "refusing to overwrite") {
-		t.Fatalf("err = %v, want a refusal to overwrite", err)
-	}
+	require.ErrorIs(t, err, gen.ErrWrite)
+	assert.Contains(t, err.Error(), "refusing to overwrite")
 	after, err := os.ReadFile(path)
-	if err != nil || string(after) != string(before) {
-		t.Fatalf("the hand-written file changed: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the hand-written file is untouched")
 }
 
 // listDir returns the names and sizes of the files in dir.
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []string
 	for _, e := range entries {
 		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		out = append(out, e.Name()+":"+info.ModTime().String())
 	}
 	return out

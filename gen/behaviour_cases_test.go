@@ -14,6 +14,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/testdata/buildtags"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
@@ -61,38 +64,32 @@ func TestNamesArgumentsKeepTheirOrder(t *testing.T) {
 	h := newHarness()
 	f := &fakeClash{}
 	c := names.NewClashBreaker(f, h.b)
-	if s, err := c.Generated(ctx, "d", "a", "e", "r", "n", "b", "p", "v"); err != nil || s != "daernbpv" {
-		t.Fatalf("Generated = %q, %v", s, err)
-	}
-	if _, err := c.Imports(ctx, time.Second, "errors", 3, true); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := c.Builtins(5, "error", true, 1.5, 'x', ctx); err != nil || n != 5 {
-		t.Fatalf("Builtins = %d, %v", n, err)
-	}
-	if n, err := c.FakeCtx("abc"); err != nil || n != 3 {
-		t.Fatalf("FakeCtx = %d, %v", n, err)
-	}
-	if tm, err := c.Stamp(ctx, othertime.Stamp{Tick: 9}); err != nil || tm.Unix() != 9 {
-		t.Fatalf("Stamp = %v, %v", tm, err)
-	}
+	s, err := c.Generated(ctx, "d", "a", "e", "r", "n", "b", "p", "v")
+	require.NoError(t, err)
+	assert.Equal(t, "daernbpv", s)
+	_, err = c.Imports(ctx, time.Second, "errors", 3, true)
+	require.NoError(t, err)
+	n, err := c.Builtins(5, "error", true, 1.5, 'x', ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 5, n)
+	n, err = c.FakeCtx("abc")
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	tm, err := c.Stamp(ctx, othertime.Stamp{Tick: 9})
+	require.NoError(t, err)
+	assert.Equal(t, int64(9), tm.Unix())
 	want := []any{"d", "a", "e", "r", "n", "b", "p", "v", time.Second, "errors", 3, true, 5, "error", true, 1.5, 'x', "abc", uint64(9)}
-	if len(f.args) != len(want) {
-		t.Fatalf("args = %v, want %v", f.args, want)
-	}
-	for i := range want {
-		if f.args[i] != want[i] {
-			t.Fatalf("arg %d = %v, want %v", i, f.args[i], want[i])
-		}
-	}
+	assert.Equal(t, want, f.args)
 	// errors.ErrUnsupported is excluded by the interface directive.
 	f.err = errors.ErrUnsupported
 	for range 10 {
 		_, _ = c.FakeCtx("x")
 	}
-	if st := h.status(t, "names.Clash"); st.SampleSize != 5 || st.FailureRate != 0 || st.Options.CoolDown != time.Minute || st.Options.EvaluationWindow != 90*time.Second {
-		t.Fatalf("status = %+v", st)
-	}
+	st := h.status(t, "names.Clash")
+	assert.Equal(t, 5, st.SampleSize)
+	assert.Zero(t, st.FailureRate)
+	assert.Equal(t, time.Minute, st.Options.CoolDown)
+	assert.Equal(t, 90*time.Second, st.Options.EvaluationWindow)
 }
 
 // fakeKinds echoes what it gets.
@@ -163,14 +160,15 @@ func TestKindsPassEveryKindOfType(t *testing.T) {
 	in, out, both := make(chan int, 1), make(chan string, 1), make(chan bool, 1)
 	in <- 1
 	errs, err := k.Chans(ctx, in, out, both, make(chan (<-chan int)), make(chan (<-chan int)))
-	if err != nil || <-out != "sent" || !<-both || <-errs != nil {
-		t.Fatalf("Chans: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "sent", <-out)
+	assert.True(t, <-both)
+	assert.NoError(t, <-errs)
 	called := false
 	fn, err := k.Funcs(ctx, func(ctx context.Context, s ...string) (int, error) { return len(s), nil }, func() { called = true })
-	if err != nil || !called || fn() != nil {
-		t.Fatalf("Funcs: %v, called=%v", err, called)
-	}
+	require.NoError(t, err)
+	assert.True(t, called)
+	assert.NoError(t, fn())
 	var s struct {
 		Name string `json:"name,omitempty" db:"name"`
 		Age  int    "json:\"age\""
@@ -178,28 +176,29 @@ func TestKindsPassEveryKindOfType(t *testing.T) {
 		*extapi.Item
 	}
 	s.Name, s.Age, s.N, s.Item = "n", 3, 4, &extapi.Item{Key: "k"}
-	if r, err := k.Structs(ctx, s); err != nil || !r.OK {
-		t.Fatalf("Structs = %+v, %v", r, err)
-	}
+	r, err := k.Structs(ctx, s)
+	require.NoError(t, err)
+	assert.True(t, r.OK)
 	var m [2][3]*kinds.Local
 	m[1][2] = &kinds.Local{N: 8}
-	if r, err := k.Arrays(ctx, [4]byte{0, 0, 0, 9}, m); err != nil || r[0] != 9 || r[1] != 8 {
-		t.Fatalf("Arrays = %v, %v", r, err)
-	}
+	arr, err := k.Arrays(ctx, [4]byte{0, 0, 0, 9}, m)
+	require.NoError(t, err)
+	assert.Equal(t, byte(9), arr[0])
+	assert.Equal(t, byte(8), arr[1])
 	l := &kinds.Local{N: 1}
-	if p, err := k.Pointers(ctx, nil, &l); err != nil || p != l {
-		t.Fatalf("Pointers = %v, %v", p, err)
-	}
-	if r, err := k.Maps(ctx, map[string][]*kinds.Local{"x": {{N: 2}}}); err != nil || len(r) != 1 {
-		t.Fatalf("Maps = %v, %v", r, err)
-	}
-	if r, err := k.Ifaces(ctx, stringer("s"), 1, 2); err != nil || r.String() != "s" {
-		t.Fatalf("Ifaces = %v, %v", r, err)
-	}
+	p, err := k.Pointers(ctx, nil, &l)
+	require.NoError(t, err)
+	assert.Same(t, l, p)
+	mp, err := k.Maps(ctx, map[string][]*kinds.Local{"x": {{N: 2}}})
+	require.NoError(t, err)
+	assert.Len(t, mp, 1)
+	str, err := k.Ifaces(ctx, stringer("s"), 1, 2)
+	require.NoError(t, err)
+	assert.Equal(t, "s", str.String())
 	x := 5
-	if r, err := k.Unsafe(ctx, unsafe.Pointer(&x)); err != nil || r != uintptr(unsafe.Pointer(&x)) {
-		t.Fatalf("Unsafe = %v, %v", r, err)
-	}
+	u, err := k.Unsafe(ctx, unsafe.Pointer(&x))
+	require.NoError(t, err)
+	assert.Equal(t, uintptr(unsafe.Pointer(&x)), u)
 }
 
 // fakeComposite implements embedded.Composite.
@@ -241,34 +240,29 @@ func TestEmbeddedMethodsAndTheirCircuits(t *testing.T) {
 	c := embedded.NewCompositeBreaker(f, h.b)
 	var rwc io.ReadWriteCloser = c // the decorator satisfies the embedded interfaces too
 	buf := make([]byte, 4)
-	if n, err := rwc.Read(buf); n != 4 || err != nil || string(buf) != "data" {
-		t.Fatalf("Read = %d, %v", n, err)
-	}
-	if item, err := c.Get(ctx, "k"); err != nil || item.Key != "k" {
-		t.Fatalf("Get = %v, %v", item, err)
-	}
-	if c.String() != "composite" {
-		t.Fatalf("String did not pass through")
-	}
+	n, err := rwc.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n)
+	assert.Equal(t, "data", string(buf))
+	item, err := c.Get(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "k", item.Key)
+	assert.Equal(t, "composite", c.String(), "String passes through")
 	// Do has its own circuit (embedded.local, samples=2): two failures open it,
 	// and the interface circuit stays closed.
 	f.err = errBoom
 	_ = c.Do(ctx)
 	_ = c.Do(ctx)
 	wantOpen(t, c.Do(ctx))
+	// Close passes through: it reaches the dependency whatever the circuits say.
+	assert.ErrorIs(t, c.Close(), errBoom)
 	f.err = nil
-	if err := c.Close(); err != nil {
-		t.Fatalf("Close on the interface circuit: %v", err)
-	}
-	if _, err := c.List(ctx); err != nil {
-		t.Fatalf("List: %v", err)
-	}
-	if got := strings.Join(f.calls, ","); got != "Read,Get,Do,Do,Close,List" {
-		t.Fatalf("calls = %s", got)
-	}
-	if h.rec.count("embedded.local", runtime.EventOpened) != 1 || h.rec.count("embedded.Composite", runtime.EventOpened) != 0 {
-		t.Fatalf("wrong circuit opened")
-	}
+	_, err = c.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "Read,Get,Do,Do,Close,List", strings.Join(f.calls, ","))
+	assert.Equal(t, 1, h.rec.count("embedded.local", runtime.EventOpened))
+	assert.Zero(t, h.rec.count("embedded.Composite", runtime.EventOpened))
+	assert.Equal(t, 3, h.status(t, "embedded.Composite").SampleSize, "Read, Get and List were recorded; Close was not")
 }
 
 // mapStore is a generic.Store on a map.
@@ -299,24 +293,20 @@ func TestGenericStoreWithFallback(t *testing.T) {
 	h := newHarness()
 	st := &mapStore[string, int]{m: map[string]int{}}
 	s := generic.NewStoreBreaker[string, int](st, h.b)
-	if err := s.Put(ctx, "a", 1); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := s.Get(ctx, "a"); err != nil || v != 1 {
-		t.Fatalf("Get = %d, %v", v, err)
-	}
+	require.NoError(t, s.Put(ctx, "a", 1))
+	v, err := s.Get(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
 	st.err = errBoom
 	for range 3 {
 		_ = s.Put(ctx, "b", 2)
 	}
-	if v, err := s.Get(ctx, "a"); err != nil || v != 0 {
-		t.Fatalf("open Get = %d, %v; want the fallback's zero value and nil", v, err)
-	}
-	_, err := s.Keys(ctx)
+	v, err = s.Get(ctx, "a")
+	require.NoError(t, err, "the fallback answers while the circuit is open")
+	assert.Zero(t, v, "the fallback's zero value")
+	_, err = s.Keys(ctx)
 	wantOpen(t, err)
-	if got := h.status(t, "store").Options.CoolDown; got != time.Minute {
-		t.Fatalf("store cool-down = %v", got)
-	}
+	assert.Equal(t, time.Minute, h.status(t, "store").Options.CoolDown)
 }
 
 type sumAgg[T generic.Number, S ~[]T, L ~int | ~string] struct{}
@@ -355,27 +345,27 @@ func TestGenericConstraints(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness()
 	a := generic.NewAggregatorBreaker[int, myInts, string](sumAgg[int, myInts, string]{}, h.b)
-	if s, err := a.Sum(ctx, myInts{1, 2, 3}); err != nil || s != 6 {
-		t.Fatalf("Sum = %d, %v", s, err)
-	}
-	if l, err := a.Label(ctx, "x"); err != nil || l != "x" {
-		t.Fatalf("Label = %q, %v", l, err)
-	}
-	if m, err := a.Max(3, 9, 4); err != nil || m != 9 {
-		t.Fatalf("Max = %d, %v", m, err)
-	}
+	s, err := a.Sum(ctx, myInts{1, 2, 3})
+	require.NoError(t, err)
+	assert.Equal(t, 6, s)
+	l, err := a.Label(ctx, "x")
+	require.NoError(t, err)
+	assert.Equal(t, "x", l)
+	m, err := a.Max(3, 9, 4)
+	require.NoError(t, err)
+	assert.Equal(t, 9, m)
 	for range 3 {
 		_, _ = a.Max()
 	}
-	_, err := a.Sum(ctx, nil)
+	_, err = a.Sum(ctx, nil)
 	wantOpen(t, err)
 
 	n := &node{}
 	n.out = []edge{{from: n, to: n}}
 	w := generic.NewWalkerBreaker[*node, edge](walker{}, h.b)
-	if es, err := w.Walk(ctx, n); err != nil || len(es) != 1 {
-		t.Fatalf("Walk = %v, %v", es, err)
-	}
+	es, err := w.Walk(ctx, n)
+	require.NoError(t, err)
+	assert.Len(t, es, 1)
 }
 
 // fakeRenderer implements samename.Renderer.
@@ -398,22 +388,16 @@ func TestSameNamePackages(t *testing.T) {
 	h := newHarness()
 	r := samename.NewRendererBreaker(fakeRenderer{}, h.b)
 	txt, err := r.Text(ctx, template.Must(template.New("t").Parse("<{{.}}>")), "x")
-	if err != nil || txt != "<x>" {
-		t.Fatalf("Text = %q, %v", txt, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "<x>", txt)
 	html, err := r.HTML(ctx, htmltemplate.Must(htmltemplate.New("h").Parse("<p>{{.}}</p>")), "<x>")
-	if err != nil || html != "<p>&lt;x&gt;</p>" {
-		t.Fatalf("HTML = %q, %v", html, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, htmltemplate.HTML("<p>&lt;x&gt;</p>"), html)
 	throttled := samename.NewRendererBreaker(fakeRenderer{err: vendorsdk.ErrThrottled}, h.b)
 	for range 10 {
-		if err := throttled.Send(ctx, vendorsdk.Message{To: "a"}); !errors.Is(err, vendorsdk.ErrThrottled) {
-			t.Fatalf("Send: %v", err)
-		}
+		require.ErrorIs(t, throttled.Send(ctx, vendorsdk.Message{To: "a"}), vendorsdk.ErrThrottled)
 	}
-	if st := h.status(t, "samename.Renderer"); st.SampleSize != 2 {
-		t.Fatalf("samples = %d, want 2: ErrThrottled is excluded", st.SampleSize)
-	}
+	assert.Equal(t, 2, h.status(t, "samename.Renderer").SampleSize, "ErrThrottled is excluded")
 }
 
 // fakeFetch implements selfnamed.Fetch.
@@ -425,18 +409,14 @@ func TestSelfNamed(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness()
 	f := selfnamed.NewFetchBreaker(fakeFetch{}, h.b)
-	if b, err := f.Fetch(ctx, "u"); err != nil || string(b) != "u" {
-		t.Fatalf("Fetch = %q, %v", b, err)
-	}
+	b, err := f.Fetch(ctx, "u")
+	require.NoError(t, err)
+	assert.Equal(t, "u", string(b))
 	for range 3 {
-		if err := selfnamed.CallNext(ctx, h.b, true); !errors.Is(err, selfnamed.ErrNext) {
-			t.Fatalf("CallNext: %v", err)
-		}
+		require.ErrorIs(t, selfnamed.CallNext(ctx, h.b, true), selfnamed.ErrNext)
 	}
 	wantOpen(t, selfnamed.CallNext(ctx, h.b, false))
-	if h.rec.count("selfnamed.next", runtime.EventOpened) != 1 {
-		t.Fatalf("circuit selfnamed.next did not open")
-	}
+	assert.Equal(t, 1, h.rec.count("selfnamed.next", runtime.EventOpened))
 }
 
 type everywhere struct{ err error }
@@ -471,26 +451,36 @@ func TestSourceRoundTripper(t *testing.T) {
 	}), h.b)
 	client := &http.Client{Transport: rt}
 	for range 3 {
-		if _, err := client.Get("http://dependency.invalid/"); !errors.Is(err, errBoom) {
-			t.Fatalf("Get: %v", err)
-		}
+		_, err := client.Get("http://dependency.invalid/")
+		require.ErrorIs(t, err, errBoom)
 	}
-	if _, err := client.Get("http://dependency.invalid/"); !errors.Is(err, runtime.ErrOpen) {
-		t.Fatalf("open: %v", err)
-	}
-	if calls != 3 {
-		t.Fatalf("transport called %d times, want 3", calls)
-	}
+	body := &closeCounter{Reader: strings.NewReader("payload")}
+	req, err := http.NewRequest(http.MethodPost, "http://dependency.invalid/", body)
+	require.NoError(t, err)
+	_, err = client.Do(req)
+	require.ErrorIs(t, err, runtime.ErrOpen, "http.Client.Do returns the open-circuit error")
+	assert.Equal(t, 1, body.closed, "a refused request's body is closed (the http.RoundTripper contract)")
+	assert.Equal(t, 3, calls, "the refused request did not reach the transport")
 	h.clock.Advance(15 * time.Second)
 	fail = nil
 	resp, err := client.Get("http://dependency.invalid/")
-	if err != nil || resp.StatusCode != 204 {
-		t.Fatalf("probe: %v", err)
-	}
+	require.NoError(t, err, "probe")
+	assert.Equal(t, 204, resp.StatusCode)
 	resp.Body.Close()
-	if st := h.status(t, "http"); !st.Closed() || len(st.Options.Exclude) != 1 || st.Options.Exclude[0] != context.Canceled {
-		t.Fatalf("http status = %+v", st)
-	}
+	st := h.status(t, "http")
+	assert.True(t, st.Closed())
+	assert.Equal(t, []error{context.Canceled}, st.Options.Exclude)
+}
+
+// closeCounter is a request body that counts its Close calls.
+type closeCounter struct {
+	io.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error {
+	c.closed++
+	return nil
 }
 
 // fakeClient implements vendorsdk.Client.
@@ -507,36 +497,48 @@ func TestSourceVendorAndIO(t *testing.T) {
 	h := newHarness()
 	c := source.NewClientBreaker(fakeClient{err: vendorsdk.ErrThrottled}, h.b)
 	for range 5 {
-		if _, err := c.Send(ctx, vendorsdk.Message{To: "x"}); !errors.Is(err, vendorsdk.ErrThrottled) {
-			t.Fatalf("Send: %v", err)
-		}
+		_, err := c.Send(ctx, vendorsdk.Message{To: "x"})
+		require.ErrorIs(t, err, vendorsdk.ErrThrottled)
 	}
-	if c.Region() != "eu" {
-		t.Fatalf("Region did not pass through")
-	}
-	if st := h.status(t, "vendor"); st.SampleSize != 0 {
-		t.Fatalf("throttling was recorded")
-	}
+	assert.Equal(t, "eu", c.Region(), "Region passes through")
+	assert.Zero(t, h.status(t, "vendor").SampleSize, "throttling is not recorded")
 
 	r := source.NewReaderBreaker(strings.NewReader("abc"), h.b)
 	data, err := io.ReadAll(r)
-	if err != nil || string(data) != "abc" {
-		t.Fatalf("ReadAll = %q, %v", data, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "abc", string(data))
 	var buf bytes.Buffer
 	w := source.NewWriterBreaker(&buf, h.b)
-	if _, err := io.WriteString(w, "xyz"); err != nil || buf.String() != "xyz" {
-		t.Fatalf("Write: %v", err)
+	_, err = io.WriteString(w, "xyz")
+	require.NoError(t, err)
+	assert.Equal(t, "xyz", buf.String())
+	for _, name := range []string{"io.Reader", "io.Writer"} {
+		assert.NotZero(t, h.status(t, name).SampleSize, "circuit %s recorded nothing", name)
 	}
-	cl := source.NewCloserBreaker(io.NopCloser(nil), h.b)
-	if err := cl.Close(); err != nil {
-		t.Fatal(err)
+}
+
+// failingStream is an io.ReadWriteCloser whose reads and writes fail.
+type failingStream struct{ closed int }
+
+func (s *failingStream) Read([]byte) (int, error)  { return 0, errBoom }
+func (s *failingStream) Write([]byte) (int, error) { return 0, errBoom }
+func (s *failingStream) Close() error {
+	s.closed++
+	return nil
+}
+
+func TestSourceReadWriteCloserClosesDuringAnOutage(t *testing.T) {
+	h := newHarness()
+	stream := &failingStream{}
+	rwc := source.NewReadWriteCloserBreaker(stream, h.b)
+	for range 3 {
+		_, err := rwc.Write([]byte("x"))
+		require.ErrorIs(t, err, errBoom)
 	}
-	for _, name := range []string{"io.Reader", "io.Writer", "io.Closer"} {
-		if h.status(t, name).SampleSize == 0 {
-			t.Errorf("circuit %s recorded nothing", name)
-		}
-	}
+	_, err := rwc.Read(make([]byte, 1))
+	wantOpen(t, err)
+	require.NoError(t, rwc.Close(), "Close passes through while the circuit is open")
+	assert.Equal(t, 1, stream.closed, "the stream was closed")
 }
 
 type ledger struct{ err error }
@@ -550,22 +552,16 @@ func TestMultiFiles(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness()
 	l := ledger{}
-	if err := multi.NewLedgerBreaker(l, h.b).Append(ctx, "e"); err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := multi.NewAuditBreaker(l, h.b).Check(ctx, "e"); err != nil || !ok {
-		t.Fatalf("Check = %v, %v", ok, err)
-	}
-	if s, err := multi.NewReaderBreaker(l, h.b).Read(ctx); err != nil || s != "r" {
-		t.Fatalf("Read = %q, %v", s, err)
-	}
-	if err := multi.NewWriterBreaker(l, h.b).Write(ctx, "w"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, multi.NewLedgerBreaker(l, h.b).Append(ctx, "e"))
+	ok, err := multi.NewAuditBreaker(l, h.b).Check(ctx, "e")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	s, err := multi.NewReaderBreaker(l, h.b).Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "r", s)
+	require.NoError(t, multi.NewWriterBreaker(l, h.b).Write(ctx, "w"))
 	for _, name := range []string{"multi.Ledger", "audit", "multi.Reader", "multi.Writer"} {
-		if h.status(t, name).SampleSize != 1 {
-			t.Errorf("circuit %s did not record the call", name)
-		}
+		assert.Equal(t, 1, h.status(t, name).SampleSize, "circuit %s", name)
 	}
 }
 
@@ -576,13 +572,17 @@ func (s shadow) Get(key int) (string, error) { return fmt.Sprint(key), s.err }
 func TestGenericTypeParamsShadowingNames(t *testing.T) {
 	h := newHarness()
 	ok := generic.NewShadowBreaker[string, int](shadow{}, h.b)
-	if v, err := ok.Get(7); err != nil || v != "7" {
-		t.Fatalf("Get = %q, %v", v, err)
-	}
+	v, err := ok.Get(7)
+	require.NoError(t, err)
+	assert.Equal(t, "7", v)
 	bad := generic.NewShadowBreaker[string, int](shadow{err: errBoom}, h.b)
 	for range 3 {
 		_, _ = bad.Get(1)
 	}
-	_, err := ok.Get(1)
-	wantOpen(t, err)
+	_, err = ok.Get(1)
+	wantOpen(t, err, "decorators without an instance share their circuits")
+	fresh := generic.NewShadowBreaker[string, int](shadow{}, h.b, runtime.WithInstance("fresh"))
+	v, err = fresh.Get(1)
+	require.NoError(t, err, "an instance has circuits of its own")
+	assert.Equal(t, "1", v)
 }

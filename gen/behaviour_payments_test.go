@@ -2,9 +2,12 @@ package gen_test
 
 import (
 	"context"
-	"errors"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/testdata/payments"
@@ -53,28 +56,34 @@ func (f *fakePayments) Name() string {
 func TestPaymentsCircuitsResolvedInConstructor(t *testing.T) {
 	h := newHarness()
 	payments.NewPaymentsBreaker(&fakePayments{}, h.b)
-	names := map[string]runtime.Options{}
-	for _, c := range h.b.Circuits() {
-		names[c.Name()] = c.Options()
-	}
-	if len(names) != 3 {
-		t.Fatalf("circuits after construction = %v, want payments, payments.charge, payments.Capture", names)
-	}
-	p := names["payments"]
-	if p.CoolDown != 30*time.Second || p.EvaluationWindow != time.Minute || p.RateThreshold != 0.5 || p.SampleThreshold != 5 {
-		t.Errorf("payments options = %+v", p)
-	}
-	c := names["payments.charge"]
-	if c.CoolDown != 10*time.Second || len(c.Exclude) != 1 || c.Exclude[0] != payments.ErrDeclined {
-		t.Errorf("payments.charge options = %+v", c)
-	}
-	if c.SampleThreshold != runtime.DefaultOptions().SampleThreshold {
-		t.Errorf("payments.charge inherits SampleThreshold %d, want the default %d", c.SampleThreshold, runtime.DefaultOptions().SampleThreshold)
-	}
-	cp := names["payments.Capture"]
-	if len(cp.Success) != 2 || cp.Success[0] != payments.ErrAlreadyCaptured || cp.Success[1] != context.DeadlineExceeded {
-		t.Errorf("payments.Capture options = %+v", cp)
-	}
+	assert.Equal(t, []string{"payments", "payments.Capture", "payments.charge"}, circuitNames(h.b))
+	p := h.status(t, "payments").Options
+	assert.Equal(t, 30*time.Second, p.CoolDown)
+	assert.Equal(t, time.Minute, p.EvaluationWindow)
+	assert.Equal(t, 0.5, p.RateThreshold)
+	assert.Equal(t, 5, p.SampleThreshold)
+	c := h.status(t, "payments.charge").Options
+	assert.Equal(t, 10*time.Second, c.CoolDown, "the method's own cool-down")
+	assert.Equal(t, []error{payments.ErrDeclined}, c.Exclude)
+	assert.Equal(t, 5, c.SampleThreshold, "inherited from the interface's directive")
+	assert.Equal(t, time.Minute, c.EvaluationWindow, "inherited from the interface's directive")
+	cp := h.status(t, "payments.Capture").Options
+	assert.Equal(t, []error{payments.ErrAlreadyCaptured, context.DeadlineExceeded}, cp.Success)
+	assert.Equal(t, 30*time.Second, cp.CoolDown, "inherited from the interface's directive")
+}
+
+func TestPaymentsInstancesHaveCircuitsOfTheirOwn(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(runtime.WithOverrides("payments@eu", runtime.Options{SampleThreshold: 1}))
+	eu := payments.NewPaymentsBreaker(&fakePayments{err: errBoom}, h.b, runtime.WithInstance("eu"))
+	us := payments.NewPaymentsBreaker(&fakePayments{}, h.b, runtime.WithInstance("us"))
+	assert.Equal(t, []string{
+		"payments.Capture@eu", "payments.Capture@us", "payments.charge@eu", "payments.charge@us", "payments@eu", "payments@us",
+	}, circuitNames(h.b))
+	require.ErrorIs(t, eu.Refund(ctx, "id"), errBoom)
+	wantOpen(t, eu.Refund(ctx, "id"), "the override of payments@eu opened it after one failure")
+	assert.NoError(t, us.Refund(ctx, "id"), "the other provider's circuit is its own")
+	assert.Equal(t, 5, h.status(t, "payments@us").Options.SampleThreshold)
 }
 
 func TestPaymentsRefundTripsAndSkips(t *testing.T) {
@@ -82,76 +91,76 @@ func TestPaymentsRefundTripsAndSkips(t *testing.T) {
 	h := newHarness()
 	f := &fakePayments{err: errBoom}
 	p := payments.NewPaymentsBreaker(f, h.b)
-	for i := range 5 {
-		if err := p.Refund(ctx, "id"); !errors.Is(err, errBoom) {
-			t.Fatalf("refund %d: err = %v, want errBoom untouched", i, err)
-		}
+	for range 5 {
+		require.ErrorIs(t, p.Refund(ctx, "id"), errBoom, "errors are returned untouched")
 	}
-	if h.rec.count("payments", runtime.EventOpened) != 1 {
-		t.Fatalf("payments did not open after 5 failures (samples=5)")
-	}
+	require.Equal(t, 1, h.rec.count("payments", runtime.EventOpened), "payments opens after 5 failures (samples=5)")
 	wantOpen(t, p.Refund(ctx, "id"))
-	if f.calls["Refund"] != 5 {
-		t.Fatalf("Refund reached the provider %d times, want 5 (the 6th is skipped)", f.calls["Refund"])
-	}
+	assert.Equal(t, 5, f.calls["Refund"], "the 6th call is skipped")
 	// The skipped method is not protected: it still reaches the provider.
-	if got := p.Name(); got != "fake" || f.calls["Name"] != 1 {
-		t.Fatalf("Name() = %q after %d calls, want a pass-through", got, f.calls["Name"])
-	}
+	assert.Equal(t, "fake", p.Name())
+	assert.Equal(t, 1, f.calls["Name"])
 	// The interface cool-down is 30s: after it, a probe runs and closes.
 	h.clock.Advance(30 * time.Second)
 	f.err = nil
-	if err := p.Refund(ctx, "id"); err != nil {
-		t.Fatalf("probe: %v", err)
-	}
-	if h.rec.count("payments", runtime.EventClosed) != 1 {
-		t.Fatalf("a successful probe did not close payments")
+	require.NoError(t, p.Refund(ctx, "id"), "probe")
+	assert.Equal(t, 1, h.rec.count("payments", runtime.EventClosed), "a successful probe closes payments")
+}
+
+// countingCalls counts the calls of each outcome of each circuit.
+type countingCalls struct {
+	mu     sync.Mutex
+	counts map[string]map[runtime.CallOutcome]int
+}
+
+func (c *countingCalls) Handle(runtime.Event) {}
+
+func (c *countingCalls) CountCalls(circuit string) func(runtime.CallOutcome) {
+	return func(o runtime.CallOutcome) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.counts == nil {
+			c.counts = map[string]map[runtime.CallOutcome]int{}
+		}
+		if c.counts[circuit] == nil {
+			c.counts[circuit] = map[runtime.CallOutcome]int{}
+		}
+		c.counts[circuit][o]++
 	}
 }
 
 func TestPaymentsChargeExcludeAndFallback(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness()
+	counter := &countingCalls{}
+	h := newHarness(runtime.WithListener(counter))
 	f := &fakePayments{err: payments.ErrDeclined}
 	p := payments.NewPaymentsBreaker(f, h.b)
 	req := payments.ChargeRequest{Account: "acct", Cents: 100}
 	for range 10 {
-		if _, err := p.Charge(ctx, req); !errors.Is(err, payments.ErrDeclined) {
-			t.Fatalf("err = %v, want ErrDeclined", err)
-		}
+		_, err := p.Charge(ctx, req)
+		require.ErrorIs(t, err, payments.ErrDeclined)
 	}
-	if st := h.status(t, "payments.charge"); st.SampleSize != 0 {
-		t.Fatalf("excluded errors were recorded: %d samples", st.SampleSize)
-	}
+	assert.Zero(t, h.status(t, "payments.charge").SampleSize, "excluded errors are not recorded")
 	f.err = errBoom
-	for range 3 {
-		if _, err := p.Charge(ctx, req); !errors.Is(err, errBoom) {
-			t.Fatalf("err = %v, want errBoom", err)
-		}
+	for range 5 { // samples=5, inherited from the interface
+		_, err := p.Charge(ctx, req)
+		require.ErrorIs(t, err, errBoom)
 	}
 	calls := f.calls["Charge"]
 	r, err := p.Charge(ctx, req)
-	if err != nil || r.ID != "queued:acct" {
-		t.Fatalf("open circuit: Charge = %+v, %v; want the fallback's queued receipt", r, err)
-	}
-	if f.calls["Charge"] != calls {
-		t.Fatalf("the provider was called while the circuit was open")
-	}
-	if h.rec.count("payments", runtime.EventOpened) != 0 {
-		t.Fatalf("Charge failures opened the interface circuit; Charge has its own")
-	}
-	if err := p.Refund(ctx, "id"); !errors.Is(err, errBoom) {
-		t.Fatalf("Refund is on another circuit and must still run: %v", err)
-	}
+	require.NoError(t, err, "the fallback answers while the circuit is open")
+	assert.Equal(t, "queued:acct", r.ID)
+	assert.Equal(t, calls, f.calls["Charge"], "the provider is not called while the circuit is open")
+	assert.Equal(t, 1, counter.counts["payments.charge"][runtime.CallFallback], "the fallback is counted")
+	assert.Zero(t, h.rec.count("payments", runtime.EventOpened), "Charge has a circuit of its own")
+	require.ErrorIs(t, p.Refund(ctx, "id"), errBoom, "Refund is on another circuit and still runs")
 	// Charge's own cool-down is 10s.
 	h.clock.Advance(10 * time.Second)
 	f.err = nil
-	if r, err := p.Charge(ctx, req); err != nil || r.ID != "r-acct" {
-		t.Fatalf("probe = %+v, %v", r, err)
-	}
-	if h.rec.count("payments.charge", runtime.EventClosed) != 1 {
-		t.Fatalf("probe did not close payments.charge")
-	}
+	r, err = p.Charge(ctx, req)
+	require.NoError(t, err, "probe")
+	assert.Equal(t, "r-acct", r.ID)
+	assert.Equal(t, 1, h.rec.count("payments.charge", runtime.EventClosed), "the probe closes payments.charge")
 }
 
 func TestPaymentsCaptureSuccessErrors(t *testing.T) {
@@ -160,35 +169,21 @@ func TestPaymentsCaptureSuccessErrors(t *testing.T) {
 	f := &fakePayments{err: payments.ErrAlreadyCaptured}
 	p := payments.NewPaymentsBreaker(f, h.b)
 	for range 10 {
-		if err := p.Capture(ctx, "id"); !errors.Is(err, payments.ErrAlreadyCaptured) {
-			t.Fatalf("err = %v, want ErrAlreadyCaptured returned untouched", err)
-		}
+		require.ErrorIs(t, p.Capture(ctx, "id"), payments.ErrAlreadyCaptured, "returned untouched")
 	}
 	st := h.status(t, "payments.Capture")
-	if st.SampleSize != 10 || st.FailureRate != 0 || !st.Closed() {
-		t.Fatalf("success errors: status %+v, want 10 successes", st)
-	}
-	if h.rec.count("payments.Capture", runtime.EventSuccess) != 10 {
-		t.Fatalf("want 10 success events")
-	}
+	assert.Equal(t, 10, st.SampleSize)
+	assert.Zero(t, st.FailureRate)
+	assert.True(t, st.Closed())
+	assert.Equal(t, 10, h.rec.count("payments.Capture", runtime.EventSuccess))
 }
 
 func TestPaymentsPanicIsRecorded(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness()
-	f := &fakePayments{panics: true}
-	p := payments.NewPaymentsBreaker(f, h.b)
-	func() {
-		defer func() {
-			if r := recover(); r != "provider exploded" {
-				t.Fatalf("recovered %v, want the provider's panic", r)
-			}
-		}()
-		_ = p.Refund(ctx, "id")
-	}()
-	if n := h.rec.count("payments", runtime.EventFailure); n != 1 {
-		t.Fatalf("a panicking call recorded %d failures, want 1", n)
-	}
+	p := payments.NewPaymentsBreaker(&fakePayments{panics: true}, h.b)
+	assert.PanicsWithValue(t, "provider exploded", func() { _ = p.Refund(ctx, "id") })
+	assert.Equal(t, 1, h.rec.count("payments", runtime.EventFailure), "a panicking call records one failure")
 }
 
 func TestPaymentsOverridesWin(t *testing.T) {
@@ -197,7 +192,7 @@ func TestPaymentsOverridesWin(t *testing.T) {
 	p := payments.NewPaymentsBreaker(&fakePayments{err: errBoom}, h.b)
 	_ = p.Refund(ctx, "id")
 	wantOpen(t, p.Refund(ctx, "id"))
-	if st := h.status(t, "payments"); st.Options.CoolDown != time.Second || st.Options.EvaluationWindow != time.Minute {
-		t.Fatalf("options = %+v: the override must win field by field over the directive", st.Options)
-	}
+	st := h.status(t, "payments")
+	assert.Equal(t, time.Second, st.Options.CoolDown, "the override wins")
+	assert.Equal(t, time.Minute, st.Options.EvaluationWindow, "field by field over the directive")
 }

@@ -24,14 +24,21 @@ type Config struct {
 	// directory.
 	Dir string
 	// Types names the interfaces to wrap. Empty means the interface declared
-	// right below the //go:generate line given by File and Line.
+	// right below the //go:generate line given by File and Line; or, when that
+	// line is not directly above a type declaration, every interface of the
+	// package that carries a //breaker: directive (on itself or a method).
 	Types []string
 	// Source is the import path of the package declaring Types, when it is not
 	// the package in Dir: the decorators are still written into Dir's package.
 	Source string
 	// Output names the file to write, relative to Dir. Empty means one file per
-	// interface, named <interface>_breaker.go in lower case.
+	// interface, named <interface>_breaker.go in lower case (<name>_breaker.go
+	// with Name, "Breaker" trimmed from its end).
 	Output string
+	// Name names the decorator of the run's only interface: type Name and
+	// constructor NewName (newName when Name is unexported). Empty means
+	// <Interface>Breaker.
+	Name string
 	// Tags are build tags applied when loading the package.
 	Tags []string
 	// File is the base name of the file holding the //go:generate line ($GOFILE).
@@ -46,10 +53,21 @@ type Config struct {
 	// Notes receives one line per note (a method left unprotected, for
 	// instance). Nil discards notes; they are also returned in Result.Notes.
 	Notes io.Writer
+	// Verbose adds a note for every method left unprotected, with the reason;
+	// otherwise one line per interface summarizes those the user did not ask
+	// to skip.
+	Verbose bool
+	// WorkDir is the directory file names in problems and notes are shown
+	// relative to, when they are inside it; else they are relative to the
+	// module root, else to Dir, else absolute. Empty means the module root:
+	// go generate runs each command in its package's directory and tells it
+	// nothing of where it was started, and under go generate ./... names
+	// relative to the module root say which package they are in.
+	WorkDir string
 }
 
-// RegisterFlags defines the command-line flags -type, -source, -output and
-// -tags on fs, storing their values into c.
+// RegisterFlags defines the command-line flags -type, -source, -output,
+// -name, -tags and -v on fs, storing their values into c.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*listFlag)(&c.Types), "type",
 		"comma-separated `names` of the interfaces to wrap, e.g. -type Payments,Ledger\n(default: the interface right below the //go:generate line)")
@@ -57,6 +75,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"import `path` of the package declaring the -type interfaces when it is not the current\npackage, e.g. -source net/http -type RoundTripper; the decorators go into the current package")
 	fs.StringVar(&c.Output, "output", "",
 		"write all decorators into one `file` of the package directory, e.g. -output breakers.go\n(default: <interface>_breaker.go in lower case, one file per interface)")
+	fs.StringVar(&c.Name, "name", "",
+		"`name` of the decorator of the run's only interface, e.g. -source net -type Conn -name NetConn\n(type NetConn, constructor NewNetConn, file netconn_breaker.go; default: <Interface>Breaker)")
+	fs.BoolVar(&c.Verbose, "v", false,
+		"list every method left unprotected, with the reason, e.g. -v\n(default: one summary line per interface)")
 	fs.Var((*listFlag)(&c.Tags), "tags",
 		"comma-separated build `tags` to apply when loading the package, e.g. -tags integration,linux;\nthe output keeps the //go:build line of the file declaring each interface")
 }

@@ -25,10 +25,17 @@ const (
 	keyExclude  = "exclude"
 	keySuccess  = "success"
 	keyFallback = "fallback"
+	keyJudge    = "judge"
+	keyKey      = "key"
+	keyMaxKeys  = "maxkeys"
+	keySkip     = "skip"
 )
 
 // knownKeys lists the keys of //breaker:circuit in the order they are documented.
-var knownKeys = []string{keyName, keyCoolDown, keyWindow, keyRate, keySamples, keyExclude, keySuccess, keyFallback}
+var knownKeys = []string{
+	keyName, keyCoolDown, keyWindow, keyRate, keySamples, keyExclude, keySuccess,
+	keyFallback, keyJudge, keyKey, keyMaxKeys, keySkip,
+}
 
 // directive is one //breaker: comment line.
 type directive struct {

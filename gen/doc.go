@@ -4,40 +4,81 @@
 // (github.com/breakergen/breakergen/runtime). The command
 // github.com/breakergen/breakergen/cmd/breakergen is a thin wrapper around Run.
 //
+// # Targets
+//
+// A //go:generate line directly above an interface type wraps that interface.
+// A line anywhere else (the package's doc.go) wraps every interface of the
+// package that carries a //breaker: directive, on itself or on a method, in
+// one package load: the recommended form. -type names interfaces of the
+// package; -source importpath -type T wraps interfaces of another package
+// into this one, configured by a //breaker:circuit line beside the
+// //go:generate line.
+//
 // # Directives
 //
 // A //breaker:circuit line in the doc comment of an interface type gives the
 // interface's default circuit, named "<package>.<Interface>" unless name= says
 // otherwise. On an interface method it gives the method a circuit of its own:
-// the one named by name=, or "<default>.<Method>" when only options are given.
-// Methods that name the same circuit share it. Keys:
+// the one named by name=, or "<default>.<Method>" when it only sets options or
+// a key. Methods that name the same circuit share it. Keys:
 //
 //	name=payments.charge            circuit name (letters, digits, . _ - : /)
-//	cooldown=30s window=1m          runtime.Options CoolDown and EvaluationWindow (positive)
+//	cooldown=30s window=1m          runtime.Options CoolDown and EvaluationWindow, 1ms to 24h
 //	rate=0.5 samples=5              RateThreshold in (0, 1] and SampleThreshold (>= 1)
-//	exclude=ErrDeclined,io.EOF      error variables returned untouched and not recorded
-//	success=ErrConditionFailed      error variables recorded as successes
-//	fallback=chargeOffline          a function of the package with the method's exact
+//	exclude=ErrDeclined,*NotFound   errors returned untouched and not recorded
+//	success=ErrConditionFailed      errors recorded as successes
+//	fallback=chargeOffline          a function (f or pkg.F) with the method's exact
 //	                                signature, called instead while the circuit is open
+//	judge=statusFailure             a function (f or pkg.F) of the method's results
+//	                                returning the error to record (nil: success)
+//	key=req.URL.Host maxkeys=100    one circuit per value of an expression over the
+//	                                parameters ($1 is the first), at most maxkeys alive
+//	skip=SetDeadline,Close          on an interface: methods left unprotected
 //
-// Error variables are resolved with go/types: ErrX in the package, pkg.ErrX
-// through the imports of the directive's file (or of the package). Options not
-// given are zero and inherit the Breaker's defaults; runtime.WithOverrides
-// still wins over directive values, so operators tune circuits without
-// regenerating. Two directives giving one circuit different options are an
-// error. //breaker:skip leaves a method unprotected; a method whose last
-// result is not error passes through unprotected, with a note.
+// exclude= and success= list error variables (ErrX, pkg.ErrX), constants of
+// an error type (redis.Nil) and error types, T or *T, matched with errors.As
+// through runtime.ErrorAs. Names are resolved with go/types: in the package,
+// or through the imports of the directive's file (or of the package). A key
+// expression is type-checked over the method's parameters in the scope of the
+// directive's file and must give a string or an integer.
+//
+// A method's circuit inherits every option of its interface's directive
+// (options, judge, key, maxkeys) and overrides them field by field. A method
+// that names a circuit without setting options joins it with the options its
+// other users give. Two directives giving one circuit different options of
+// their own are an error. Options not given are zero and inherit the
+// Breaker's defaults; runtime.WithOptions and runtime.WithOverrides win over
+// them, so operators tune circuits without regenerating.
+//
+// # Protected methods
+//
+// A method is protected when its outcome can be judged: by a judge=, else
+// its final error result, else the Err() error of its final result (go-redis
+// commands). Close() error passes through unless a directive on it opts in,
+// and so do methods marked //breaker:skip or listed in skip=. Notes: one line
+// per interface for the methods passing through that the user did not ask to
+// skip (Config.Verbose lists all). An interface of which nothing can be
+// protected is an error.
+//
+// While the circuit is open a method returns the fallback's results; else
+// zero results and the *runtime.OpenCircuitError when its final result is an
+// error; else a final result made with new(T) (or a zero T) carrying the
+// error through its SetErr(error) method. A method that can do none of these
+// is an error. A refused RoundTrip(*http.Request) closes the request's body.
 //
 // # Output
 //
 // For an interface X the generator writes type XBreaker (generic when X is,
-// with X's type parameters and constraints), a constructor
-// NewXBreaker(next X, b *runtime.Breaker) *XBreaker that resolves the circuits
-// once, one explicit method per method of X's method set (embedded ones
-// included), and a compile-time check that *XBreaker implements X. A
+// with X's type parameters and constraints; -name T names it T), a
+// constructor NewXBreaker(next X, b *runtime.Breaker, opts
+// ...runtime.DecoratorOption) that resolves the circuits once through
+// runtime.Decorate (runtime.WithInstance(name) gives the decorator circuits
+// named "<circuit>@name"; a keyed method's are "<circuit>[<key>]" of a
+// runtime.Keyed), one explicit method per method of X's method set (embedded
+// ones included), and a compile-time check that *XBreaker implements X. A
 // protected method calls Allow, defers RecordPanic, calls next and records
-// the outcome with Done: no closure is allocated per call. The context given
-// to the circuit is the first parameter whose type is identical to
+// the judged outcome with Done: no closure is allocated per call. The context
+// given to the circuit is the first parameter whose type is identical to
 // context.Context; else that of the first parameter with a method
 // Context() context.Context, such as an *http.Request (context.Background()
 // when it is nil); else context.Background(). So a caller's cancellation is
@@ -45,9 +86,11 @@
 //
 // Files start with Header, carry the //go:build constraint of the file that
 // declares the interface (its //go:build line, GOOS/GOARCH file name suffix
-// and cgo), are gofmt'ed with grouped imports, are deterministic, and are
-// written only when their content changed. An existing file is overwritten
-// only when it starts with Header.
+// and cgo), are formatted once with grouped imports, are deterministic, and
+// are written only when their content changed. An existing file is
+// overwritten only when it starts with Header. Under go generate, two
+// //go:generate lines of the package that would write one file or declare
+// one name are an error naming both.
 //
 // # Loading
 //
@@ -60,7 +103,8 @@
 // ignored unless they make a wrapped interface's types invalid.
 //
 // Problems in the input are returned together as an ErrorList whose lines
-// read "file:line:col: message"; each wraps one of the sentinel errors
-// (ErrDirective, ErrValue, ErrResolve, ...) for errors.Is. Nothing is
-// written when there is any problem.
+// read "file:line:col: message", file names relative to the module root (see
+// Config.WorkDir); each wraps one of the sentinel errors (ErrDirective,
+// ErrValue, ErrResolve, ErrKey, ...) for errors.Is. Nothing is written when
+// there is any problem.
 package gen

@@ -3,14 +3,13 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"go/build/constraint"
 	"go/types"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dave/jennifer/jen"
-	"golang.org/x/tools/imports"
 )
 
 // Import paths the generated code uses.
@@ -27,8 +26,40 @@ type emitter struct {
 	reserved map[string]bool // names no generated local or parameter may take
 }
 
-// render returns the formatted source of the file holding models.
-func (g *run) render(models []*ifaceModel, constraint string) ([]byte, error) {
+// render renders the file of each group and tells whether it changed.
+func (g *run) render(groups []*group) ([]OutputFile, error) {
+	var out []OutputFile
+	for _, gr := range groups {
+		var parts []constraint.Expr
+		for _, m := range gr.models {
+			if m.t.file == nil {
+				continue
+			}
+			x, err := fileConstraint(g.l.names[m.t.file])
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrLoad, err)
+			}
+			parts = append(parts, x)
+		}
+		expr := ""
+		if x := andAll(parts); x != nil {
+			expr = x.String()
+		}
+		content, err := g.renderFile(gr.models, expr)
+		if err != nil {
+			return nil, err
+		}
+		changed, err := checkOutput(gr.path, content)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, OutputFile{Path: gr.path, Content: content, Changed: changed})
+	}
+	return out, nil
+}
+
+// renderFile returns the formatted source of the file holding models.
+func (g *run) renderFile(models []*ifaceModel, buildExpr string) ([]byte, error) {
 	// First pass: find the packages the file refers to, so that import names
 	// are known before any local name is chosen.
 	probe := &emitter{g: g, w: &typeWriter{out: g.out, used: map[string]bool{}}, reserved: map[string]bool{}}
@@ -50,11 +81,10 @@ func (g *run) render(models []*ifaceModel, constraint string) ([]byte, error) {
 	names := importNames(pkgs, top)
 
 	e := &emitter{g: g, w: &typeWriter{out: g.out, used: map[string]bool{}}, reserved: map[string]bool{}}
-	for name := range universeNames {
-		e.reserved[name] = true
-	}
-	for name := range top {
-		e.reserved[name] = true
+	for _, set := range []map[string]bool{universeNames, top} {
+		for name := range set {
+			e.reserved[name] = true
+		}
 	}
 	for _, name := range names {
 		e.reserved[name] = true
@@ -71,21 +101,15 @@ func (g *run) render(models []*ifaceModel, constraint string) ([]byte, error) {
 		}
 	}
 	header := Header
-	if constraint != "" {
-		header += "\n\n//go:build " + constraint
+	if buildExpr != "" {
+		header += "\n\n//go:build " + buildExpr
 	}
 	f.HeaderComment(header)
 	var buf bytes.Buffer
-	if err := f.Render(&buf); err != nil {
+	if err := f.Render(&buf); err != nil { // gofmt's formatting, once
 		return nil, fmt.Errorf("breakergen: internal error: generated code does not format: %w", err)
 	}
-	// Group the imports as goimports does (standard library first); nothing is
-	// added or removed.
-	src, err := imports.Process("breaker.go", buf.Bytes(), &imports.Options{FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
-	if err != nil {
-		return nil, fmt.Errorf("breakergen: internal error: generated code does not format: %w", err)
-	}
-	return src, nil
+	return groupImports(buf.Bytes()), nil
 }
 
 // pkgByPath returns a package the generated code refers to.
@@ -139,104 +163,143 @@ func ids(names []string) []jen.Code {
 	return out
 }
 
-// decorator emits the struct, constructor, check and methods of one interface.
-func (e *emitter) decorator(f *jen.File, m *ifaceModel) {
-	tps := tparamNames(m)
-	// Type parameter declarations, with constraints.
-	var tdecl []jen.Code
-	for i, name := range tps {
-		tdecl = append(tdecl, jen.Id(name).Add(e.w.typ(m.t.tparams.At(i).Constraint())))
-	}
-	self := func() *jen.Statement { // XBreaker or XBreaker[K, V]
-		s := jen.Id(m.typeName)
-		if len(tps) > 0 {
-			s.Types(ids(tps)...)
-		}
-		return s
-	}
-	ifaceType := func() *jen.Statement { // X or X[K, V], qualified for -source
-		s := e.w.qual(m.t.obj.Pkg().Path(), m.t.obj.Name())
-		if len(tps) > 0 {
-			s.Types(ids(tps)...)
-		}
-		return s
-	}
-	ifaceName := m.t.obj.Name()
-	if m.t.obj.Pkg() != e.g.out {
-		ifaceName = m.t.obj.Pkg().Name() + "." + ifaceName
-	}
+// decl is what the parts of one decorator share: its type parameters and
+// the names of the interface and of the struct's fields.
+type decl struct {
+	m            *ifaceModel
+	tps          []string   // type parameter names
+	tdecl        []jen.Code // type parameter declarations, with constraints
+	ifaceName    string     // as doc comments show it
+	nextField    string
+	circuitField map[*circuitDef]string
+}
 
+// self renders the decorator type, XBreaker or XBreaker[K, V].
+func (d *decl) self() *jen.Statement {
+	s := jen.Id(d.m.typeName)
+	if len(d.tps) > 0 {
+		s.Types(ids(d.tps)...)
+	}
+	return s
+}
+
+// ifaceType renders the interface type, X or X[K, V], qualified for -source.
+func (e *emitter) ifaceType(d *decl) *jen.Statement {
+	s := e.w.qual(d.m.t.obj.Pkg().Path(), d.m.t.obj.Name())
+	if len(d.tps) > 0 {
+		s.Types(ids(d.tps)...)
+	}
+	return s
+}
+
+// newDecl names the parts of m's decorator.
+func (e *emitter) newDecl(m *ifaceModel) *decl {
+	d := &decl{m: m, tps: tparamNames(m), ifaceName: e.g.ifaceName(m.t), circuitField: map[*circuitDef]string{}}
+	for i, name := range d.tps {
+		d.tdecl = append(d.tdecl, jen.Id(name).Add(e.w.typ(m.t.tparams.At(i).Constraint())))
+	}
 	// Field names: never the name of a method of the decorator.
 	avoid := map[string]bool{}
 	for _, mm := range m.methods {
 		avoid[mm.fn.Name()] = true
 	}
 	fields := newNamer(avoid)
-	nextField := fields.name("next")
-	circuitField := map[*circuitDef]string{}
+	d.nextField = fields.name("next")
 	for _, c := range m.circuits {
-		circuitField[c] = fields.name(fieldName(c.name))
+		d.circuitField[c] = fields.name(fieldName(c.name))
 	}
+	return d
+}
 
-	// The struct.
-	f.Add(doc("%s decorates %s: its methods run through circuit breakers.\nBuild it with %s. It is safe for concurrent use when the wrapped value is.", m.typeName, ifaceName, m.ctorName))
-	structFields := []jen.Code{jen.Id(nextField).Add(ifaceType())}
+// circuitLabel is how docs show a circuit: "name", or "name[<key>]" for a
+// keyed family.
+func circuitLabel(c *circuitDef) string {
+	if c.use == useKeyed {
+		return strconv.Quote(c.name + "[<key>]")
+	}
+	return strconv.Quote(c.name)
+}
+
+// decorator emits the struct, constructor, check and methods of one interface.
+func (e *emitter) decorator(f *jen.File, m *ifaceModel) {
+	d := e.newDecl(m)
+	f.Add(doc("%s decorates %s: its methods run through circuit breakers.\nBuild it with %s. It is safe for concurrent use when the wrapped value is.", m.typeName, d.ifaceName, m.ctorName))
+	fields := []jen.Code{jen.Id(d.nextField).Add(e.ifaceType(d))}
 	for _, c := range m.circuits {
-		structFields = append(structFields, jen.Id(circuitField[c]).Op("*").Add(e.w.qual(runtimePath, "Circuit")).Comment(strconv.Quote(c.name)))
-	}
-	f.Type().Id(m.typeName).Types(tdecl...).Struct(structFields...)
-	f.Line()
-
-	// The constructor: circuits are resolved here, once.
-	cn := newNamer(e.reserved)
-	for _, tp := range tps {
-		cn.taken[tp] = true
-	}
-	nextParam, bParam := cn.name("next"), cn.name("b")
-	circuitList := make([]string, len(m.circuits))
-	for i, c := range m.circuits {
-		circuitList[i] = strconv.Quote(c.name)
-	}
-	if len(m.circuits) == 0 {
-		f.Add(doc("%s returns a decorator of next. No method of %s is protected,\nso b is not used.", m.ctorName, ifaceName))
-	} else {
-		noun := "circuit"
-		if len(circuitList) > 1 {
-			noun = "circuits"
+		typ := "Circuit"
+		if c.use == useKeyed {
+			typ = "Keyed"
 		}
-		f.Add(doc("%s returns a decorator of next whose protected methods run through\n"+
-			"the %s %s of b, resolved once here. Options given by\n"+
-			"runtime.WithOverrides on b win over the ones written in the directives.",
-			m.ctorName, noun, joinWords(circuitList)))
+		fields = append(fields, jen.Id(d.circuitField[c]).Op("*").Add(e.w.qual(runtimePath, typ)).Comment(circuitLabel(c)))
 	}
-	values := []jen.Code{jen.Id(nextField).Op(":").Id(nextParam)}
-	for _, c := range m.circuits {
-		args := []jen.Code{jen.Lit(c.name)}
-		if c.opts.set != 0 {
-			args = append(args, e.options(c.opts))
-		}
-		values = append(values, jen.Id(circuitField[c]).Op(":").Id(bParam).Dot("Circuit").Call(args...))
-	}
-	f.Func().Id(m.ctorName).Types(tdecl...).Params(
-		jen.Id(nextParam).Add(ifaceType()),
-		jen.Id(bParam).Op("*").Add(e.w.qual(runtimePath, "Breaker")),
-	).Op("*").Add(self()).Block(
-		jen.Return(jen.Op("&").Add(self()).Custom(multiLine, values...)),
-	)
+	f.Type().Id(m.typeName).Types(d.tdecl...).Struct(fields...)
 	f.Line()
-
-	// The compile-time check.
-	check := jen.Var().Id("_").Add(ifaceType()).Op("=").Parens(jen.Op("*").Add(self())).Parens(jen.Nil())
-	if len(tps) == 0 {
+	e.constructor(f, d)
+	f.Line()
+	check := jen.Var().Id("_").Add(e.ifaceType(d)).Op("=").Parens(jen.Op("*").Add(d.self())).Parens(jen.Nil())
+	if len(d.tps) == 0 {
 		f.Add(check)
 	} else {
-		f.Func().Id("_").Types(tdecl...).Params().Block(check)
+		f.Func().Id("_").Types(d.tdecl...).Params().Block(check)
 	}
-
 	for _, mm := range m.methods {
 		f.Line()
-		e.method(f, m, mm, self, nextField, circuitField[mm.circuit], tps)
+		e.method(f, d, mm)
 	}
+}
+
+// constructor emits NewXBreaker: circuits are resolved here, once.
+func (e *emitter) constructor(f *jen.File, d *decl) {
+	m := d.m
+	cn := newNamer(e.reserved)
+	for _, tp := range d.tps {
+		cn.taken[tp] = true
+	}
+	nextParam, bParam, optsParam, dec := cn.name("next"), cn.name("b"), cn.name("opts"), cn.name("d")
+	labels := make([]string, len(m.circuits))
+	for i, c := range m.circuits {
+		labels[i] = circuitLabel(c)
+	}
+	noun := "circuit"
+	if len(labels) > 1 {
+		noun = "circuits"
+	}
+	f.Add(doc("%s returns a decorator of next whose protected methods run through\n"+
+		"the %s %s of b, resolved once here.\n"+
+		"runtime.WithInstance(name) in opts gives this decorator circuits of its own,\n"+
+		"named \"<circuit>@name\". Options given by runtime.WithOverrides on b win over\n"+
+		"the ones written in the directives.",
+		m.ctorName, noun, joinWords(labels)))
+	values := []jen.Code{jen.Id(d.nextField).Op(":").Id(nextParam)}
+	for _, c := range m.circuits {
+		var call *jen.Statement
+		if c.use == useKeyed {
+			var max jen.Code = e.w.qual(runtimePath, "DefaultMaxKeys")
+			if c.keys.maxSite.IsValid() {
+				max = jen.Lit(c.keys.maxKeys)
+			}
+			args := []jen.Code{jen.Lit(c.name), max}
+			if c.opts.set != 0 {
+				args = append(args, e.options(c.opts))
+			}
+			call = jen.Id(dec).Dot("Keyed").Call(args...)
+		} else {
+			args := []jen.Code{jen.Lit(c.name)}
+			if c.opts.set != 0 {
+				args = append(args, e.options(c.opts))
+			}
+			call = jen.Id(dec).Dot("Circuit").Call(args...)
+		}
+		values = append(values, jen.Id(d.circuitField[c]).Op(":").Add(call))
+	}
+	f.Func().Id(m.ctorName).Types(d.tdecl...).Params(
+		jen.Id(nextParam).Add(e.ifaceType(d)),
+		jen.Id(bParam).Op("*").Add(e.w.qual(runtimePath, "Breaker")),
+		jen.Id(optsParam).Op("...").Add(e.w.qual(runtimePath, "DecoratorOption")),
+	).Op("*").Add(d.self()).Block(
+		jen.Id(dec).Op(":=").Add(e.w.qual(runtimePath, "Decorate")).Call(jen.Id(bParam), jen.Id(optsParam).Op("...")),
+		jen.Return(jen.Op("&").Add(d.self()).Custom(multiLine, values...)),
+	)
 }
 
 // options renders a runtime.Options literal with the fields a directive set.
@@ -255,23 +318,30 @@ func (e *emitter) options(o circuitOpts) jen.Code {
 	if o.set&bitSamples != 0 {
 		add("SampleThreshold", jen.Lit(o.samples))
 	}
-	vars := func(vs []*types.Var) jen.Code {
-		items := make([]jen.Code, len(vs))
-		for i, v := range vs {
-			items[i] = e.w.qual(v.Pkg().Path(), v.Name())
-		}
-		return jen.Index().Error().Values(items...)
-	}
 	if o.set&bitExclude != 0 {
-		add("Exclude", vars(o.exclude))
+		add("Exclude", e.errorList(o.exclude))
 	}
 	if o.set&bitSuccess != 0 {
-		add("Success", vars(o.success))
+		add("Success", e.errorList(o.success))
 	}
 	if len(fields) > 1 {
 		return e.w.qual(runtimePath, "Options").Custom(multiLine, fields...)
 	}
 	return e.w.qual(runtimePath, "Options").Values(fields...)
+}
+
+// errorList renders the errors of exclude= or success=: variables and
+// constants as they are, types as runtime.ErrorAs[T]().
+func (e *emitter) errorList(refs []errorRef) jen.Code {
+	items := make([]jen.Code, len(refs))
+	for i, r := range refs {
+		if r.isType() {
+			items[i] = e.w.qual(runtimePath, "ErrorAs").Types(e.w.typ(r.typ())).Call()
+		} else {
+			items[i] = e.w.qual(r.obj.Pkg().Path(), r.obj.Name())
+		}
+	}
+	return jen.Index().Error().Values(items...)
 }
 
 // duration renders d as a multiple of the largest time unit dividing it.
@@ -292,115 +362,6 @@ func (e *emitter) duration(d time.Duration) jen.Code {
 		}
 	}
 	return e.w.qual(timePath, "Duration").Call(jen.Op(strconv.FormatInt(int64(d), 10)))
-}
-
-// method emits one decorator method.
-func (e *emitter) method(f *jen.File, m *ifaceModel, mm *methodModel, self func() *jen.Statement, nextField, circuitField string, tps []string) {
-	n := newNamer(e.reserved)
-	for _, tp := range tps {
-		n.taken[tp] = true
-	}
-	recv := n.name("d")
-	var aName, errName, ctxLocal string
-	var resultNames []string
-	sig := mm.sig
-	results := sig.Results()
-	if mm.protected {
-		aName, errName = n.name("a"), n.name("err")
-		if mm.ctx < 0 {
-			ctxLocal = n.name("ctx")
-		}
-		for i := range results.Len() - 1 {
-			resultNames = append(resultNames, n.name("r"+strconv.Itoa(i)))
-		}
-	}
-	params := sig.Params()
-	paramNames := make([]string, params.Len())
-	for i := range params.Len() {
-		want := params.At(i).Name()
-		if want == "" || want == "_" {
-			want = "p" + strconv.Itoa(i)
-			if i == mm.ctx {
-				want = "ctx"
-			}
-		}
-		paramNames[i] = n.name(want)
-	}
-
-	// Signature.
-	paramDecls := make([]jen.Code, params.Len())
-	args := make([]jen.Code, params.Len())
-	for i := range params.Len() {
-		paramDecls[i] = jen.Id(paramNames[i]).Add(e.w.param(sig, i))
-		args[i] = jen.Id(paramNames[i])
-		if sig.Variadic() && i == params.Len()-1 {
-			args[i] = jen.Id(paramNames[i]).Op("...")
-		}
-	}
-	name := mm.fn.Name()
-	call := jen.Id(recv).Dot(nextField).Dot(name).Call(args...)
-
-	if !mm.protected {
-		f.Add(doc("%s calls the wrapped %s unprotected (%s).", name, name, mm.reason))
-		var body jen.Code = call
-		if results.Len() > 0 {
-			body = jen.Return(call)
-		}
-		f.Func().Params(jen.Id(recv).Op("*").Add(self())).Id(name).Params(paramDecls...).Add(e.w.results(results)).Block(body)
-		return
-	}
-
-	ctx := ctxLocal
-	if mm.ctx >= 0 {
-		ctx = paramNames[mm.ctx]
-	}
-	text := fmt.Sprintf("%s calls the wrapped %s through circuit %q.", name, name, mm.circuit.name)
-	var body []jen.Code
-	switch {
-	case ctxLocal != "" && mm.carrier >= 0 && nillable(params.At(mm.carrier).Type()):
-		carrier := paramNames[mm.carrier]
-		body = append(body,
-			jen.Id(ctxLocal).Op(":=").Add(e.w.qual(contextPath, "Background")).Call(),
-			jen.If(jen.Id(carrier).Op("!=").Nil()).Block(jen.Id(ctxLocal).Op("=").Id(carrier).Dot("Context").Call()),
-		)
-	case ctxLocal != "" && mm.carrier >= 0:
-		body = append(body, jen.Id(ctxLocal).Op(":=").Id(paramNames[mm.carrier]).Dot("Context").Call())
-	case ctxLocal != "":
-		body = append(body, jen.Id(ctxLocal).Op(":=").Add(e.w.qual(contextPath, "Background")).Call())
-	}
-	body = append(body, jen.List(jen.Id(aName), jen.Id(errName)).Op(":=").Id(recv).Dot(circuitField).Dot("Allow").Call(jen.Id(ctx)))
-	var open []jen.Code
-	if mm.fallback != nil {
-		text += fmt.Sprintf("\nWhile the circuit is open it returns %s(...) instead.", mm.fallback.Name())
-		fb := e.w.qual(e.g.out.Path(), mm.fallback.Name())
-		if len(tps) > 0 {
-			fb.Types(ids(tps)...)
-		}
-		open = append(open, jen.Return(fb.Call(args...)))
-	} else {
-		var rets []jen.Code
-		for i, rn := range resultNames {
-			open = append(open, jen.Var().Id(rn).Add(e.w.typ(results.At(i).Type())))
-			rets = append(rets, jen.Id(rn))
-		}
-		open = append(open, jen.Return(append(rets, jen.Id(errName))...))
-	}
-	body = append(body,
-		jen.If(jen.Id(errName).Op("!=").Nil()).Block(open...),
-		jen.Defer().Id(aName).Dot("RecordPanic").Call(),
-	)
-	rets := ids(resultNames)
-	if len(resultNames) == 0 {
-		body = append(body, jen.Id(errName).Op("=").Add(call))
-	} else {
-		body = append(body, jen.List(append(slices.Clone(rets), jen.Id(errName))...).Op(":=").Add(call))
-	}
-	body = append(body,
-		jen.Id(aName).Dot("Done").Call(jen.Id(ctx), jen.Id(errName)),
-		jen.Return(append(rets, jen.Id(errName))...),
-	)
-	f.Add(doc("%s", text))
-	f.Func().Params(jen.Id(recv).Op("*").Add(self())).Id(name).Params(paramDecls...).Add(e.w.results(results)).Block(body...)
 }
 
 // joinWords joins words as "a", "a and b" or "a, b and c".

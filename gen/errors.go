@@ -24,12 +24,24 @@ var (
 	ErrDirective = errors.New("breakergen: bad directive")
 	// ErrValue reports a directive value that does not parse or is out of range.
 	ErrValue = errors.New("breakergen: bad directive value")
-	// ErrResolve reports an exclude or success name that is not an error variable.
+	// ErrResolve reports an exclude or success name that is not an error
+	// variable, constant or type, or a function name that does not resolve.
 	ErrResolve = errors.New("breakergen: cannot resolve error variable")
 	// ErrFallback reports a fallback that is missing or has the wrong signature.
 	ErrFallback = errors.New("breakergen: bad fallback")
+	// ErrJudge reports a judge= that is missing, has the wrong signature, or a
+	// method whose results cannot carry the open-circuit error without a
+	// fallback.
+	ErrJudge = errors.New("breakergen: bad judge")
+	// ErrKey reports a key= expression that does not compile over the method's
+	// parameters or does not yield a string or an integer.
+	ErrKey = errors.New("breakergen: bad key")
+	// ErrNothingToProtect reports an interface none of whose methods can be
+	// protected: an empty decorator would only hide that.
+	ErrNothingToProtect = errors.New("breakergen: nothing to protect")
 	// ErrConflict reports two directives that give one circuit different options,
-	// or a generated name that is already declared.
+	// a generated name that is already declared, or two targets (of one run or
+	// of two //go:generate lines) that would write one file or declare one name.
 	ErrConflict = errors.New("breakergen: conflict")
 	// ErrUnnameable reports a type or method that the output package cannot name
 	// or implement, such as an unexported type of another package.
@@ -97,14 +109,14 @@ const maxErrors = 20
 
 // problems collects positioned errors during a run.
 type problems struct {
-	fset *token.FileSet
-	dir  string // file names inside dir are shown relative to it
-	list ErrorList
+	fset  *token.FileSet
+	bases []string // file names are shown relative to the first that holds them
+	list  ErrorList
 }
 
 // where renders pos as "file:line:col" for a message.
 func (p *problems) where(pos token.Pos) string {
-	return relPosition(p.fset.Position(pos), p.dir).String()
+	return relPosition(p.fset.Position(pos), p.bases).String()
 }
 
 // addf records a problem of kind at pos.

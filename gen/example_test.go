@@ -30,7 +30,7 @@ func ExampleGenerate() {
 	}
 	// Output:
 	// payments_breaker.go changed: false
-	// func NewPaymentsBreaker(next Payments, b *runtime.Breaker) *PaymentsBreaker {
+	// func NewPaymentsBreaker(next Payments, b *runtime.Breaker, opts ...runtime.DecoratorOption) *PaymentsBreaker {
 	// func (d *PaymentsBreaker) Capture(ctx context.Context, id string) error {
 	// func (d *PaymentsBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	// func (d *PaymentsBreaker) Name() string {
@@ -38,7 +38,8 @@ func ExampleGenerate() {
 }
 
 // ExampleGenerate_problems shows how bad directives are reported: one
-// "file:line:col: message" line each, and nothing generated.
+// "file:line:col: message" line each, file names relative to the module root,
+// and nothing generated.
 func ExampleGenerate_problems() {
 	_, err := gen.Generate(context.Background(), gen.Config{
 		Dir:   filepath.Join("..", "testdata", "bad", "values"),
@@ -46,12 +47,12 @@ func ExampleGenerate_problems() {
 	})
 	fmt.Println(err)
 	// Output:
-	// values.go:6:28: cooldown: "10parsecs" is not a duration (examples: 30s, 1m, 1h30m)
-	// values.go:6:45: window: -1s is not positive
-	// values.go:8:25: rate: "0" is not a number in (0, 1]
-	// values.go:10:25: rate: "1.5" is not a number in (0, 1]
-	// values.go:12:25: rate: "NaN" is not a number in (0, 1]
-	// values.go:12:37: samples: "0" is not a positive integer
-	// values.go:14:28: samples: "many" is not a positive integer
-	// values.go:14:40: window: 0s is not positive
+	// testdata/bad/values/values.go:6:28: cooldown: "10parsecs" is not a duration (examples: 30s, 1m, 1h30m)
+	// testdata/bad/values/values.go:6:45: window: -1s is outside [1ms, 24h]
+	// testdata/bad/values/values.go:8:25: rate: "0" is not a number in (0, 1]
+	// testdata/bad/values/values.go:10:25: rate: "1.5" is not a number in (0, 1]
+	// testdata/bad/values/values.go:12:25: rate: "NaN" is not a number in (0, 1]
+	// testdata/bad/values/values.go:12:37: samples: "0" is not a positive integer
+	// testdata/bad/values/values.go:14:28: samples: "many" is not a positive integer
+	// testdata/bad/values/values.go:14:40: window: 0s is outside [1ms, 24h]
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
-	"go/build/constraint"
 	"go/token"
 	"go/types"
 	"os"
@@ -40,69 +39,110 @@ type run struct {
 // Generate loads the package, checks the directives of the interfaces to wrap
 // and renders their decorators, without writing anything. Problems in the
 // input come back as an ErrorList of "file:line:col: message" errors, with
-// file names relative to cfg.Dir. Generate loads packages once per call and is
-// safe to call from several goroutines on different directories.
+// file names relative to cfg.WorkDir when inside it, else to the module root
+// (see Config.WorkDir). Generate loads packages once per call and is safe to
+// call from several goroutines on different directories.
 func Generate(ctx context.Context, cfg Config) (*Result, error) {
-	dir := cfg.Dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrLoad, err)
-		}
-		dir = wd
-	}
-	dir, err := filepath.Abs(dir)
+	dir, err := absDir(cfg.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrLoad, err)
+		return nil, err
+	}
+	var bases []string
+	if cfg.WorkDir != "" {
+		work, err := absDir(cfg.WorkDir)
+		if err != nil {
+			return nil, err
+		}
+		bases = append(bases, work)
 	}
 	if cfg.Source != "" && (strings.HasPrefix(cfg.Source, ".") || filepath.IsAbs(cfg.Source)) {
 		return nil, fmt.Errorf("%w: -source wants an import path such as net/http, not %q", ErrUsage, cfg.Source)
 	}
 	l, err := load(ctx, &cfg, dir)
 	if err != nil {
-		return nil, relativize(err, dir)
+		return nil, relativize(err, append(bases, dir))
 	}
+	if l.modRoot != "" {
+		bases = append(bases, l.modRoot)
+	}
+	bases = append(bases, dir)
+	g := newRun(&cfg, l, bases)
+	files, err := g.generate()
+	if err != nil {
+		return nil, relativize(err, bases)
+	}
+	res := &Result{Files: files}
+	for _, n := range g.notes {
+		n.Pos = relPosition(n.Pos, bases)
+		res.Notes = append(res.Notes, n)
+	}
+	return res, nil
+}
+
+// absDir returns dir as an absolute path; "" is the current directory.
+func absDir(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrLoad, err)
+		}
+		return wd, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrLoad, err)
+	}
+	return abs, nil
+}
+
+// newRun prepares a run on a loaded package.
+func newRun(cfg *Config, l *loaded, bases []string) *run {
 	g := &run{
-		cfg:      &cfg,
+		cfg:      cfg,
 		l:        l,
 		out:      l.pkg.Types,
-		probs:    &problems{fset: l.fset, dir: dir},
+		probs:    &problems{fset: l.fset, bases: bases},
 		circuits: map[string]*circuitDef{},
 		errType:  types.Universe.Lookup("error").Type(),
 	}
 	g.res = &resolver{pkg: g.out, source: l.source, info: l.pkg.TypesInfo, probs: g.probs}
-	if p := findImport(g.out, "context"); p != nil {
-		if obj, ok := p.Scope().Lookup("Context").(*types.TypeName); ok {
-			g.ctxType = obj.Type()
+	for _, root := range []*types.Package{g.out, l.source} {
+		if root == nil || g.ctxType != nil {
+			continue
 		}
-	}
-	if g.ctxType == nil && l.source != nil {
-		if p := findImport(l.source, "context"); p != nil {
+		if p := findImport(root, "context"); p != nil {
 			if obj, ok := p.Scope().Lookup("Context").(*types.TypeName); ok {
 				g.ctxType = obj.Type()
 			}
 		}
 	}
+	return g
+}
+
+// generate models the targets and renders their files.
+func (g *run) generate() ([]OutputFile, error) {
 	g.methodDecls()
 	g.checkAttachments()
 	targets := g.findTargets()
+	if g.cfg.Name != "" && len(targets) > 1 {
+		g.probs.addPosition(g.generateLinePos(), ErrUsage, "-name names one decorator, but this run wraps %d interfaces", len(targets))
+	}
 	var models []*ifaceModel
 	for _, t := range targets {
 		models = append(models, g.model(t))
 	}
 	if err := g.probs.err(); err != nil {
-		return nil, relativize(err, dir)
+		return nil, err
 	}
-	files, err := g.outputs(models)
+	groups, err := g.groups(models)
 	if err != nil {
-		return nil, relativize(err, dir)
+		return nil, err
 	}
-	res := &Result{Files: files}
-	for _, n := range g.notes {
-		n.Pos = relPosition(n.Pos, dir)
-		res.Notes = append(res.Notes, n)
+	g.checkSiblings(groups)
+	if err := g.probs.err(); err != nil {
+		return nil, err
 	}
-	return res, nil
+	return g.render(groups)
 }
 
 // Run generates and writes the decorators cfg asks for: only files whose
@@ -137,13 +177,16 @@ func (r *Result) Write() error {
 	return nil
 }
 
-// outputs groups the models into files and renders them.
-func (g *run) outputs(models []*ifaceModel) ([]OutputFile, error) {
-	type group struct {
-		path   string
-		models []*ifaceModel
-	}
-	var groups []*group
+// group is the decorators written to one file.
+type group struct {
+	path   string
+	models []*ifaceModel
+}
+
+// groups assigns the models to output files: all to -output, else one file
+// per interface. Two interfaces that would be written to one file are an
+// error.
+func (g *run) groups(models []*ifaceModel) ([]*group, error) {
 	if g.cfg.Output != "" {
 		path := g.cfg.Output
 		if !filepath.IsAbs(path) {
@@ -153,73 +196,50 @@ func (g *run) outputs(models []*ifaceModel) ([]OutputFile, error) {
 		if filepath.Dir(path) != g.l.dir || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil, fmt.Errorf("%w: -output %s must name a non-test .go file in the package directory %s", ErrUsage, g.cfg.Output, g.l.dir)
 		}
-		groups = append(groups, &group{path: path, models: models})
-	} else {
-		byPath := map[string]*group{}
 		for _, m := range models {
-			path := filepath.Join(g.l.dir, strings.ToLower(m.t.obj.Name())+"_breaker.go")
-			if other := byPath[path]; other != nil {
-				g.probs.addf(m.t.pos, ErrConflict, "%s and %s would both be written to %s; use -output",
-					other.models[0].t.obj.Name(), m.t.obj.Name(), filepath.Base(path))
-				continue
-			}
-			byPath[path] = &group{path: path, models: []*ifaceModel{m}}
-			groups = append(groups, byPath[path])
+			m.outFile = path
 		}
+		return []*group{{path: path, models: models}}, nil
 	}
-	if err := g.probs.err(); err != nil {
-		return nil, err
+	var out []*group
+	byPath := map[string]*group{}
+	for _, m := range models {
+		m.outFile = filepath.Join(g.l.dir, outputName(m.t.obj.Name(), g.cfg.Name))
+		if other := byPath[m.outFile]; other != nil {
+			g.probs.addf(m.t.pos, ErrConflict, "%s and %s would both be written to %s; use -output or -name",
+				other.models[0].t.obj.Name(), m.t.obj.Name(), filepath.Base(m.outFile))
+			continue
+		}
+		byPath[m.outFile] = &group{path: m.outFile, models: []*ifaceModel{m}}
+		out = append(out, byPath[m.outFile])
 	}
-	var out []OutputFile
-	for _, gr := range groups {
-		var parts []constraint.Expr
-		for _, m := range gr.models {
-			if m.t.file == nil {
-				continue
-			}
-			x, err := fileConstraint(g.l.names[m.t.file])
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrLoad, err)
-			}
-			parts = append(parts, x)
-		}
-		expr := ""
-		if x := andAll(parts); x != nil {
-			expr = x.String()
-		}
-		content, err := g.render(gr.models, expr)
-		if err != nil {
-			return nil, err
-		}
-		changed, err := checkOutput(gr.path, content)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, OutputFile{Path: gr.path, Content: content, Changed: changed})
-	}
-	return out, nil
+	return out, g.probs.err()
 }
 
-// relativize rewrites the file names of positioned errors relative to dir.
-func relativize(err error, dir string) error {
+// relativize rewrites the file names of positioned errors relative to the
+// first of bases that holds them.
+func relativize(err error, bases []string) error {
 	list, ok := err.(ErrorList)
 	if !ok {
 		return err
 	}
 	for _, e := range list {
-		e.Pos = relPosition(e.Pos, dir)
+		e.Pos = relPosition(e.Pos, bases)
 	}
 	return list
 }
 
-// relPosition returns pos with its file name relative to dir when the file
-// is inside dir.
-func relPosition(pos token.Position, dir string) token.Position {
+// relPosition returns pos with its file name relative to the first of bases
+// that holds the file; unchanged when none does.
+func relPosition(pos token.Position, bases []string) token.Position {
 	if pos.Filename == "" || !filepath.IsAbs(pos.Filename) {
 		return pos
 	}
-	if rel, err := filepath.Rel(dir, pos.Filename); err == nil && !strings.HasPrefix(rel, "..") {
-		pos.Filename = rel
+	for _, dir := range bases {
+		if rel, err := filepath.Rel(dir, pos.Filename); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			pos.Filename = rel
+			return pos
+		}
 	}
 	return pos
 }

@@ -6,12 +6,16 @@ import (
 	"context"
 	"flag"
 	"go/build"
+	"go/format"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/gen"
 )
@@ -21,8 +25,8 @@ var update = flag.Bool("update", false, "rewrite the golden outputs under testda
 // goldenCases are the case packages under testdata/ whose generated files are
 // committed: each is regenerated and compared byte for byte.
 var goldenCases = []string{
-	"buildtags", "cgo", "embedded", "generic", "go-samename", "kinds",
-	"multi", "names", "payments", "selfnamed", "signatures", "source",
+	"buildtags", "cgo", "conns", "embedded", "generic", "go-samename", "judge", "keys", "kinds",
+	"multi", "names", "payments", "pkgmode", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "typederrs",
 }
 
 // generateLine is one //go:generate line that runs breakergen.
@@ -36,18 +40,14 @@ type generateLine struct {
 func generateLines(t testing.TB, dir string) []generateLine {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []generateLine
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
 		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		sc := bufio.NewScanner(bytes.NewReader(src))
 		for n := 1; sc.Scan(); n++ {
 			text, ok := strings.CutPrefix(sc.Text(), "//go:generate ")
@@ -71,9 +71,7 @@ func configFor(t testing.TB, dir string, l generateLine) gen.Config {
 	cfg := gen.Config{Dir: dir, File: l.file, Line: l.line}
 	fs := flag.NewFlagSet("breakergen", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
-	if err := fs.Parse(l.args); err != nil {
-		t.Fatalf("%s:%d: %v", l.file, l.line, err)
-	}
+	require.NoError(t, fs.Parse(l.args), "%s:%d", l.file, l.line)
 	return cfg
 }
 
@@ -82,20 +80,14 @@ func configFor(t testing.TB, dir string, l generateLine) gen.Config {
 func generateCase(t testing.TB, dir string) map[string]gen.OutputFile {
 	t.Helper()
 	lines := generateLines(t, dir)
-	if len(lines) == 0 {
-		t.Fatalf("%s: no //go:generate line runs breakergen", dir)
-	}
+	require.NotEmpty(t, lines, "%s: no //go:generate line runs breakergen", dir)
 	out := map[string]gen.OutputFile{}
 	for _, l := range lines {
 		res, err := gen.Generate(context.Background(), configFor(t, dir, l))
-		if err != nil {
-			t.Fatalf("%s:%d: %v", l.file, l.line, err)
-		}
+		require.NoError(t, err, "%s:%d", l.file, l.line)
 		for _, f := range res.Files {
 			name := filepath.Base(f.Path)
-			if _, dup := out[name]; dup {
-				t.Fatalf("%s: two runs write %s", dir, name)
-			}
+			require.NotContains(t, out, name, "%s: two runs write %s", dir, name)
 			out[name] = f
 		}
 	}
@@ -107,6 +99,7 @@ func generateCase(t testing.TB, dir string) map[string]gen.OutputFile {
 func TestGolden(t *testing.T) {
 	for _, name := range goldenCases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if name == "cgo" && !build.Default.CgoEnabled {
 				t.Skip("cgo is disabled: the case's interface is in a file that imports \"C\"")
 			}
@@ -115,37 +108,30 @@ func TestGolden(t *testing.T) {
 			for base, f := range got {
 				if *update {
 					if f.Changed {
-						if err := os.WriteFile(f.Path, f.Content, 0o644); err != nil {
-							t.Fatal(err)
-						}
+						require.NoError(t, os.WriteFile(f.Path, f.Content, 0o644))
 					}
 					continue
 				}
 				want, err := os.ReadFile(f.Path)
-				if err != nil {
-					t.Fatalf("%s: %v (run go test ./gen -run TestGolden -update)", base, err)
-				}
+				require.NoError(t, err, "%s (run go test ./gen -run TestGolden -update)", base)
 				if !bytes.Equal(want, f.Content) {
-					t.Errorf("%s differs from the generator's output (run go test ./gen -run TestGolden -update):\n%s",
+					assert.Failf(t, "golden file differs", "%s differs from the generator's output (run go test ./gen -run TestGolden -update):\n%s",
 						base, lineDiff(string(want), string(f.Content)))
 				}
-				if f.Changed {
-					t.Errorf("%s: Changed is true for identical content", base)
-				}
+				assert.False(t, f.Changed, "%s: Changed is true for identical content", base)
+				formatted, err := format.Source(f.Content)
+				require.NoError(t, err)
+				assert.Equal(t, string(formatted), string(f.Content), "%s is gofmt'ed", base)
 			}
 			// No stale generated file may linger in the case.
 			entries, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			for _, e := range entries {
 				src, err := os.ReadFile(filepath.Join(dir, e.Name()))
 				if err != nil || !bytes.HasPrefix(src, []byte(gen.Header)) {
 					continue
 				}
-				if _, ok := got[e.Name()]; !ok {
-					t.Errorf("%s is a generated file that no //go:generate line produces", e.Name())
-				}
+				assert.Contains(t, got, e.Name(), "%s is a generated file that no //go:generate line produces", e.Name())
 			}
 		})
 	}

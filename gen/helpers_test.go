@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
@@ -49,22 +51,29 @@ func newHarness(opts ...runtime.Option) *harness {
 	return h
 }
 
-// status returns the status of a circuit.
+// status returns the status of a circuit, which must exist.
 func (h *harness) status(t *testing.T, name string) runtime.Status {
 	t.Helper()
-	st, err := h.b.Circuit(name).Status(context.Background())
-	if err != nil {
-		t.Fatalf("status of %s: %v", name, err)
-	}
+	c, ok := h.b.Lookup(name)
+	require.True(t, ok, "no circuit %q; the breaker has %v", name, circuitNames(h.b))
+	st, err := c.Status(context.Background())
+	require.NoError(t, err, "status of %s", name)
 	return st
 }
 
-// wantOpen fails unless err says the circuit was open.
-func wantOpen(t *testing.T, err error) {
-	t.Helper()
-	if !errors.Is(err, runtime.ErrOpen) {
-		t.Fatalf("err = %v, want an open-circuit error", err)
+// circuitNames returns the names of b's circuits.
+func circuitNames(b *runtime.Breaker) []string {
+	var out []string
+	for _, c := range b.Circuits() {
+		out = append(out, c.Name())
 	}
+	return out
+}
+
+// wantOpen fails the test unless err says the circuit was open.
+func wantOpen(t *testing.T, err error, msgAndArgs ...any) {
+	t.Helper()
+	require.ErrorIs(t, err, runtime.ErrOpen, msgAndArgs...)
 }
 
 // errBoom is a failure of a dependency.

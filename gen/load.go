@@ -21,16 +21,18 @@ import (
 // loadMode is everything the generator reads: syntax and type information of
 // the target package, types of its dependencies from export data (no NeedDeps).
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
-	packages.NeedTypes | packages.NeedTypesInfo
+	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule
 
 // loaded is the result of the single package load of a run.
 type loaded struct {
-	fset   *token.FileSet
-	dir    string            // absolute directory of the output package
-	pkg    *packages.Package // the output package
-	files  []*ast.File       // its syntax, without the overlay file
-	names  map[*ast.File]string
-	source *types.Package // the -source package, or nil
+	fset *token.FileSet
+	dir  string // absolute directory of the output package
+	// modRoot is the root directory of the output package's module, or "".
+	modRoot string
+	pkg     *packages.Package // the output package
+	files   []*ast.File       // its syntax, without the overlay file
+	names   map[*ast.File]string
+	source  *types.Package // the -source package, or nil
 	// errs are the errors of loading and type-checking the package. They are
 	// not fatal by themselves (a package that uses a decorator whose file is
 	// hidden or stale does not type-check); they are reported when they keep
@@ -92,6 +94,9 @@ func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
 	}
 	l := &loaded{fset: pkg.Fset, dir: dir, pkg: pkg, names: map[*ast.File]string{}}
 	l.errs = pkg.Errors
+	if pkg.Module != nil {
+		l.modRoot = pkg.Module.Dir
+	}
 	for _, f := range pkg.Syntax {
 		name := pkg.Fset.Position(f.Package).Filename
 		if filepath.Dir(name) != dir {

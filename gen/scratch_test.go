@@ -181,7 +181,7 @@ type I interface {
 }
 `})
 	_, err := gen.Generate(context.Background(), gen.Config{Dir: filepath.Join(dir, "svc"), Types: []string{"I"}, Env: scratchEnv()})
-	want := "svc.go:6:2: method M: a type is invalid because the package has errors (first: "
+	want := "svc/svc.go:6:2: method M: a type is invalid because the package has errors (first: "
 	if !errors.Is(err, gen.ErrLoad) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "undefined: Missing") {
 		t.Fatalf("err = %v, want the package's type error", err)
 	}

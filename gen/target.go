@@ -158,11 +158,13 @@ func (g *run) fileNamed(name string) *ast.File {
 	return nil
 }
 
-// lineTarget finds the interface declared right below the //go:generate line.
+// lineTarget finds the interface declared right below the //go:generate line;
+// when the line is not above a type declaration, every annotated interface
+// of the package (package mode).
 func (g *run) lineTarget() []*target {
 	if g.cfg.File == "" || g.cfg.Line <= 0 {
 		g.probs.addPosition(token.Position{}, ErrUsage,
-			"no target: name interfaces with -type, or run from a //go:generate line above an interface ($GOFILE and $GOLINE unset)")
+			"no target: name interfaces with -type, or run from a //go:generate line ($GOFILE and $GOLINE unset)")
 		return nil
 	}
 	here := g.generateLinePos()
@@ -171,48 +173,103 @@ func (g *run) lineTarget() []*target {
 		g.probs.addPosition(here, ErrTarget, "%s is not part of package %s with the current build tags (see -tags)", g.cfg.File, g.l.pkg.Types.Name())
 		return nil
 	}
-	type candidate struct {
-		pos  token.Pos
-		decl ast.Decl
-		spec *ast.TypeSpec
+	spec := specBelow(g.l.fset, f, g.cfg.Line)
+	if spec == nil {
+		return g.annotatedTargets()
 	}
-	var cands []candidate
+	obj, _ := g.l.pkg.TypesInfo.Defs[spec.Name].(*types.TypeName)
+	if obj == nil {
+		g.probs.addPosition(here, ErrTarget, "cannot find the type %s declared below the //go:generate line", spec.Name.Name)
+		return nil
+	}
+	t := g.newTarget(obj, spec.Name.Pos())
+	if t == nil {
+		return nil
+	}
+	d := g.typeDecls()[obj]
+	t.spec, t.file, t.doc, t.docFile = spec, f, d.doc, f
+	return []*target{t}
+}
+
+// specBelow returns the type declared by the first declaration below line in
+// f, or nil when that declaration is not a type declaration of one type (or
+// there is none).
+func specBelow(fset *token.FileSet, f *ast.File, line int) *ast.TypeSpec {
 	for _, decl := range f.Decls {
-		cands = append(cands, candidate{pos: decl.Pos(), decl: decl})
-		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Lparen.IsValid() {
-			for _, s := range gd.Specs {
-				cands = append(cands, candidate{pos: s.Pos(), spec: s.(*ast.TypeSpec)})
+		if fset.Position(decl.Pos()).Line <= line {
+			if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Lparen.IsValid() {
+				for _, s := range gd.Specs {
+					if fset.Position(s.Pos()).Line > line {
+						return s.(*ast.TypeSpec)
+					}
+				}
 			}
-		}
-	}
-	slices.SortStableFunc(cands, func(a, b candidate) int { return int(a.pos - b.pos) })
-	for _, c := range cands {
-		if g.l.fset.Position(c.pos).Line <= g.cfg.Line {
 			continue
 		}
-		spec := c.spec
-		if spec == nil {
-			if gd, ok := c.decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && !gd.Lparen.IsValid() && len(gd.Specs) == 1 {
-				spec = gd.Specs[0].(*ast.TypeSpec)
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && !gd.Lparen.IsValid() && len(gd.Specs) == 1 {
+			return gd.Specs[0].(*ast.TypeSpec)
+		}
+		return nil
+	}
+	return nil
+}
+
+// annotatedTargets returns every interface of the package that carries a
+// //breaker: directive, in source order: the targets of a //go:generate line
+// that is not above a type declaration.
+func (g *run) annotatedTargets() []*target {
+	decls := g.typeDecls()
+	var out []*target
+	for _, f := range g.l.files {
+		for _, spec := range annotatedSpecs(f) {
+			obj, _ := g.l.pkg.TypesInfo.Defs[spec.Name].(*types.TypeName)
+			if obj == nil {
+				continue
+			}
+			if t := g.newTarget(obj, spec.Name.Pos()); t != nil {
+				d := decls[obj]
+				t.spec, t.file, t.doc, t.docFile = spec, f, d.doc, f
+				out = append(out, t)
 			}
 		}
-		if spec == nil {
-			break
-		}
-		obj, _ := g.l.pkg.TypesInfo.Defs[spec.Name].(*types.TypeName)
-		if obj == nil {
-			break
-		}
-		t := g.newTarget(obj, spec.Name.Pos())
-		if t == nil {
-			return nil
-		}
-		d := g.typeDecls()[obj]
-		t.spec, t.file, t.doc, t.docFile = spec, f, d.doc, f
-		return []*target{t}
 	}
-	g.probs.addPosition(here, ErrTarget, "//go:generate is not directly above an interface type declaration; name the interfaces with -type")
-	return nil
+	if len(out) == 0 && len(g.probs.list) == 0 {
+		g.probs.addPosition(g.generateLinePos(), ErrTarget,
+			"no interface of package %s carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type",
+			g.l.pkg.Types.Name())
+	}
+	return out
+}
+
+// annotatedSpecs returns the interface type declarations of f that carry a
+// //breaker: directive in their doc comment or on a method.
+func annotatedSpecs(f *ast.File) []*ast.TypeSpec {
+	var out []*ast.TypeSpec
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, s := range gd.Specs {
+			ts := s.(*ast.TypeSpec)
+			it, ok := ts.Type.(*ast.InterfaceType)
+			if !ok {
+				continue
+			}
+			doc := ts.Doc
+			if !gd.Lparen.IsValid() {
+				doc = gd.Doc
+			}
+			found := hasDirective(doc)
+			for _, field := range it.Methods.List {
+				found = found || hasDirective(field.Doc) || hasDirective(field.Comment)
+			}
+			if found {
+				out = append(out, ts)
+			}
+		}
+	}
+	return out
 }
 
 // newTarget checks that obj is a wrappable interface.

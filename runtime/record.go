@@ -24,12 +24,12 @@ func (c *Circuit) judge(ctx context.Context, err error) verdict {
 		return verdictIgnore
 	}
 	for _, e := range c.opts.Exclude {
-		if errors.Is(err, e) {
+		if matches(err, e) {
 			return verdictIgnore
 		}
 	}
 	for _, e := range c.opts.Success {
-		if errors.Is(err, e) {
+		if matches(err, e) {
 			return verdictSuccess
 		}
 	}

@@ -59,35 +59,53 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 // usage prints the help text: what the command does, examples and flags.
 func usage(fs *flag.FlagSet) {
 	w := fs.Output()
-	fmt.Fprint(w, `usage: breakergen [-type A,B] [-source importpath] [-output file] [-tags tags]
+	fmt.Fprint(w, `usage: breakergen [-type A,B] [-source importpath] [-output file] [-name T] [-tags tags] [-v]
 
 breakergen writes, for each interface, a decorator XBreaker with a constructor
-NewXBreaker(next X, b *runtime.Breaker) that runs every method returning a final
-error through a circuit breaker. Run it from go generate:
+NewXBreaker(next X, b *runtime.Breaker, opts ...runtime.DecoratorOption) that
+runs every method with a result to judge (a final error, a result with an
+Err() error method, or a judge= function) through a circuit breaker.
+runtime.WithInstance(name) in opts gives a decorator circuits of its own.
+
+One line per package wraps every interface that carries a //breaker: directive,
+in one load (put it anywhere but directly above a type, e.g. in doc.go):
+
+  //go:generate go tool breakergen
+
+A line directly above an interface wraps that interface only:
 
   //go:generate go run github.com/breakergen/breakergen/cmd/breakergen
   //breaker:circuit name=payments cooldown=30s window=1m rate=0.5 samples=5
   type Payments interface {
-  	//breaker:circuit name=payments.charge cooldown=10s exclude=ErrDeclined fallback=chargeOffline
+  	//breaker:circuit name=payments.charge cooldown=10s exclude=ErrDeclined,*LimitError fallback=chargeOffline
   	Charge(ctx context.Context, req ChargeRequest) (Receipt, error)
   	Refund(ctx context.Context, id string) error // uses the interface circuit "payments"
+  	//breaker:circuit key=host maxkeys=100
+  	Ping(ctx context.Context, host string) error // one circuit per host: "payments.Ping[<host>]"
   	//breaker:skip
   	Name() string
   }
 
 Examples:
-  breakergen                          wrap the interface below the //go:generate line ($GOFILE, $GOLINE)
+  breakergen                          wrap the interface below the //go:generate line ($GOFILE, $GOLINE),
+                                      or every annotated interface when the line is above no type
   breakergen -type Payments,Ledger    wrap named interfaces of the current package
   breakergen -source net/http -type RoundTripper
                                       wrap an interface of another package into this one
+  breakergen -source net -type Conn -name NetConn
+                                      name the decorator (NetConn, NewNetConn, netconn_breaker.go)
   breakergen -type Payments,Ledger -output breakers.go
                                       write several decorators into one file
   breakergen -tags integration        load the package with build tags
   go tool breakergen                  with "tool github.com/breakergen/breakergen/cmd/breakergen" in go.mod
 
 Directive keys (//breaker:circuit key=value ...): name, cooldown, window, rate,
-samples, exclude, success, fallback. //breaker:skip leaves a method unprotected.
-Problems are printed as file:line:col: message, and exit status is 1.
+samples, exclude, success (error variables, constants or types: ErrX, pkg.ErrX,
+redis.Nil, *NotFoundError), fallback, judge, key (an expression over the
+parameters, $1 for the first), maxkeys, skip (interface level: methods left
+unprotected). A method circuit inherits its interface's options. Close() error
+passes through unless a directive opts in. //breaker:skip leaves a method
+unprotected. Problems are printed as file:line:col: message, and exit status is 1.
 
 Flags:
 `)

@@ -10,27 +10,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/breakergen/breakergen/gen"
 )
 
 func TestHelpDocumentsEveryFlagWithAnExample(t *testing.T) {
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"-h"}, func(string) string { return "" }, &out); code != 0 {
-		t.Fatalf("-h exit status %d", code)
-	}
+	require.Equal(t, 0, run(context.Background(), []string{"-h"}, func(string) string { return "" }, &out), "-h exit status")
 	help := out.String()
 	for _, want := range []string{
 		"-type", "e.g. -type Payments,Ledger",
 		"-source", "e.g. -source net/http -type RoundTripper",
 		"-output", "e.g. -output breakers.go",
+		"-name", "e.g. -source net -type Conn -name NetConn",
 		"-tags", "e.g. -tags integration",
+		"-v", "e.g. -v",
 		"//go:generate go run github.com/breakergen/breakergen/cmd/breakergen",
 		"go tool breakergen",
 		"//breaker:circuit", "//breaker:skip",
+		"runtime.WithInstance", "key=host", "judge", "skip",
 	} {
-		if !strings.Contains(help, want) {
-			t.Errorf("help lacks %q:\n%s", want, help)
-		}
+		assert.Contains(t, help, want)
 	}
 }
 
@@ -54,9 +56,8 @@ func TestExitStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			code := run(context.Background(), tt.args, env(tt.env), &out)
-			if code != tt.code || !strings.Contains(out.String(), tt.want) {
-				t.Fatalf("exit %d, output %q; want exit %d and %q", code, out.String(), tt.code, tt.want)
-			}
+			assert.Equal(t, tt.code, code, "exit status")
+			assert.Contains(t, out.String(), tt.want)
 		})
 	}
 }
@@ -157,9 +158,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Skip("builds the command and runs the go command")
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	bin := t.TempDir()
 	goRun(t, ".", nil, "build", "-o", filepath.Join(bin, "breakergen"), ".")
 
@@ -171,9 +170,7 @@ func TestEndToEnd(t *testing.T) {
 		"replace github.com/breakergen/breakergen => " + root + "\n\n" +
 		"tool github.com/breakergen/breakergen/cmd/breakergen\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	files := map[string]string{
 		"go.mod":                  gomod,
 		"go.sum":                  string(sum),
@@ -184,89 +181,61 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for name, src := range files {
 		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(unhide(src)), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(unhide(src)), 0o644))
 	}
 	path := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
 
+	// Notes name files relative to the module root.
 	out := goRun(t, dir, path, "generate", "./...")
-	if !strings.Contains(out, "payments.go:19:2: note: method Payments.Name has no final error result; it passes through unprotected") {
-		t.Errorf("go generate did not print the note:\n%s", out)
-	}
+	assert.Equal(t, "svc/payments.go:15:6: note: Payments: Name passes through unprotected (no final error result, no Err() error result and no judge=)\n", out)
 	for _, name := range []string{"svc/payments_breaker.go", "svc/roundtripper_breaker.go"} {
 		src, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(src, []byte(gen.Header+"\n")) {
-			t.Errorf("%s lacks the header", name)
-		}
-		if bytes.Contains(src, []byte("Gone")) {
-			t.Errorf("%s still holds the stale output", name)
-		}
+		require.NoError(t, err)
+		assert.True(t, bytes.HasPrefix(src, []byte(gen.Header+"\n")), "%s lacks the header", name)
+		assert.NotContains(t, string(src), "Gone", "%s still holds the stale output", name)
 	}
 	goRun(t, dir, nil, "build", "./...")
 	goRun(t, dir, nil, "vet", "./...")
 	got := goRun(t, dir, nil, "run", ".")
-	want := "charge: later <nil>\nrefund open: true\nname: provider\n"
-	if got != want {
-		t.Errorf("program printed %q, want %q", got, want)
-	}
+	assert.Equal(t, "charge: later <nil>\nrefund open: true\nname: provider\n", got)
 
 	// A second run changes nothing.
 	stat := func() time.Time {
 		info, err := os.Stat(filepath.Join(dir, "svc/payments_breaker.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return info.ModTime()
 	}
 	old := time.Now().Add(-time.Hour).Truncate(time.Second)
-	if err := os.Chtimes(filepath.Join(dir, "svc/payments_breaker.go"), old, old); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Chtimes(filepath.Join(dir, "svc/payments_breaker.go"), old, old))
 	goRun(t, dir, path, "generate", "./svc")
-	if !stat().Equal(old) {
-		t.Errorf("an unchanged output was rewritten")
-	}
+	assert.True(t, stat().Equal(old), "an unchanged output was rewritten")
 
 	// Bad input: exit status 1, file:line:col, nothing written.
 	badDir := filepath.Join(dir, "bad")
-	if err := os.MkdirAll(badDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(badDir, "bad.go"), []byte(unhide(e2eBad)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(badDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(badDir, "bad.go"), []byte(unhide(e2eBad)), 0o644))
 	cmd := exec.Command(filepath.Join(bin, "breakergen"))
 	cmd.Dir = badDir
 	cmd.Env = append(scratchEnv(), "GOFILE=bad.go", "GOLINE=5", "GOPACKAGE=bad")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err = cmd.Run()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
-		t.Fatalf("bad input: err = %v, want exit status 1", err)
-	}
-	if want := "bad.go:6:28: cooldown: \"soon\" is not a duration (examples: 30s, 1m, 1h30m)\n"; stderr.String() != want {
-		t.Errorf("stderr = %q, want %q", stderr.String(), want)
-	}
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "bad input")
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Equal(t, "bad/bad.go:6:28: cooldown: \"soon\" is not a duration (examples: 30s, 1m, 1h30m)\n", stderr.String(),
+		"files are named relative to the module root")
 	entries, err := os.ReadDir(badDir)
-	if err != nil || len(entries) != 1 {
-		t.Errorf("bad input wrote files: %v %v", entries, err)
-	}
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "bad input wrote files")
 }
 
 // requireBlock returns the require directives of the root go.mod.
 func requireBlock(t *testing.T, root string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var b strings.Builder
 	in := false
 	for _, line := range strings.Split(string(data), "\n") {
@@ -300,9 +269,7 @@ func goRun(t *testing.T, dir string, env []string, args ...string) string {
 	cmd.Dir = dir
 	cmd.Env = append(scratchEnv(), env...)
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
 	return string(out)
 }
 

@@ -18,12 +18,15 @@ type EverywhereBreaker struct {
 }
 
 // NewEverywhereBreaker returns a decorator of next whose protected methods run through
-// the circuit "buildtags.Everywhere" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewEverywhereBreaker(next Everywhere, b *runtime.Breaker) *EverywhereBreaker {
+// the circuit "buildtags.Everywhere" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewEverywhereBreaker(next Everywhere, b *runtime.Breaker, opts ...runtime.DecoratorOption) *EverywhereBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &EverywhereBreaker{
 		next:                next,
-		buildtagsEverywhere: b.Circuit("buildtags.Everywhere"),
+		buildtagsEverywhere: d.Circuit("buildtags.Everywhere"),
 	}
 }
 

@@ -18,12 +18,15 @@ type ExtraBreaker struct {
 }
 
 // NewExtraBreaker returns a decorator of next whose protected methods run through
-// the circuit "buildtags.Extra" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewExtraBreaker(next Extra, b *runtime.Breaker) *ExtraBreaker {
+// the circuit "buildtags.Extra" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewExtraBreaker(next Extra, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ExtraBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ExtraBreaker{
 		next:           next,
-		buildtagsExtra: b.Circuit("buildtags.Extra"),
+		buildtagsExtra: d.Circuit("buildtags.Extra"),
 	}
 }
 

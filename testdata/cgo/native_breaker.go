@@ -19,12 +19,15 @@ type NativeBreaker struct {
 }
 
 // NewNativeBreaker returns a decorator of next whose protected methods run through
-// the circuit "cgocase.Native" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewNativeBreaker(next Native, b *runtime.Breaker) *NativeBreaker {
+// the circuit "cgocase.Native" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewNativeBreaker(next Native, b *runtime.Breaker, opts ...runtime.DecoratorOption) *NativeBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &NativeBreaker{
 		next:          next,
-		cgocaseNative: b.Circuit("cgocase.Native"),
+		cgocaseNative: d.Circuit("cgocase.Native"),
 	}
 }
 

@@ -13,34 +13,29 @@ import (
 // Build it with NewCompositeBreaker. It is safe for concurrent use when the wrapped value is.
 type CompositeBreaker struct {
 	next              Composite
-	embeddedComposite *runtime.Circuit // "embedded.Composite"
 	embeddedLocal     *runtime.Circuit // "embedded.local"
+	embeddedComposite *runtime.Circuit // "embedded.Composite"
 }
 
 // NewCompositeBreaker returns a decorator of next whose protected methods run through
-// the circuits "embedded.Composite" and "embedded.local" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewCompositeBreaker(next Composite, b *runtime.Breaker) *CompositeBreaker {
+// the circuits "embedded.local" and "embedded.Composite" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewCompositeBreaker(next Composite, b *runtime.Breaker, opts ...runtime.DecoratorOption) *CompositeBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &CompositeBreaker{
 		next:              next,
-		embeddedComposite: b.Circuit("embedded.Composite"),
-		embeddedLocal:     b.Circuit("embedded.local", runtime.Options{SampleThreshold: 2}),
+		embeddedLocal:     d.Circuit("embedded.local", runtime.Options{SampleThreshold: 2}),
+		embeddedComposite: d.Circuit("embedded.Composite"),
 	}
 }
 
 var _ Composite = (*CompositeBreaker)(nil)
 
-// Close calls the wrapped Close through circuit "embedded.Composite".
+// Close calls the wrapped Close unprotected (cleanup: it must close even while the circuit is open; a directive on it opts in).
 func (d *CompositeBreaker) Close() error {
-	ctx := context.Background()
-	a, err := d.embeddedComposite.Allow(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.RecordPanic()
-	err = d.next.Close()
-	a.Done(ctx, err)
-	return err
+	return d.next.Close()
 }
 
 // Do calls the wrapped Do through circuit "embedded.local".
@@ -95,7 +90,7 @@ func (d *CompositeBreaker) Read(p []byte) (int, error) {
 	return r0, err
 }
 
-// String calls the wrapped String unprotected (it has no final error result).
+// String calls the wrapped String unprotected (no final error result, no Err() error result and no judge=).
 func (d *CompositeBreaker) String() string {
 	return d.next.String()
 }

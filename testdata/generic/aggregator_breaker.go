@@ -16,12 +16,15 @@ type AggregatorBreaker[T Number, S ~[]T, L ~int | ~string] struct {
 }
 
 // NewAggregatorBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Aggregator" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewAggregatorBreaker[T Number, S ~[]T, L ~int | ~string](next Aggregator[T, S, L], b *runtime.Breaker) *AggregatorBreaker[T, S, L] {
+// the circuit "generic.Aggregator" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewAggregatorBreaker[T Number, S ~[]T, L ~int | ~string](next Aggregator[T, S, L], b *runtime.Breaker, opts ...runtime.DecoratorOption) *AggregatorBreaker[T, S, L] {
+	d := runtime.Decorate(b, opts...)
 	return &AggregatorBreaker[T, S, L]{
 		next:              next,
-		genericAggregator: b.Circuit("generic.Aggregator"),
+		genericAggregator: d.Circuit("generic.Aggregator"),
 	}
 }
 

@@ -16,12 +16,15 @@ type ShadowBreaker[context any, d comparable] struct {
 }
 
 // NewShadowBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Shadow" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewShadowBreaker[context any, d comparable](next Shadow[context, d], b *runtime.Breaker) *ShadowBreaker[context, d] {
+// the circuit "generic.Shadow" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewShadowBreaker[context any, d comparable](next Shadow[context, d], b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShadowBreaker[context, d] {
+	d1 := runtime.Decorate(b, opts...)
 	return &ShadowBreaker[context, d]{
 		next:          next,
-		genericShadow: b.Circuit("generic.Shadow"),
+		genericShadow: d1.Circuit("generic.Shadow"),
 	}
 }
 

@@ -17,12 +17,15 @@ type StoreBreaker[K comparable, V any] struct {
 }
 
 // NewStoreBreaker returns a decorator of next whose protected methods run through
-// the circuit "store" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewStoreBreaker[K comparable, V any](next Store[K, V], b *runtime.Breaker) *StoreBreaker[K, V] {
+// the circuit "store" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewStoreBreaker[K comparable, V any](next Store[K, V], b *runtime.Breaker, opts ...runtime.DecoratorOption) *StoreBreaker[K, V] {
+	d := runtime.Decorate(b, opts...)
 	return &StoreBreaker[K, V]{
 		next:  next,
-		store: b.Circuit("store", runtime.Options{CoolDown: time.Minute}),
+		store: d.Circuit("store", runtime.Options{CoolDown: time.Minute}),
 	}
 }
 
@@ -35,6 +38,7 @@ func _[K comparable, V any]() {
 func (d *StoreBreaker[K, V]) Get(ctx context.Context, key K) (V, error) {
 	a, err := d.store.Allow(ctx)
 	if err != nil {
+		d.store.Fallback()
 		return getFallback[K, V](ctx, key)
 	}
 	defer a.RecordPanic()

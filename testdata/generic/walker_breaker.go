@@ -16,12 +16,15 @@ type WalkerBreaker[N Node[E], E Edge[N]] struct {
 }
 
 // NewWalkerBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Walker" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewWalkerBreaker[N Node[E], E Edge[N]](next Walker[N, E], b *runtime.Breaker) *WalkerBreaker[N, E] {
+// the circuit "generic.Walker" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewWalkerBreaker[N Node[E], E Edge[N]](next Walker[N, E], b *runtime.Breaker, opts ...runtime.DecoratorOption) *WalkerBreaker[N, E] {
+	d := runtime.Decorate(b, opts...)
 	return &WalkerBreaker[N, E]{
 		next:          next,
-		genericWalker: b.Circuit("generic.Walker"),
+		genericWalker: d.Circuit("generic.Walker"),
 	}
 }
 

@@ -19,12 +19,15 @@ type RendererBreaker struct {
 }
 
 // NewRendererBreaker returns a decorator of next whose protected methods run through
-// the circuit "samename.Renderer" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewRendererBreaker(next Renderer, b *runtime.Breaker) *RendererBreaker {
+// the circuit "samename.Renderer" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewRendererBreaker(next Renderer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RendererBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &RendererBreaker{
 		next:             next,
-		samenameRenderer: b.Circuit("samename.Renderer", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
+		samenameRenderer: d.Circuit("samename.Renderer", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
 	}
 }
 

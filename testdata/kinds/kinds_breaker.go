@@ -19,12 +19,15 @@ type KindsBreaker struct {
 }
 
 // NewKindsBreaker returns a decorator of next whose protected methods run through
-// the circuit "kinds.Kinds" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewKindsBreaker(next Kinds, b *runtime.Breaker) *KindsBreaker {
+// the circuit "kinds.Kinds" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewKindsBreaker(next Kinds, b *runtime.Breaker, opts ...runtime.DecoratorOption) *KindsBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &KindsBreaker{
 		next:       next,
-		kindsKinds: b.Circuit("kinds.Kinds"),
+		kindsKinds: d.Circuit("kinds.Kinds"),
 	}
 }
 

@@ -16,12 +16,15 @@ type AuditBreaker struct {
 }
 
 // NewAuditBreaker returns a decorator of next whose protected methods run through
-// the circuit "audit" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewAuditBreaker(next Audit, b *runtime.Breaker) *AuditBreaker {
+// the circuit "audit" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewAuditBreaker(next Audit, b *runtime.Breaker, opts ...runtime.DecoratorOption) *AuditBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &AuditBreaker{
 		next:  next,
-		audit: b.Circuit("audit"),
+		audit: d.Circuit("audit"),
 	}
 }
 

@@ -16,12 +16,15 @@ type LedgerBreaker struct {
 }
 
 // NewLedgerBreaker returns a decorator of next whose protected methods run through
-// the circuit "multi.Ledger" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewLedgerBreaker(next Ledger, b *runtime.Breaker) *LedgerBreaker {
+// the circuit "multi.Ledger" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.DecoratorOption) *LedgerBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &LedgerBreaker{
 		next:        next,
-		multiLedger: b.Circuit("multi.Ledger"),
+		multiLedger: d.Circuit("multi.Ledger"),
 	}
 }
 

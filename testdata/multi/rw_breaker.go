@@ -16,12 +16,15 @@ type ReaderBreaker struct {
 }
 
 // NewReaderBreaker returns a decorator of next whose protected methods run through
-// the circuit "multi.Reader" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewReaderBreaker(next Reader, b *runtime.Breaker) *ReaderBreaker {
+// the circuit "multi.Reader" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewReaderBreaker(next Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ReaderBreaker{
 		next:        next,
-		multiReader: b.Circuit("multi.Reader"),
+		multiReader: d.Circuit("multi.Reader"),
 	}
 }
 
@@ -48,12 +51,15 @@ type WriterBreaker struct {
 }
 
 // NewWriterBreaker returns a decorator of next whose protected methods run through
-// the circuit "multi.Writer" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewWriterBreaker(next Writer, b *runtime.Breaker) *WriterBreaker {
+// the circuit "multi.Writer" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewWriterBreaker(next Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &WriterBreaker{
 		next:        next,
-		multiWriter: b.Circuit("multi.Writer"),
+		multiWriter: d.Circuit("multi.Writer"),
 	}
 }
 

@@ -19,12 +19,15 @@ type ClashBreaker struct {
 }
 
 // NewClashBreaker returns a decorator of next whose protected methods run through
-// the circuit "names.Clash" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewClashBreaker(next Clash, b *runtime1.Breaker) *ClashBreaker {
+// the circuit "names.Clash" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewClashBreaker(next Clash, b *runtime1.Breaker, opts ...runtime1.DecoratorOption) *ClashBreaker {
+	d := runtime1.Decorate(b, opts...)
 	return &ClashBreaker{
 		next: next,
-		namesClash: b.Circuit("names.Clash", runtime1.Options{
+		namesClash: d.Circuit("names.Clash", runtime1.Options{
 			CoolDown:         time.Minute,
 			EvaluationWindow: 90 * time.Second,
 			Exclude:          []error{errors.ErrUnsupported},

@@ -19,17 +19,29 @@ type PaymentsBreaker struct {
 }
 
 // NewPaymentsBreaker returns a decorator of next whose protected methods run through
-// the circuits "payments.Capture", "payments.charge" and "payments" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewPaymentsBreaker(next Payments, b *runtime.Breaker) *PaymentsBreaker {
+// the circuits "payments.Capture", "payments.charge" and "payments" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewPaymentsBreaker(next Payments, b *runtime.Breaker, opts ...runtime.DecoratorOption) *PaymentsBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &PaymentsBreaker{
-		next:            next,
-		paymentsCapture: b.Circuit("payments.Capture", runtime.Options{Success: []error{ErrAlreadyCaptured, context.DeadlineExceeded}}),
-		paymentsCharge: b.Circuit("payments.charge", runtime.Options{
-			CoolDown: 10 * time.Second,
-			Exclude:  []error{ErrDeclined},
+		next: next,
+		paymentsCapture: d.Circuit("payments.Capture", runtime.Options{
+			CoolDown:         30 * time.Second,
+			EvaluationWindow: time.Minute,
+			RateThreshold:    0.5,
+			SampleThreshold:  5,
+			Success:          []error{ErrAlreadyCaptured, context.DeadlineExceeded},
 		}),
-		payments: b.Circuit("payments", runtime.Options{
+		paymentsCharge: d.Circuit("payments.charge", runtime.Options{
+			CoolDown:         10 * time.Second,
+			EvaluationWindow: time.Minute,
+			RateThreshold:    0.5,
+			SampleThreshold:  5,
+			Exclude:          []error{ErrDeclined},
+		}),
+		payments: d.Circuit("payments", runtime.Options{
 			CoolDown:         30 * time.Second,
 			EvaluationWindow: time.Minute,
 			RateThreshold:    0.5,
@@ -57,6 +69,7 @@ func (d *PaymentsBreaker) Capture(ctx context.Context, id string) error {
 func (d *PaymentsBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	a, err := d.paymentsCharge.Allow(ctx)
 	if err != nil {
+		d.paymentsCharge.Fallback()
 		return chargeOffline(ctx, req)
 	}
 	defer a.RecordPanic()

@@ -16,12 +16,15 @@ type FetchBreaker struct {
 }
 
 // NewFetchBreaker returns a decorator of next whose protected methods run through
-// the circuit "selfnamed.Fetch" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewFetchBreaker(next1 Fetch, b *runtime.Breaker) *FetchBreaker {
+// the circuit "selfnamed.Fetch" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewFetchBreaker(next1 Fetch, b *runtime.Breaker, opts ...runtime.DecoratorOption) *FetchBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &FetchBreaker{
 		next:           next1,
-		selfnamedFetch: b.Circuit("selfnamed.Fetch"),
+		selfnamedFetch: d.Circuit("selfnamed.Fetch"),
 	}
 }
 

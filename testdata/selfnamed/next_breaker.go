@@ -16,18 +16,21 @@ type nextBreaker struct {
 }
 
 // newNextBreaker returns a decorator of next whose protected methods run through
-// the circuit "selfnamed.next" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func newNextBreaker(next1 next, b *runtime.Breaker) *nextBreaker {
+// the circuit "selfnamed.next" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func newNextBreaker(next1 next, b *runtime.Breaker, opts ...runtime.DecoratorOption) *nextBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &nextBreaker{
 		next1:          next1,
-		selfnamedNext1: b.Circuit("selfnamed.next"),
+		selfnamedNext1: d.Circuit("selfnamed.next"),
 	}
 }
 
 var _ next = (*nextBreaker)(nil)
 
-// Breaker calls the wrapped Breaker unprotected (it has no final error result).
+// Breaker calls the wrapped Breaker unprotected (no final error result, no Err() error result and no judge=).
 func (d *nextBreaker) Breaker() string {
 	return d.next1.Breaker()
 }

@@ -16,12 +16,15 @@ type ShapesBreaker struct {
 }
 
 // NewShapesBreaker returns a decorator of next whose protected methods run through
-// the circuit "signatures.Shapes" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewShapesBreaker(next Shapes, b *runtime.Breaker) *ShapesBreaker {
+// the circuit "signatures.Shapes" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewShapesBreaker(next Shapes, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShapesBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ShapesBreaker{
 		next:             next,
-		signaturesShapes: b.Circuit("signatures.Shapes"),
+		signaturesShapes: d.Circuit("signatures.Shapes"),
 	}
 }
 
@@ -77,12 +80,12 @@ func (d *ShapesBreaker) ContextLater(id string, ctx context.Context) error {
 	return err
 }
 
-// CustomErr calls the wrapped CustomErr unprotected (it has no final error result).
+// CustomErr calls the wrapped CustomErr unprotected (no final error result, no Err() error result and no judge=).
 func (d *ShapesBreaker) CustomErr(ctx context.Context) *MyError {
 	return d.next.CustomErr(ctx)
 }
 
-// ErrorFirst calls the wrapped ErrorFirst unprotected (it has no final error result).
+// ErrorFirst calls the wrapped ErrorFirst unprotected (no final error result, no Err() error result and no judge=).
 func (d *ShapesBreaker) ErrorFirst(ctx context.Context) (error, int) {
 	return d.next.ErrorFirst(ctx)
 }
@@ -134,12 +137,12 @@ func (d *ShapesBreaker) NoContext(id string) (string, error) {
 	return r0, err
 }
 
-// NoResults calls the wrapped NoResults unprotected (it has no final error result).
+// NoResults calls the wrapped NoResults unprotected (no final error result, no Err() error result and no judge=).
 func (d *ShapesBreaker) NoResults(ctx context.Context) {
 	d.next.NoResults(ctx)
 }
 
-// NonError calls the wrapped NonError unprotected (it has no final error result).
+// NonError calls the wrapped NonError unprotected (no final error result, no Err() error result and no judge=).
 func (d *ShapesBreaker) NonError(ctx context.Context) (int, string) {
 	return d.next.NonError(ctx)
 }

@@ -17,18 +17,21 @@ type ClientBreaker struct {
 }
 
 // NewClientBreaker returns a decorator of next whose protected methods run through
-// the circuit "vendor" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewClientBreaker(next vendorsdk.Client, b *runtime.Breaker) *ClientBreaker {
+// the circuit "vendor" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewClientBreaker(next vendorsdk.Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ClientBreaker{
 		next:   next,
-		vendor: b.Circuit("vendor", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
+		vendor: d.Circuit("vendor", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
 	}
 }
 
 var _ vendorsdk.Client = (*ClientBreaker)(nil)
 
-// Region calls the wrapped Region unprotected (it has no final error result).
+// Region calls the wrapped Region unprotected (no final error result, no Err() error result and no judge=).
 func (d *ClientBreaker) Region() string {
 	return d.next.Region()
 }

@@ -17,12 +17,15 @@ type ReaderBreaker struct {
 }
 
 // NewReaderBreaker returns a decorator of next whose protected methods run through
-// the circuit "io.Reader" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewReaderBreaker(next io.Reader, b *runtime.Breaker) *ReaderBreaker {
+// the circuit "io.Reader" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewReaderBreaker(next io.Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ReaderBreaker{
 		next:     next,
-		ioReader: b.Circuit("io.Reader"),
+		ioReader: d.Circuit("io.Reader"),
 	}
 }
 
@@ -50,12 +53,15 @@ type WriterBreaker struct {
 }
 
 // NewWriterBreaker returns a decorator of next whose protected methods run through
-// the circuit "io.Writer" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewWriterBreaker(next io.Writer, b *runtime.Breaker) *WriterBreaker {
+// the circuit "io.Writer" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewWriterBreaker(next io.Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &WriterBreaker{
 		next:     next,
-		ioWriter: b.Circuit("io.Writer"),
+		ioWriter: d.Circuit("io.Writer"),
 	}
 }
 
@@ -75,34 +81,57 @@ func (d *WriterBreaker) Write(p []byte) (int, error) {
 	return r0, err
 }
 
-// CloserBreaker decorates io.Closer: its methods run through circuit breakers.
-// Build it with NewCloserBreaker. It is safe for concurrent use when the wrapped value is.
-type CloserBreaker struct {
-	next     io.Closer
-	ioCloser *runtime.Circuit // "io.Closer"
+// ReadWriteCloserBreaker decorates io.ReadWriteCloser: its methods run through circuit breakers.
+// Build it with NewReadWriteCloserBreaker. It is safe for concurrent use when the wrapped value is.
+type ReadWriteCloserBreaker struct {
+	next              io.ReadWriteCloser
+	ioReadWriteCloser *runtime.Circuit // "io.ReadWriteCloser"
 }
 
-// NewCloserBreaker returns a decorator of next whose protected methods run through
-// the circuit "io.Closer" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewCloserBreaker(next io.Closer, b *runtime.Breaker) *CloserBreaker {
-	return &CloserBreaker{
-		next:     next,
-		ioCloser: b.Circuit("io.Closer"),
+// NewReadWriteCloserBreaker returns a decorator of next whose protected methods run through
+// the circuit "io.ReadWriteCloser" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewReadWriteCloserBreaker(next io.ReadWriteCloser, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReadWriteCloserBreaker {
+	d := runtime.Decorate(b, opts...)
+	return &ReadWriteCloserBreaker{
+		next:              next,
+		ioReadWriteCloser: d.Circuit("io.ReadWriteCloser"),
 	}
 }
 
-var _ io.Closer = (*CloserBreaker)(nil)
+var _ io.ReadWriteCloser = (*ReadWriteCloserBreaker)(nil)
 
-// Close calls the wrapped Close through circuit "io.Closer".
-func (d *CloserBreaker) Close() error {
+// Close calls the wrapped Close unprotected (cleanup: it must close even while the circuit is open; a directive on it opts in).
+func (d *ReadWriteCloserBreaker) Close() error {
+	return d.next.Close()
+}
+
+// Read calls the wrapped Read through circuit "io.ReadWriteCloser".
+func (d *ReadWriteCloserBreaker) Read(p []byte) (int, error) {
 	ctx := context.Background()
-	a, err := d.ioCloser.Allow(ctx)
+	a, err := d.ioReadWriteCloser.Allow(ctx)
 	if err != nil {
-		return err
+		var r0 int
+		return r0, err
 	}
 	defer a.RecordPanic()
-	err = d.next.Close()
+	r0, err := d.next.Read(p)
 	a.Done(ctx, err)
-	return err
+	return r0, err
+}
+
+// Write calls the wrapped Write through circuit "io.ReadWriteCloser".
+func (d *ReadWriteCloserBreaker) Write(p []byte) (int, error) {
+	ctx := context.Background()
+	a, err := d.ioReadWriteCloser.Allow(ctx)
+	if err != nil {
+		var r0 int
+		return r0, err
+	}
+	defer a.RecordPanic()
+	r0, err := d.next.Write(p)
+	a.Done(ctx, err)
+	return r0, err
 }

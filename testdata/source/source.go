@@ -18,7 +18,7 @@ import (
 //go:generate go run github.com/breakergen/breakergen/cmd/breakergen -source github.com/breakergen/breakergen/testdata/deps/go-vendorsdk -type Client
 //breaker:circuit name=vendor exclude=vendorsdk.ErrThrottled
 
-//go:generate go run github.com/breakergen/breakergen/cmd/breakergen -source io -type Reader,Writer,Closer -output io_breaker.go
+//go:generate go run github.com/breakergen/breakergen/cmd/breakergen -source io -type Reader,Writer,ReadWriteCloser -output io_breaker.go
 
 // Client returns an HTTP client whose transport runs through the circuit
 // "http" of b.

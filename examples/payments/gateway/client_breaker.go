@@ -18,20 +18,26 @@ type ClientBreaker struct {
 }
 
 // NewClientBreaker returns a decorator of next whose protected methods run through
-// the circuits "payments" and "payments.charge" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewClientBreaker(next Client, b *runtime.Breaker) *ClientBreaker {
+// the circuits "payments" and "payments.charge" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewClientBreaker(next Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &ClientBreaker{
 		next: next,
-		payments: b.Circuit("payments", runtime.Options{
+		payments: d.Circuit("payments", runtime.Options{
 			CoolDown:         30 * time.Second,
 			EvaluationWindow: time.Minute,
 			RateThreshold:    0.5,
 			SampleThreshold:  3,
 		}),
-		paymentsCharge: b.Circuit("payments.charge", runtime.Options{
-			CoolDown: 30 * time.Second,
-			Exclude:  []error{ErrDeclined},
+		paymentsCharge: d.Circuit("payments.charge", runtime.Options{
+			CoolDown:         30 * time.Second,
+			EvaluationWindow: time.Minute,
+			RateThreshold:    0.5,
+			SampleThreshold:  3,
+			Exclude:          []error{ErrDeclined},
 		}),
 	}
 }
@@ -43,6 +49,7 @@ var _ Client = (*ClientBreaker)(nil)
 func (d *ClientBreaker) Balance(ctx context.Context, account string) (int64, error) {
 	a, err := d.payments.Allow(ctx)
 	if err != nil {
+		d.payments.Fallback()
 		return CachedBalance(ctx, account)
 	}
 	defer a.RecordPanic()

@@ -17,18 +17,22 @@ type RoundTripperBreaker struct {
 }
 
 // NewRoundTripperBreaker returns a decorator of next whose protected methods run through
-// the circuit "http.RoundTripper" of b, resolved once here. Options given by
-// runtime.WithOverrides on b win over the ones written in the directives.
-func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker) *RoundTripperBreaker {
+// the circuit "http.RoundTripper" of b, resolved once here.
+// runtime.WithInstance(name) in opts gives this decorator circuits of its own,
+// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
+// the ones written in the directives.
+func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
+	d := runtime.Decorate(b, opts...)
 	return &RoundTripperBreaker{
 		next:             next,
-		httpRoundTripper: b.Circuit("http.RoundTripper"),
+		httpRoundTripper: d.Circuit("http.RoundTripper"),
 	}
 }
 
 var _ http.RoundTripper = (*RoundTripperBreaker)(nil)
 
 // RoundTrip calls the wrapped RoundTrip through circuit "http.RoundTripper".
+// A refused request's body is closed, as http.RoundTripper requires.
 func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	ctx := context.Background()
 	if p0 != nil {
@@ -36,6 +40,9 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	a, err := d.httpRoundTripper.Allow(ctx)
 	if err != nil {
+		if p0 != nil && p0.Body != nil {
+			p0.Body.Close()
+		}
 		var r0 *http.Response
 		return r0, err
 	}

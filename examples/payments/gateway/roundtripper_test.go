@@ -2,10 +2,14 @@ package gateway_test
 
 import (
 	"context"
-	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/examples/payments/gateway"
 	"github.com/breakergen/breakergen/runtime"
@@ -21,24 +25,19 @@ func TestRoundTripperTrips(t *testing.T) {
 	client := &http.Client{Transport: gateway.NewRoundTripperBreaker(transport, runtime.New())}
 
 	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
 	srv.Close()
 
 	for range 2 {
-		if _, err := client.Get(url); err == nil || errors.Is(err, runtime.ErrOpen) {
-			t.Fatalf("request to a closed server: %v, want a dial error", err)
-		}
+		_, err := client.Get(url)
+		require.Error(t, err, "a request to a closed server fails to dial")
+		require.NotErrorIs(t, err, runtime.ErrOpen)
 	}
 	dialled := transport.calls
-	if _, err := client.Get(url); !errors.Is(err, runtime.ErrOpen) {
-		t.Fatalf("request after 2 failures in 3: %v, want ErrOpen", err)
-	}
-	if transport.calls != dialled {
-		t.Fatal("a skipped request reached the transport")
-	}
+	_, err = client.Get(url)
+	require.ErrorIs(t, err, runtime.ErrOpen, "two failures in three calls open the circuit")
+	assert.Equal(t, dialled, transport.calls, "a skipped request does not reach the transport")
 }
 
 type countingTransport struct {
@@ -49,6 +48,36 @@ type countingTransport struct {
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.calls++
 	return c.next.RoundTrip(r)
+}
+
+// closeCounter is a request body that counts its Close calls.
+type closeCounter struct {
+	io.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error {
+	c.closed++
+	return nil
+}
+
+// TestRoundTripperClosesRefusedBodies checks the http.RoundTripper contract: a
+// request the circuit refuses still has its body closed.
+func TestRoundTripperClosesRefusedBodies(t *testing.T) {
+	b := runtime.New(runtime.WithOverrides("http.RoundTripper", runtime.Options{SampleThreshold: 1}))
+	rt := gateway.NewRoundTripperBreaker(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		return nil, io.ErrUnexpectedEOF
+	}), b)
+	client := &http.Client{Transport: rt}
+	_, err := client.Post("http://127.0.0.1:1/", "text/plain", strings.NewReader("first"))
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	body := &closeCounter{Reader: strings.NewReader("charge")}
+	req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/", body)
+	require.NoError(t, err)
+	_, err = client.Do(req)
+	require.ErrorIs(t, err, runtime.ErrOpen)
+	assert.Equal(t, 1, body.closed, "the refused request's body was closed")
 }
 
 // TestRoundTripperCallerCancellation cancels requests on the caller's side: the
@@ -63,21 +92,15 @@ func TestRoundTripperCallerCancellation(t *testing.T) {
 	for range 5 {
 		ctx, cancel := context.WithCancel(context.Background())
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		cancel()
-		if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) {
-			t.Fatalf("RoundTrip = %v, want the caller's cancellation", err)
-		}
+		_, err = rt.RoundTrip(req)
+		require.ErrorIs(t, err, context.Canceled, "the caller's cancellation")
 	}
 	st, err := b.Circuit("http.RoundTripper").Status(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.SampleSize != 0 || !st.Closed() {
-		t.Fatalf("status %+v: the caller's cancellations were counted", st)
-	}
+	require.NoError(t, err)
+	assert.Zero(t, st.SampleSize, "the caller's cancellations were not counted")
+	assert.True(t, st.Closed())
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

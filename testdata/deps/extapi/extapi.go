@@ -2,7 +2,10 @@
 // another package, embedded and referred to by the cases.
 package extapi
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Item is a value of another package.
 type Item struct{ Key string }
@@ -16,4 +19,16 @@ type Getter interface {
 type Lister interface {
 	List(ctx context.Context) ([]Item, error)
 	Close() error
+}
+
+// ErrMissing is what ItemMissing records for an item without a key.
+var ErrMissing = errors.New("extapi: missing item")
+
+// ItemMissing judges a lookup: its error, else ErrMissing for an empty item. It
+// is a judge= function of another package.
+func ItemMissing(item Item, err error) error {
+	if err == nil && item.Key == "" {
+		return ErrMissing
+	}
+	return err
 }
