@@ -17,7 +17,7 @@ import (
 	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
 
-var errDown = errors.New("down")
+var errKeyDown = errors.New("down")
 
 // keyedBreaker returns a breaker on a fake clock, and the clock.
 func keyedBreaker(opts ...runtime.Option) (*runtime.Breaker, *fakeclock.Clock) {
@@ -31,7 +31,7 @@ func fail(t *testing.T, c *runtime.Circuit) {
 	ctx := context.Background()
 	a, err := c.Allow(ctx)
 	require.NoError(t, err)
-	a.Done(ctx, errDown)
+	a.Done(ctx, errKeyDown)
 }
 
 // names returns the names of b's circuits.
