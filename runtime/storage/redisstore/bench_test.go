@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,50 +243,6 @@ func BenchmarkRoundTrips(b *testing.B) {
 			b.ReportMetric(c.perOp(c.roundTrips), "roundtrips/op")
 			b.ReportMetric(c.perOp(c.commands["evalsha"]+c.commands["eval"]), "evalsha/op")
 			b.ReportMetric(c.perOp(c.total()), "cmds/op")
-		})
-	}
-}
-
-// BenchmarkAllowDone measures Allow+Done of a closed circuit on loopback Redis,
-// with exactly 1 and 16 goroutines sharing b.N calls. ns/op is wall time per call
-// across all goroutines; calls/s is the throughput.
-func BenchmarkAllowDone(b *testing.B) {
-	srv := redistest.Start(b)
-	for _, goroutines := range []int{1, 16} {
-		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
-			ctx := context.Background()
-			client := srv.Client(b, &redis.Options{PoolSize: goroutines + 4})
-			store := newStore(b, client)
-			c := runtime.New(runtime.WithStorage(store)).Circuit("bench", neverOpens)
-			if err := c.Run(ctx, succeed); err != nil {
-				b.Fatal(err)
-			}
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			var failed atomic.Value
-			b.ResetTimer()
-			start := time.Now()
-			for g := 0; g < goroutines; g++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						a, err := c.Allow(ctx)
-						if err != nil {
-							failed.Store(err)
-							return
-						}
-						a.Done(ctx, nil)
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if err := failed.Load(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
 		})
 	}
 }

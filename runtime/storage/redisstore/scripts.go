@@ -49,11 +49,12 @@ end
 local function expire_state(ttl)
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
--- expire_longer gives key a TTL of ttl ms unless it already lives longer, so
--- that a circuit's shorter windows never cut a longer window's data short.
+-- expire_longer makes key live at least ttl ms more, and never shortens its
+-- life, so a circuit's shorter windows never cut a longer window's data short.
+-- It gives twice the life when it sets one, so most calls only read the TTL.
 local function expire_longer(key, ttl)
-  local cur = redis.call('PTTL', key)
-  if cur < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
+  ttl = tonumber(ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, 2 * ttl) end
 end
 -- read_window reads the buckets of every geometry that wrote the window. A field
 -- "w:n:b" is bucket b (starting at b*w) of the geometry whose n buckets are w
@@ -108,16 +109,15 @@ local function announce(st, lock, opened, reserved, now)
     redis.call(kind, channel, string.format('%d %d %d %d %d', st, lock, opened, reserved, now))
   end
 end
--- seen reports whether the token was used within the retention, forgetting
--- older tokens; remember records it. Tokens make a script that a client
--- retried, or whose reply was lost and that was sent again, count nothing twice.
+-- seen reports whether the token was used within the retention, and records
+-- it, forgetting older tokens. Tokens make a script that a client retried, or
+-- whose reply was lost and that was sent again, count nothing twice. It is
+-- called after every read that may abort the script.
 local function seen(token, now, retention_ms)
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - retention_ms * 1000))
-  return redis.call('ZSCORE', KEYS[4], token) ~= false
-end
-local function remember(token, now, retention_ms)
-  redis.call('ZADD', KEYS[4], fmt(now), token)
+  local added = redis.call('ZADD', KEYS[4], 'NX', fmt(now), token)
   redis.call('PEXPIRE', KEYS[4], retention_ms)
+  return added == 0
 end
 `
 
@@ -185,7 +185,6 @@ elseif added_failures > 0 and st == 0 and samples > 0 and samples >= threshold
   transition = 1
 end
 
-remember(token, now, retention)
 if transition == 3 then
   st, reserved, failures, samples = 0, 0, 0, 0
   redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', token, 'ttr', '3')
