@@ -40,6 +40,7 @@ func newFleet(s *Store) *fleet {
 		stop:      make(chan struct{}),
 		refreshed: make(chan struct{}, 1),
 	}
+	f.clock.test = &s.offset
 	f.subs = newSubscriber(f)
 	return f
 }

@@ -1,9 +1,11 @@
 package redisstore
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
+	"github.com/breakergen/breakergen/internal/bounded"
 	"github.com/breakergen/breakergen/internal/ring"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -30,7 +32,6 @@ type fcircuit struct {
 	f     *fleet
 	h     *handle // the first binding's scripts: its geometry counts the local outcomes
 	cache atomic.Pointer[cached]
-	gen   atomic.Uint64 // changes with every cache update, so local credits go stale
 	// onTransition is the runtime's, told of the transitions a flush makes.
 	onTransition atomic.Pointer[func(storage.Result)]
 	// onFailure is the runtime's (through the fault-tolerant wrapper), told of
@@ -41,9 +42,15 @@ type fcircuit struct {
 	inflightF, inflightN atomic.Int64
 	pending              ring.Ring // local outcomes, by the epoch of their Redis bucket
 
-	mu      sync.Mutex // guards outbox
-	outbox  []*batch
-	handles int // guarded by fleet.mu
+	// flushing is held (a token in it) while the circuit's counts move between
+	// here and Redis: by a flush from sending its batches to learning their
+	// replies, and by a read of the status, so that a read never sees a batch
+	// both applied in Redis and still in flight here. Waits on it honour
+	// their context.
+	flushing chan struct{}
+	mu       sync.Mutex // guards outbox
+	outbox   []*batch
+	handles  int // guarded by fleet.mu
 }
 
 // batch is counts taken from a circuit's ring to be flushed, with the token that
@@ -56,7 +63,7 @@ type batch struct {
 }
 
 func newFcircuit(f *fleet, h *handle) *fcircuit {
-	c := &fcircuit{f: f, h: h}
+	c := &fcircuit{f: f, h: h, flushing: make(chan struct{}, 1)}
 	c.cache.Store(&cached{})
 	c.pending.Init(int64(min(h.buckets, ring.Size)), ring.ExtraLanes())
 	return c
@@ -85,7 +92,6 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool) {
 			next.version++
 		}
 		if c.cache.CompareAndSwap(cur, next) {
-			c.gen.Add(1)
 			return
 		}
 	}
@@ -99,7 +105,6 @@ func (c *fcircuit) forget() {
 		next.known = false
 		next.version++
 		if c.cache.CompareAndSwap(cur, &next) {
-			c.gen.Add(1)
 			return
 		}
 	}
@@ -208,3 +213,15 @@ func (c *fcircuit) failed(op string, err error) {
 		(*fn)(storage.Failure{Op: op, Circuit: c.h.name, Err: err})
 	}
 }
+
+// lock takes the circuit's flushing token, or fails when ctx is done first.
+func (c *fcircuit) lock(ctx context.Context) error {
+	select {
+	case c.flushing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return bounded.Err(ctx)
+	}
+}
+
+func (c *fcircuit) unlock() { <-c.flushing }

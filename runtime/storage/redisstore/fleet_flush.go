@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/breakergen/breakergen/internal/bounded"
@@ -57,6 +58,14 @@ func isNoScript(err error) bool {
 // flush sends the batches of cs, taking what their rings counted into new
 // batches, and learns from the replies. It returns the first error.
 func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
+	// Take the circuits' tokens in one order, so two flushes never deadlock.
+	cs = slices.SortedFunc(slices.Values(cs), func(a, b *fcircuit) int { return strings.Compare(a.h.name, b.h.name) })
+	var held []*fcircuit
+	defer func() {
+		for _, c := range held {
+			c.unlock()
+		}
+	}()
 	now := monoNanos()
 	type job struct {
 		c *fcircuit
@@ -64,6 +73,10 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 	}
 	var jobs []job
 	for _, c := range cs {
+		if c.lock(ctx) != nil {
+			break // the others wait for the next round
+		}
+		held = append(held, c)
 		c.take(now)
 		for _, b := range c.batches(now) {
 			jobs = append(jobs, job{c, b})
@@ -72,6 +85,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 	if len(jobs) == 0 {
 		return nil
 	}
+	sent := f.s.offset.Load()
 	replies, err := f.pipeline(ctx, scriptFlush, len(jobs),
 		func(i int) []string { return jobs[i].c.h.keys },
 		func(i int) []any {
@@ -94,7 +108,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 			continue
 		}
 		j.c.settle(j.b)
-		j.c.learnResult(res)
+		j.c.learnResult(res, sent)
 		j.c.notify(res)
 	}
 	return errors.Join(errs...)
@@ -105,6 +119,7 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 	if len(cs) == 0 {
 		return nil
 	}
+	sent := f.s.offset.Load()
 	replies, err := f.pipeline(ctx, scriptStatus, len(cs),
 		func(i int) []string { return cs[i].h.keys },
 		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets}) })
@@ -122,16 +137,17 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 			errs = append(errs, err)
 			continue
 		}
-		f.clock.learn(micros(res.Status.CurrentTime))
+		f.clock.learn(micros(res.Status.CurrentTime), sent)
 		cs[i].learn(res.Status, micros(res.Status.CurrentTime), true)
 	}
 	return errors.Join(errs...)
 }
 
-// learnResult learns the status a flush or record returned.
-func (c *fcircuit) learnResult(res storage.Result) {
+// learnResult learns the status a flush or record returned, to a script sent
+// with the test offset sent.
+func (c *fcircuit) learnResult(res storage.Result, sent int64) {
 	at := micros(res.Status.CurrentTime)
-	c.f.clock.learn(at)
+	c.f.clock.learn(at, sent)
 	c.learn(res.Status, at, true)
 }
 

@@ -5,9 +5,7 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
-	"github.com/breakergen/breakergen/internal/ring"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -72,52 +70,59 @@ func (h *fhandle) Succeeded(int64) {
 }
 
 // Failed counts a failure in the circuit's ring, unless, added to the shared
-// window last known and the counts not yet flushed, it fails the threshold.
+// window last known and the counts not yet flushed, it fails the threshold:
+// then it counts nothing and the caller records it through Record, which
+// flushes it at once. It checks before it counts, so that the failure it
+// refuses was never in the ring, where the flusher might already have taken it.
+// Two failures checked at once may both be counted and fail the threshold
+// together: the flush that carries them, within a flush interval, opens the
+// circuit.
 func (h *fhandle) Failed(int64) bool {
 	c := h.c
-	id := h.owner()
-	f := c.pending.Failure(c.epoch(), id)
+	e := c.epoch()
+	if c.cache.Load().state == storage.StateClosed {
+		failures, samples := c.local(e)
+		if h.p.FailsThreshold(failures+1, samples+1) {
+			return false
+		}
+	}
+	c.pending.Failure(e, 0)
 	c.markDirty()
-	if f.Credit || c.cache.Load().state != storage.StateClosed {
-		return true
-	}
-	return c.pending.Check(f, id, h.judge)
-}
-
-// owner is the identity credits are handed out for: this binding's policy,
-// with the shared counts of the cache's current reading.
-func (h *fhandle) owner() uintptr {
-	return uintptr(unsafe.Pointer(h)) ^ uintptr(h.c.gen.Load())<<1
-}
-
-// judge decides a failure against the threshold, the ring's counts given: it
-// adds the shared window last known and the batches in flight.
-func (h *fhandle) judge(failures, samples int) (bool, int64) {
-	c := h.c
-	s := c.cache.Load()
-	failures += s.failures + int(c.inflightF.Load())
-	samples += s.samples + int(c.inflightN.Load())
-	if h.p.FailsThreshold(failures, samples) {
-		return true, 0
-	}
-	return false, ring.FailuresToTrip(h.p.RateThreshold, h.p.SampleThreshold, failures, samples)
+	return true
 }
 
 // Status reads the circuit's status in Redis and adds the outcomes counted here
 // and not yet flushed.
 func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// Wait a little for a flush of the circuit in progress, so the counts read
+	// are exact; past that, read them as they are (a batch may be counted both
+	// in Redis and here, until its reply comes back).
+	wait, cancel := context.WithTimeout(ctx, statusWait)
+	if h.c.lock(wait) == nil {
+		defer h.c.unlock()
+	}
+	cancel()
+	sent := h.c.f.s.offset.Load()
 	st, err := h.h.Status(ctx, now)
 	if err != nil {
 		return st, err
 	}
 	at := micros(st.CurrentTime)
-	h.c.f.clock.learn(at)
+	h.c.f.clock.learn(at, sent)
 	h.c.learn(st, at, h.h == h.c.h)
 	f, n := h.c.pending.Counts(h.c.epoch())
 	st.Failures += f + int(h.c.inflightF.Load())
 	st.Samples += n + int(h.c.inflightN.Load())
 	return st, nil
 }
+
+// statusWait bounds how long a status read waits for a flush of its circuit:
+// far longer than a flush on a healthy Redis, far shorter than the storage
+// deadline of a protected call.
+const statusWait = 20 * time.Millisecond
 
 // Record counts the outcome here when it cannot make a transition, and flushes
 // it at once, with what the ring holds, when it can: a probe's outcome, or a
@@ -169,6 +174,7 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	if o.Success {
 		outcome = "s"
 	}
+	sent := c.f.s.offset.Load()
 	res, err := g.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, buckets)
 	if b != nil {
 		c.mu.Lock()
@@ -181,19 +187,20 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	if err != nil {
 		return res, err
 	}
-	c.learnResult(res)
+	c.learnResult(res, sent)
 	return res, nil
 }
 
 // Reserve runs the reservation's compare-and-set; the loser learns the
 // reservation that beat it and skips here until it ends.
 func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
+	sent := h.c.f.s.offset.Load()
 	r, err := h.h.reserveStatus(ctx, openedAt, reservedAt, newToken())
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	at := micros(r.status.CurrentTime)
-	h.c.f.clock.learn(at)
+	h.c.f.clock.learn(at, sent)
 	h.c.learn(r.status, at, false)
 	if !r.won {
 		return time.Time{}, false, nil

@@ -59,7 +59,6 @@ func (c *fcircuit) change(fn func(s *cached)) {
 			next.at = now
 		}
 		if c.cache.CompareAndSwap(cur, &next) {
-			c.gen.Add(1)
 			return
 		}
 	}

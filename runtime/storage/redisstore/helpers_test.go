@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ func newStore(t testing.TB, client redis.UniversalClient, opts ...redisstore.Opt
 	t.Helper()
 	s, err := redisstore.New(client, append([]redisstore.Option{redisstore.WithPrefix(uniquePrefix())}, opts...)...)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
 	return s
 }
 
@@ -34,6 +36,7 @@ func newStoreWithPrefix(t testing.TB, client redis.UniversalClient, like *rediss
 	t.Helper()
 	s, err := redisstore.New(client, append([]redisstore.Option{redisstore.WithPrefix(like.Prefix())}, opts...)...)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
 	return s
 }
 
