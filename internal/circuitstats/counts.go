@@ -69,11 +69,13 @@ func (c *counts) total(i int) uint64 {
 	return n
 }
 
-// numCells is a power of two, at least twice the processors Go may use, so
-// that goroutines on different processors seldom pick one cell.
+// numCells is a power of two, at least four times the processors Go may use
+// and at least 8, so that goroutines running at once on different processors
+// seldom pick one cell (two goroutines, one chance in eight). A contended
+// circuit's cells take 1 KiB on two processors, at most 8 KiB.
 func numCells() int {
-	n := 1 << bits.Len(uint(2*goruntime.GOMAXPROCS(0)-1))
-	return min(max(n, 4), maxCells)
+	n := 1 << bits.Len(uint(4*goruntime.GOMAXPROCS(0)-1))
+	return min(max(n, 8), maxCells)
 }
 
 // stripe picks the calling goroutine's cell among n (a power of two) from the

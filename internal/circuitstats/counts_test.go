@@ -38,7 +38,7 @@ func TestCellsFillLinePairs(t *testing.T) {
 	assert.Equal(t, uintptr(linePair), unsafe.Sizeof(cell{}))
 	n := numCells()
 	assert.Equal(t, 0, n&(n-1), "a power of two")
-	assert.GreaterOrEqual(t, n, 4)
+	assert.GreaterOrEqual(t, n, 8)
 	for range 100 {
 		s := stripe(n)
 		assert.True(t, s >= 0 && s < n)
