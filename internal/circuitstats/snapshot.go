@@ -7,7 +7,8 @@ import (
 	"github.com/breakergen/breakergen/runtime"
 )
 
-// Circuit is one circuit's counts and status at a snapshot.
+// Circuit is one circuit's counts and status at a snapshot. It is a plain
+// value, safe to copy and to read from any goroutine.
 type Circuit struct {
 	Name        string
 	Calls       [NumOutcomes]uint64      // by index of Outcomes
@@ -22,7 +23,8 @@ type Circuit struct {
 	HasStatus bool
 }
 
-// Snapshot is what Stats hold at one instant.
+// Snapshot is what Stats hold at one instant. It is a plain value, safe to
+// read from any goroutine.
 type Snapshot struct {
 	Circuits        []Circuit // sorted by name
 	StorageFailures uint64
