@@ -1,0 +1,82 @@
+package breakerhttp_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/breakerhttp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// requireChromium is the environment variable that turns a missing Chromium
+// from a skip into a failure when it is "1" (CI sets it).
+const requireChromium = "BREAKERGEN_REQUIRE_CHROMIUM"
+
+// chromium returns the path of a Chromium binary, skipping the test (or
+// failing it under requireChromium) when there is none.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	msg := "chromium not found on PATH; install the Debian package chromium (apt-get install chromium)"
+	if os.Getenv(requireChromium) == "1" {
+		t.Fatalf("%s; %s=1 requires it", msg, requireChromium)
+	}
+	t.Skipf("%s to run the browser check", msg)
+	return ""
+}
+
+// dumpDOM loads url in headless Chromium and returns the DOM it rendered,
+// after the page's scripts (were there any) had run.
+func dumpDOM(t *testing.T, url string) string {
+	t.Helper()
+	bin := chromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin,
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-extensions", "--no-first-run", "--no-default-browser-check",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=2000",
+		"--dump-dom", url)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "chromium: %s", stderr.String())
+	return string(out)
+}
+
+// TestStatusPageInABrowser loads the page in a real headless Chromium and
+// checks what it rendered: every circuit as a row, and a circuit name made of
+// markup shown as text, its script never run.
+func TestStatusPageInABrowser(t *testing.T) {
+	b, _ := statusBreaker(t)
+	srv := httptest.NewServer(breakerhttp.StatusHandler(b))
+	defer srv.Close()
+
+	dom := dumpDOM(t, srv.URL+"/")
+	assert.Contains(t, dom, "<title>Circuits: 2 open, 1 locked open</title>", "the title, not one a script set")
+	assert.NotContains(t, dom, "pwned=\"1\"", "no handler of the name ran")
+	assert.NotContains(t, dom, "data-pwned")
+	assert.NotContains(t, dom, "<script", "no script element")
+	assert.NotContains(t, dom, "<img", "no image element")
+	assert.Contains(t, dom, `<td class="name">&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror="document.body.dataset.pwned=1"&gt;'"&amp;</td>`,
+		"the name, as text")
+	assert.Equal(t, 6, strings.Count(dom, `<td class="name">`), "a row per circuit")
+	for _, want := range []string{
+		`<td class="name">payments</td>`, `<td class="state open">open</td>`, "in 45s",
+		`<td class="state half-open">half-open</td>`, "none while locked open", "25.0%",
+	} {
+		assert.Contains(t, dom, want)
+	}
+}

@@ -1,0 +1,124 @@
+package breakerhttp
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"time"
+)
+
+// contentSecurityPolicy forbids the page every script, frame, form and
+// fetch: it needs nothing but its own inline style.
+const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// statusTemplate is the page. html/template escapes every value by context:
+// a circuit name is text wherever it appears.
+var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
+	"percent": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
+	"when":    when,
+	"probe":   probe,
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+{{- if .Refresh}}
+<meta http-equiv="refresh" content="{{.Refresh}}">
+{{- end}}
+<title>Circuits: {{.Open}} open, {{.LockedOpen}} locked open</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; }
+th, td { padding: .3em .8em; border-bottom: 1px solid #ddd; text-align: left; white-space: nowrap; }
+td.num { text-align: right; }
+.closed { color: #176117; } .open { color: #b00020; font-weight: bold; }
+.half-open { color: #a05a00; font-weight: bold; } .unknown { color: #666; font-style: italic; }
+.lock { font-weight: bold; } .lock-open { color: #b00020; } .lock-closed { color: #a05a00; }
+</style>
+</head>
+<body>
+<h1>Circuits</h1>
+<p id="summary">{{len .Page.Circuits}} circuits: {{.Open}} open or half-open, {{.LockedOpen}} locked open, {{.LockedClosed}} locked closed{{if .Unknown}}, {{.Unknown}} unknown (storage error){{end}}; as of <time datetime="{{.Page.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{.Page.Time.Format "2006-01-02 15:04:05 MST"}}</time>.</p>
+<table id="circuits">
+<thead><tr><th>Circuit</th><th>State</th><th>Lock</th><th>Opened at</th><th>Failure rate</th><th>Samples</th><th>Next probe</th></tr></thead>
+<tbody>
+{{- range .Page.Circuits}}
+<tr>
+<td class="name">{{.Name}}</td>
+<td class="state {{.State}}">{{.State}}{{if .Error}} <span title="{{.Error}}">(storage error)</span>{{end}}</td>
+<td class="{{if ne .Lock "none"}}lock lock-{{.Lock}}{{end}}">{{.Lock}}</td>
+<td>{{when .OpenedAt}}</td>
+<td class="num">{{percent .FailureRate}}</td>
+<td class="num">{{.Samples}}</td>
+<td>{{probe .}}</td>
+</tr>
+{{- else}}
+<tr><td colspan="7">No circuits yet: they appear on first use.</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p><a href="?format=json">JSON</a></p>
+</body>
+</html>
+`))
+
+// htmlPage is what the template renders.
+type htmlPage struct {
+	Page                                    statusPage
+	Open, LockedOpen, LockedClosed, Unknown int
+	Refresh                                 int
+}
+
+func writeHTML(w http.ResponseWriter, r *http.Request, page statusPage, refresh int) {
+	data := htmlPage{Page: page, Refresh: refresh}
+	for _, c := range page.Circuits {
+		switch c.State {
+		case "open", "half-open":
+			data.Open++
+		case "unknown":
+			data.Unknown++
+		}
+		switch c.Lock {
+		case "open":
+			data.LockedOpen++
+		case "closed":
+			data.LockedClosed++
+		}
+	}
+	var buf bytes.Buffer
+	if err := statusTemplate.Execute(&buf, data); err != nil {
+		http.Error(w, "breakerhttp: rendering the status page failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+// when formats an instant for the page, "—" when zero.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// probe tells when the circuit's next probe may run.
+func probe(c circuitStatus) string {
+	switch {
+	case c.Lock == "open":
+		return "none while locked open"
+	case c.ProbeInFlight:
+		return "probe in flight"
+	case c.NextProbeIn == nil:
+		return "—"
+	case *c.NextProbeIn == 0:
+		return "now"
+	}
+	return "in " + (time.Duration(math.Ceil(*c.NextProbeIn)) * time.Second).String()
+}

@@ -1,0 +1,206 @@
+package breakerhttp_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/breakerhttp"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var statusStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// hostileName is a circuit name that would run script if it were markup.
+const hostileName = `<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.pwned=1">'"&`
+
+func fail(c *runtime.Circuit) {
+	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("down") })
+}
+
+// statusBreaker returns a breaker with circuits in every state: closed with
+// samples, open, half-open, locked open and locked closed, and a hostile name.
+func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
+	t.Helper()
+	clock := fakeclock.New(statusStart)
+	b := runtime.New(runtime.WithClock(clock))
+	ctx := context.Background()
+	opts := runtime.Options{CoolDown: time.Minute}
+	for range 3 {
+		fail(b.Circuit("half-open", opts))
+	}
+	clock.Advance(time.Minute)
+	for range 3 {
+		fail(b.Circuit("payments", opts))
+	}
+	clock.Advance(15 * time.Second)
+	search := b.Circuit("search", runtime.Options{SampleThreshold: 10})
+	for _, err := range []error{nil, nil, nil, errors.New("slow")} {
+		_ = search.Run(ctx, func(context.Context) error { return err })
+	}
+	require.NoError(t, b.Circuit("locked-open").LockOpen(ctx))
+	require.NoError(t, b.Circuit("locked-closed").LockClosed(ctx))
+	b.Circuit(hostileName)
+	return b, clock
+}
+
+func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+type jsonPage struct {
+	Time     time.Time        `json:"time"`
+	Circuits []map[string]any `json:"circuits"`
+}
+
+func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]map[string]any {
+	t.Helper()
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	var p jsonPage
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+	out := make(map[string]map[string]any)
+	for _, c := range p.Circuits {
+		out[c["name"].(string)] = c
+	}
+	return out
+}
+
+func TestStatusJSON(t *testing.T) {
+	b, _ := statusBreaker(t)
+	h := breakerhttp.StatusHandler(b)
+	got := decode(t, get(t, h, "/?format=json"))
+	require.Len(t, got, 6)
+
+	p := got["payments"]
+	assert.Equal(t, "open", p["state"])
+	assert.Equal(t, "none", p["lock"])
+	assert.Equal(t, statusStart.Add(time.Minute).Format(time.RFC3339), p["opened_at"])
+	assert.Equal(t, statusStart.Add(2*time.Minute).Format(time.RFC3339), p["next_probe"])
+	assert.InDelta(t, 45, p["next_probe_in_seconds"], 1e-9)
+	assert.InDelta(t, 1.0, p["failure_rate"], 1e-9)
+	assert.InDelta(t, 3, p["samples"], 1e-9)
+	assert.InDelta(t, 60, p["cool_down_seconds"], 1e-9)
+
+	assert.Equal(t, "half-open", got["half-open"]["state"])
+	assert.InDelta(t, 0, got["half-open"]["next_probe_in_seconds"], 1e-9, "due")
+
+	s := got["search"]
+	assert.Equal(t, "closed", s["state"])
+	assert.InDelta(t, 0.25, s["failure_rate"], 1e-9)
+	assert.InDelta(t, 4, s["samples"], 1e-9)
+	assert.NotContains(t, s, "opened_at")
+	assert.NotContains(t, s, "next_probe")
+
+	assert.Equal(t, "open", got["locked-open"]["lock"])
+	assert.Equal(t, "closed", got["locked-closed"]["lock"])
+	assert.Contains(t, got, hostileName, "names are data, kept as they are")
+
+	accept := decode(t, get(t, h, "/", "Accept", "application/json"))
+	assert.Len(t, accept, 6, "Accept: application/json")
+}
+
+func TestStatusHTML(t *testing.T) {
+	b, _ := statusBreaker(t)
+	h := breakerhttp.StatusHandler(b)
+	for _, w := range []*httptest.ResponseRecorder{
+		get(t, h, "/"),
+		get(t, h, "/", "Accept", "text/html,application/json;q=0.9"),
+		get(t, h, "/?format=html", "Accept", "application/json"),
+	} {
+		require.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
+		assert.Contains(t, w.Header().Get("Content-Security-Policy"), "default-src 'none'")
+		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+		body := w.Body.String()
+		assert.Contains(t, body, "6 circuits: 2 open or half-open, 1 locked open, 1 locked closed; as of <time datetime=\"2026-03-01T12:01:15Z\">")
+		assert.Contains(t, body, "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;&lt;img src=x onerror=&#34;document.body.dataset.pwned=1&#34;&gt;&#39;&#34;&amp;")
+		assert.NotContains(t, body, "<script")
+		assert.Contains(t, body, "in 45s")
+		assert.Contains(t, body, "none while locked open")
+		assert.Contains(t, body, "25.0%")
+	}
+	refreshed := get(t, h, "/?refresh=5")
+	assert.Contains(t, refreshed.Body.String(), `<meta http-equiv="refresh" content="5">`)
+	assert.NotContains(t, get(t, h, "/").Body.String(), "http-equiv")
+	for _, bad := range []string{"0", "3601", "x", "-1"} {
+		w := get(t, h, "/?refresh="+bad)
+		assert.Equal(t, http.StatusBadRequest, w.Code, bad)
+	}
+}
+
+func TestStatusIsReadOnly(t *testing.T) {
+	b, _ := statusBreaker(t)
+	h := breakerhttp.StatusHandler(b)
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, "LOCK"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(m, "/", strings.NewReader("lock=open")))
+		assert.Equal(t, http.StatusMethodNotAllowed, w.Code, m)
+		assert.Equal(t, "GET, HEAD", w.Header().Get("Allow"))
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodHead, "/?format=json", nil))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.Empty(t, w.Body.String())
+}
+
+func TestStatusOfAnEmptyBreaker(t *testing.T) {
+	h := breakerhttp.StatusHandler(runtime.New())
+	assert.Contains(t, get(t, h, "/").Body.String(), "No circuits yet")
+	w := get(t, h, "/?format=json")
+	body, err := io.ReadAll(w.Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), `"circuits": []`)
+	assert.PanicsWithValue(t, "breakerhttp: StatusHandler: nil *runtime.Breaker", func() { breakerhttp.StatusHandler(nil) })
+}
+
+// failing is a storage whose every call fails.
+type failing struct{}
+
+var errStorage = errors.New("dial tcp 127.0.0.1:1: connection refused")
+
+func (failing) Bind(string, storage.Policy) (storage.Handle, error) { return failingHandle{}, nil }
+
+type failingHandle struct{}
+
+func (failingHandle) Status(context.Context, time.Time) (storage.Status, error) {
+	return storage.Status{}, errStorage
+}
+func (failingHandle) Record(context.Context, time.Time, storage.Outcome) (storage.Result, error) {
+	return storage.Result{}, errStorage
+}
+func (failingHandle) Reserve(context.Context, time.Time, time.Time, time.Time) (time.Time, bool, error) {
+	return time.Time{}, false, errStorage
+}
+func (failingHandle) Release(context.Context, time.Time, time.Time) (bool, error) {
+	return false, errStorage
+}
+func (failingHandle) Lock(context.Context, time.Time, storage.Lock) error { return errStorage }
+func (failingHandle) Reset(context.Context, time.Time) error              { return errStorage }
+
+func TestStatusWhenTheStorageFails(t *testing.T) {
+	b := runtime.New(runtime.WithStorage(failing{}))
+	b.Circuit("db")
+	got := decode(t, get(t, breakerhttp.StatusHandler(b), "/?format=json"))
+	assert.Equal(t, "unknown", got["db"]["state"])
+	assert.NotEmpty(t, got["db"]["error"])
+	assert.Contains(t, get(t, breakerhttp.StatusHandler(b), "/").Body.String(), "(storage error)")
+}

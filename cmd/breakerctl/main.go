@@ -1,0 +1,22 @@
+// Command breakerctl lists, shows, locks, unlocks and resets the circuits that
+// breakergen services keep in Redis, for an on-call engineer:
+//
+//	breakerctl [-redis-url URL] [-prefix P] [-json] list
+//	breakerctl status NAME
+//	breakerctl lock-open NAME | lock-closed NAME | unlock NAME | reset NAME
+//
+// The Redis URL (go-redis format, rediss:// for TLS, user:password@ for ACL
+// users) comes from -redis-url or REDIS_URL; its credentials never appear in
+// the output. Run breakerctl -h for the flags. Exit status: 0 done, 1 failed
+// (Redis unreachable, no such circuit), 2 bad command line or URL.
+package main
+
+import (
+	"os"
+
+	"github.com/breakergen/breakergen/internal/breakerctl"
+)
+
+func main() {
+	os.Exit(breakerctl.Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,40 @@
+// Package otelbreaker exports breakergen's circuits as OpenTelemetry metric
+// instruments: the measurements of package prombreaker, named by OpenTelemetry's
+// conventions.
+//
+// A Recorder is a runtime.Listener. Give it to the breaker with the events it
+// needs and let it watch the breaker, so that it reads the circuits' status
+// when the metrics are collected:
+//
+//	rec, err := otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(provider))
+//	if err != nil { ... }
+//	b := runtime.New(runtime.WithListener(rec, rec.Events()...))
+//	rec.Watch(b)
+//	defer rec.Close()
+//
+// Every instrument is asynchronous: calls are counted on the hot path in
+// striped atomic counters (through runtime.CallCounter, with no attribute set
+// built and nothing allocated per call) and observed, with the gauges read
+// from the watched breakers' circuits, when a reader collects.
+//
+// # Instruments
+//
+// The meter is named "github.com/breakergen/breakergen/otelbreaker". Every
+// instrument but breakergen.storage.failures has the attribute
+// breakergen.circuit.name.
+//
+//	breakergen.calls                 counter {call}: calls by breakergen.call.outcome (below)
+//	breakergen.transitions           counter {transition}: by breakergen.transition.to: opened, reopened, closed
+//	breakergen.probes                counter {probe}: half-open probes granted
+//	breakergen.circuit.open          gauge 1: 1 open (half-open too), 0 closed
+//	breakergen.circuit.failure_rate  gauge 1: failures / samples in the window, 0 to 1
+//	breakergen.circuit.samples       gauge {call}: outcomes in the window
+//	breakergen.circuit.locked        gauge 1: 1 for the operator's lock in force, by breakergen.circuit.lock: open, closed
+//	breakergen.storage.failures      counter {failure}: storage failures the breaker survived
+//
+// The outcomes are success, failure, excluded (an excluded error or the
+// caller's own cancellation: nothing recorded), skipped (refused) and fallback
+// (a skipped call that a generated decorator's fallback answered; fallback ⊂
+// skipped, never add the two). As with prombreaker, the series follow the
+// number of circuits the watched breakers hold: bound keyed circuits.
+package otelbreaker

@@ -1,0 +1,188 @@
+package otelbreaker_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/otelbreaker"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+)
+
+var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	reader *sdkmetric.ManualReader
+	clock  *fakeclock.Clock
+	rec    *otelbreaker.Recorder
+	b      *runtime.Breaker
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{reader: sdkmetric.NewManualReader(), clock: fakeclock.New(start)}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	var err error
+	f.rec, err = otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(mp))
+	require.NoError(t, err)
+	f.b = runtime.New(runtime.WithClock(f.clock), runtime.WithListener(f.rec, f.rec.Events()...))
+	f.rec.Watch(f.b)
+	return f
+}
+
+// collect returns the metrics of the recorder's scope by name.
+func (f *fixture) collect(t *testing.T) map[string]metricdata.Metrics {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, f.reader.Collect(context.Background(), &rm))
+	out := make(map[string]metricdata.Metrics)
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name != otelbreaker.ScopeName {
+			continue
+		}
+		for _, m := range sm.Metrics {
+			out[m.Name] = m
+		}
+	}
+	return out
+}
+
+func run(c *runtime.Circuit, err error) error {
+	return c.Run(context.Background(), func(context.Context) error { return err })
+}
+
+func point[N int64 | float64](v N, kv ...attribute.KeyValue) metricdata.DataPoint[N] {
+	return metricdata.DataPoint[N]{Attributes: attribute.NewSet(kv...), Value: v}
+}
+
+func calls(circuit string, success, failure, excluded, skipped, fallback int64) []metricdata.DataPoint[int64] {
+	c := otelbreaker.AttrCircuit.String(circuit)
+	o := otelbreaker.AttrOutcome
+	return []metricdata.DataPoint[int64]{
+		point(success, c, o.String("success")), point(failure, c, o.String("failure")),
+		point(excluded, c, o.String("excluded")), point(skipped, c, o.String("skipped")),
+		point(fallback, c, o.String("fallback")),
+	}
+}
+
+func TestInstrumentsThroughALifeCycle(t *testing.T) {
+	f := newFixture(t)
+	c := f.b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
+	require.NoError(t, run(c, nil))
+	for range 3 {
+		_ = run(c, errors.New("down"))
+	}
+	require.ErrorIs(t, run(c, nil), runtime.ErrOpen)
+	c.Fallback()
+	f.rec.Handle(runtime.Event{Type: runtime.EventStorageFailure, Circuit: "payments", Suppressed: 4})
+
+	got := f.collect(t)
+	name := otelbreaker.AttrCircuit.String("payments")
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: calls("payments", 1, 2, 0, 2, 1),
+		},
+	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.circuit.open", Unit: "1", Description: got["breakergen.circuit.open"].Description,
+		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)}},
+	}, got["breakergen.circuit.open"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.storage.failures", Unit: "{failure}", Description: got["breakergen.storage.failures"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{point[int64](5)},
+		},
+	}, got["breakergen.storage.failures"], metricdatatest.IgnoreTimestamp())
+
+	f.clock.Advance(30 * time.Second)
+	require.NoError(t, run(c, nil)) // the probe closes it
+	require.NoError(t, c.LockOpen(context.Background()))
+	got = f.collect(t)
+	to := otelbreaker.AttrTransitionTo
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.transitions", Unit: "{transition}", Description: got["breakergen.transitions"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{
+				point[int64](1, name, to.String("opened")), point[int64](0, name, to.String("reopened")),
+				point[int64](1, name, to.String("closed")),
+			},
+		},
+	}, got["breakergen.transitions"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.probes", Unit: "{probe}", Description: got["breakergen.probes"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)},
+		},
+	}, got["breakergen.probes"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.circuit.locked", Unit: "1", Description: got["breakergen.circuit.locked"].Description,
+		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{
+			point[int64](1, name, otelbreaker.AttrLock.String("open")),
+			point[int64](0, name, otelbreaker.AttrLock.String("closed")),
+		}},
+	}, got["breakergen.circuit.locked"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.circuit.samples", Unit: "{call}", Description: got["breakergen.circuit.samples"].Description,
+		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](0, name)}},
+	}, got["breakergen.circuit.samples"], metricdatatest.IgnoreTimestamp()) // closing starts a fresh window
+}
+
+func TestFailureRateAndDroppedCircuits(t *testing.T) {
+	f := newFixture(t)
+	db := f.b.Circuit("db", runtime.Options{SampleThreshold: 100})
+	for _, err := range []error{nil, errors.New("down"), nil, nil} {
+		_ = run(db, err)
+	}
+	require.NoError(t, run(f.b.Circuit("tenant-9"), nil))
+	require.True(t, f.b.Drop("tenant-9"))
+	got := f.collect(t)
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.circuit.failure_rate", Unit: "1", Description: got["breakergen.circuit.failure_rate"].Description,
+		Data: metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{
+			point(0.25, otelbreaker.AttrCircuit.String("db")),
+		}},
+	}, got["breakergen.circuit.failure_rate"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: calls("db", 3, 1, 0, 0, 0),
+		},
+	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp()) // the dropped circuit is gone
+}
+
+func TestCloseStopsReporting(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, run(f.b.Circuit("db"), nil))
+	require.NoError(t, f.rec.Close())
+	assert.Empty(t, f.collect(t))
+}
+
+func TestBadOptions(t *testing.T) {
+	for name, opts := range map[string][]otelbreaker.Option{
+		"nil provider": {otelbreaker.WithMeterProvider(nil)},
+		"timeout":      {otelbreaker.WithStatusTimeout(0)},
+		"nil option":   {nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec, err := otelbreaker.NewRecorder(opts...)
+			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.Nil(t, rec)
+		})
+	}
+}

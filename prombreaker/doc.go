@@ -1,0 +1,45 @@
+// Package prombreaker exports breakergen's circuits as Prometheus metrics.
+//
+// A Collector is both a runtime.Listener and a prometheus.Collector. Give it
+// to the breaker with the events it needs, let it watch the breaker so that it
+// reads the circuits' status when scraped, and register it:
+//
+//	col := prombreaker.NewCollector()
+//	b := runtime.New(runtime.WithListener(col, col.Events()...))
+//	col.Watch(b)
+//	prometheus.MustRegister(col)
+//
+// Calls are counted through runtime.CallCounter on the call's own goroutine,
+// without an event or a status read: with the collector attached, a closed
+// circuit's successful call stays on the breaker's hot path and allocates
+// nothing. Transitions, probes and storage failures are counted from events;
+// the gauges (open, failure rate, samples, locks) are read from the watched
+// breakers' circuits at scrape time, one status read per circuit.
+//
+// # Metrics
+//
+//	breakergen_calls_total{circuit,outcome}   counter: calls by outcome, see below
+//	breakergen_transitions_total{circuit,to}  counter: to="opened", "reopened" or "closed"
+//	breakergen_probes_total{circuit}          counter: half-open probes granted
+//	breakergen_circuit_open{circuit}          gauge: 1 open (half-open too), 0 closed
+//	breakergen_failure_rate{circuit}          gauge: failures / samples in the window, 0 to 1
+//	breakergen_window_samples{circuit}        gauge: outcomes in the window
+//	breakergen_circuit_locked{circuit,lock}   gauge: 1 for the operator's lock ("open" or "closed") in force
+//	breakergen_storage_failures_total         counter: storage failures the breaker survived
+//
+// The outcomes of breakergen_calls_total are success, failure, excluded (an
+// excluded error or the caller's own cancellation: nothing recorded), skipped
+// (refused by an open, reserved or locked-open circuit) and fallback (a
+// skipped call that a generated decorator's fallback answered). A fallback is
+// also a skipped call: fallback ⊂ skipped, so never add the two.
+//
+// # Cardinality
+//
+// Every metric but the storage failures has one series per circuit (per
+// circuit and outcome, transition or lock), so the number of series follows
+// the number of circuits the watched breakers hold. Keyed circuits (one per
+// host or tenant) multiply it: bound their keys (the generator's maxkeys) or
+// drop idle ones (runtime.Breaker.Drop), which the collector forgets at its
+// next scrape. A collector that watches no breaker exports no gauges and
+// forgets nothing.
+package prombreaker

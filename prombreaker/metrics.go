@@ -1,0 +1,92 @@
+package prombreaker
+
+import (
+	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Help texts of the metrics.
+const (
+	helpCalls = "Calls through the circuit, by outcome: success, failure, excluded " +
+		"(an excluded error or the caller's own cancellation, not recorded), skipped " +
+		"(refused by an open, reserved or locked-open circuit) and fallback (a skipped " +
+		"call answered by a decorator's fallback; fallback is a subset of skipped, never add them)."
+	helpTransitions     = "Transitions of the circuit: to opened (a closed circuit failed its threshold), reopened (a probe failed) or closed (a probe succeeded)."
+	helpProbes          = "Probes granted: calls let through a half-open circuit to test the dependency."
+	helpOpen            = "1 when the circuit is open or half-open, 0 when closed; read at scrape time."
+	helpFailureRate     = "Failures divided by samples within the circuit's evaluation window (0 with no samples); read at scrape time."
+	helpSamples         = "Outcomes counted within the circuit's evaluation window; read at scrape time."
+	helpLocked          = "1 for the operator's lock in force on the circuit (lock=\"open\": every call skipped; lock=\"closed\": every call runs), else 0."
+	helpStorageFailures = "Storage failures the breaker survived by failing open (including those whose events were rate-limited)."
+)
+
+// descs are the collector's metric descriptions.
+type descs struct {
+	calls, transitions, probes, open, failureRate, samples, locked, storageFailures *prometheus.Desc
+}
+
+func newDescs(ns string, labels prometheus.Labels) (descs, error) {
+	name := func(n string) string { return prometheus.BuildFQName(ns, "", n) }
+	d := descs{
+		calls:           prometheus.NewDesc(name("calls_total"), helpCalls, []string{"circuit", "outcome"}, labels),
+		transitions:     prometheus.NewDesc(name("transitions_total"), helpTransitions, []string{"circuit", "to"}, labels),
+		probes:          prometheus.NewDesc(name("probes_total"), helpProbes, []string{"circuit"}, labels),
+		open:            prometheus.NewDesc(name("circuit_open"), helpOpen, []string{"circuit"}, labels),
+		failureRate:     prometheus.NewDesc(name("failure_rate"), helpFailureRate, []string{"circuit"}, labels),
+		samples:         prometheus.NewDesc(name("window_samples"), helpSamples, []string{"circuit"}, labels),
+		locked:          prometheus.NewDesc(name("circuit_locked"), helpLocked, []string{"circuit", "lock"}, labels),
+		storageFailures: prometheus.NewDesc(name("storage_failures_total"), helpStorageFailures, nil, labels),
+	}
+	var err error
+	d.each(func(x *prometheus.Desc) {
+		if err == nil {
+			err = x.Err() // the descriptions fail alike: report the first
+		}
+	})
+	if err != nil {
+		return descs{}, err
+	}
+	return d, nil
+}
+
+func (d *descs) each(fn func(*prometheus.Desc)) {
+	for _, x := range []*prometheus.Desc{d.calls, d.transitions, d.probes, d.open, d.failureRate, d.samples, d.locked, d.storageFailures} {
+		fn(x)
+	}
+}
+
+func (d *descs) describe(ch chan<- *prometheus.Desc) { d.each(func(x *prometheus.Desc) { ch <- x }) }
+
+// collect sends the metrics of one circuit: its counts when they were
+// counted, its gauges when its status was read.
+func (d *descs) collect(ch chan<- prometheus.Metric, name string, ci circuitstats.Circuit) {
+	send := func(desc *prometheus.Desc, t prometheus.ValueType, v float64, lv ...string) {
+		ch <- prometheus.MustNewConstMetric(desc, t, v, append([]string{name}, lv...)...)
+	}
+	if ci.Counted {
+		for i, o := range circuitstats.Outcomes {
+			send(d.calls, prometheus.CounterValue, float64(ci.Calls[i]), o.String())
+		}
+		for i, t := range circuitstats.Transitions {
+			send(d.transitions, prometheus.CounterValue, float64(ci.Transitions[i]), t.String())
+		}
+		send(d.probes, prometheus.CounterValue, float64(ci.Probes))
+	}
+	if !ci.HasStatus {
+		return
+	}
+	st := ci.Status
+	send(d.open, prometheus.GaugeValue, boolValue(!st.Closed()))
+	send(d.failureRate, prometheus.GaugeValue, st.FailureRate)
+	send(d.samples, prometheus.GaugeValue, float64(st.SampleSize))
+	send(d.locked, prometheus.GaugeValue, boolValue(st.Lock == runtime.LockOpen), "open")
+	send(d.locked, prometheus.GaugeValue, boolValue(st.Lock == runtime.LockClosed), "closed")
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,228 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// gate is a listener that blocks in Handle until released, reporting each
+// event it starts on.
+type gate struct {
+	started chan runtime.Event
+	release chan struct{}
+	mu      sync.Mutex
+	got     []runtime.EventType
+}
+
+func newGate() *gate {
+	return &gate{started: make(chan runtime.Event, 100), release: make(chan struct{})}
+}
+
+func (g *gate) Handle(e runtime.Event) {
+	g.started <- e
+	<-g.release
+	g.mu.Lock()
+	g.got = append(g.got, e.Type)
+	g.mu.Unlock()
+}
+
+func (g *gate) types() []runtime.EventType {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]runtime.EventType(nil), g.got...)
+}
+
+func closeAsync(t *testing.T, a *runtime.AsyncListener) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, a.Close(ctx))
+}
+
+func TestAsyncDeliversInOrderThroughABreaker(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	rec := &recorder{}
+	a := runtime.Async(rec)
+	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	b := runtime.New(runtime.WithClock(clock),
+		runtime.WithListener(a, runtime.EventOpened, runtime.EventSkipped, runtime.EventProbe, runtime.EventClosed))
+	c := b.Circuit("payments", runtime.Options{CoolDown: 10 * time.Second})
+	ctx := context.Background()
+	for range 3 {
+		_ = c.Run(ctx, func(context.Context) error { return errors.New("down") })
+	}
+	assert.ErrorIs(t, c.Run(ctx, func(context.Context) error { return nil }), runtime.ErrOpen)
+	clock.Advance(10 * time.Second)
+	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil }))
+
+	closeAsync(t, a)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var types []runtime.EventType
+	for _, e := range rec.events {
+		types = append(types, e.Type)
+		assert.Equal(t, "payments", e.Circuit)
+	}
+	assert.Equal(t, []runtime.EventType{runtime.EventOpened, runtime.EventSkipped, runtime.EventProbe, runtime.EventClosed}, types)
+	assert.Zero(t, a.Dropped())
+}
+
+func TestAsyncNeverBlocksAndCountsDrops(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	g := newGate()
+	a := runtime.Async(g, runtime.AsyncQueue(2))
+	a.Handle(runtime.Event{Type: runtime.EventOpened})
+	<-g.started // the goroutine holds the first event; the queue is empty
+	for range 4 {
+		a.Handle(runtime.Event{Type: runtime.EventSkipped}) // returns at once
+	}
+	assert.Equal(t, 2, a.Queued())
+	assert.Equal(t, uint64(2), a.Dropped(), "two queued, two dropped")
+
+	close(g.release)
+	closeAsync(t, a)
+	assert.Equal(t, []runtime.EventType{runtime.EventOpened, runtime.EventSkipped, runtime.EventSkipped}, g.types())
+	a.Handle(runtime.Event{Type: runtime.EventClosed})
+	assert.Equal(t, uint64(3), a.Dropped(), "an event handled after Close is dropped")
+	assert.NoError(t, a.Close(context.Background()), "Close twice")
+}
+
+func TestAsyncCloseGivesUpWhenItsContextEnds(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	g := newGate()
+	a := runtime.Async(g)
+	for range 3 {
+		a.Handle(runtime.Event{Type: runtime.EventFailure})
+	}
+	<-g.started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, a.Close(ctx), context.Canceled)
+
+	close(g.release) // the blocked listener returns; the rest is dropped
+	closeAsync(t, a)
+	assert.Equal(t, []runtime.EventType{runtime.EventFailure}, g.types())
+	assert.Equal(t, uint64(2), a.Dropped())
+}
+
+func TestAsyncContainsPanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var mu sync.Mutex
+	var got []runtime.EventType
+	a := runtime.Async(runtime.ListenerFunc(func(e runtime.Event) {
+		if e.Type == runtime.EventFailure {
+			panic("listener bug")
+		}
+		mu.Lock()
+		got = append(got, e.Type)
+		mu.Unlock()
+	}))
+	a.Handle(runtime.Event{Type: runtime.EventFailure})
+	a.Handle(runtime.Event{Type: runtime.EventClosed})
+	closeAsync(t, a)
+	assert.Equal(t, []runtime.EventType{runtime.EventClosed}, got)
+}
+
+// countingListener is a CallCounter.
+type countingListener struct{ calls chan runtime.CallOutcome }
+
+func (countingListener) Handle(runtime.Event) {}
+func (l countingListener) CountCalls(string) func(runtime.CallOutcome) {
+	return func(o runtime.CallOutcome) { l.calls <- o }
+}
+
+func TestAsyncForwardsCallCountingSynchronously(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	cl := countingListener{calls: make(chan runtime.CallOutcome, 1)}
+	a := runtime.Async(cl)
+	defer closeAsync(t, a)
+	c := runtime.New(runtime.WithListener(a, runtime.EventOpened)).Circuit("db")
+	require.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }))
+	assert.Equal(t, runtime.CallSuccess, <-cl.calls, "counted on the call's goroutine, before Run returned")
+
+	plain := runtime.Async(runtime.ListenerFunc(func(runtime.Event) {}))
+	defer closeAsync(t, plain)
+	assert.Nil(t, plain.CountCalls("db"), "a listener that counts nothing")
+}
+
+func TestAsyncRejectsBadOptions(t *testing.T) {
+	for name, build := range map[string]func() (*runtime.AsyncListener, error){
+		"nil listener": func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(nil) },
+		"typed nil":    func() (*runtime.AsyncListener, error) { return runtime.BuildAsync((*recorder)(nil)) },
+		"queue 0":      func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(&recorder{}, runtime.AsyncQueue(0)) },
+		"queue too big": func() (*runtime.AsyncListener, error) {
+			return runtime.BuildAsync(&recorder{}, runtime.AsyncQueue(1<<21))
+		},
+		"nil option": func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(&recorder{}, nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, err := build()
+			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.Nil(t, a)
+		})
+	}
+	assert.PanicsWithError(t, "breakergen: invalid options: breakergen: invalid configuration: Async: AsyncQueue(-1): want 1 to 1048576",
+		func() { runtime.Async(&recorder{}, runtime.AsyncQueue(-1)) })
+}
+
+// TestAsyncConcurrentHandleAndClose races handlers against Close: every event
+// is either delivered or counted as dropped, none lost, none delivered after
+// Close returned.
+func TestAsyncConcurrentHandleAndClose(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var mu sync.Mutex
+	delivered := 0
+	a := runtime.Async(runtime.ListenerFunc(func(runtime.Event) {
+		mu.Lock()
+		delivered++
+		mu.Unlock()
+	}), runtime.AsyncQueue(16))
+	const workers, each = 4, 500
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				a.Handle(runtime.Event{Type: runtime.EventSkipped})
+			}
+		})
+	}
+	closeAsync(t, a)
+	mu.Lock()
+	atClose := delivered
+	mu.Unlock()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, atClose, delivered, "nothing delivered after Close returned")
+	assert.Equal(t, uint64(workers*each), uint64(delivered)+a.Dropped())
+}
+
+// ExampleAsync puts a listener that may block (here, one that writes to a
+// slow sink) behind a bounded queue, and stops it when the program ends.
+func ExampleAsync() {
+	sink := make(chan string, 10)
+	slow := runtime.ListenerFunc(func(e runtime.Event) { sink <- e.Circuit + " " + e.Type.String() })
+	async := runtime.Async(slow, runtime.AsyncQueue(256))
+	b := runtime.New(runtime.WithListener(async, runtime.EventOpened, runtime.EventClosed))
+	c := b.Circuit("search")
+	for range 3 {
+		_ = c.Run(context.Background(), func(context.Context) error { return errors.New("timeout") })
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = async.Close(ctx) // delivers what is queued, then stops
+	fmt.Println(<-sink, "dropped:", async.Dropped())
+	// Output: search opened dropped: 0
+}

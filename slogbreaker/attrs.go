@@ -1,0 +1,55 @@
+package slogbreaker
+
+import (
+	"log/slog"
+
+	"github.com/breakergen/breakergen/runtime"
+)
+
+// attrs returns the attributes of e's record: the circuit, the event, the
+// error when there is one, and the status's fields.
+func attrs(e runtime.Event) []slog.Attr {
+	st := e.Status
+	out := make([]slog.Attr, 0, 12)
+	out = append(out,
+		slog.String("circuit", e.Circuit),
+		slog.String("event", e.Type.String()),
+	)
+	if e.Err != nil {
+		out = append(out, slog.String("error", e.Err.Error()))
+	}
+	out = append(out,
+		slog.String("state", stateName(st)),
+		slog.String("lock", st.Lock.String()),
+	)
+	if !st.OpenedAt.IsZero() {
+		out = append(out, slog.Time("opened_at", st.OpenedAt))
+	}
+	if next := st.NextProbe(); !next.IsZero() {
+		out = append(out, slog.Time("next_probe", next))
+	}
+	out = append(out,
+		slog.Float64("failure_rate", st.FailureRate),
+		slog.Int("samples", st.SampleSize),
+	)
+	if st.Stub {
+		out = append(out, slog.Bool("stub", true))
+	}
+	if e.Suppressed > 0 {
+		out = append(out, slog.Int("suppressed", e.Suppressed))
+	}
+	return out
+}
+
+// stateName names the state of a status as an operator sees it: "closed",
+// "open" (cooling down) or "half-open" (the cool-down has passed: a probe may
+// run, or runs).
+func stateName(st runtime.Status) string {
+	switch {
+	case st.Closed():
+		return "closed"
+	case st.HalfOpen():
+		return "half-open"
+	}
+	return "open"
+}

@@ -1,0 +1,138 @@
+package slogbreaker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/slogbreaker"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// records decodes the JSON lines of buf.
+func records(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		out = append(out, m)
+	}
+	return out
+}
+
+func jsonLogger(buf *bytes.Buffer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level}))
+}
+
+func TestOneRecordPerEventAtFaultysLevels(t *testing.T) {
+	var buf bytes.Buffer
+	l := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelDebug))
+	clock := fakeclock.New(start)
+	b := runtime.New(runtime.WithClock(clock), runtime.WithListener(l, l.Events()...))
+	c := b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
+	ctx := context.Background()
+	down := errors.New("connection refused")
+	for range 3 {
+		_ = c.Run(ctx, func(context.Context) error { return down })
+	}
+	_ = c.Run(ctx, func(context.Context) error { return nil }) // skipped
+	clock.Advance(30 * time.Second)
+	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil })) // probe, closed
+	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil })) // success
+
+	var got []string
+	for _, r := range records(t, &buf) {
+		got = append(got, r["level"].(string)+" "+r["event"].(string))
+		assert.Equal(t, "payments", r["circuit"])
+	}
+	assert.Equal(t, []string{
+		"ERROR failure", "ERROR failure", "ERROR failure", "ERROR opened",
+		"WARN skipped", "INFO probe", "DEBUG success", "INFO closed", "DEBUG success",
+	}, got, "the probe's success, then the closing it caused")
+
+	rs := records(t, &buf)
+	opened := rs[3]
+	assert.Equal(t, "breakergen: circuit opened", opened["msg"])
+	assert.Equal(t, "open", opened["state"])
+	assert.Equal(t, "none", opened["lock"])
+	assert.Equal(t, start.Format(time.RFC3339), opened["opened_at"])
+	assert.Equal(t, start.Add(30*time.Second).Format(time.RFC3339), opened["next_probe"])
+	assert.InDelta(t, 1.0, opened["failure_rate"], 1e-9)
+	assert.InDelta(t, 3, opened["samples"], 1e-9)
+	assert.Equal(t, "connection refused", rs[0]["error"])
+	assert.Contains(t, rs[4]["error"], `circuit "payments" open`)
+	assert.Equal(t, "half-open", rs[5]["state"], "the probe's status")
+	assert.Equal(t, "closed", rs[7]["state"])
+	assert.NotContains(t, rs[8], "error")
+}
+
+func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
+	var buf bytes.Buffer
+	info := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelInfo))
+	assert.Equal(t, []runtime.EventType{
+		runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
+	}, info.Events(), "no success at Info")
+
+	errorsOnly := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelError))
+	assert.Equal(t, []runtime.EventType{
+		runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventStorageFailure,
+	}, errorsOnly.Events())
+
+	quiet := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelError), slogbreaker.WithLevel(runtime.EventFailure, slog.LevelDebug))
+	assert.NotContains(t, quiet.Events(), runtime.EventFailure, "failures moved to Debug")
+
+	// Even given every event, it writes only what the level lets through.
+	errorsOnly.Handle(runtime.Event{Type: runtime.EventSkipped, Circuit: "x"})
+	errorsOnly.Handle(runtime.Event{Type: runtime.EventType(200), Circuit: "x"})
+	assert.Empty(t, buf.String())
+}
+
+func TestStorageFailureCarriesWhatWasSuppressed(t *testing.T) {
+	var buf bytes.Buffer
+	l := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelInfo))
+	l.Handle(runtime.Event{
+		Type: runtime.EventStorageFailure, Circuit: "db", Err: errors.New("i/o timeout"),
+		Status: runtime.Status{Stub: true, CurrentTime: start}, Suppressed: 41,
+	})
+	rs := records(t, &buf)
+	require.Len(t, rs, 1)
+	assert.Equal(t, "ERROR", rs[0]["level"])
+	assert.Equal(t, "breakergen: storage failed", rs[0]["msg"])
+	assert.Equal(t, "i/o timeout", rs[0]["error"])
+	assert.Equal(t, true, rs[0]["stub"])
+	assert.InDelta(t, 41, rs[0]["suppressed"], 1e-9)
+}
+
+func TestBadOptionsFailWhenBuilt(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	for name, build := range map[string]func() (*slogbreaker.Listener, error){
+		"nil logger": func() (*slogbreaker.Listener, error) { return slogbreaker.Build(nil) },
+		"unknown type": func() (*slogbreaker.Listener, error) {
+			return slogbreaker.Build(logger, slogbreaker.WithLevel(0, slog.LevelInfo))
+		},
+		"nil option": func() (*slogbreaker.Listener, error) { return slogbreaker.Build(logger, nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, err := build()
+			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.Nil(t, l)
+		})
+	}
+	assert.PanicsWithError(t, "slogbreaker: breakergen: invalid configuration: nil logger", func() { slogbreaker.NewListener(nil) })
+}
