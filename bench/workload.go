@@ -27,6 +27,6 @@ var (
 const longCoolDown = time.Hour
 
 // unreachable is a failure threshold that the failure benchmarks never reach:
-// about a billion calls, hundreds of seconds of failures at the fastest rate
-// measured here.
+// about a billion calls, more than 30 seconds of failures at the fastest rate
+// measured here, where each breaker is called for about a second.
 const unreachable = 1 << 30
