@@ -13,6 +13,87 @@ func newBreakergen() *runtime.Circuit {
 	return runtime.New().Circuit("bench")
 }
 
+// newBreakergenTransitions returns the circuit of newBreakergen with one
+// listener that wants only transitions (opened, reopened, closed) and counts
+// them in t.
+func newBreakergenTransitions(t *transitions) *runtime.Circuit {
+	l := runtime.ListenerFunc(func(runtime.Event) { t.add() })
+	return runtime.New(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
+}
+
+// breakergenTransitionTypes are the event types of a state change.
+var breakergenTransitionTypes = []runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventClosed}
+
+// newBreakergenCounting returns the circuit of newBreakergen with one listener
+// that implements runtime.CallCounter and counts every call in o. It lists the
+// transition types, as a metrics collector that also tracks the state would:
+// listing none would make it want every event, and then a success needs a
+// status read.
+func newBreakergenCounting(o *outcomes) *runtime.Circuit {
+	l := breakergenCounter{o: o}
+	return runtime.New(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
+}
+
+// breakergenCounter adapts outcomes to runtime.CallCounter. Its Handle ignores
+// the transitions it receives.
+type breakergenCounter struct{ o *outcomes }
+
+// Handle ignores the event.
+func (breakergenCounter) Handle(runtime.Event) {}
+
+// CountCalls returns the function that counts the calls of one circuit, once
+// per circuit.
+func (c breakergenCounter) CountCalls(string) func(runtime.CallOutcome) {
+	o := c.o
+	return func(oc runtime.CallOutcome) {
+		switch oc {
+		case runtime.CallSuccess:
+			o.success.Add(1)
+		case runtime.CallFailure:
+			o.failure.Add(1)
+		case runtime.CallSkipped:
+			o.skipped.Add(1)
+		default:
+			o.other.Add(1)
+		}
+	}
+}
+
+// breakergenTrips is how many consecutive failures open a circuit with the
+// default options: three samples at a rate of 0.5.
+const breakergenTrips = 3
+
+// newBreakergenOpen returns a circuit with the default options but a cool-down
+// of longCoolDown, opened by breakergenTrips failed calls through Allow and
+// Done, so that every later call is refused for the rest of the run.
+func newBreakergenOpen() *runtime.Circuit {
+	c := runtime.New().Circuit("bench", runtime.Options{CoolDown: longCoolDown})
+	for range breakergenTrips {
+		_ = breakergenAllowDone(context.Background(), c, failCtx)
+	}
+	return c
+}
+
+// breakergenNeverOpens are the options of a circuit that failures never open:
+// the defaults with a sample threshold the benchmarks never reach.
+var breakergenNeverOpens = runtime.Options{SampleThreshold: unreachable}
+
+// newBreakergenNeverOpens returns a circuit with breakergenNeverOpens.
+func newBreakergenNeverOpens() *runtime.Circuit {
+	return runtime.New().Circuit("bench", breakergenNeverOpens)
+}
+
+// newBreakergenMany returns one circuit per name, all of one Breaker (one
+// in-memory storage), each with the options o laid over the defaults.
+func newBreakergenMany(names []string, o runtime.Options) []*runtime.Circuit {
+	b := runtime.New()
+	cs := make([]*runtime.Circuit, len(names))
+	for i, name := range names {
+		cs[i] = b.Circuit(name, o)
+	}
+	return cs
+}
+
 // breakergenAllowDone runs fn through c with the two-step API a generated
 // decorator uses: Allow, the call, Done.
 func breakergenAllowDone(ctx context.Context, c *runtime.Circuit, fn func(context.Context) error) error {
