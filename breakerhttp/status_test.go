@@ -54,7 +54,7 @@ func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	return b, clock
 }
 
-func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+func serve(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, target, nil)
 	for i := 0; i+1 < len(header); i += 2 {
@@ -86,7 +86,7 @@ func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]map[string]an
 func TestStatusJSON(t *testing.T) {
 	b, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
-	got := decode(t, get(t, h, "/?format=json"))
+	got := decode(t, serve(t, h, "/?format=json"))
 	require.Len(t, got, 6)
 
 	p := got["payments"]
@@ -113,7 +113,7 @@ func TestStatusJSON(t *testing.T) {
 	assert.Equal(t, "closed", got["locked-closed"]["lock"])
 	assert.Contains(t, got, hostileName, "names are data, kept as they are")
 
-	accept := decode(t, get(t, h, "/", "Accept", "application/json"))
+	accept := decode(t, serve(t, h, "/", "Accept", "application/json"))
 	assert.Len(t, accept, 6, "Accept: application/json")
 }
 
@@ -121,9 +121,9 @@ func TestStatusHTML(t *testing.T) {
 	b, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	for _, w := range []*httptest.ResponseRecorder{
-		get(t, h, "/"),
-		get(t, h, "/", "Accept", "text/html,application/json;q=0.9"),
-		get(t, h, "/?format=html", "Accept", "application/json"),
+		serve(t, h, "/"),
+		serve(t, h, "/", "Accept", "text/html,application/json;q=0.9"),
+		serve(t, h, "/?format=html", "Accept", "application/json"),
 	} {
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
@@ -137,11 +137,11 @@ func TestStatusHTML(t *testing.T) {
 		assert.Contains(t, body, "none while locked open")
 		assert.Contains(t, body, "25.0%")
 	}
-	refreshed := get(t, h, "/?refresh=5")
+	refreshed := serve(t, h, "/?refresh=5")
 	assert.Contains(t, refreshed.Body.String(), `<meta http-equiv="refresh" content="5">`)
-	assert.NotContains(t, get(t, h, "/").Body.String(), "http-equiv")
+	assert.NotContains(t, serve(t, h, "/").Body.String(), "http-equiv")
 	for _, bad := range []string{"0", "3601", "x", "-1"} {
-		w := get(t, h, "/?refresh="+bad)
+		w := serve(t, h, "/?refresh="+bad)
 		assert.Equal(t, http.StatusBadRequest, w.Code, bad)
 	}
 }
@@ -164,8 +164,8 @@ func TestStatusIsReadOnly(t *testing.T) {
 
 func TestStatusOfAnEmptyBreaker(t *testing.T) {
 	h := breakerhttp.StatusHandler(runtime.New())
-	assert.Contains(t, get(t, h, "/").Body.String(), "No circuits yet")
-	w := get(t, h, "/?format=json")
+	assert.Contains(t, serve(t, h, "/").Body.String(), "No circuits yet")
+	w := serve(t, h, "/?format=json")
 	body, err := io.ReadAll(w.Body)
 	require.NoError(t, err)
 	assert.Contains(t, string(body), `"circuits": []`)
