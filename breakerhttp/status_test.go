@@ -199,8 +199,8 @@ func (failingHandle) Reset(context.Context, time.Time) error              { retu
 func TestStatusWhenTheStorageFails(t *testing.T) {
 	b := runtime.New(runtime.WithStorage(failing{}))
 	b.Circuit("db")
-	got := decode(t, get(t, breakerhttp.StatusHandler(b), "/?format=json"))
+	got := decode(t, serve(t, breakerhttp.StatusHandler(b), "/?format=json"))
 	assert.Equal(t, "unknown", got["db"]["state"])
 	assert.NotEmpty(t, got["db"]["error"])
-	assert.Contains(t, get(t, breakerhttp.StatusHandler(b), "/").Body.String(), "(storage error)")
+	assert.Contains(t, serve(t, breakerhttp.StatusHandler(b), "/").Body.String(), "(storage error)")
 }
