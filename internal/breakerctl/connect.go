@@ -47,7 +47,10 @@ func connect(o options) (*connection, error) {
 		ro.DialerRetries = max(ro.DialerRetries, 1)
 		client = redis.NewClient(ro)
 	}
-	store, err := redisstore.New(client, redisstore.WithPrefix(o.prefix))
+	// Strict: an operator's command is a script of its own, and a one-shot
+	// tool has no hot path to batch, so the fleet's background work would
+	// only cost a subscription.
+	store, err := redisstore.New(client, redisstore.WithPrefix(o.prefix), redisstore.WithStrict())
 	if err != nil {
 		_ = client.Close()
 		return nil, err

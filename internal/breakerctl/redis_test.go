@@ -34,8 +34,9 @@ func guarded(t *testing.T) (srv *redistest.Server, url, opsURL string) {
 	return srv, "redis://:" + password + "@" + srv.Addr(), "redis://ops:" + opsPassword + "@" + srv.Addr() + "/0"
 }
 
-// service is a breaker on the Redis at url, as a service of the fleet has.
-func service(t *testing.T, url string) *runtime.Breaker {
+// service is a breaker on the Redis at url, as a service of the fleet has,
+// and its store, whose Flush sends what the breaker counted.
+func service(t *testing.T, url string) (*runtime.Breaker, *redisstore.Store) {
 	t.Helper()
 	opt, err := redis.ParseURL(url)
 	require.NoError(t, err)
@@ -43,7 +44,8 @@ func service(t *testing.T, url string) *runtime.Breaker {
 	t.Cleanup(func() { _ = client.Close() })
 	store, err := redisstore.New(client, redisstore.WithPrefix("shop"))
 	require.NoError(t, err)
-	return runtime.New(runtime.WithStorage(store), runtime.WithStorageTimeout(2*time.Second))
+	t.Cleanup(func() { _ = store.Shutdown(context.Background()) })
+	return runtime.New(runtime.WithStorage(store), runtime.WithStorageTimeout(2*time.Second)), store
 }
 
 func trip(t *testing.T, c *runtime.Circuit) {
@@ -56,9 +58,10 @@ func trip(t *testing.T, c *runtime.Circuit) {
 
 func TestCommandsAgainstRedis(t *testing.T) {
 	_, url, opsURL := guarded(t)
-	b := service(t, url)
+	b, store := service(t, url)
 	trip(t, b.Circuit("payments", runtime.Options{CoolDown: time.Hour}))
 	require.NoError(t, b.Circuit("search").Run(context.Background(), func(context.Context) error { return nil }))
+	require.NoError(t, store.Flush(context.Background()))
 	env := map[string]string{"REDIS_URL": opsURL}
 
 	list := runCtl(env, "-prefix", "shop", "list")
@@ -122,8 +125,9 @@ func TestWrongPasswordIsOneLineWithoutIt(t *testing.T) {
 
 func TestHostileNamesStayOnTheirLine(t *testing.T) {
 	_, url, _ := guarded(t)
-	b := service(t, url)
-	b.Circuit("evil\n\x1b[31mname").Run(context.Background(), func(context.Context) error { return nil })
+	b, store := service(t, url)
+	require.NoError(t, b.Circuit("evil\n\x1b[31mname").Run(context.Background(), func(context.Context) error { return nil }))
+	require.NoError(t, store.Flush(context.Background()))
 	r := runCtl(map[string]string{"REDIS_URL": url}, "-prefix", "shop", "list")
 	require.Equal(t, breakerctl.ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"evil\n\x1b[31mname"`)

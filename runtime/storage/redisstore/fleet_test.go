@@ -80,6 +80,36 @@ func TestFleetClosedCallsMakeNoRoundTrip(t *testing.T) {
 	assert.Equal(t, 1001, st.SampleSize, "Status counts the outcomes not yet flushed")
 }
 
+// TestFleetFlush checks that Flush sends what was counted at once, without
+// waiting for the flush interval, and that a strict store's Flush does nothing.
+func TestFleetFlush(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, nil)
+	b, s := fleetBreaker(t, client, nil, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	c := b.Circuit("c", fleetOpts)
+	ctx := context.Background()
+	for range 5 {
+		require.NoError(t, c.Run(ctx, succeed))
+	}
+	in, err := s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	_, samples := in.Counts()
+	require.Less(t, samples, 5, "nothing flushed yet but the first call's outcome at most")
+	require.NoError(t, s.Flush(ctx))
+	in, err = s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	_, samples = in.Counts()
+	assert.Equal(t, 5, samples)
+	require.NoError(t, s.Flush(ctx), "a second flush has nothing to send")
+	in, err = s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	_, samples = in.Counts()
+	assert.Equal(t, 5, samples, "nothing counted twice")
+
+	strict := newStore(t, client, redisstore.WithStrict())
+	assert.NoError(t, strict.Flush(ctx))
+}
+
 // TestFleetOpensFast checks that a single process behaves as a strict one:
 // three failures of three open the shared circuit before the third call
 // returns, without waiting for a flush.

@@ -103,6 +103,18 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 	return &fhandle{c: s.fleet.bind(h), h: h, p: p, cool: h.coolDown}, nil
 }
 
+// Flush sends now the outcomes a fleet store counted and has not sent yet,
+// instead of at the next flush interval, and returns the first error within
+// ctx. A service may call it before it drains, and a test before it reads
+// Redis. It does nothing for a strict store, whose every outcome is sent as it
+// happens. Flush is safe to call concurrently with the store's own flushes.
+func (s *Store) Flush(ctx context.Context) error {
+	if s.fleet == nil {
+		return nil
+	}
+	return s.fleet.flush(ctx, s.fleet.all())
+}
+
 // Shutdown flushes the outcomes a fleet store counted and has not sent yet,
 // stops its goroutines and subscriptions, and waits for them, within ctx. It
 // may be called more than once; later calls return the first one's result. The
