@@ -82,7 +82,7 @@ func (f *fleet) unbind(c *fcircuit) {
 	if last && !f.stopped.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
 		defer cancel()
-		_ = f.flush(ctx, []*fcircuit{c})
+		_ = f.drain(ctx, []*fcircuit{c})
 	}
 }
 
@@ -175,7 +175,7 @@ func (f *fleet) shutdown(ctx context.Context) error {
 		f.mu.Unlock()
 		close(f.stop)
 		var errs []error
-		errs = append(errs, f.flush(ctx, f.all()))
+		errs = append(errs, f.drain(ctx, f.all()))
 		for _, c := range f.all() {
 			c.forget() // the hot path asks from now on: nothing would flush its counts
 		}
@@ -193,6 +193,17 @@ func (f *fleet) shutdown(ctx context.Context) error {
 		f.err = errors.Join(errs...)
 	})
 	return f.err
+}
+
+// drain flushes cs until nothing they counted is left: a circuit whose
+// earlier batch is waiting to be sent again sends it first and takes what its
+// ring counted since only in the next flush, so a second flush follows a first
+// that succeeded. It returns the first error.
+func (f *fleet) drain(ctx context.Context, cs []*fcircuit) error {
+	if err := f.flush(ctx, cs); err != nil {
+		return err
+	}
+	return f.flush(ctx, cs)
 }
 
 // monoNanos is the local monotonic clock batches are stamped with.

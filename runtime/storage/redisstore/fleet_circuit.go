@@ -127,11 +127,13 @@ func (c *fcircuit) local(e int64) (failures, samples int) {
 
 // take moves the ring's outcomes into a new batch in the outbox, when no batch
 // is waiting already: a batch that failed is sent again as it was, with its
-// token, before anything new is taken.
+// token, before anything new is taken. It needs the server's clock, which
+// numbers the buckets; not the cached status, which Shutdown forgets while
+// the ring still holds outcomes to send.
 func (c *fcircuit) take(now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.outbox) > 0 || !c.cache.Load().known || !c.dirty.Swap(false) {
+	if len(c.outbox) > 0 || !c.f.clock.known.Load() || !c.dirty.Swap(false) {
 		return
 	}
 	if b := c.newBatch(c.epoch(), now); b != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/faultproxy"
 	"github.com/breakergen/breakergen/internal/redistest"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
@@ -212,4 +213,34 @@ func TestFleetShutdown(t *testing.T) {
 	assert.Equal(t, 10, st.Samples, "outcomes flushed by Shutdown")
 	require.NoError(t, c.Run(ctx, succeed), "a call after Shutdown runs, as in a strict store")
 	require.NoError(t, client.Close())
+}
+
+// TestFleetShutdownSendsWhatWaits checks that Shutdown sends both a batch that
+// failed earlier and waits to be sent again, and what the ring counted after
+// it, which the flush that sends the waiting batch does not take.
+func TestFleetShutdownSendsWhatWaits(t *testing.T) {
+	srv := redistest.Start(t)
+	p := faultproxy.Start(t, srv.Addr())
+	client := redis.NewClient(&redis.Options{Addr: p.Addr(), ReadTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	b, s := fleetBreaker(t, client, nil, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	c := b.Circuit("c", fleetOpts)
+	ctx := context.Background()
+	for range 10 {
+		require.NoError(t, c.Run(ctx, succeed))
+	}
+	p.Blackhole()
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	require.Error(t, s.Flush(short), "a flush into a blackhole")
+	for range 5 {
+		require.NoError(t, c.Run(ctx, succeed))
+	}
+	p.Heal()
+	require.NoError(t, s.Shutdown(ctx))
+	other := newStoreWithPrefix(t, srv.Client(t, nil), s, redisstore.WithStrict())
+	in, err := other.Inspect(ctx, "c")
+	require.NoError(t, err)
+	_, samples := in.Counts()
+	assert.Equal(t, 15, samples, "the waiting batch and the ring's outcomes since, each once")
 }

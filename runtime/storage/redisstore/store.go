@@ -112,7 +112,7 @@ func (s *Store) Flush(ctx context.Context) error {
 	if s.fleet == nil {
 		return nil
 	}
-	return s.fleet.flush(ctx, s.fleet.all())
+	return s.fleet.drain(ctx, s.fleet.all())
 }
 
 // Shutdown flushes the outcomes a fleet store counted and has not sent yet,
