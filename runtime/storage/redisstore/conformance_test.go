@@ -41,6 +41,16 @@ func TestSentinelConformance(t *testing.T) {
 	})
 }
 
+// TestRingConformance runs the suite through a *redis.Ring of two servers.
+func TestRingConformance(t *testing.T) {
+	client := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": redistest.Start(t).Addr(), "b": redistest.Start(t).Addr()}})
+	t.Cleanup(func() { _ = client.Close() })
+	storagetest.Run(t, storagetest.Harness{
+		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
+		Advance: advance,
+	})
+}
+
 // TestCluster checks that every key of a circuit lies in one slot, whatever its
 // name holds, and that List and Clear see circuits on every master.
 func TestCluster(t *testing.T) {

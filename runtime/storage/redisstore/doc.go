@@ -1,55 +1,114 @@
-// Package redisstore keeps circuit state in Redis, so that every process of a fleet
-// shares one view of each dependency's health. It works with every
+// Package redisstore keeps circuit state in Redis, so that every process of
+// a fleet shares one view of each dependency's health. It works with every
 // redis.UniversalClient of github.com/redis/go-redis/v9: a standalone or Sentinel
 // (failover) *redis.Client, a *redis.ClusterClient, or a *redis.Ring.
 //
+// # Modes
+//
+// A Store runs in fleet mode unless WithStrict is given.
+//
+// In fleet mode a protected call on a closed, unlocked circuit makes no round
+// trip. Each process keeps every circuit's status in memory and decides from it;
+// it counts outcomes in a local ring of time buckets and flushes them, every
+// flush interval (WithFlushInterval, default 100 ms), in one pipeline of one
+// script per circuit with traffic. A failure that, added to the shared counts
+// last known and the local ones not yet sent, would fail the threshold is sent
+// at once, and its script opens the circuit in Redis before the call returns.
+// Every script that changes a circuit's state or lock announces the change
+// on the circuit's pub/sub channel (a shard channel on a cluster), which every
+// process subscribes to, so an opening, a probe's result or an operator's lock
+// reaches the fleet within milliseconds. Open, locked and stale circuits are
+// also re-read every refresh interval (WithRefreshInterval, default 1 s), which
+// repairs a lost announcement; a reconnected subscription re-reads every
+// circuit at once. Decisions about time (is the cool-down over? is the
+// reservation still held?) use an estimate of the Redis server's clock,
+// learnt from every reply, so hosts whose clocks disagree decide alike. The
+// probe's reservation is always a script: exactly one caller in the fleet
+// probes per cool-down, as in strict mode. Shutdown sends what was counted
+// and stops the goroutines and the subscription.
+//
+// What fleet mode trades: successes reach Redis up to one flush interval
+// late, so the failure rate the fleet shares lags by that much; failures that
+// several processes count at the same instant may each stay under the threshold
+// alone and open the circuit at the next flush instead of at once; and a
+// process sees another's transition after its announcement arrives (about a
+// millisecond on a LAN), or after the refresh interval when it was lost.
+//
+// In strict mode every decision is a script: a closed call reads the status
+// and records its outcome in two round trips, a skipped call one, a probe
+// three. Nothing is kept in the process. Choose it for low-traffic circuits
+// where a flush interval of lag matters more than the round trips.
+//
 // # Atomicity and time
 //
-// Every Storage method is one Lua script, run with EVALSHA (falling back to EVAL
-// when the server does not have it cached), so each decision is one round trip and
-// atomic: the status read, the outcome record with its threshold check and
-// transition, open, reopen, close, the reservation compare-and-set, release,
-// lock, unlock and reset. There are no WATCH/MULTI chains and no read-then-write
-// races between clients.
+// Every change is one Lua script, run with EVALSHA (falling back to EVAL when
+// the server does not have it cached): the status read, the outcome record or
+// batch with its threshold check and transition, open, reopen, close, the
+// reservation's compare-and-set on (opened, reserved), release, lock, unlock and
+// reset. There are no WATCH/MULTI chains and no read-then-write races between
+// clients. The scripts read the time with Redis's TIME command; the now
+// arguments of the handle methods are ignored, and Status.CurrentTime is the
+// server's instant.
 //
-// The scripts read the time with Redis's TIME command. The now arguments of the
-// Storage methods are ignored, and Status.CurrentTime is the Redis server's
-// instant, so clients whose clocks disagree make exactly the same decisions.
+// # Exactly once
+//
+// Every script that counts or reserves carries a random token, which Redis
+// remembers for 30 seconds in the circuit's token set. A script that go-redis
+// retried, or whose reply was lost and that a fleet store sends again, counts
+// nothing twice, and a replayed reservation or transition returns what its
+// first run did, so its caller still probes or emits its event. Beyond the
+// 30 seconds counting is at most once: a fleet store drops a batch it could
+// not send for 15 seconds rather than risk counting it twice, and an outcome a
+// strict store could not send is counted only in the runtime's fallback.
 //
 // # Keys
 //
 // A circuit named N under the prefix P (WithPrefix, default "breakergen") has up
-// to three keys, all with the hash tag {P:N} so that they live in one slot of a
-// Redis Cluster and every script touches a single slot:
+// to four keys and a channel, all with the hash tag {P:N} so that they live in
+// one slot of a Redis Cluster and every script touches a single slot:
 //
-//	{P:N}:s  hash   state ("open" or "closed"), opened and reserved (Unix
-//	                microseconds); expires StateTTL plus CoolDown after its last change
-//	{P:N}:w  hash   the window: field i (0 ≤ i < buckets) is "start:successes:failures"
-//	                of one time bucket, start in Unix microseconds; expires one
-//	                EvaluationWindow plus one bucket after its last outcome
-//	{P:N}:l  string the lock, "open" or "closed"; expires after LockTTL, or never
+//	{P:N}:s  hash        state ("open" or "closed"), opened and reserved (Unix
+//	                     microseconds), the reservation's and last transition's
+//	                     tokens, and the cool-down of the last opening;
+//	                     expires StateTTL plus CoolDown after its last change
+//	{P:N}:b  hash        the window: field "w:n:b" is bucket b of the geometry of n
+//	                     buckets w microseconds wide, its value "successes:failures"
+//	{P:N}:l  string      the lock, "open" or "closed"; expires after LockTTL, or never
+//	{P:N}:t  sorted set  the tokens of the last 30 seconds
+//	{P:N}:c  channel     announcements of the circuit's changes
 //
-// The characters '%', '{' and '}' of P and N are written as %25, %7B and %7D, so
-// the hash tag stays intact whatever the names hold. A key that is missing reads
-// as the default: closed, unlocked, never opened, no reservation, empty window.
+// In P the characters '%', '{', '}' and ':' are written as %25, %7B, %7D and %3A,
+// and in N the first three, so the hash tag stays intact whatever the names hold
+// and different prefixes and names never share a key. A key that is missing
+// reads as the default: closed, unlocked, never opened, no reservation, empty
+// window.
 //
-// The window is a ring of time buckets (WithBuckets, default 10), each
-// EvaluationWindow/buckets wide: the outcomes counted are those of the current
-// bucket and the buckets-1 before it, and a slot is overwritten when its bucket
-// is reused, so a circuit's memory in Redis is flat however busy it is.
+// The window is a set of time buckets (WithBuckets, default 10), each
+// EvaluationWindow/buckets wide, keyed by their geometry: processes that use
+// different windows or bucket counts for one circuit (a rolling deploy that
+// changes window=) write different fields and each counts the others' outcomes
+// in the part of its window they overlap, so no count is erased or misplaced.
+// A script deletes its own geometry's buckets that left the window, and the
+// bucket key expires between one and two windows (plus a bucket) after the
+// last outcome of its longest geometry, so an idle circuit's keys disappear by
+// themselves.
 //
 // # Listing
 //
-// List and Clear keep no registry (which would cost a write to another slot on
-// the hot path). They SCAN for the keys of the prefix: on a *redis.ClusterClient
-// every master is scanned, on a *redis.Ring every shard. They are meant for
-// operators, not for the request path, and are not atomic across circuits.
+// List and Clear keep no registry (which would cost a write to another slot on the
+// hot path). They SCAN for the keys of the prefix: on a *redis.ClusterClient every
+// master is scanned, on a *redis.Ring every shard. They are meant for operators,
+// not for the request path, and are not atomic across circuits. Inspect reads
+// one circuit as an operator sees it, without a policy.
 //
 // # Failures
 //
 // Every method returns Redis's and the network's errors, wrapped; data under our
-// keys that the scripts cannot read (a key of another type, an unknown state, an
-// unparsable number) yields an error that wraps storage.ErrCorrupt. The Store is
-// not fault tolerant: the runtime wraps it (runtime.WithStorage does it by
-// itself) so that a Redis outage fails open.
+// keys that the scripts cannot read (a key of another type, an unknown state,
+// an unparsable number) yields an error that wraps storage.ErrCorrupt. The Store
+// is not fault tolerant: runtime.WithStorage wraps it so that a Redis outage
+// fails open, and bounds every call made for a protected call by the runtime's
+// storage deadline, whatever the client's own timeouts. A fleet store's
+// background flushes and refreshes are bounded by a second each, back off while
+// Redis fails, and report each failure to the runtime (EventStorageFailure).
 package redisstore

@@ -2,6 +2,9 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -136,4 +139,65 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(float64(totalCommands(nil, ctx, []*redis.Client{admin})-before)/float64(b.N), "cmds/op")
 		})
 	}
+}
+
+// BenchmarkFlushCapacity measures what sizes a fleet's Redis: the flush scripts
+// a second one Redis runs when a process flushes 100 circuits with traffic in
+// one pipeline, as each process does once per flush interval. A fleet of P
+// processes with C busy circuits each sends P*C/interval such scripts a second.
+func BenchmarkFlushCapacity(b *testing.B) {
+	const circuits = 100
+	srv := redistest.Start(b)
+	s := newStore(b, srv.Client(b, nil), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	b.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	br := runtime.New(runtime.WithStorage(s))
+	ctx := context.Background()
+	cs := make([]*runtime.Circuit, circuits)
+	for i := range cs {
+		cs[i] = br.Circuit(fmt.Sprintf("c%03d", i), neverOpens)
+		if err := cs[i].Run(ctx, succeed); err != nil {
+			b.Fatal(err)
+		}
+	}
+	admin := srv.Client(b, nil)
+	calls0, usec0 := evalshaStats(b, admin)
+	start := time.Now()
+	for b.Loop() {
+		for _, c := range cs {
+			if err := c.Run(ctx, succeed); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := s.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(circuits*b.N)/time.Since(start).Seconds(), "scripts/s")
+	calls, usec := evalshaStats(b, admin)
+	b.ReportMetric(float64(usec-usec0)/float64(calls-calls0), "server-µs/script")
+}
+
+// evalshaStats returns the EVALSHA calls Redis ran and the microseconds they
+// took it, from INFO commandstats.
+func evalshaStats(b *testing.B, admin *redis.Client) (calls, usec int64) {
+	s, err := admin.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(s) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_evalsha:")
+		if !ok {
+			continue
+		}
+		for field := range strings.SplitSeq(rest, ",") {
+			k, v, _ := strings.Cut(field, "=")
+			switch k {
+			case "calls":
+				calls, _ = strconv.ParseInt(v, 10, 64)
+			case "usec":
+				usec, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+	}
+	return calls, usec
 }

@@ -14,12 +14,15 @@ import (
 // subscriber listens to the channels of a fleet's circuits. On a cluster each
 // circuit's channel is a shard channel (SSUBSCRIBE) of its own slot, so the
 // subscriber keeps one subscription per master, the one that owns the slots of
-// the channels it carries; elsewhere one subscription carries every channel.
+// the channels it carries; on a ring, one subscription per shard, the one that
+// owns the circuit's keys (a ring shards channels as keys, by hash tag, so its
+// scripts publish there); elsewhere one subscription carries every channel.
 // Announcements are lost while a subscription reconnects, so every reconnect
 // asks the fleet for a refresh of every circuit. It is safe for concurrent use.
 type subscriber struct {
 	f       *fleet
-	cluster *redis.ClusterClient // nil on a single server or a Sentinel set
+	cluster *redis.ClusterClient // nil on a single server, a Sentinel set or a ring
+	ring    *redis.Ring          // nil but on a ring
 	mu      sync.Mutex
 	subs    map[string]*redis.PubSub // by node address; "" off a cluster
 	node    map[string]string        // channel -> node address
@@ -38,6 +41,7 @@ type subOp struct {
 func newSubscriber(f *fleet) *subscriber {
 	s := &subscriber{f: f, subs: make(map[string]*redis.PubSub), node: make(map[string]string), wake: make(chan struct{}, 1)}
 	s.cluster, _ = f.s.client.(*redis.ClusterClient)
+	s.ring, _ = f.s.client.(*redis.Ring)
 	return s
 }
 
@@ -94,7 +98,10 @@ func (s *subscriber) run() {
 func (s *subscriber) subscribe(channel string) {
 	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
 	defer cancel()
-	addr := s.addrOf(ctx, channel)
+	addr, open := s.home(ctx, channel)
+	if open == nil {
+		return // no shard to subscribe on: the refresh reads the circuit
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -104,11 +111,7 @@ func (s *subscriber) subscribe(channel string) {
 	ps := s.subs[addr]
 	fresh := ps == nil
 	if fresh {
-		if s.cluster != nil {
-			ps = s.cluster.SSubscribe(ctx) // no channel yet: no connection yet
-		} else {
-			ps = s.f.s.client.Subscribe(ctx)
-		}
+		ps = open(ctx) // no channel yet: no connection yet
 		s.subs[addr] = ps
 	}
 	s.mu.Unlock()
@@ -124,18 +127,29 @@ func (s *subscriber) subscribe(channel string) {
 	}
 }
 
-// addrOf returns the address of the master that owns channel's slot on a
-// cluster, "" elsewhere or when it cannot tell (the subscription then lands on
-// go-redis's choice, and the refresh repairs what it misses).
-func (s *subscriber) addrOf(ctx context.Context, channel string) string {
-	if s.cluster == nil {
-		return ""
+// home returns the address of the node whose subscription carries channel,
+// and a function that opens a subscription there. On a cluster it is the
+// master that owns channel's slot, or "" when it cannot tell (the subscription
+// then lands on go-redis's choice, and the refresh repairs what it misses). On
+// a ring it is the shard that owns channel's hash tag, and open is nil when no
+// shard is up. Elsewhere it is "", the one server.
+func (s *subscriber) home(ctx context.Context, channel string) (string, func(context.Context) *redis.PubSub) {
+	switch {
+	case s.cluster != nil:
+		open := func(ctx context.Context) *redis.PubSub { return s.cluster.SSubscribe(ctx) }
+		node, err := s.cluster.MasterForKey(ctx, channel)
+		if err != nil {
+			return "", open
+		}
+		return node.Options().Addr, open
+	case s.ring != nil:
+		shard, err := s.ring.GetShardClientForKey(channel)
+		if err != nil {
+			return "", nil
+		}
+		return shard.Options().Addr, func(ctx context.Context) *redis.PubSub { return shard.Subscribe(ctx) }
 	}
-	node, err := s.cluster.MasterForKey(ctx, channel)
-	if err != nil {
-		return ""
-	}
-	return node.Options().Addr
+	return "", func(ctx context.Context) *redis.PubSub { return s.f.s.client.Subscribe(ctx) }
 }
 
 // unsubscribe unsubscribes from channel.

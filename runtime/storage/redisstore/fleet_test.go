@@ -244,3 +244,37 @@ func TestFleetShutdownSendsWhatWaits(t *testing.T) {
 	_, samples := in.Counts()
 	assert.Equal(t, 15, samples, "the waiting batch and the ring's outcomes since, each once")
 }
+
+// TestFleetRing checks fleet mode on a *redis.Ring of two servers: each
+// circuit's announcements go through the shard that owns its keys, so a lock
+// set by one process reaches another long before its refresh interval, on
+// every shard.
+func TestFleetRing(t *testing.T) {
+	a, b := redistest.Start(t), redistest.Start(t)
+	ring := func() *redis.Ring {
+		r := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.Addr(), "b": b.Addr()}})
+		t.Cleanup(func() { _ = r.Close() })
+		return r
+	}
+	ba, sa := fleetBreaker(t, ring(), nil)
+	bb, _ := fleetBreaker(t, ring(), sa, redisstore.WithRefreshInterval(redisstore.MaxRefreshInterval))
+	ctx := context.Background()
+	names := []string{"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"}
+	for _, name := range names {
+		require.NoError(t, bb.Circuit(name, fleetOpts).Run(ctx, succeed))
+	}
+	for _, name := range names {
+		require.NoError(t, ba.Circuit(name, fleetOpts).LockOpen(ctx))
+		eventually(t, time.Second, "the other process seeing the lock on "+name, func() bool {
+			return errors.Is(bb.Circuit(name, fleetOpts).Run(ctx, succeed), runtime.ErrOpen)
+		})
+	}
+	listed, err := sa.List(ctx)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, names, listed, "List over both shards")
+	for _, srv := range []*redistest.Server{a, b} {
+		n, err := srv.Client(t, nil).DBSize(ctx).Result()
+		require.NoError(t, err)
+		assert.Positive(t, n, "keys on the shard %s", srv.Addr())
+	}
+}
