@@ -18,12 +18,16 @@ const (
 	modeTransition                    // locked closed while open: closes or reopens, reserves nothing
 )
 
-// noCopy holds an Attempt's mode. Its pointer has Lock and Unlock methods so
-// that go vet's copylocks check reports a copied Attempt, which would record one
-// call twice. A separate, empty marker field would do the same but give Attempt
-// a fifth field, which keeps the compiler from passing it in registers and costs
-// the hot path a store-forwarding stall.
-type noCopy struct{ mode attemptMode }
+// noCopy holds an Attempt's mode, and the storage time Allow spent of the
+// call's budget. Its pointer has Lock and Unlock methods so that go vet's
+// copylocks check reports a copied Attempt, which would record one call twice.
+// A separate, empty marker field would do the same but give Attempt a fifth
+// field, which keeps the compiler from passing it in registers and costs the
+// hot path a store-forwarding stall.
+type noCopy struct {
+	mode  attemptMode
+	spent uint16 // milliseconds, rounded up; MaxStorageTimeout fits
+}
 
 // Lock does nothing; it is there for go vet (see noCopy).
 func (*noCopy) Lock() {}

@@ -80,7 +80,7 @@ func (c *Circuit) Options() Options { return c.opts }
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
 	adm := c.hot.Admit()
 	if adm.Verdict == storage.AdmitRun {
-		return Attempt{c: c, m: noCopy{attemptMode(c.quick)}}, nil
+		return Attempt{c: c, m: noCopy{mode: attemptMode(c.quick)}}, nil
 	}
 	return c.allow(ctx, adm)
 }
@@ -96,22 +96,28 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 	}
 	ctx, cancel := c.storageContext(ctx, true)
 	defer cancel()
+	return c.decide(ctx, adm, c.budgetStart())
+}
+
+// decide reads the circuit's status and decides the call, with ctx the storage
+// context of the call's budget, which started at start.
+func (c *Circuit) decide(ctx context.Context, adm storage.Admission, start int64) (Attempt, error) {
 	now := c.clock.Now()
 	s, err := c.h.Status(ctx, now)
 	if err != nil {
 		c.storageFailed(err, now)
-		return Attempt{c: c}, nil
+		return c.attempt(start, modeNormal, 0, 0), nil
 	}
 	st := newStatus(s, c.opts)
 	switch {
 	case st.LockedOpen():
 		return Attempt{}, c.skip(st, adm)
 	case st.LockedClosed() && st.HalfOpen(): // as Faulty: a half-open circuit still closes or reopens
-		return Attempt{c: c, m: noCopy{modeTransition}, openedAt: unixNano(st.OpenedAt)}, nil
+		return c.attempt(start, modeTransition, unixNano(st.OpenedAt), 0), nil
 	case st.LockedClosed():
-		return Attempt{c: c}, nil
+		return c.attempt(start, modeNormal, 0, 0), nil
 	case st.Closed():
-		return Attempt{c: c}, nil
+		return c.attempt(start, modeNormal, 0, 0), nil
 	case st.Open() || st.Reserved():
 		return Attempt{}, c.skip(st, adm)
 	}
@@ -119,7 +125,7 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 	at, ok, err := c.h.Reserve(ctx, now, st.OpenedAt, st.ReservedAt)
 	if err != nil {
 		c.storageFailed(err, now)
-		return Attempt{c: c}, nil
+		return c.attempt(start, modeNormal, 0, 0), nil
 	}
 	if !ok {
 		return Attempt{}, c.skip(st, storage.Admission{})
@@ -129,7 +135,7 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 		probe.ReservedAt = at
 		c.emit(EventProbe, nil, probe)
 	}
-	return Attempt{c: c, m: noCopy{modeProbe}, openedAt: unixNano(st.OpenedAt), reservedAt: unixNano(at)}, nil
+	return c.attempt(start, modeProbe, unixNano(st.OpenedAt), unixNano(at)), nil
 }
 
 // skipCache is the error a circuit returns for the calls it refuses while the
@@ -212,6 +218,48 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 		ctx = context.WithoutCancel(ctx)
 	}
 	return context.WithTimeoutCause(ctx, c.timeout, storage.ErrTimeout)
+}
+
+// attempt returns the Attempt the decision path grants, with the storage
+// time spent since start.
+func (c *Circuit) attempt(start int64, mode attemptMode, openedAt, reservedAt int64) Attempt {
+	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start)}, openedAt: openedAt, reservedAt: reservedAt}
+}
+
+// budgetStart returns the instant a protected call's storage budget starts to
+// be spent, on the monotonic clock: storage deadlines are real time, whatever
+// clock the circuit decides with.
+func (c *Circuit) budgetStart() int64 {
+	if c.timeout == 0 {
+		return 0
+	}
+	return coarse.MonoNow()
+}
+
+// spentSince returns the storage time spent since start, in milliseconds
+// rounded up, for Done to know what is left of the call's budget.
+func (c *Circuit) spentSince(start int64) uint16 {
+	if c.timeout == 0 {
+		return 0
+	}
+	ms := (coarse.MonoNow() - start + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	return uint16(min(ms, int64(MaxStorageTimeout/time.Millisecond)))
+}
+
+// budgetContext is storageContext for the storage calls Done makes: they get
+// what Allow left of the call's budget, so that a protected call spends no
+// more than the storage timeout in the storage in all. When nothing is left
+// the context is done already, and the storage is not asked: a fault-tolerant
+// storage records the outcome in its fallback at once.
+func (c *Circuit) budgetContext(ctx context.Context, spent uint16) (context.Context, context.CancelFunc) {
+	if c.timeout == 0 || spent == 0 {
+		return c.storageContext(ctx, true)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	left := c.timeout - time.Duration(spent)*time.Millisecond
+	return context.WithTimeoutCause(context.WithoutCancel(ctx), max(left, 0), storage.ErrTimeout)
 }
 
 // nowNanos reads the circuit's clock in Unix nanoseconds: the coarse clock when

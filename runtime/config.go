@@ -8,8 +8,8 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
-// DefaultStorageTimeout is the deadline of every storage call made for a
-// protected call when WithStorageTimeout is not given.
+// DefaultStorageTimeout is the storage time a protected call may spend, in
+// all, when WithStorageTimeout is not given.
 const DefaultStorageTimeout = 100 * time.Millisecond
 
 // MaxStorageTimeout is the longest deadline WithStorageTimeout accepts.
@@ -100,11 +100,13 @@ func WithListener(l Listener, only ...EventType) Option {
 	})
 }
 
-// WithStorageTimeout sets the deadline of every storage call made for a
-// protected call: the status read and reservation of Allow, the record of Done.
-// A call that misses it is a storage failure (EventStorageFailure, fail open),
-// never mistaken for the caller's own cancellation, and the caller waits no
-// longer whatever the storage client's own timeouts and retries. Operator
+// WithStorageTimeout sets the storage time of every protected call: the status
+// read and reservation of Allow and the record of Done share it, so a call
+// never waits longer than d for the storage in all, whatever the storage
+// client's own timeouts and retries. A storage call that misses it is a
+// storage failure (EventStorageFailure, fail open), never mistaken for the
+// caller's own cancellation; when Allow spent all of it, Done records the
+// outcome in the fault-tolerant storage's fallback without asking. Operator
 // calls (Status, LockOpen, LockClosed, Unlock, Reset) get it too when their
 // context has no deadline of its own. Default DefaultStorageTimeout (100ms);
 // between 1ms and MaxStorageTimeout. In-memory storage needs none and gets none.

@@ -60,7 +60,7 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 	case verdictIgnore:
 		c.counted(CallExcluded)
 		if a.m.mode == modeProbe {
-			c.release(ctx, a.reservedAt)
+			c.release(ctx, a.reservedAt, a.m.spent)
 		}
 		return
 	case verdictSuccess:
@@ -75,7 +75,7 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 			return
 		}
 	}
-	sctx, cancel := c.storageContext(ctx, true)
+	sctx, cancel := c.budgetContext(ctx, a.m.spent)
 	defer cancel()
 	now := c.clock.Now()
 	res, serr := c.h.Record(sctx, now, storage.Outcome{
@@ -91,8 +91,8 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 }
 
 // release gives back a probe's reservation.
-func (c *Circuit) release(ctx context.Context, reservedAt int64) {
-	sctx, cancel := c.storageContext(ctx, true)
+func (c *Circuit) release(ctx context.Context, reservedAt int64, spent uint16) {
+	sctx, cancel := c.budgetContext(ctx, spent)
 	defer cancel()
 	now := c.clock.Now()
 	if _, err := c.h.Release(sctx, now, fromUnixNano(reservedAt)); err != nil {

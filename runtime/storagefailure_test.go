@@ -94,6 +94,37 @@ func TestStorageDeadline(t *testing.T) {
 	assert.NotErrorIs(t, ev.Err, context.Canceled, "the deadline taken for the caller's cancellation")
 }
 
+// TestStorageBudget checks that a protected call's storage calls share one
+// budget: when Allow spent it all on a hung storage, Done does not ask the
+// storage again (the call would otherwise wait twice the timeout) and records
+// the outcome in the fallback instead; when Allow spent little, Done asks.
+func TestStorageBudget(t *testing.T) {
+	ctx := context.Background()
+	backend := newSpy()
+	b := runtime.New(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond))
+	c := b.Circuit("c")
+
+	a, err := c.Allow(ctx)
+	require.NoError(t, err)
+	a.Done(ctx, errBoom)
+	require.Equal(t, int64(1), backend.count("Record"), "a call whose Allow spent little records in the storage")
+
+	hold := make(chan struct{})
+	backend.hold.Store(&hold)
+	a, err = c.Allow(ctx)
+	require.NoError(t, err, "Allow fails open")
+	a.Done(ctx, errBoom)
+	assert.Equal(t, int64(1), backend.count("Record"), "Done asked the storage after Allow spent the budget")
+	close(hold)
+	backend.hold.Store(nil)
+	backend.down.Store(true) // the fallback answers Status now
+	st, err := c.Status(ctx)
+	require.NoError(t, err)
+	require.True(t, st.Stub)
+	assert.Equal(t, 1, st.SampleSize, "the outcome counted in the fallback")
+	assert.InDelta(t, 1.0, st.FailureRate, 1e-9)
+}
+
 func TestOperatorCallsReportFailure(t *testing.T) {
 	ctx := context.Background()
 	backend := newSpy()

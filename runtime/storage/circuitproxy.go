@@ -125,6 +125,12 @@ func operatorOf(h Handle) (Operator, error) {
 // proxied calls fn on the backend if the breaker admits it at now, bounded by
 // ctx, and counts its outcome.
 func proxied[T any](ctx context.Context, br *proxyBreaker, now time.Time, fn func(context.Context) (T, error)) (T, error) {
+	if ctx.Err() != nil {
+		// The call's storage budget is spent before it began: the backend is
+		// not asked, so the proxy learns nothing and keeps its probe.
+		var zero T
+		return zero, bounded.Err(ctx)
+	}
 	probe, err := br.admit(now)
 	if err != nil {
 		var zero T

@@ -163,6 +163,23 @@ func TestCircuitProxyProbeFailureReopens(t *testing.T) {
 	assert.EqualValues(t, 5, backend.calls.Load())
 }
 
+// TestCircuitProxySpentBudgetKeepsTheProbe checks that a call whose context is
+// done before it starts (the runtime's storage budget spent by Allow) neither
+// reaches the backend nor takes the half-open probe from a call that can run.
+func TestCircuitProxySpentBudgetKeepsTheProbe(t *testing.T) {
+	h, backend := newProxy(t)
+	tripProxy(t, h, backend)
+	backend.heal()
+	probeAt := pxT0.Add(cooled)
+	spent, cancel := context.WithTimeoutCause(context.Background(), 0, storage.ErrTimeout)
+	defer cancel()
+	_, err := h.Record(spent, probeAt, storage.Outcome{Success: true})
+	require.ErrorIs(t, err, storage.ErrTimeout)
+	assert.EqualValues(t, 3, backend.calls.Load(), "the spent call reached the backend")
+	assert.NoError(t, statusErr(t, h, probeAt), "the probe, still free")
+	assert.NoError(t, statusErr(t, h, probeAt), "closed after the probe")
+}
+
 // TestCircuitProxySlowFailuresOpen is the defect of a proxy that stamped its
 // opening with the start of the failing call: a backend that fails only after
 // longer than the cool-down must still be spared.
