@@ -106,9 +106,18 @@ func (c *Circuit) decide(ctx context.Context, adm storage.Admission, start int64
 	s, err := c.h.Status(ctx, now)
 	if err != nil {
 		c.storageFailed(err, now)
-		return c.attempt(start, modeNormal, 0, 0), nil
+		s = storage.Status{State: storage.StateOpen, CurrentTime: now, Stub: true}
+		if adm.Verdict != storage.AdmitSkip {
+			return c.attempt(start, modeNormal, 0, 0), nil
+		}
 	}
 	st := newStatus(s, c.opts)
+	if st.Stub && adm.Verdict == storage.AdmitSkip {
+		// The hot path refused the call from a state it knows (open, reserved
+		// or locked open); a storage that fails to say more does not make the
+		// call run. The error is not cached: the next refusal asks again.
+		return Attempt{}, c.skip(st, storage.Admission{})
+	}
 	switch {
 	case st.LockedOpen():
 		return Attempt{}, c.skip(st, adm)

@@ -125,6 +125,30 @@ func TestStorageBudget(t *testing.T) {
 	assert.InDelta(t, 1.0, st.FailureRate, 1e-9)
 }
 
+// TestHotPathSkipSurvivesStorageFailure checks that a call the hot path refused
+// from a state it knows stays refused when the status read that would describe
+// the refusal fails: the storage's failure does not make the call run.
+func TestHotPathSkipSurvivesStorageFailure(t *testing.T) {
+	ctx := context.Background()
+	backend := newSpy()
+	b := runtime.New(runtime.WithStorage(hotSpy{backend}), runtime.WithClock(newClock()))
+	c := b.Circuit("c", runtime.Options{CoolDown: time.Minute})
+	for range 3 {
+		_ = c.Run(ctx, func(context.Context) error { return errBoom })
+	}
+	backend.down.Store(true)
+	ran := false
+	for range 2 {
+		err := c.Run(ctx, func(context.Context) error { ran = true; return nil })
+		require.ErrorIs(t, err, runtime.ErrOpen)
+		var open *runtime.OpenCircuitError
+		require.ErrorAs(t, err, &open)
+		assert.True(t, open.Status.Stub, "the refusal's status is a stand-in")
+	}
+	assert.False(t, ran, "a call ran on an open circuit because the status read failed")
+	assert.Positive(t, backend.count("Status"), "the refusals asked the storage")
+}
+
 func TestOperatorCallsReportFailure(t *testing.T) {
 	ctx := context.Background()
 	backend := newSpy()

@@ -29,8 +29,7 @@ func Mono() int64 {
 	if n := global.monoFast.Load(); n != 0 {
 		return n
 	}
-	global.slow()
-	return global.mono.Load()
+	return global.slowMono()
 }
 
 // MonoNow returns the monotonic clock of Mono read exactly, for the moments that
@@ -66,16 +65,51 @@ type clock struct {
 
 var global clock
 
-// slow starts the clock, or marks it as read since its last tick.
+// slow starts the clock, or marks it as read since its last tick and
+// publishes the tick's time for the readers after it.
 func (c *clock) slow() int64 {
 	n := c.nanos.Load()
 	if n == 0 {
 		return c.start()
 	}
-	c.read.Store(true)
-	c.monoFast.CompareAndSwap(0, c.mono.Load())
-	c.fast.CompareAndSwap(0, n)
+	if !c.publish(n) {
+		return time.Now().UnixNano()
+	}
 	return n
+}
+
+// slowMono is slow for the monotonic clock. While the clock is stopped, or
+// starting on another goroutine, its monotonic time is the one it stopped at,
+// which may be minutes old: the reader then reads the clock itself.
+func (c *clock) slowMono() int64 {
+	n := c.nanos.Load()
+	if n == 0 {
+		c.start()
+		return MonoNow()
+	}
+	m := c.mono.Load()
+	if !c.publish(n) {
+		return MonoNow()
+	}
+	return m
+}
+
+// publish marks the clock as read and publishes the last tick's times, unless
+// the clock stopped meanwhile: then it takes back what it published and
+// reports false. A reading published after the clock stopped would be served
+// to every later reader, and the clock never started again: frozen. The
+// check after publishing closes that race with the order tick stops in.
+func (c *clock) publish(n int64) bool {
+	c.read.Store(true)
+	m := c.mono.Load()
+	c.monoFast.CompareAndSwap(0, m)
+	c.fast.CompareAndSwap(0, n)
+	if c.running.Load() {
+		return true
+	}
+	c.fast.CompareAndSwap(n, 0)
+	c.monoFast.CompareAndSwap(m, 0)
+	return false
 }
 
 func (c *clock) start() int64 {
@@ -99,8 +133,14 @@ func (c *clock) tick() {
 	c.fast.Store(0)
 	c.monoFast.Store(0)
 	if !c.read.Swap(false) {
-		c.nanos.Store(0)
+		// Stop in this order: a reader that publishes checks running
+		// afterwards and takes its reading back when the clock stopped, and
+		// one that checked before running was cleared had published before
+		// the clears that follow it.
 		c.running.Store(false)
+		c.nanos.Store(0)
+		c.fast.Store(0)
+		c.monoFast.Store(0)
 		return
 	}
 	t := time.Now()

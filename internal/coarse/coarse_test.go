@@ -1,6 +1,7 @@
 package coarse_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -24,5 +25,24 @@ func TestNanos(t *testing.T) {
 func BenchmarkNanos(b *testing.B) {
 	for b.Loop() {
 		_ = coarse.Nanos()
+	}
+}
+
+// TestMonoAfterIdle is the defect of a reader that found the clock stopped
+// while another goroutine was starting it: it got the monotonic time the clock
+// had stopped at, as old as the idle spell, and a fleet store counted outcomes
+// in buckets long gone. Every reader right after an idle spell must get the
+// time of now.
+func TestMonoAfterIdle(t *testing.T) {
+	for range 10 {
+		time.Sleep(60 * time.Millisecond) // long enough for the clock to stop
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				got, want := coarse.Mono(), coarse.MonoNow()
+				assert.InDelta(t, want, got, float64(30*time.Millisecond), "a reading right after an idle spell")
+			})
+		}
+		wg.Wait()
 	}
 }

@@ -195,15 +195,40 @@ func (f *fleet) shutdown(ctx context.Context) error {
 	return f.err
 }
 
-// drain flushes cs until nothing they counted is left: a circuit whose
-// earlier batch is waiting to be sent again sends it first and takes what its
-// ring counted since only in the next flush, so a second flush follows a first
-// that succeeded. It returns the first error.
+// drain flushes cs until nothing they counted is left, in up to drainAttempts
+// flushes, each bounded by roundTimeout and all by ctx. A circuit whose earlier
+// batch waits to be sent again sends it first and takes what its ring counted
+// since only in the next flush; a flush that fails, as on a connection a
+// network fault left dead in the client's pool, is tried again on another.
+// It returns the last flush's error.
 func (f *fleet) drain(ctx context.Context, cs []*fcircuit) error {
-	if err := f.flush(ctx, cs); err != nil {
-		return err
+	var err error
+	for range drainAttempts {
+		round, cancel := context.WithTimeout(ctx, roundTimeout)
+		err = f.flush(round, cs)
+		cancel()
+		if (err == nil && !pending(cs)) || ctx.Err() != nil {
+			break
+		}
 	}
-	return f.flush(ctx, cs)
+	return err
+}
+
+// drainAttempts bounds the flushes of a drain, so that Shutdown with a context
+// that has no deadline returns within seconds when Redis is gone.
+const drainAttempts = 4
+
+// pending reports whether any of cs holds outcomes not yet sent.
+func pending(cs []*fcircuit) bool {
+	for _, c := range cs {
+		c.mu.Lock()
+		waiting := len(c.outbox) > 0
+		c.mu.Unlock()
+		if waiting || c.dirty.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // monoNanos is the local monotonic clock batches are stamped with.

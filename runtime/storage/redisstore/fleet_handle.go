@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/bounded"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -106,7 +107,15 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 	}
 	cancel()
 	sent := h.c.f.s.offset.Load()
-	st, err := h.h.Status(ctx, now)
+	// The read is bounded here, not only by the caller: a read abandoned on a
+	// dead connection (go-redis waits out its own timeouts and retries) must
+	// not keep the flushing token, and the circuit's flushes, for seconds.
+	read, done := ctx, context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		read, done = context.WithTimeout(ctx, roundTimeout)
+	}
+	st, err := bounded.Call(read, func(ctx context.Context) (storage.Status, error) { return h.h.Status(ctx, now) })
+	done()
 	if err != nil {
 		return st, err
 	}

@@ -22,6 +22,13 @@ var prefixes atomic.Int64
 
 func uniquePrefix() string { return fmt.Sprintf("test%d", prefixes.Add(1)) }
 
+// protocolTimeout is the storage timeout of the runtime breakers of tests that
+// check the protocol between processes rather than deadlines: a loaded,
+// race-detecting test machine must not turn their calls into storage failures,
+// which fail open and would blur what they count. The outage and fault tests
+// keep the default.
+const protocolTimeout = 2 * time.Second
+
 // newStore returns a store on client with a prefix of its own and opts.
 func newStore(t testing.TB, client redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
