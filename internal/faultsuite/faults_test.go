@@ -49,18 +49,27 @@ func runScenario(t *testing.T, s scenario, m mode, c clientConfig) {
 	ctx := context.Background()
 
 	// Before the fault: the pool holds connections, and Redis holds counts.
+	// On a loaded machine some of the first calls may miss the storage budget
+	// and count in the fallback instead: what Redis holds is read, not assumed.
 	before := &load{}
-	var wg sync.WaitGroup
-	for range callers {
-		wg.Go(func() {
-			for range 5 {
-				before.call(r.circuit)
-			}
-		})
+	var baseline int64
+	for range 5 {
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				for range 5 {
+					before.call(r.circuit)
+				}
+			})
+		}
+		wg.Wait()
+		require.Empty(t, before.errs)
+		require.NoError(t, r.store.Flush(ctx))
+		if baseline = inRedis(t, r); baseline > 0 {
+			break
+		}
 	}
-	wg.Wait()
-	require.Empty(t, before.errs)
-	require.NoError(t, r.store.Flush(ctx))
+	require.Positive(t, baseline, "outcomes in Redis before the fault")
 
 	during := &load{}
 	s.on(t, r)
@@ -88,11 +97,10 @@ func runScenario(t *testing.T, s scenario, m mode, c clientConfig) {
 	recovered := recover(t, r, after)
 
 	samples := counted(t, r)
-	ran := before.ran.Load() + during.ran.Load() + after.ran.Load()
 	// A killed server forgets what it held: the outcomes sent before the fault.
-	kept, forgotten := ran, int64(0)
+	kept, floor := baseline+during.ran.Load()+after.ran.Load(), baseline
 	if s.name == "kill-restart" {
-		kept, forgotten = ran-before.ran.Load(), before.ran.Load()
+		kept, floor = kept-baseline, 0
 	}
 	if m.name == "fleet" {
 		// The outcomes of a fault this short wait in the process and are
@@ -102,11 +110,11 @@ func runScenario(t *testing.T, s scenario, m mode, c clientConfig) {
 		// A strict store sends each outcome as it happens: those sent while
 		// Redis failed are lost, those whose reply was lost count once.
 		assert.LessOrEqual(t, samples, kept, "outcomes in Redis against calls made: none counted twice")
-		assert.GreaterOrEqual(t, samples, before.ran.Load()-forgotten, "outcomes sent before the fault are kept")
+		assert.GreaterOrEqual(t, samples, floor, "outcomes sent before the fault are kept")
 	}
-	t.Logf("%s %s/%s: %d calls during the fault, in breakergen p50 %v p99 %v max %v; %d storage failure events (%d failures); %d outcomes in Redis of %d calls; shared state used again after %v",
+	t.Logf("%s %s/%s: %d calls during the fault, in breakergen p50 %v p99 %v max %v; %d storage failure events (%d failures); %d outcomes in Redis of %d it may hold; shared state used again after %v",
 		s.name, m.name, c.name, len(during.durations), p50, p99, worst, r.events.events.Load(), r.events.reported.Load(),
-		samples, ran, recovered.Round(time.Millisecond))
+		samples, kept, recovered.Round(time.Millisecond))
 }
 
 // recover has another process lock the circuit open, straight on the server,
@@ -140,9 +148,16 @@ func counted(t *testing.T, r *rig) int64 {
 	if err := r.store.Shutdown(ctx); err != nil {
 		t.Logf("Shutdown: %v (outcomes it could not send are lost, never doubled)", err)
 	}
+	return inRedis(t, r)
+}
+
+// inRedis returns the outcomes Redis holds for the circuit, read straight from
+// the server.
+func inRedis(t *testing.T, r *rig) int64 {
+	t.Helper()
 	other, err := redisstore.New(r.admin, redisstore.WithStrict())
 	require.NoError(t, err)
-	in, err := other.Inspect(ctx, "dep")
+	in, err := other.Inspect(context.Background(), "dep")
 	require.NoError(t, err)
 	_, samples := in.Counts()
 	return int64(samples)

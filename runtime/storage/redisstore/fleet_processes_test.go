@@ -186,7 +186,7 @@ func fleetChild(t *testing.T) {
 			mu.Unlock()
 		}
 	}), runtime.EventProbe, runtime.EventStorageFailure))
-	c := b.Circuit(fleetCircuit, runtime.Options{CoolDown: 150 * time.Millisecond, EvaluationWindow: time.Second, RateThreshold: 0.5, SampleThreshold: 10})
+	c := b.Circuit(fleetCircuit, runtime.Options{CoolDown: 150 * time.Millisecond, EvaluationWindow: fleetFlip, RateThreshold: 0.5, SampleThreshold: 10})
 	ctx := context.Background()
 	// Connect before the start, as a service does before it takes traffic: the
 	// first dial and slot map of a cluster client can take longer than the
