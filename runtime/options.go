@@ -26,11 +26,11 @@ type Options struct {
 	// SampleThreshold is the number of outcomes within the window needed before
 	// the circuit may open. Default 3.
 	SampleThreshold int
-	// Exclude lists errors (matched with errors.Is) that are returned untouched and
-	// not recorded at all. A non-nil list replaces the inherited one; an empty,
-	// non-nil list clears it.
+	// Exclude lists errors (matched with errors.Is, or by type for an entry made
+	// with ErrorAs) that are returned untouched and not recorded at all. A non-nil
+	// list replaces the inherited one; an empty, non-nil list clears it.
 	Exclude []error
-	// Success lists errors (matched with errors.Is) that are returned untouched and
+	// Success lists errors (matched as Exclude's) that are returned untouched and
 	// recorded as successes, such as a conditional-check failure. A non-nil list
 	// replaces the inherited one.
 	Success []error
