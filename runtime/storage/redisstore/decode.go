@@ -3,6 +3,7 @@ package redisstore
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -69,4 +70,32 @@ func decodeHistory(v any) ([]storage.Bucket, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
+}
+
+// decodeInspection decodes {now, state, lock, opened, reserved, cool-down µs,
+// then width µs, buckets, failures, samples of each geometry} into the
+// Inspection of the circuit name.
+func decodeInspection(name string, v any) (Inspection, error) {
+	a, err := ints(v, -6)
+	if err != nil || (len(a)-6)%4 != 0 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
+		return Inspection{}, fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v)
+	}
+	in := Inspection{
+		Name:        name,
+		State:       storage.State(a[1]),
+		Lock:        storage.Lock(a[2]),
+		OpenedAt:    fromMicros(a[3]),
+		ReservedAt:  fromMicros(a[4]),
+		CoolDown:    time.Duration(a[5]) * time.Microsecond,
+		CurrentTime: fromMicros(a[0]),
+	}
+	for g := a[6:]; len(g) >= 4; g = g[4:] {
+		in.Windows = append(in.Windows, WindowCounts{
+			Window:   time.Duration(g[0]*g[1]) * time.Microsecond,
+			Buckets:  int(g[1]),
+			Failures: int(g[2]),
+			Samples:  int(g[3]),
+		})
+	}
+	return in, nil
 }
