@@ -157,6 +157,7 @@ var ErrA error = E{}
 var errB error = E{}
 `
 
+// fuzzPkg type-checks fuzzSource once, with errs for its import.
 var fuzzPkg = sync.OnceValues(func() (*types.Package, *types.Info) {
 	fset := token.NewFileSet()
 	check := func(name, src string, imp types.Importer) (*types.Package, *types.Info) {
@@ -191,8 +192,10 @@ func fuzzPackage(t *testing.T) (*types.Package, *types.Info) {
 // importerFunc is a types.Importer.
 type importerFunc func(path string) (*types.Package, error)
 
+// Import returns the package of path.
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
+// positioned matches a problem's one line in p.go.
 var positioned = regexp.MustCompile(`^p\.go:([0-9]+):([0-9]+): [^\n]+$`)
 
 // checkProblems checks that every problem is one line "p.go:line:col: message"
@@ -242,6 +245,7 @@ func checkArgs(t *testing.T, fset *token.FileSet, src string, dirs []directive) 
 	}
 }
 
+// circuitName matches the circuit names the README allows.
 var circuitName = regexp.MustCompile(`^[A-Za-z0-9._:/-]+$`)
 
 // checkAnnotation checks that every value the annotation holds is within the

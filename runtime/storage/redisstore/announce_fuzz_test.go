@@ -57,4 +57,5 @@ func FuzzParseAnnouncement(f *testing.F) {
 	})
 }
 
+// decimal matches a field ParseInt reads in base 10.
 var decimal = regexp.MustCompile(`^[+-]?[0-9]+$`)

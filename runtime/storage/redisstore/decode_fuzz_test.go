@@ -176,8 +176,10 @@ func intsOf(v any) ([]int64, bool) {
 	return out, true
 }
 
+// inRange reports whether lo <= x <= hi.
 func inRange(x, lo, hi int64) bool { return lo <= x && x <= hi }
 
+// ints64 returns xs as a reply: an array of integers.
 func ints64(xs ...int64) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
@@ -206,6 +208,7 @@ const maxDepth = 4
 // replyReader reads a reply in the fuzz encoding; missing bytes read as zeros.
 type replyReader struct{ data []byte }
 
+// byte reads one byte.
 func (r *replyReader) byte() byte {
 	if len(r.data) == 0 {
 		return 0
@@ -215,6 +218,7 @@ func (r *replyReader) byte() byte {
 	return b
 }
 
+// bytes reads n bytes.
 func (r *replyReader) bytes(n int) []byte {
 	out := make([]byte, n)
 	r.data = r.data[copy(out, r.data):]
