@@ -3,6 +3,7 @@ package redisstore
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -29,14 +30,15 @@ func ints(v any, n int) ([]int64, error) {
 }
 
 // decodeResult decodes {transition, state, lock, opened, reserved, failures,
-// samples, now}.
+// samples, now}. A negative time or count, or more failures than samples, is
+// corrupt.
 func decodeResult(v any) (storage.Result, error) {
 	a, err := ints(v, 8)
 	if err != nil {
 		return storage.Result{}, err
 	}
 	if a[0] < 0 || a[0] > int64(storage.TransitionClosed) || a[1] < 0 || a[1] > 1 ||
-		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[5] < 0 || a[6] < a[5] {
+		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 || a[5] < 0 || a[6] < a[5] || a[7] < 0 {
 		return storage.Result{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
 	}
 	return storage.Result{
@@ -54,7 +56,7 @@ func decodeResult(v any) (storage.Result, error) {
 }
 
 // decodeHistory decodes {now, start, successes, failures, ...} into buckets,
-// oldest first.
+// oldest first. A negative start or count is corrupt.
 func decodeHistory(v any) ([]storage.Bucket, error) {
 	a, err := ints(v, -1)
 	if err != nil {
@@ -65,8 +67,53 @@ func decodeHistory(v any) ([]storage.Bucket, error) {
 	}
 	out := make([]storage.Bucket, 0, (len(a)-1)/3)
 	for i := 1; i < len(a); i += 3 {
+		if a[i] < 0 || a[i+1] < 0 || a[i+2] < 0 {
+			return nil, fmt.Errorf("%w: history bucket %v out of range", storage.ErrCorrupt, a[i:i+3])
+		}
 		out = append(out, storage.Bucket{Start: fromMicros(a[i]), Successes: int(a[i+1]), Failures: int(a[i+2])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
+}
+
+// decodeInspection decodes {now, state, lock, opened, reserved, cool-down µs,
+// then width µs, buckets, failures, samples of each geometry} into the
+// Inspection of the circuit name. Values no store writes are corrupt: a negative
+// time or count, more failures than samples, a cool-down beyond
+// storage.MaxCoolDown, a geometry of no buckets, more than MaxBuckets or a window
+// beyond storage.MaxWindow. They would otherwise overflow the durations.
+func decodeInspection(name string, v any) (Inspection, error) {
+	a, err := ints(v, -6)
+	if err != nil {
+		return Inspection{}, err
+	}
+	if (len(a)-6)%4 != 0 {
+		return Inspection{}, fmt.Errorf("%w: inspect reply of %d values", storage.ErrCorrupt, len(a))
+	}
+	if a[0] < 0 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 ||
+		a[5] < 0 || a[5] > storage.MaxCoolDown.Microseconds() {
+		return Inspection{}, fmt.Errorf("%w: inspect reply %v out of range", storage.ErrCorrupt, a[:6])
+	}
+	in := Inspection{
+		Name:        name,
+		State:       storage.State(a[1]),
+		Lock:        storage.Lock(a[2]),
+		OpenedAt:    fromMicros(a[3]),
+		ReservedAt:  fromMicros(a[4]),
+		CoolDown:    time.Duration(a[5]) * time.Microsecond,
+		CurrentTime: fromMicros(a[0]),
+	}
+	for g := a[6:]; len(g) >= 4; g = g[4:] {
+		width, n, failures, samples := g[0], g[1], g[2], g[3]
+		if n < 1 || n > MaxBuckets || width < 1 || width > storage.MaxWindow.Microseconds()/n || failures < 0 || samples < failures {
+			return Inspection{}, fmt.Errorf("%w: inspect geometry %v out of range", storage.ErrCorrupt, g[:4])
+		}
+		in.Windows = append(in.Windows, WindowCounts{
+			Window:   time.Duration(width*n) * time.Microsecond,
+			Buckets:  int(n),
+			Failures: int(failures),
+			Samples:  int(samples),
+		})
+	}
+	return in, nil
 }

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
@@ -72,26 +71,9 @@ func (s *Store) Inspect(ctx context.Context, name string) (Inspection, error) {
 	if err != nil {
 		return Inspection{}, err
 	}
-	a, err := ints(v, -6)
-	if err != nil || (len(a)-6)%4 != 0 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
-		return Inspection{}, h.fail("Inspect", fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v))
-	}
-	in := Inspection{
-		Name:        name,
-		State:       storage.State(a[1]),
-		Lock:        storage.Lock(a[2]),
-		OpenedAt:    fromMicros(a[3]),
-		ReservedAt:  fromMicros(a[4]),
-		CoolDown:    time.Duration(a[5]) * time.Microsecond,
-		CurrentTime: fromMicros(a[0]),
-	}
-	for g := a[6:]; len(g) >= 4; g = g[4:] {
-		in.Windows = append(in.Windows, WindowCounts{
-			Window:   time.Duration(g[0]*g[1]) * time.Microsecond,
-			Buckets:  int(g[1]),
-			Failures: int(g[2]),
-			Samples:  int(g[3]),
-		})
+	in, err := decodeInspection(name, v)
+	if err != nil {
+		return Inspection{}, h.fail("Inspect", err)
 	}
 	return in, nil
 }

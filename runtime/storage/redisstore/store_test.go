@@ -323,5 +323,30 @@ func TestInspect(t *testing.T) {
 	assert.True(t, in.HalfOpen())
 }
 
+// TestInspectGarbage plants values that the scripts read but that no store
+// writes, and whose durations would overflow: Inspect fails with an error
+// wrapping storage.ErrCorrupt instead of reporting a negative cool-down or
+// window.
+func TestInspectGarbage(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	tests := []struct {
+		name         string
+		key          int // 0: the state hash, 1: the bucket hash
+		field, value string
+	}{
+		{"cool-down of 3000 years", 0, "cool", "99999999999999999"},
+		{"window of 300 years", 1, "999999999999:9999:1", "1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, client, redisstore.WithStrict())
+			require.NoError(t, client.HSet(ctx, s.Keys("g")[tt.key], tt.field, tt.value).Err())
+			_, err := s.Inspect(ctx, "g")
+			assert.ErrorIs(t, err, storage.ErrCorrupt)
+		})
+	}
+}
+
 // WindowOf is the window a store with the default buckets makes of p's.
 func WindowOf(p storage.Policy) time.Duration { return p.EvaluationWindow }
