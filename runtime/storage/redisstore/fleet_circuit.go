@@ -83,7 +83,10 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool) {
 		next := &cached{
 			state: st.State, lock: st.Lock, opened: micros(st.OpenedAt), reserved: micros(st.ReservedAt),
 			failures: cur.failures, samples: cur.samples, at: at, version: cur.version,
-			known: !c.f.stopped.Load(), // after Shutdown the hot path stays off: nothing would flush
+			// After Shutdown the hot path stays off: nothing would flush. Before
+			// the server's clock is known (an announcement can come first) it
+			// stays off too: the ring numbers its buckets with that clock.
+			known: !c.f.stopped.Load() && c.f.clock.known.Load(),
 		}
 		if counts {
 			next.failures, next.samples = st.Failures, st.Samples
@@ -119,7 +122,15 @@ func (c *fcircuit) markDirty() {
 
 // local returns the counts known here: the shared window's, the batches in
 // flight and the ring's.
+//
+// It holds mu, as taking a batch and settling one do, so that an outcome moving
+// from the ring to a batch, or a batch leaving once its counts are learnt, is
+// counted at least once: never missed by a threshold check. (A batch may be
+// counted twice, in the cache and in flight, for a moment; that only makes a
+// failure go to Redis, whose script decides on the exact counts.)
 func (c *fcircuit) local(e int64) (failures, samples int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	s := c.cache.Load()
 	f, n := c.pending.Counts(e)
 	return s.failures + int(c.inflightF.Load()) + f, s.samples + int(c.inflightN.Load()) + n

@@ -107,8 +107,12 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 			errs = append(errs, err)
 			continue
 		}
-		j.c.settle(j.b)
+		// Learn the counts before the batch leaves the in-flight ones: in
+		// between, a threshold check would see the batch in neither and let a
+		// failure that trips the circuit stay local. Seen in both, it only
+		// flushes a failure at once that did not need it.
 		j.c.learnResult(res, sent)
+		j.c.settle(j.b)
 		j.c.notify(res)
 	}
 	return errors.Join(errs...)

@@ -185,6 +185,9 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	}
 	sent := c.f.s.offset.Load()
 	res, err := g.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, buckets)
+	if err == nil {
+		c.learnResult(res, sent) // before the batch leaves the in-flight counts: see flush
+	}
 	if b != nil {
 		c.mu.Lock()
 		c.outbox = append(c.outbox, b) // settled at once on success, sent again on failure
@@ -193,11 +196,7 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 			c.settle(b)
 		}
 	}
-	if err != nil {
-		return res, err
-	}
-	c.learnResult(res, sent)
-	return res, nil
+	return res, err
 }
 
 // Reserve runs the reservation's compare-and-set; the loser learns the
@@ -240,7 +239,8 @@ func (h *fhandle) Reset(ctx context.Context, now time.Time) error {
 	err := h.h.Reset(ctx, now)
 	if err == nil {
 		h.c.clear()
-		h.c.change(func(s *cached) { *s = cached{known: true, at: s.at, version: s.version} })
+		known := h.c.f.clock.known.Load() && !h.c.f.stopped.Load()
+		h.c.change(func(s *cached) { *s = cached{known: known, at: s.at, version: s.version} })
 	}
 	return err
 }
