@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -188,4 +189,42 @@ func TestFailuresToTrip(t *testing.T) {
 	}
 	assert.Equal(t, int64(math.MaxInt64), FailuresToTrip(1, 3, 2, 3), "a rate of 1 with a success in the window")
 	assert.Equal(t, int64(1), FailuresToTrip(1, 3, 2, 2), "a rate of 1 one failure short")
+}
+
+// TestLanesOfIdleGoroutinesAreReclaimed fills every lane with goroutines that
+// counted once and then stopped counting, as a server's finished requests do:
+// a goroutine that counts after them must soon own a lane of its own rather
+// than share one for as long as the bucket lasts.
+func TestLanesOfIdleGoroutinesAreReclaimed(t *testing.T) {
+	r := newRing(Size)
+	r.Success(e0) // this goroutine owns the first lane
+	release := make(chan struct{})
+	var counted, idle sync.WaitGroup
+	for range ExtraLanes() + 2 {
+		counted.Add(1)
+		idle.Go(func() {
+			r.Success(e0)
+			counted.Done()
+			<-release // alive, holding its lane, counting no more
+		})
+	}
+	counted.Wait()
+	defer func() { close(release); idle.Wait() }()
+
+	owned := make(chan bool)
+	go func() {
+		for range 2 * reclaimAfter {
+			r.Success(e0)
+		}
+		var marker byte
+		slot := uintptr(unsafe.Pointer(&marker)) >> 11
+		mine := r.firstOwner.Load() == slot
+		for i := range *r.extra.Load() {
+			mine = mine || (*r.extra.Load())[i].owner.Load() == slot
+		}
+		owned <- mine
+	}()
+	assert.True(t, <-owned, "a counting goroutine still shares a lane after %d calls", 2*reclaimAfter)
+	_, samples := r.Counts(e0)
+	assert.Equal(t, 1+ExtraLanes()+2+2*reclaimAfter, samples, "an outcome was lost or counted twice")
 }
