@@ -45,34 +45,11 @@ type loaded struct {
 // export data. The generator's own earlier outputs are hidden from the build
 // by a go command overlay, so a stale one never blocks loading.
 func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
-	generated, err := scanDir(dir)
+	pcfg, cleanup, err := packagesConfig(ctx, cfg, dir)
 	if err != nil {
 		return nil, err
 	}
-	mode := loadMode
-	if cfg.Source != "" {
-		mode |= packages.NeedExportFile
-	}
-	pcfg := &packages.Config{
-		Context:   ctx,
-		Mode:      mode,
-		Dir:       dir,
-		Env:       cfg.Env,
-		ParseFile: parseFunc(dir),
-	}
-	if len(cfg.Tags) > 0 {
-		pcfg.BuildFlags = append(pcfg.BuildFlags, "-tags="+strings.Join(cfg.Tags, ","))
-	}
-	if len(generated) > 0 {
-		// The overlay goes to the go command only (not packages.Config.Overlay,
-		// which would make go/packages type-check every dependency from source).
-		flag, cleanup, err := hideFiles(generated)
-		if err != nil {
-			return nil, err
-		}
-		defer cleanup()
-		pcfg.BuildFlags = append(pcfg.BuildFlags, flag)
-	}
+	defer cleanup()
 	patterns := []string{"."}
 	if cfg.Source != "" {
 		patterns = append(patterns, cfg.Source)
@@ -92,6 +69,60 @@ func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
 	if pkg == nil {
 		return nil, fmt.Errorf("%w: no package in %s", ErrLoad, dir)
 	}
+	l, err := newLoaded(pkg, dir)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Package != "" && pkg.Types.Name() != cfg.Package {
+		return nil, fmt.Errorf("%w: $GOPACKAGE is %s but the package in %s is %s; breakergen does not wrap interfaces of test packages",
+			ErrUsage, cfg.Package, dir, pkg.Types.Name())
+	}
+	if cfg.Source != "" {
+		if err := l.loadSource(cfg, source); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// packagesConfig returns the go/packages configuration of a run in dir, and
+// the function that removes the overlay hiding the generator's earlier
+// outputs, to call once loading is done.
+func packagesConfig(ctx context.Context, cfg *Config, dir string) (*packages.Config, func(), error) {
+	generated, err := scanDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	mode := loadMode
+	if cfg.Source != "" {
+		mode |= packages.NeedExportFile
+	}
+	pcfg := &packages.Config{
+		Context:   ctx,
+		Mode:      mode,
+		Dir:       dir,
+		Env:       cfg.Env,
+		ParseFile: parseFunc(dir),
+	}
+	if len(cfg.Tags) > 0 {
+		pcfg.BuildFlags = append(pcfg.BuildFlags, "-tags="+strings.Join(cfg.Tags, ","))
+	}
+	if len(generated) == 0 {
+		return pcfg, func() {}, nil
+	}
+	// The overlay goes to the go command only (not packages.Config.Overlay,
+	// which would make go/packages type-check every dependency from source).
+	flag, cleanup, err := hideFiles(generated)
+	if err != nil {
+		return nil, nil, err
+	}
+	pcfg.BuildFlags = append(pcfg.BuildFlags, flag)
+	return pcfg, cleanup, nil
+}
+
+// newLoaded keeps what the generator reads of the output package: its files
+// in dir (not cgo's helpers), their names, its module root and its errors.
+func newLoaded(pkg *packages.Package, dir string) (*loaded, error) {
 	l := &loaded{fset: pkg.Fset, dir: dir, pkg: pkg, names: map[*ast.File]string{}}
 	l.errs = pkg.Errors
 	if pkg.Module != nil {
@@ -108,24 +139,24 @@ func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
 	if pkg.Types == nil || pkg.TypesInfo == nil || len(l.files) == 0 {
 		return nil, l.fatal("no Go source files to load in " + dir)
 	}
-	if cfg.Package != "" && pkg.Types.Name() != cfg.Package {
-		return nil, fmt.Errorf("%w: $GOPACKAGE is %s but the package in %s is %s; breakergen does not wrap interfaces of test packages",
-			ErrUsage, cfg.Package, dir, pkg.Types.Name())
-	}
-	if cfg.Source != "" {
-		if cfg.Source == pkg.PkgPath || source == nil {
-			return nil, fmt.Errorf("%w: -source %s is the package in %s itself; use -type alone", ErrUsage, cfg.Source, dir)
-		}
-		if source.ExportFile == "" {
-			l.errs = source.Errors
-			return nil, l.fatal("cannot load -source package " + cfg.Source)
-		}
-		l.source, err = readExport(pkg.Fset, pkg.Types, source.ExportFile, source.PkgPath)
-		if err != nil {
-			return nil, fmt.Errorf("%w: -source package %s: %v", ErrLoad, cfg.Source, err)
-		}
-	}
 	return l, nil
+}
+
+// loadSource reads the types of the -source package from its export data.
+func (l *loaded) loadSource(cfg *Config, source *packages.Package) error {
+	if cfg.Source == l.pkg.PkgPath || source == nil {
+		return fmt.Errorf("%w: -source %s is the package in %s itself; use -type alone", ErrUsage, cfg.Source, l.dir)
+	}
+	if source.ExportFile == "" {
+		l.errs = source.Errors
+		return l.fatal("cannot load -source package " + cfg.Source)
+	}
+	var err error
+	l.source, err = readExport(l.pkg.Fset, l.pkg.Types, source.ExportFile, source.PkgPath)
+	if err != nil {
+		return fmt.Errorf("%w: -source package %s: %v", ErrLoad, cfg.Source, err)
+	}
+	return nil
 }
 
 // cgoHeader starts the Go files cgo writes.

@@ -3,13 +3,15 @@ package gen_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/gen"
 )
@@ -18,9 +20,7 @@ import (
 func moduleRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return root
 }
 
@@ -39,17 +39,11 @@ func scratchModule(t testing.TB, files map[string]string) string {
 	root := moduleRoot(t)
 	gomod := "module example.com/scratch\n\ngo 1.26\n\nrequire github.com/breakergen/breakergen v0.0.0\n\nreplace github.com/breakergen/breakergen => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	write := func(name string, data []byte) {
 		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(unhide(string(data))), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(unhide(string(data))), 0o644))
 	}
 	write("go.mod", []byte(gomod))
 	write("go.sum", sum)
@@ -66,9 +60,7 @@ func goCmd(t testing.TB, dir string, args ...string) string {
 	cmd.Dir = dir
 	cmd.Env = scratchEnv()
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
 	return string(out)
 }
 
@@ -112,19 +104,14 @@ func TestStaleOutputNeverBlocksLoading(t *testing.T) {
 	pkg := filepath.Join(dir, "svc")
 	cfg := gen.Config{Dir: pkg, File: "store.go", Line: 7, Env: scratchEnv()}
 	res, err := gen.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("generation failed on a package with a stale output: %v", err)
-	}
-	if len(res.Files) != 1 || !res.Files[0].Changed || filepath.Base(res.Files[0].Path) != "store_breaker.go" {
-		t.Fatalf("files = %+v", res.Files)
-	}
+	require.NoError(t, err, "generation failed on a package with a stale output")
+	require.Len(t, res.Files, 1)
+	assert.True(t, res.Files[0].Changed, "the stale output was not reported as changed")
+	assert.Equal(t, "store_breaker.go", filepath.Base(res.Files[0].Path))
 	got, err := os.ReadFile(filepath.Join(pkg, "store_breaker.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(got, []byte("func (d *StoreBreaker) New(")) || bytes.Contains(got, []byte("Old")) {
-		t.Fatalf("stale output not replaced:\n%s", got)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, string(got), "func (d *StoreBreaker) New(", "stale output not replaced")
+	assert.NotContains(t, string(got), "Old", "stale output not replaced")
 	goCmd(t, dir, "vet", "./...")
 }
 
@@ -138,31 +125,19 @@ func TestDeterministicAndWrittenOnlyWhenChanged(t *testing.T) {
 	pkg := filepath.Join(dir, "svc")
 	cfg := gen.Config{Dir: pkg, File: "store.go", Line: 7, Env: scratchEnv()}
 	first, err := gen.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	out := filepath.Join(pkg, "store_breaker.go")
 	old := time.Now().Add(-time.Hour).Truncate(time.Second)
-	if err := os.Chtimes(out, old, old); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Chtimes(out, old, old))
 	second, err := gen.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(first.Files[0].Content, second.Files[0].Content) {
-		t.Fatal("two runs produced different bytes")
-	}
-	if second.Files[0].Changed {
-		t.Fatal("second run reports a change")
-	}
+	require.NoError(t, err)
+	require.Len(t, first.Files, 1)
+	require.Len(t, second.Files, 1)
+	assert.True(t, bytes.Equal(first.Files[0].Content, second.Files[0].Content), "two runs produced different bytes")
+	assert.False(t, second.Files[0].Changed, "second run reports a change")
 	info, err := os.Stat(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !info.ModTime().Equal(old) {
-		t.Fatalf("unchanged output was rewritten (mtime %v, want %v)", info.ModTime(), old)
-	}
+	require.NoError(t, err)
+	assert.True(t, info.ModTime().Equal(old), "unchanged output was rewritten (mtime %v, want %v)", info.ModTime(), old)
 	goCmd(t, dir, "build", "./...")
 }
 
@@ -182,9 +157,10 @@ type I interface {
 `})
 	_, err := gen.Generate(context.Background(), gen.Config{Dir: filepath.Join(dir, "svc"), Types: []string{"I"}, Env: scratchEnv()})
 	want := "svc/svc.go:6:2: method M: a type is invalid because the package has errors (first: "
-	if !errors.Is(err, gen.ErrLoad) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "undefined: Missing") {
-		t.Fatalf("err = %v, want the package's type error", err)
-	}
+	require.Error(t, err)
+	assert.ErrorIs(t, err, gen.ErrLoad)
+	assert.True(t, strings.HasPrefix(err.Error(), want), "err = %v, want the package's type error", err)
+	assert.Contains(t, err.Error(), "undefined: Missing")
 }
 
 // unhide restores the //go:generate lines of a test source. They are kept hidden
