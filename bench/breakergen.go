@@ -10,7 +10,7 @@ import (
 // configuration: in-memory storage, default options (cool-down 5m, window 1m,
 // rate 0.5, 3 samples), no listener.
 func newBreakergen() *runtime.Circuit {
-	return runtime.New().Circuit("bench")
+	return runtime.MustNew().Circuit("bench")
 }
 
 // newBreakergenTransitions returns the circuit of newBreakergen with one
@@ -18,7 +18,7 @@ func newBreakergen() *runtime.Circuit {
 // them in t.
 func newBreakergenTransitions(t *transitions) *runtime.Circuit {
 	l := runtime.ListenerFunc(func(runtime.Event) { t.add() })
-	return runtime.New(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
+	return runtime.MustNew(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
 }
 
 // breakergenTransitionTypes are the event types of a state change.
@@ -31,7 +31,7 @@ var breakergenTransitionTypes = []runtime.EventType{runtime.EventOpened, runtime
 // status read.
 func newBreakergenCounting(o *outcomes) *runtime.Circuit {
 	l := breakergenCounter{o: o}
-	return runtime.New(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
+	return runtime.MustNew(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
 }
 
 // breakergenCounter adapts outcomes to runtime.CallCounter. Its Handle ignores
@@ -67,7 +67,7 @@ const breakergenTrips = 3
 // of longCoolDown, opened by breakergenTrips failed calls through Allow and
 // Done, so that every later call is refused for the rest of the run.
 func newBreakergenOpen() *runtime.Circuit {
-	c := runtime.New().Circuit("bench", runtime.Options{CoolDown: longCoolDown})
+	c := runtime.MustNew().Circuit("bench", runtime.Options{CoolDown: longCoolDown})
 	for range breakergenTrips {
 		_ = breakergenAllowDone(context.Background(), c, failCtx)
 	}
@@ -80,13 +80,13 @@ var breakergenNeverOpens = runtime.Options{SampleThreshold: unreachable}
 
 // newBreakergenNeverOpens returns a circuit with breakergenNeverOpens.
 func newBreakergenNeverOpens() *runtime.Circuit {
-	return runtime.New().Circuit("bench", breakergenNeverOpens)
+	return runtime.MustNew().Circuit("bench", breakergenNeverOpens)
 }
 
 // newBreakergenMany returns one circuit per name, all of one Breaker (one
 // in-memory storage), each with the options o laid over the defaults.
 func newBreakergenMany(names []string, o runtime.Options) []*runtime.Circuit {
-	b := runtime.New()
+	b := runtime.MustNew()
 	cs := make([]*runtime.Circuit, len(names))
 	for i, name := range names {
 		cs[i] = b.Circuit(name, o)

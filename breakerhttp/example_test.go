@@ -18,7 +18,7 @@ func Example() {
 	}))
 	defer down.Close()
 
-	b := runtime.New(runtime.WithDefaults(runtime.Options{SampleThreshold: 3}))
+	b := runtime.MustNew(runtime.WithDefaults(runtime.Options{SampleThreshold: 3}))
 	client := &http.Client{Transport: breakerhttp.New(http.DefaultTransport, b)}
 	for range 4 {
 		resp, err := client.Get(down.URL)

@@ -14,7 +14,7 @@ import (
 // ExampleStatusHandler mounts the status page on an admin mux, which a
 // service serves behind its own authentication, and reads it as JSON.
 func ExampleStatusHandler() {
-	b := runtime.New()
+	b := runtime.MustNew()
 	_ = b.Circuit("search").Run(context.Background(), func(context.Context) error { return nil })
 	_ = b.Circuit("payments").LockOpen(context.Background())
 

@@ -33,7 +33,7 @@ func fail(c *runtime.Circuit) {
 func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	t.Helper()
 	clock := fakeclock.New(statusStart)
-	b := runtime.New(runtime.WithClock(clock))
+	b := runtime.MustNew(runtime.WithClock(clock))
 	ctx := context.Background()
 	opts := runtime.Options{CoolDown: time.Minute}
 	for range 3 {
@@ -163,7 +163,7 @@ func TestStatusIsReadOnly(t *testing.T) {
 }
 
 func TestStatusOfAnEmptyBreaker(t *testing.T) {
-	h := breakerhttp.StatusHandler(runtime.New())
+	h := breakerhttp.StatusHandler(runtime.MustNew())
 	assert.Contains(t, serve(t, h, "/").Body.String(), "No circuits yet")
 	w := serve(t, h, "/?format=json")
 	body, err := io.ReadAll(w.Body)
@@ -197,7 +197,7 @@ func (failingHandle) Lock(context.Context, time.Time, storage.Lock) error { retu
 func (failingHandle) Reset(context.Context, time.Time) error              { return errStorage }
 
 func TestStatusWhenTheStorageFails(t *testing.T) {
-	b := runtime.New(runtime.WithStorage(failing{}))
+	b := runtime.MustNew(runtime.WithStorage(failing{}))
 	b.Circuit("db")
 	got := decode(t, serve(t, breakerhttp.StatusHandler(b), "/?format=json"))
 	assert.Equal(t, "unknown", got["db"]["state"])

@@ -50,7 +50,7 @@ func (s *server) host() string { return strings.TrimPrefix(s.URL, "http://") }
 func setup(t *testing.T, opts ...breakerhttp.Option) (*runtime.Breaker, *fakeclock.Clock, *http.Client) {
 	t.Helper()
 	clock := fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	b := runtime.New(runtime.WithClock(clock), runtime.WithDefaults(runtime.Options{SampleThreshold: 3, CoolDown: time.Minute}))
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithDefaults(runtime.Options{SampleThreshold: 3, CoolDown: time.Minute}))
 	return b, clock, &http.Client{Transport: breakerhttp.New(nil, b, opts...)}
 }
 
@@ -219,10 +219,10 @@ func TestTransportOneCircuitAndInstances(t *testing.T) {
 
 func TestTransportCloseIdleConnections(t *testing.T) {
 	next := &idleCloser{}
-	breakerhttp.New(next, runtime.New()).CloseIdleConnections()
+	breakerhttp.New(next, runtime.MustNew()).CloseIdleConnections()
 	assert.True(t, next.closed)
 	assert.NotPanics(t, func() {
-		breakerhttp.New(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("x") }), runtime.New()).CloseIdleConnections()
+		breakerhttp.New(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("x") }), runtime.MustNew()).CloseIdleConnections()
 	})
 }
 

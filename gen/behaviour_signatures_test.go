@@ -214,7 +214,7 @@ func TestSignaturesOpenCircuit(t *testing.T) {
 
 func TestGeneratedMethodDoesNotAllocate(t *testing.T) {
 	ctx := context.Background()
-	s := signatures.NewShapesBreaker(nopShapes{&fakeShapes{}}, runtime.New())
+	s := signatures.NewShapesBreaker(nopShapes{&fakeShapes{}}, runtime.MustNew())
 	if n := testing.AllocsPerRun(1000, func() { _ = s.Unnamed(ctx, "x", 1) }); n != 0 {
 		t.Fatalf("generated method allocates %v times per call", n)
 	}

@@ -47,7 +47,7 @@ type harness struct {
 
 func newHarness(opts ...runtime.Option) *harness {
 	h := &harness{clock: fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), rec: &recorder{}}
-	h.b = runtime.New(append([]runtime.Option{runtime.WithClock(h.clock), runtime.WithListener(h.rec)}, opts...)...)
+	h.b = runtime.MustNew(append([]runtime.Option{runtime.WithClock(h.clock), runtime.WithListener(h.rec)}, opts...)...)
 	return h
 }
 

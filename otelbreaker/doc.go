@@ -8,7 +8,7 @@
 //
 //	rec, err := otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(provider))
 //	if err != nil { ... }
-//	b := runtime.New(runtime.WithListener(rec, rec.Events()...))
+//	b := runtime.MustNew(runtime.WithListener(rec, rec.Events()...))
 //	rec.Watch(b)
 //	defer rec.Close()
 //

@@ -24,7 +24,7 @@ func Example() {
 		return
 	}
 	defer func() { _ = rec.Close() }()
-	b := runtime.New(runtime.WithListener(rec, rec.Events()...))
+	b := runtime.MustNew(runtime.WithListener(rec, rec.Events()...))
 	rec.Watch(b)
 	_ = b.Circuit("search").Run(context.Background(), func(context.Context) error { return nil })
 

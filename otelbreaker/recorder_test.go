@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 	var err error
 	f.rec, err = otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(mp))
 	require.NoError(t, err)
-	f.b = runtime.New(runtime.WithClock(f.clock), runtime.WithListener(f.rec, f.rec.Events()...))
+	f.b = runtime.MustNew(runtime.WithClock(f.clock), runtime.WithListener(f.rec, f.rec.Events()...))
 	f.rec.Watch(f.b)
 	return f
 }

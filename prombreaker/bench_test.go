@@ -14,7 +14,7 @@ import (
 
 func collected() *runtime.Circuit {
 	col := prombreaker.NewCollector()
-	b := runtime.New(runtime.WithListener(col, col.Events()...))
+	b := runtime.MustNew(runtime.WithListener(col, col.Events()...))
 	col.Watch(b)
 	return b.Circuit("bench")
 }
@@ -46,12 +46,12 @@ func allowDoneParallel(b *testing.B, c *runtime.Circuit) {
 	})
 }
 
-func BenchmarkAllowDoneNoListener(b *testing.B) { allowDone(b, runtime.New().Circuit("bench")) }
+func BenchmarkAllowDoneNoListener(b *testing.B) { allowDone(b, runtime.MustNew().Circuit("bench")) }
 
 func BenchmarkAllowDoneCollector(b *testing.B) { allowDone(b, collected()) }
 
 func BenchmarkAllowDoneNoListenerParallel(b *testing.B) {
-	allowDoneParallel(b, runtime.New().Circuit("bench"))
+	allowDoneParallel(b, runtime.MustNew().Circuit("bench"))
 }
 
 func BenchmarkAllowDoneCollectorParallel(b *testing.B) { allowDoneParallel(b, collected()) }

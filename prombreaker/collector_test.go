@@ -40,7 +40,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{clock: fakeclock.New(start), col: prombreaker.NewCollector()}
-	f.b = runtime.New(runtime.WithClock(f.clock), runtime.WithListener(f.col, f.col.Events()...))
+	f.b = runtime.MustNew(runtime.WithClock(f.clock), runtime.WithListener(f.col, f.col.Events()...))
 	f.col.Watch(f.b)
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(f.col))
@@ -178,7 +178,7 @@ func TestMetricsPassTheLinter(t *testing.T) {
 func TestOptions(t *testing.T) {
 	col := prombreaker.NewCollector(prombreaker.WithNamespace("shop"),
 		prombreaker.WithConstLabels(prometheus.Labels{"service": "checkout"}))
-	b := runtime.New(runtime.WithListener(col, col.Events()...))
+	b := runtime.MustNew(runtime.WithListener(col, col.Events()...))
 	col.Watch(b)
 	require.NoError(t, run(b.Circuit("db"), nil))
 	assert.NoError(t, testutil.CollectAndCompare(col, strings.NewReader(`# HELP shop_window_samples Outcomes counted within the circuit's evaluation window; read at scrape time.

@@ -5,7 +5,7 @@
 // reads the circuits' status when scraped, and register it:
 //
 //	col := prombreaker.NewCollector()
-//	b := runtime.New(runtime.WithListener(col, col.Events()...))
+//	b := runtime.MustNew(runtime.WithListener(col, col.Events()...))
 //	col.Watch(b)
 //	prometheus.MustRegister(col)
 //

@@ -15,7 +15,7 @@ import (
 // then serve the registry with promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).
 func Example() {
 	col := prombreaker.NewCollector()
-	b := runtime.New(runtime.WithListener(col, col.Events()...)) // only the events it needs
+	b := runtime.MustNew(runtime.WithListener(col, col.Events()...)) // only the events it needs
 	col.Watch(b)                                                 // gauges read at scrape time
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(col)

@@ -55,7 +55,7 @@ func TestAsyncDeliversInOrderThroughABreaker(t *testing.T) {
 	rec := &recorder{}
 	a := runtime.Async(rec)
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	b := runtime.New(runtime.WithClock(clock),
+	b := runtime.MustNew(runtime.WithClock(clock),
 		runtime.WithListener(a, runtime.EventOpened, runtime.EventSkipped, runtime.EventProbe, runtime.EventClosed))
 	c := b.Circuit("payments", runtime.Options{CoolDown: 10 * time.Second})
 	ctx := context.Background()
@@ -147,7 +147,7 @@ func TestAsyncForwardsCallCountingSynchronously(t *testing.T) {
 	cl := countingListener{calls: make(chan runtime.CallOutcome, 1)}
 	a := runtime.Async(cl)
 	defer closeAsync(t, a)
-	c := runtime.New(runtime.WithListener(a, runtime.EventOpened)).Circuit("db")
+	c := runtime.MustNew(runtime.WithListener(a, runtime.EventOpened)).Circuit("db")
 	require.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }))
 	assert.Equal(t, runtime.CallSuccess, <-cl.calls, "counted on the call's goroutine, before Run returned")
 
@@ -214,7 +214,7 @@ func ExampleAsync() {
 	sink := make(chan string, 10)
 	slow := runtime.ListenerFunc(func(e runtime.Event) { sink <- e.Circuit + " " + e.Type.String() })
 	async := runtime.Async(slow, runtime.AsyncQueue(256))
-	b := runtime.New(runtime.WithListener(async, runtime.EventOpened, runtime.EventClosed))
+	b := runtime.MustNew(runtime.WithListener(async, runtime.EventOpened, runtime.EventClosed))
 	c := b.Circuit("search")
 	for range 3 {
 		_ = c.Run(context.Background(), func(context.Context) error { return errors.New("timeout") })

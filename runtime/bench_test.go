@@ -71,28 +71,28 @@ func parallel(b *testing.B, c *runtime.Circuit, err error) {
 
 // BenchmarkAllowDone is the hot path: a closed circuit on memory storage, a
 // successful call, no listeners.
-func BenchmarkAllowDone(b *testing.B) { loop(b, runtime.New().Circuit("bench"), nil) }
+func BenchmarkAllowDone(b *testing.B) { loop(b, runtime.MustNew().Circuit("bench"), nil) }
 
-func BenchmarkAllowDoneParallel(b *testing.B) { parallel(b, runtime.New().Circuit("bench"), nil) }
+func BenchmarkAllowDoneParallel(b *testing.B) { parallel(b, runtime.MustNew().Circuit("bench"), nil) }
 
 func BenchmarkAllowDoneTransitionListener(b *testing.B) {
-	loop(b, runtime.New(transitions()).Circuit("bench"), nil)
+	loop(b, runtime.MustNew(transitions()).Circuit("bench"), nil)
 }
 
 func BenchmarkAllowDoneTransitionListenerParallel(b *testing.B) {
-	parallel(b, runtime.New(transitions()).Circuit("bench"), nil)
+	parallel(b, runtime.MustNew(transitions()).Circuit("bench"), nil)
 }
 
 func BenchmarkAllowDoneCallCounter(b *testing.B) {
-	loop(b, runtime.New(counted()).Circuit("bench"), nil)
+	loop(b, runtime.MustNew(counted()).Circuit("bench"), nil)
 }
 
 func BenchmarkAllowDoneCallCounterParallel(b *testing.B) {
-	parallel(b, runtime.New(counted()).Circuit("bench"), nil)
+	parallel(b, runtime.MustNew(counted()).Circuit("bench"), nil)
 }
 
 func BenchmarkRun(b *testing.B) {
-	c := runtime.New().Circuit("bench")
+	c := runtime.MustNew().Circuit("bench")
 	ctx := context.Background()
 	fn := func(context.Context) error { return nil }
 	b.ReportAllocs()
@@ -104,7 +104,7 @@ func BenchmarkRun(b *testing.B) {
 }
 
 func BenchmarkRunParallel(b *testing.B) {
-	c := runtime.New().Circuit("bench")
+	c := runtime.MustNew().Circuit("bench")
 	ctx := context.Background()
 	fn := func(context.Context) error { return nil }
 	b.ReportAllocs()
@@ -116,15 +116,17 @@ func BenchmarkRunParallel(b *testing.B) {
 }
 
 // BenchmarkFailure is a failure below the threshold.
-func BenchmarkFailure(b *testing.B) { loop(b, runtime.New().Circuit("bench", neverOpens), benchErr) }
+func BenchmarkFailure(b *testing.B) {
+	loop(b, runtime.MustNew().Circuit("bench", neverOpens), benchErr)
+}
 
 func BenchmarkFailureParallel(b *testing.B) {
-	parallel(b, runtime.New().Circuit("bench", neverOpens), benchErr)
+	parallel(b, runtime.MustNew().Circuit("bench", neverOpens), benchErr)
 }
 
 // opened returns a circuit opened by failures, cooling down for an hour.
 func opened(b *testing.B, opts ...runtime.Option) *runtime.Circuit {
-	c := runtime.New(opts...).Circuit("bench", runtime.Options{CoolDown: time.Hour})
+	c := runtime.MustNew(opts...).Circuit("bench", runtime.Options{CoolDown: time.Hour})
 	for range 3 {
 		_ = c.Run(context.Background(), func(context.Context) error { return benchErr })
 	}
@@ -165,7 +167,7 @@ func BenchmarkSkipParallel(b *testing.B) {
 const manyCircuits = 10_000
 
 func many(opts ...runtime.Options) []*runtime.Circuit {
-	br := runtime.New()
+	br := runtime.MustNew()
 	cs := make([]*runtime.Circuit, manyCircuits)
 	for i := range cs {
 		cs[i] = br.Circuit(fmt.Sprintf("circuit-%d", i), opts...)

@@ -28,20 +28,9 @@ type Breaker struct {
 }
 
 // New returns a Breaker configured by opts, on in-memory storage unless
-// WithStorage says otherwise. It panics with Build's error when an option is
-// invalid: a misconfigured breaker is a programming error that must not reach
-// production silently. Use Build to get the error instead.
-func New(opts ...Option) *Breaker {
-	b, err := Build(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// Build returns a Breaker configured by opts, or an error wrapping
-// storage.ErrInvalid that names every invalid option.
-func Build(opts ...Option) (*Breaker, error) {
+// WithStorage says otherwise, or an error wrapping ErrInvalid that names every
+// invalid option.
+func New(opts ...Option) (*Breaker, error) {
 	cfg := config{clock: systemClock{}, coarse: true, overrides: make(map[string]Options), timeout: DefaultStorageTimeout}
 	for i, o := range opts {
 		if o == nil {
@@ -81,6 +70,17 @@ func Build(opts ...Option) (*Breaker, error) {
 		}
 	}
 	return b, nil
+}
+
+// MustNew is New for start-up code with literal options: it panics with New's
+// error when an option is invalid, since a misconfigured breaker is a
+// programming error that must not reach production silently.
+func MustNew(opts ...Option) *Breaker {
+	b, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // Circuit returns the circuit name, creating it on first use with the options o

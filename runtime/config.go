@@ -15,8 +15,8 @@ const DefaultStorageTimeout = 100 * time.Millisecond
 // MaxStorageTimeout is the longest deadline WithStorageTimeout accepts.
 const MaxStorageTimeout = time.Minute
 
-// Option configures a Breaker in New or Build. Options are applied in order; an
-// invalid one makes Build fail, and New panic, naming it.
+// Option configures a Breaker in New or MustNew. Options are applied in order;
+// an invalid one makes New fail, and MustNew panic, naming it.
 type Option interface {
 	apply(*config)
 }

@@ -4,7 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
 )
+
+// ErrInvalid is wrapped by every configuration error of breakergen: an invalid
+// option given to New, a Circuit's invalid Options, a storage constructor's bad
+// argument. It is storage.ErrInvalid, so errors.Is matches either name.
+var ErrInvalid = storage.ErrInvalid
 
 // ErrOpen matches, with errors.Is, every error returned for a skipped call.
 var ErrOpen = errors.New("breakergen: circuit open")

@@ -14,7 +14,7 @@ import (
 // successful probe.
 func Example() {
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	b := runtime.New(
+	b := runtime.MustNew(
 		runtime.WithClock(clock),
 		// Only the events it lists: successes and failures stay on the hot path.
 		runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
@@ -52,7 +52,7 @@ func Example() {
 // ExampleCircuit_Allow shows the two-step path that generated decorators use: no
 // closure is allocated per call.
 func ExampleCircuit_Allow() {
-	c := runtime.New().Circuit("inventory")
+	c := runtime.MustNew().Circuit("inventory")
 	ctx := context.Background()
 
 	a, err := c.Allow(ctx)
@@ -69,7 +69,7 @@ func ExampleCircuit_Allow() {
 
 // ExampleDo returns a value through a circuit.
 func ExampleDo() {
-	c := runtime.New().Circuit("prices")
+	c := runtime.MustNew().Circuit("prices")
 	price, err := runtime.Do(context.Background(), c, func(context.Context) (int, error) {
 		return 42, nil
 	})
@@ -79,15 +79,15 @@ func ExampleDo() {
 
 // ExampleWithOverrides lets an operator retune a circuit without regenerating.
 func ExampleWithOverrides() {
-	b := runtime.New(runtime.WithOverrides("payments", runtime.Options{CoolDown: time.Minute}))
+	b := runtime.MustNew(runtime.WithOverrides("payments", runtime.Options{CoolDown: time.Minute}))
 	c := b.Circuit("payments", runtime.Options{CoolDown: 10 * time.Second, SampleThreshold: 5})
 	fmt.Println(c.Options().CoolDown, c.Options().SampleThreshold)
 	// Output: 1m0s 5
 }
 
-// ExampleBuild reports invalid configuration as an error instead of New's panic.
-func ExampleBuild() {
-	_, err := runtime.Build(runtime.WithDefaults(runtime.Options{RateThreshold: 2}))
+// ExampleNew reports invalid configuration as an error instead of MustNew's panic.
+func ExampleNew() {
+	_, err := runtime.New(runtime.WithDefaults(runtime.Options{RateThreshold: 2}))
 	fmt.Println(err)
 	// Output: breakergen: invalid options: breakergen: invalid configuration: RateThreshold 2 outside (0, 1] (WithDefaults)
 }

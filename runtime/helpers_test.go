@@ -75,7 +75,7 @@ func newFixture(t *testing.T, opts ...runtime.Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: newClock(), rec: &recorder{}}
 	opts = append([]runtime.Option{runtime.WithClock(f.clock), runtime.WithListener(f.rec)}, opts...)
-	b, err := runtime.Build(opts...)
+	b, err := runtime.New(opts...)
 	require.NoError(t, err)
 	f.b = b
 	f.c = f.b.Circuit("dep", runtime.Options{CoolDown: 10 * time.Second})

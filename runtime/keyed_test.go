@@ -22,7 +22,7 @@ var errKeyDown = errors.New("down")
 // keyedBreaker returns a breaker on a fake clock, and the clock.
 func keyedBreaker(opts ...runtime.Option) (*runtime.Breaker, *fakeclock.Clock) {
 	clock := fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	return runtime.New(append([]runtime.Option{runtime.WithClock(clock)}, opts...)...), clock
+	return runtime.MustNew(append([]runtime.Option{runtime.WithClock(clock)}, opts...)...), clock
 }
 
 // fail records one failure on c.
@@ -179,7 +179,7 @@ func TestKeyedHostileKeysStayBounded(t *testing.T) {
 }
 
 func TestKeyedLookupAllocatesNothing(t *testing.T) {
-	k := runtime.Decorate(runtime.New()).Keyed("allocs", 0)
+	k := runtime.Decorate(runtime.MustNew()).Keyed("allocs", 0)
 	k.Circuit("api.example.com")
 	k.CircuitInt(12345)
 	assert.Zero(t, testing.AllocsPerRun(100, func() { k.Circuit("api.example.com") }), "string key")
@@ -187,14 +187,14 @@ func TestKeyedLookupAllocatesNothing(t *testing.T) {
 }
 
 func TestKeyedInvalidOptionsPanic(t *testing.T) {
-	d := runtime.Decorate(runtime.New())
+	d := runtime.Decorate(runtime.MustNew())
 	assert.PanicsWithError(t,
 		`breakergen: invalid options: breakergen: invalid configuration: CoolDown 1ns outside [1ms, 24h0m0s] (circuit family "bad")`,
 		func() { d.Keyed("bad", 0, runtime.Options{CoolDown: 1}) })
 }
 
 func TestDecorationOptions(t *testing.T) {
-	b := runtime.New(runtime.WithOverrides("repo@users", runtime.Options{SampleThreshold: 11}))
+	b := runtime.MustNew(runtime.WithOverrides("repo@users", runtime.Options{SampleThreshold: 11}))
 	d := runtime.Decorate(b, runtime.WithInstance("users"),
 		runtime.WithOptions(runtime.Options{CoolDown: time.Second}),
 		runtime.WithOptions(runtime.Options{CoolDown: 2 * time.Second, RateThreshold: 0.75}))
@@ -216,7 +216,7 @@ func TestDecorationOptions(t *testing.T) {
 // BenchmarkKeyedLookup is the per-call cost of a keyed method's key: finding
 // the circuit of a key that has one, among 1000 keys.
 func BenchmarkKeyedLookup(b *testing.B) {
-	d := runtime.Decorate(runtime.New())
+	d := runtime.Decorate(runtime.MustNew())
 	k, ints := d.Keyed("hosts", 0), d.Keyed("ids", 0)
 	for i := range 1000 {
 		k.Circuit(fmt.Sprintf("host-%d.example.com", i))

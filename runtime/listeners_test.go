@@ -64,7 +64,7 @@ func TestListenerGetsOnlyWhatItWants(t *testing.T) {
 func TestSuccessStaysOnTheHotPath(t *testing.T) {
 	s := newSpy()
 	cnt := &counter{}
-	b := runtime.New(runtime.WithStorage(hotSpy{s}),
+	b := runtime.MustNew(runtime.WithStorage(hotSpy{s}),
 		runtime.WithListener(&recorder{}, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed),
 		runtime.WithListener(cnt, runtime.EventStorageFailure))
 	c := b.Circuit("c", runtime.Options{SampleThreshold: 1000})
@@ -81,7 +81,7 @@ func TestSuccessStaysOnTheHotPath(t *testing.T) {
 func TestSuccessListenerGetsAStatus(t *testing.T) {
 	s := newSpy()
 	rec := &recorder{}
-	b := runtime.New(runtime.WithStorage(hotSpy{s}), runtime.WithListener(rec, runtime.EventSuccess))
+	b := runtime.MustNew(runtime.WithStorage(hotSpy{s}), runtime.WithListener(rec, runtime.EventSuccess))
 	c := b.Circuit("c")
 	run(t, c, nil)
 	ev, ok := rec.last(runtime.EventSuccess)
@@ -116,7 +116,7 @@ func TestCallCounter(t *testing.T) {
 func TestSkipAllocatesNothing(t *testing.T) {
 	for name, lock := range map[string]bool{"open": false, "locked open": true} {
 		t.Run(name, func(t *testing.T) {
-			b := runtime.New(runtime.WithListener(&recorder{}, runtime.EventOpened))
+			b := runtime.MustNew(runtime.WithListener(&recorder{}, runtime.EventOpened))
 			c := b.Circuit("c")
 			if lock {
 				require.NoError(t, c.LockOpen(context.Background()))
@@ -166,7 +166,7 @@ func TestListenersRunOutsideLocksAndPanicsAreContained(t *testing.T) {
 		}
 	})
 	panicky := runtime.ListenerFunc(func(runtime.Event) { panic("listener bug") })
-	b = runtime.New(runtime.WithClock(newClock()), runtime.WithListener(panicky), runtime.WithListener(reentrant))
+	b = runtime.MustNew(runtime.WithClock(newClock()), runtime.WithListener(panicky), runtime.WithListener(reentrant))
 	c := b.Circuit("x")
 	for range 4 {
 		require.ErrorIs(t, c.Run(context.Background(), func(context.Context) error { return errBoom }), errBoom)

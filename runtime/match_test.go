@@ -39,7 +39,7 @@ func (slowError) Timeout() bool { return true }
 
 // matchBreaker returns a breaker on a fake clock.
 func matchBreaker() *runtime.Breaker {
-	return runtime.New(runtime.WithClock(fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))))
+	return runtime.MustNew(runtime.WithClock(fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))))
 }
 
 // outcome runs one call returning err through c and returns the circuit's

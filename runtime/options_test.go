@@ -13,7 +13,7 @@ import (
 
 func TestOptionsLayers(t *testing.T) {
 	errA, errB := errors.New("a"), errors.New("b")
-	b := runtime.New(
+	b := runtime.MustNew(
 		runtime.WithDefaults(runtime.Options{CoolDown: time.Minute, SampleThreshold: 10, Exclude: []error{errA}}),
 		runtime.WithOverrides("c", runtime.Options{SampleThreshold: 7}),
 	)
@@ -54,20 +54,20 @@ func TestInvalidOptions(t *testing.T) {
 			err := tc.o.Validate()
 			require.ErrorIs(t, err, storage.ErrInvalid)
 			assert.ErrorContains(t, err, tc.want)
-			_, err = runtime.Build(runtime.WithDefaults(tc.o))
+			_, err = runtime.New(runtime.WithDefaults(tc.o))
 			assert.ErrorContains(t, err, tc.want, "WithDefaults")
-			_, err = runtime.Build(runtime.WithOverrides("x", tc.o))
+			_, err = runtime.New(runtime.WithOverrides("x", tc.o))
 			assert.ErrorContains(t, err, tc.want, "WithOverrides")
-			_, err = runtime.New().Register("x", tc.o)
+			_, err = runtime.MustNew().Register("x", tc.o)
 			assert.ErrorContains(t, err, tc.want, "Register")
-			assert.Panics(t, func() { runtime.New().Circuit("x", tc.o) }, "Circuit")
-			assert.Panics(t, func() { runtime.New(runtime.WithDefaults(tc.o)) }, "New")
+			assert.Panics(t, func() { runtime.MustNew().Circuit("x", tc.o) }, "Circuit")
+			assert.Panics(t, func() { runtime.MustNew(runtime.WithDefaults(tc.o)) }, "New")
 		})
 	}
 }
 
 // TestInvalidBreakerOptions checks that a bad breaker option is an error of
-// Build (a panic of New) naming it, never a silent default.
+// New (a panic of MustNew) naming it, never a silent default.
 func TestInvalidBreakerOptions(t *testing.T) {
 	var typedNil *storage.Memory
 	for _, tc := range []struct {
@@ -85,17 +85,17 @@ func TestInvalidBreakerOptions(t *testing.T) {
 		{"nil option", nil, "option 1 is nil"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := runtime.Build(tc.opt)
+			b, err := runtime.New(tc.opt)
 			assert.Nil(t, b)
 			assert.ErrorIs(t, err, storage.ErrInvalid)
 			assert.ErrorContains(t, err, tc.want)
-			assert.Panics(t, func() { runtime.New(tc.opt) })
+			assert.Panics(t, func() { runtime.MustNew(tc.opt) })
 		})
 	}
 }
 
 func TestRegistry(t *testing.T) {
-	b := runtime.New()
+	b := runtime.MustNew()
 	a := b.Circuit("a")
 	c, err := b.Register("c")
 	require.NoError(t, err)
@@ -121,7 +121,7 @@ func TestRegistry(t *testing.T) {
 // reclaimed: once dropped, the storage forgets them.
 func TestDropReclaimsStorage(t *testing.T) {
 	m := storage.NewMemory()
-	b := runtime.New(runtime.WithStorage(m))
+	b := runtime.MustNew(runtime.WithStorage(m))
 	for i := range 100 {
 		c := b.Circuit("tenant-" + string(rune('a'+i%26)) + time.Duration(i).String())
 		run(t, c, nil)

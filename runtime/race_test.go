@@ -56,7 +56,7 @@ func TestOneOpenedEventUnderConcurrentFailures(t *testing.T) {
 			rec := &recorder{}
 			opts := append([]runtime.Option{runtime.WithClock(newClock())}, opts...)
 			opts = append(opts, runtime.WithListener(rec, runtime.EventOpened, runtime.EventClosed))
-			c := runtime.New(opts...).Circuit("c", runtime.Options{CoolDown: 10 * time.Second})
+			c := runtime.MustNew(opts...).Circuit("c", runtime.Options{CoolDown: 10 * time.Second})
 			var wg sync.WaitGroup
 			for range 64 {
 				wg.Go(func() { _ = c.Run(context.Background(), func(context.Context) error { return errBoom }) })
@@ -70,7 +70,7 @@ func TestOneOpenedEventUnderConcurrentFailures(t *testing.T) {
 // TestConcurrentClosedCalls hammers the hot path with the real clock and checks
 // every success is counted.
 func TestConcurrentClosedCalls(t *testing.T) {
-	b := runtime.New(runtime.WithDefaults(runtime.Options{EvaluationWindow: time.Hour}))
+	b := runtime.MustNew(runtime.WithDefaults(runtime.Options{EvaluationWindow: time.Hour}))
 	c := b.Circuit("hot")
 	var wg sync.WaitGroup
 	for range 8 {

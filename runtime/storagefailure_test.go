@@ -76,7 +76,7 @@ func TestStorageFailureEventsAreRateLimited(t *testing.T) {
 func TestStorageDeadline(t *testing.T) {
 	backend := newSpy()
 	rec := &recorder{}
-	b := runtime.New(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond),
+	b := runtime.MustNew(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond),
 		runtime.WithListener(rec, runtime.EventStorageFailure))
 	c := b.Circuit("c")
 	hold := make(chan struct{})
@@ -101,7 +101,7 @@ func TestStorageDeadline(t *testing.T) {
 func TestStorageBudget(t *testing.T) {
 	ctx := context.Background()
 	backend := newSpy()
-	b := runtime.New(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond))
+	b := runtime.MustNew(runtime.WithStorage(backend), runtime.WithStorageTimeout(20*time.Millisecond))
 	c := b.Circuit("c")
 
 	a, err := c.Allow(ctx)
@@ -131,7 +131,7 @@ func TestStorageBudget(t *testing.T) {
 func TestHotPathSkipSurvivesStorageFailure(t *testing.T) {
 	ctx := context.Background()
 	backend := newSpy()
-	b := runtime.New(runtime.WithStorage(hotSpy{backend}), runtime.WithClock(newClock()))
+	b := runtime.MustNew(runtime.WithStorage(hotSpy{backend}), runtime.WithClock(newClock()))
 	c := b.Circuit("c", runtime.Options{CoolDown: time.Minute})
 	for range 3 {
 		_ = c.Run(ctx, func(context.Context) error { return errBoom })

@@ -9,7 +9,7 @@
 // logger at Info keeps every success on the breaker's hot path:
 //
 //	l := slogbreaker.NewListener(logger)
-//	b := runtime.New(runtime.WithListener(l, l.Events()...))
+//	b := runtime.MustNew(runtime.WithListener(l, l.Events()...))
 //
 // Records are written synchronously, on the goroutine of the call. For a
 // handler that may block (one that ships logs over the network), put the

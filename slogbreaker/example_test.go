@@ -23,7 +23,7 @@ func Example() {
 		},
 	}))
 	l := slogbreaker.NewListener(logger)
-	b := runtime.New(runtime.WithListener(l, l.Events()...))
+	b := runtime.MustNew(runtime.WithListener(l, l.Events()...))
 	c := b.Circuit("inventory", runtime.Options{SampleThreshold: 1})
 	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("503 from upstream") })
 	// Output:

@@ -43,7 +43,7 @@ func TestOneRecordPerEventAtFaultysLevels(t *testing.T) {
 	var buf bytes.Buffer
 	l := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelDebug))
 	clock := fakeclock.New(start)
-	b := runtime.New(runtime.WithClock(clock), runtime.WithListener(l, l.Events()...))
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithListener(l, l.Events()...))
 	c := b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
 	ctx := context.Background()
 	down := errors.New("connection refused")

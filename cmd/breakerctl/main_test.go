@@ -50,7 +50,7 @@ func serve() int {
 		fmt.Println(err)
 		return 1
 	}
-	c := runtime.New(runtime.WithStorage(store)).Circuit("payments", runtime.Options{CoolDown: time.Hour})
+	c := runtime.MustNew(runtime.WithStorage(store)).Circuit("payments", runtime.Options{CoolDown: time.Hour})
 	ctx := context.Background()
 	for range 3 {
 		_ = c.Run(ctx, func(context.Context) error { return errors.New("gateway down") })

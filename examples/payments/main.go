@@ -28,7 +28,7 @@ func main() {
 func run(w io.Writer) error {
 	clock := newScriptClock()
 	provider := &provider{}
-	breaker := runtime.New(
+	breaker := runtime.MustNew(
 		runtime.WithClock(clock),
 		runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
 			switch e.Type {

@@ -45,7 +45,7 @@ func service(t *testing.T, url string) (*runtime.Breaker, *redisstore.Store) {
 	store, err := redisstore.New(client, redisstore.WithPrefix("shop"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Shutdown(context.Background()) })
-	return runtime.New(runtime.WithStorage(store), runtime.WithStorageTimeout(2*time.Second)), store
+	return runtime.MustNew(runtime.WithStorage(store), runtime.WithStorageTimeout(2*time.Second)), store
 }
 
 func trip(t *testing.T, c *runtime.Circuit) {

@@ -12,7 +12,7 @@ import (
 // with its status, as a metrics exporter does at collection time.
 func Example() {
 	stats := circuitstats.New()
-	b := runtime.New(runtime.WithListener(stats, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(stats, circuitstats.Events()...))
 	stats.Watch(b)
 	c := b.Circuit("search")
 	for range 2 {

@@ -19,7 +19,7 @@ func run(c *runtime.Circuit, err error) {
 
 func TestCountsCallsAndEvents(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.New(runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(s, circuitstats.Events()...))
 	excluded := errors.New("not found")
 	c := b.Circuit("db", runtime.Options{Exclude: []error{excluded}, CoolDown: time.Hour})
 	run(c, nil)
@@ -44,7 +44,7 @@ func TestCountsCallsAndEvents(t *testing.T) {
 
 func TestWatchedBreakerBoundsTheCircuits(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.New(runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(s, circuitstats.Events()...))
 	s.Watch(b)
 	s.Watch(b)
 	s.Watch(nil)
@@ -67,7 +67,7 @@ func TestWatchedBreakerBoundsTheCircuits(t *testing.T) {
 	require.Len(t, snap.Circuits, 3)
 	assert.Equal(t, uint64(1), snap.Circuits[1].Calls[0])
 
-	other := runtime.New() // watched, but Stats does not listen to it
+	other := runtime.MustNew() // watched, but Stats does not listen to it
 	s.Watch(other)
 	other.Circuit("z")
 	snap = s.Snapshot(context.Background())
@@ -102,7 +102,7 @@ func (brokenHandle) Reset(context.Context, time.Time) error              { retur
 
 func TestUnreadableStatusIsLeftOut(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.New(runtime.WithStorage(broken{}), runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithStorage(broken{}), runtime.WithListener(s, circuitstats.Events()...))
 	s.Watch(b)
 	run(b.Circuit("db"), nil)
 	snap := s.Snapshot(context.Background())

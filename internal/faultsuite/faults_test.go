@@ -131,7 +131,7 @@ func recover(t *testing.T, r *rig, l *load) time.Duration {
 	ctx := context.Background()
 	other, err := redisstore.New(r.admin, redisstore.WithStrict())
 	require.NoError(t, err)
-	ob, err := runtime.Build(runtime.WithStorage(other))
+	ob, err := runtime.New(runtime.WithStorage(other))
 	require.NoError(t, err)
 	require.NoError(t, ob.Circuit("dep", circuitOptions).LockOpen(ctx))
 	start := time.Now()

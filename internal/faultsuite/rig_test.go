@@ -75,7 +75,7 @@ func newRig(t *testing.T, c clientConfig, m mode) *rig {
 	store, err := redisstore.New(client, m.opts...)
 	require.NoError(t, err)
 	events := &failures{}
-	b, err := runtime.Build(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
+	b, err := runtime.New(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
 	require.NoError(t, err)
 	r := &rig{srv: srv, proxy: proxy, admin: srv.Client(t, nil), store: store, breaker: b,
 		circuit: b.Circuit("dep", circuitOptions), events: events}

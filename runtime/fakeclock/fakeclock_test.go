@@ -32,7 +32,7 @@ func TestClock(t *testing.T) {
 // Example drives a circuit's cool-down without sleeping.
 func Example() {
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	c := runtime.New(runtime.WithClock(clock)).Circuit("db", runtime.Options{CoolDown: time.Minute})
+	c := runtime.MustNew(runtime.WithClock(clock)).Circuit("db", runtime.Options{CoolDown: time.Minute})
 	ctx := context.Background()
 	for range 3 {
 		_ = c.Run(ctx, func(context.Context) error { return errors.New("timeout") })

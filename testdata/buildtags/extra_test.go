@@ -19,7 +19,7 @@ func (e extra) Do(ctx context.Context) (int, error) { return 1, e.err }
 // its generated decorator; gen's TestBuildTaggedExtra runs it.
 func TestExtra(t *testing.T) {
 	ctx := context.Background()
-	b := runtime.New()
+	b := runtime.MustNew()
 	ok := buildtags.NewExtraBreaker(extra{}, b)
 	if n, err := ok.Do(ctx); n != 1 || err != nil {
 		t.Fatalf("Do = %d, %v", n, err)

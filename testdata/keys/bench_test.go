@@ -39,7 +39,7 @@ func handPing(ctx context.Context, family *runtime.Keyed, next keys.Hosts, host 
 // unkeyed Allow/Done on one circuit: the difference is the key's lookup.
 func BenchmarkPing(b *testing.B) {
 	ctx := context.Background()
-	br := runtime.New()
+	br := runtime.MustNew()
 	d := keys.NewHostsBreaker(okHosts{}, br)
 	hosts := make([]string, 100)
 	for i := range hosts {

@@ -47,7 +47,7 @@ func handRefundSafe(ctx context.Context, c *runtime.Circuit, next payments.Payme
 // calling the dependency directly.
 func BenchmarkRefund(b *testing.B) {
 	ctx := context.Background()
-	br := runtime.New()
+	br := runtime.MustNew()
 	p := payments.NewPaymentsBreaker(okPayments{}, br)
 	c := br.Circuit("payments") // the circuit the generated Refund uses
 	b.Run("generated", func(b *testing.B) {

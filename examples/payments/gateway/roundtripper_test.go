@@ -22,7 +22,7 @@ func TestRoundTripperTrips(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	url := srv.URL
 	transport := &countingTransport{next: http.DefaultTransport}
-	client := &http.Client{Transport: gateway.NewRoundTripperBreaker(transport, runtime.New())}
+	client := &http.Client{Transport: gateway.NewRoundTripperBreaker(transport, runtime.MustNew())}
 
 	resp, err := client.Get(url)
 	require.NoError(t, err)
@@ -64,7 +64,7 @@ func (c *closeCounter) Close() error {
 // TestRoundTripperClosesRefusedBodies checks the http.RoundTripper contract: a
 // request the circuit refuses still has its body closed.
 func TestRoundTripperClosesRefusedBodies(t *testing.T) {
-	b := runtime.New(runtime.WithOverrides("http.RoundTripper", runtime.Options{SampleThreshold: 1}))
+	b := runtime.MustNew(runtime.WithOverrides("http.RoundTripper", runtime.Options{SampleThreshold: 1}))
 	rt := gateway.NewRoundTripperBreaker(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		r.Body.Close()
 		return nil, io.ErrUnexpectedEOF
@@ -84,7 +84,7 @@ func TestRoundTripperClosesRefusedBodies(t *testing.T) {
 // decorator takes the request's context, so those cancellations are not counted
 // against the dependency.
 func TestRoundTripperCallerCancellation(t *testing.T) {
-	b := runtime.New()
+	b := runtime.MustNew()
 	rt := gateway.NewRoundTripperBreaker(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		<-r.Context().Done()
 		return nil, r.Context().Err()

@@ -172,7 +172,7 @@ func measure(tb testing.TB, b *testing.B, srv *redistest.Server, sc scenario, n 
 	client.AddHook(sent)
 	admin := srv.Client(tb, nil)
 	store := newStore(tb, client, redisstore.WithStrict())
-	c := runtime.New(runtime.WithStorage(store)).Circuit(sc.name, sc.opts)
+	c := runtime.MustNew(runtime.WithStorage(store)).Circuit(sc.name, sc.opts)
 	step := func() error {
 		if sc.setup != nil {
 			if err := sc.setup(ctx, store, c); err != nil {

@@ -33,7 +33,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	b := runtime.New(runtime.WithStorage(store)) // wrapped to fail open by itself
+	b := runtime.MustNew(runtime.WithStorage(store)) // wrapped to fail open by itself
 	payments := b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
 	fmt.Println(store.Prefix(), payments.Name())
 

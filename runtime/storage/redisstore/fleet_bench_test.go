@@ -65,7 +65,7 @@ func BenchmarkHotPath(b *testing.B) {
 		},
 	}
 	for _, name := range []string{"memory", "fleet"} {
-		c := runtime.New(stores[name](b)).Circuit("hot", fleetOpts)
+		c := runtime.MustNew(stores[name](b)).Circuit("hot", fleetOpts)
 		ctx := context.Background()
 		if err := c.Run(ctx, succeed); err != nil {
 			b.Fatal(err)
@@ -110,7 +110,7 @@ func BenchmarkThroughput(b *testing.B) {
 			}
 			s := newStore(b, srv.Client(b, &redis.Options{PoolSize: 20}), opts...)
 			b.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-			c := runtime.New(runtime.WithStorage(s)).Circuit("bench", neverOpens)
+			c := runtime.MustNew(runtime.WithStorage(s)).Circuit("bench", neverOpens)
 			ctx := context.Background()
 			if err := c.Run(ctx, succeed); err != nil {
 				b.Fatal(err)
@@ -150,7 +150,7 @@ func BenchmarkFlushCapacity(b *testing.B) {
 	srv := redistest.Start(b)
 	s := newStore(b, srv.Client(b, nil), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
 	b.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	br := runtime.New(runtime.WithStorage(s))
+	br := runtime.MustNew(runtime.WithStorage(s))
 	ctx := context.Background()
 	cs := make([]*runtime.Circuit, circuits)
 	for i := range cs {

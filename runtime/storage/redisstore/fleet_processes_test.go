@@ -171,7 +171,7 @@ func fleetChild(t *testing.T) {
 	var r fleetReport
 	var mu sync.Mutex
 	var calls, ran, skipped, fellOpen atomic.Int64
-	b := runtime.New(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
+	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
 		switch e.Type {
 		case runtime.EventProbe:
 			mu.Lock()

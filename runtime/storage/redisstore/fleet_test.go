@@ -54,7 +54,7 @@ func fleetBreaker(t *testing.T, client redis.UniversalClient, like *redisstore.S
 		s = newStoreWithPrefix(t, client, like, opts...)
 	}
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	return runtime.New(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout)), s
+	return runtime.MustNew(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout)), s
 }
 
 var fleetOpts = runtime.Options{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
@@ -119,7 +119,7 @@ func TestFleetOpensFast(t *testing.T) {
 	rec := &recorder{typ: runtime.EventOpened}
 	s := newStore(t, srv.Client(t, nil), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	b := runtime.New(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(rec, runtime.EventOpened))
+	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(rec, runtime.EventOpened))
 	c := b.Circuit("c", fleetOpts)
 	ctx := context.Background()
 	for range 3 {
@@ -199,7 +199,7 @@ func TestFleetShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s, err := redisstore.New(client, redisstore.WithPrefix(uniquePrefix()), redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
 	require.NoError(t, err)
-	b := runtime.New(runtime.WithStorage(s))
+	b := runtime.MustNew(runtime.WithStorage(s))
 	c := b.Circuit("c", fleetOpts)
 	ctx := context.Background()
 	for range 10 {

@@ -105,7 +105,7 @@ func TestGarbage(t *testing.T) {
 
 			// Through the runtime's default wiring the protected call runs.
 			ran := false
-			c := runtime.New(runtime.WithStorage(s)).Circuit(name)
+			c := runtime.MustNew(runtime.WithStorage(s)).Circuit(name)
 			assert.NoError(t, c.Run(ctx, func(context.Context) error { ran = true; return nil }))
 			assert.True(t, ran, "the call ran")
 

@@ -96,7 +96,7 @@ func TestRedisRestart(t *testing.T) {
 	client, sent := quickClient(t, srv)
 	store := newStore(t, client)
 	events := &recorder{typ: runtime.EventStorageFailure}
-	b := runtime.New(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
+	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
 	c := b.Circuit("dep", runtime.Options{CoolDown: time.Minute})
 	ran := 0
 	call := func(context.Context) error { ran++; return nil }
@@ -147,7 +147,7 @@ func TestRedisSlow(t *testing.T) {
 	client, _ := quickClient(t, srv)
 	store := newStore(t, client)
 	events := &recorder{typ: runtime.EventStorageFailure}
-	b := runtime.New(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
+	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
 	c := b.Circuit("slow", runtime.Options{CoolDown: time.Minute})
 	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil }))
 	admin := srv.Client(t, nil)

@@ -111,7 +111,7 @@ func raceChild(t *testing.T) {
 	store, err := redisstore.New(client, redisstore.WithPrefix(prefix))
 	require.NoError(t, err)
 	failures := &recorder{typ: runtime.EventStorageFailure}
-	b := runtime.New(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(failures, runtime.EventStorageFailure))
+	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(failures, runtime.EventStorageFailure))
 	c := b.Circuit(raceCircuit, raceOptions())
 	p := policy
 	p.CoolDown = raceCoolDown
@@ -164,7 +164,7 @@ func TestClockSkew(t *testing.T) {
 	opts := runtime.Options{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
 	for i, s := range stores {
 		clk := fixedClock{base.Add(time.Duration(i) * time.Hour)}
-		b := runtime.New(runtime.WithStorage(s), runtime.WithClock(clk), runtime.WithStorageTimeout(protocolTimeout))
+		b := runtime.MustNew(runtime.WithStorage(s), runtime.WithClock(clk), runtime.WithStorageTimeout(protocolTimeout))
 		circuits = append(circuits, b.Circuit("skew", opts))
 	}
 	advance := func(d time.Duration) {
