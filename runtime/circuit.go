@@ -106,7 +106,7 @@ func (c *Circuit) decide(ctx context.Context, adm storage.Admission, start int64
 	s, err := c.h.Status(ctx, now)
 	if err != nil {
 		c.storageFailed(err, now)
-		s = storage.Status{State: storage.StateOpen, CurrentTime: now, Stub: true}
+		s = storage.Status{State: storage.StateOpen, CurrentTime: now, Stub: true, Scope: storage.ScopeProcess}
 		if adm.Verdict != storage.AdmitSkip {
 			return c.attempt(start, modeNormal, 0, 0), nil
 		}

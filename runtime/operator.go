@@ -16,7 +16,7 @@ func (c *Circuit) Status(ctx context.Context) (Status, error) {
 	now := c.clock.Now()
 	s, err := c.h.Status(ctx, now)
 	if err != nil {
-		return Status{CurrentTime: now, Options: c.opts, Stub: true}, err
+		return Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: ScopeProcess}, err
 	}
 	return newStatus(s, c.opts), nil
 }
@@ -82,6 +82,6 @@ func (c *Circuit) storageFailed(err error, now time.Time) {
 	if !ok {
 		return
 	}
-	st := Status{CurrentTime: now, Options: c.opts, Stub: true}
+	st := Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: ScopeProcess}
 	c.ls.notify(Event{Type: EventStorageFailure, Circuit: c.name, Err: err, Status: st, Time: now, Suppressed: n})
 }

@@ -15,6 +15,24 @@ const (
 	StateOpen   = storage.StateOpen
 )
 
+// Scope says whose verdict a Status describes: ScopeFleet for the state the
+// storage holds (shared by every process of a fleet on Redis; the only state of
+// in-memory storage), ScopeProcess for this process's own verdict.
+type Scope = storage.Scope
+
+// The scopes.
+const (
+	// ScopeFleet: the storage's state decides, for every process that shares it.
+	ScopeFleet = storage.ScopeFleet
+	// ScopeProcess: this process decides alone, for its own calls only. A
+	// circuit of a fleet is open in this process only (a local opening) when
+	// the process's own recent outcomes fail the circuit's thresholds while
+	// the fleet's circuit is closed, as when its own network or DNS is broken;
+	// and a process cut off from the fleet's storage decides everything from
+	// its own outcomes until it is back.
+	ScopeProcess = storage.ScopeProcess
+)
+
 // Lock is an operator's override of a circuit.
 type Lock = storage.Lock
 
@@ -37,6 +55,11 @@ type Status struct {
 	CurrentTime time.Time // the instant of the snapshot, by the storage's clock
 	Options     Options   // the circuit's resolved options
 	Stub        bool      // storage failed; this is the fail-open stand-in
+	// Scope says which verdict holds: ScopeFleet, the storage's shared state,
+	// or ScopeProcess, this process's own (a local opening, or a process cut
+	// off from a shared storage). State, OpenedAt, ReservedAt and the counts
+	// are that verdict's.
+	Scope Scope
 }
 
 func newStatus(s storage.Status, o Options) Status {
@@ -49,6 +72,7 @@ func newStatus(s storage.Status, o Options) Status {
 		CurrentTime: s.CurrentTime,
 		Options:     o,
 		Stub:        s.Stub,
+		Scope:       s.Scope,
 	}
 	if s.Samples > 0 {
 		st.FailureRate = float64(s.Failures) / float64(s.Samples)

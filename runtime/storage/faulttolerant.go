@@ -44,7 +44,7 @@ func OnFailure(fn func(Failure)) FaultTolerantOption {
 // runtime's, which emits EventStorageFailure) and to every OnFailure function,
 // and answers from an in-process Memory instead: the circuit keeps counting
 // outcomes, opening and probing within this process. Statuses and results that
-// come from the fallback have Stub set. Status, Record, Reserve and Release never
+// come from the fallback have Stub set and Scope ScopeProcess. Status, Record, Reserve and Release never
 // return an error; a Reserve that s failed is answered by the fallback's
 // compare-and-set, and succeeds when the fallback holds the circuit closed (it
 // has no probe to coordinate), failing open. An error that is the caller's own

@@ -83,7 +83,7 @@ func (h *ftHandle) Status(ctx context.Context, now time.Time) (Status, error) {
 	}
 	h.failed(ctx, "Status", err)
 	st, _ = h.fallback().Status(ctx, now)
-	st.Stub = true
+	st.Stub, st.Scope = true, ScopeProcess
 	return st, nil
 }
 
@@ -97,7 +97,7 @@ func (h *ftHandle) Record(ctx context.Context, now time.Time, o Outcome) (Result
 	}
 	h.failed(ctx, "Record", err)
 	r, _ = h.fallback().Record(ctx, now, o)
-	r.Status.Stub = true
+	r.Status.Stub, r.Status.Scope = true, ScopeProcess
 	return r, nil
 }
 

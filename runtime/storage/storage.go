@@ -92,6 +92,34 @@ func (l Lock) String() string {
 // Valid reports whether l is one of LockNone, LockOpen and LockClosed.
 func (l Lock) Valid() bool { return l <= LockClosed }
 
+// Scope says whose verdict a Status describes: the state shared by every
+// process of the storage, or this process's own.
+type Scope uint8
+
+const (
+	// ScopeFleet is the state the storage holds: for a storage shared by a
+	// fleet (Redis), every process sees it; for in-memory storage, the only
+	// state there is.
+	ScopeFleet Scope = iota
+	// ScopeProcess is this process's own verdict, which holds for its calls
+	// only: a local opening (its own outcomes failed the circuit's thresholds
+	// while the fleet's circuit is closed), or what it decides alone while it
+	// is cut off from a shared storage, or a fault-tolerant wrapper's
+	// in-process fallback.
+	ScopeProcess
+)
+
+// String returns "fleet" or "process".
+func (s Scope) String() string {
+	switch s {
+	case ScopeFleet:
+		return "fleet"
+	case ScopeProcess:
+		return "process"
+	}
+	return "invalid"
+}
+
 // Status is the stored state of one circuit at one instant.
 type Status struct {
 	State      State
@@ -104,6 +132,10 @@ type Status struct {
 	CurrentTime time.Time
 	// Stub is set when the backend failed and this status is a fail-open stand-in.
 	Stub bool
+	// Scope says whose verdict the status is: ScopeFleet (the zero value) for
+	// the storage's shared state, ScopeProcess for this process's own. The
+	// state, times and counts are those of the verdict that holds.
+	Scope Scope
 }
 
 // Outcome is one finished call.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/breakergen/breakergen/internal/redistest"
 	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/breakergen/breakergen/runtime/storage/storagetest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -99,4 +100,38 @@ func TestCluster(t *testing.T) {
 	got, err = s.List(ctx)
 	assert.NoError(t, err)
 	assert.Empty(t, got, "List after Clear")
+}
+
+// fleetHarness makes the processes of a fleet: stores of one prefix on
+// client, each with the quorum asked for and opts.
+func fleetHarness(client redis.UniversalClient, opts ...redisstore.Option) storagetest.FleetHarness {
+	return storagetest.FleetHarness{
+		New: func(t *testing.T, n, quorum int) []storage.Storage {
+			prefix := redisstore.WithPrefix(uniquePrefix())
+			var out []storage.Storage
+			for range n {
+				s, err := redisstore.New(client, append([]redisstore.Option{prefix, redisstore.WithQuorum(quorum)}, opts...)...)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+				out = append(out, s)
+			}
+			return out
+		},
+		Advance: advance,
+		Sync: func(t *testing.T, s storage.Storage) {
+			require.NoError(t, s.(*redisstore.Store).Flush(t.Context()))
+		},
+	}
+}
+
+// TestFleetConformance runs the fleet's part of the suite, the two verdicts
+// and the quorum, on fleet stores and strict stores of a standalone server and
+// a cluster.
+func TestFleetConformance(t *testing.T) {
+	_, client := server(t)
+	cluster := redistest.StartCluster(t, 3).Client(t, nil)
+	for name, c := range map[string]redis.UniversalClient{"standalone": client, "cluster": cluster} {
+		t.Run(name+"/fleet", func(t *testing.T) { storagetest.RunFleet(t, fleetHarness(c)) })
+		t.Run(name+"/strict", func(t *testing.T) { storagetest.RunFleet(t, fleetHarness(c, redisstore.WithStrict())) })
+	}
 }

@@ -29,29 +29,42 @@ func ints(v any, n int) ([]int64, error) {
 	return out, nil
 }
 
-// decodeResult decodes {transition, state, lock, opened, reserved, failures,
-// samples, now}. A negative time or count, or more failures than samples, is
-// corrupt.
-func decodeResult(v any) (storage.Result, error) {
-	a, err := ints(v, 8)
+// answer is the reply of a script that reads or changes a circuit's status:
+// the result, and the other processes of the fleet that voted to open it and
+// that reported outcomes within the window.
+type answer struct {
+	res               storage.Result
+	voters, reporters int
+}
+
+// decodeAnswer decodes {transition, state, lock, opened, reserved, failures,
+// samples, now, voters, reporters}. A negative time or count, more failures
+// than samples or more voters than reporters is corrupt.
+func decodeAnswer(v any) (answer, error) {
+	a, err := ints(v, 10)
 	if err != nil {
-		return storage.Result{}, err
+		return answer{}, err
 	}
 	if a[0] < 0 || a[0] > int64(storage.TransitionClosed) || a[1] < 0 || a[1] > 1 ||
-		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 || a[5] < 0 || a[6] < a[5] || a[7] < 0 {
-		return storage.Result{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
+		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 || a[5] < 0 || a[6] < a[5] || a[7] < 0 ||
+		a[8] < 0 || a[9] < 0 {
+		return answer{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
 	}
-	return storage.Result{
-		Transition: storage.Transition(a[0]),
-		Status: storage.Status{
-			State:       storage.State(a[1]),
-			Lock:        storage.Lock(a[2]),
-			OpenedAt:    fromMicros(a[3]),
-			ReservedAt:  fromMicros(a[4]),
-			Failures:    int(a[5]),
-			Samples:     int(a[6]),
-			CurrentTime: fromMicros(a[7]),
+	return answer{
+		res: storage.Result{
+			Transition: storage.Transition(a[0]),
+			Status: storage.Status{
+				State:       storage.State(a[1]),
+				Lock:        storage.Lock(a[2]),
+				OpenedAt:    fromMicros(a[3]),
+				ReservedAt:  fromMicros(a[4]),
+				Failures:    int(a[5]),
+				Samples:     int(a[6]),
+				CurrentTime: fromMicros(a[7]),
+			},
 		},
+		voters:    int(a[8]),
+		reporters: int(a[9]),
 	}, nil
 }
 
@@ -77,22 +90,23 @@ func decodeHistory(v any) ([]storage.Bucket, error) {
 }
 
 // decodeInspection decodes {now, state, lock, opened, reserved, cool-down µs,
-// then width µs, buckets, failures, samples of each geometry} into the
+// voters, reporters, then width µs, buckets, failures, samples of each
+// geometry} into the
 // Inspection of the circuit name. Values no store writes are corrupt: a negative
 // time or count, more failures than samples, a cool-down beyond
 // storage.MaxCoolDown, a geometry of no buckets, more than MaxBuckets or a window
 // beyond storage.MaxWindow. They would otherwise overflow the durations.
 func decodeInspection(name string, v any) (Inspection, error) {
-	a, err := ints(v, -6)
+	a, err := ints(v, -8)
 	if err != nil {
 		return Inspection{}, err
 	}
-	if (len(a)-6)%4 != 0 {
+	if (len(a)-8)%4 != 0 {
 		return Inspection{}, fmt.Errorf("%w: inspect reply of %d values", storage.ErrCorrupt, len(a))
 	}
 	if a[0] < 0 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 ||
-		a[5] < 0 || a[5] > storage.MaxCoolDown.Microseconds() {
-		return Inspection{}, fmt.Errorf("%w: inspect reply %v out of range", storage.ErrCorrupt, a[:6])
+		a[5] < 0 || a[5] > storage.MaxCoolDown.Microseconds() || a[6] < 0 || a[7] < 0 {
+		return Inspection{}, fmt.Errorf("%w: inspect reply %v out of range", storage.ErrCorrupt, a[:8])
 	}
 	in := Inspection{
 		Name:        name,
@@ -102,8 +116,10 @@ func decodeInspection(name string, v any) (Inspection, error) {
 		ReservedAt:  fromMicros(a[4]),
 		CoolDown:    time.Duration(a[5]) * time.Microsecond,
 		CurrentTime: fromMicros(a[0]),
+		Voting:      int(a[6]),
+		Reporting:   int(a[7]),
 	}
-	for g := a[6:]; len(g) >= 4; g = g[4:] {
+	for g := a[8:]; len(g) >= 4; g = g[4:] {
 		width, n, failures, samples := g[0], g[1], g[2], g[3]
 		if n < 1 || n > MaxBuckets || width < 1 || width > storage.MaxWindow.Microseconds()/n || failures < 0 || samples < failures {
 			return Inspection{}, fmt.Errorf("%w: inspect geometry %v out of range", storage.ErrCorrupt, g[:4])

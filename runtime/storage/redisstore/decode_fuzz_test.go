@@ -19,32 +19,36 @@ const t0 = 1_700_000_000_000_000
 // replySeeds are the seeds of FuzzDecodeReply: good and bad replies of Record,
 // History and Inspect, and other shapes.
 var replySeeds = []any{
-	// Record: {transition, state, lock, opened, reserved, failures, samples, now}.
+	// Record and Status: {transition, state, lock, opened, reserved, failures,
+	// samples, now, voters, reporters}.
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0),
+	ints64(1, 1, 0, t0, 0, 2, 3, t0, 1, 4),
+	ints64(3, 0, 2, t0, t0+5, 0, 1, t0+9, 0, 9),
+	ints64(4, 0, 0, 0, 0, 0, 0, t0, 0, 0),
+	ints64(0, 2, 0, 0, 0, 0, 0, t0, 0, 0),
+	ints64(0, 0, 3, 0, 0, 0, 0, t0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 3, 2, t0, 0, 0),
+	ints64(0, 0, 0, -1, 0, 0, 0, t0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, -1, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, -2),
 	ints64(0, 0, 0, 0, 0, 0, 0, t0),
-	ints64(1, 1, 0, t0, 0, 2, 3, t0),
-	ints64(3, 0, 2, t0, t0+5, 0, 1, t0+9),
-	ints64(4, 0, 0, 0, 0, 0, 0, t0),
-	ints64(0, 2, 0, 0, 0, 0, 0, t0),
-	ints64(0, 0, 3, 0, 0, 0, 0, t0),
-	ints64(0, 0, 0, 0, 0, 3, 2, t0),
-	ints64(0, 0, 0, -1, 0, 0, 0, t0),
-	ints64(0, 0, 0, 0, 0, 0, 0),
-	[]any{int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), "1700000000000000"},
+	[]any{int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), "1700000000000000", int64(0), int64(0)},
 	// History: {now, start, successes, failures, ...}.
 	ints64(t0),
 	ints64(t0, t0-6_000_000, 4, 1, t0-12_000_000, 0, 2),
 	ints64(t0, t0, 1, 1, t0, 2, 2),
 	ints64(t0, t0, 1),
 	ints64(t0, t0, -1, 0),
-	// Inspect: {now, state, lock, opened, reserved, cool-down µs, then width,
-	// buckets, failures, samples of each geometry}.
-	ints64(t0, 0, 0, 0, 0, 0),
-	ints64(t0, 1, 0, t0-1, 0, 60_000_000, 6_000_000, 10, 2, 3),
-	ints64(t0, 1, 1, t0-1, t0, 86_400_000_000, 1, 1000, 0, 0, 86_400_000, 1000, 5, 5),
-	ints64(t0, 0, 0, 0, 0, 99_999_999_999_999_999),
-	ints64(t0, 0, 0, 0, 0, 0, 999_999_999_999, 9999, 0, 0),
-	ints64(t0, 0, 0, 0, 0, 0, 0, 10, 0, 0),
-	ints64(t0, 0, 0, 0, 0, 0, 6_000_000, 10, 1),
+	// Inspect: {now, state, lock, opened, reserved, cool-down µs, voters,
+	// reporters, then width, buckets, failures, samples of each geometry}.
+	ints64(t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(t0, 1, 0, t0-1, 0, 60_000_000, 1, 3, 6_000_000, 10, 2, 3),
+	ints64(t0, 1, 1, t0-1, t0, 86_400_000_000, 0, 0, 1, 1000, 0, 0, 86_400_000, 1000, 5, 5),
+	ints64(t0, 0, 0, 0, 0, 99_999_999_999_999_999, 0, 0),
+	ints64(t0, 0, 0, 0, 0, 0, -1, 0),
+	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 999_999_999_999, 9999, 0, 0),
+	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0),
+	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 6_000_000, 10, 1),
 	// Other shapes.
 	nil, int64(1), "OK", []any{}, []any{nil}, []any{[]any{int64(1)}},
 	[]any{1.5, true, errors.New("ERR x")}, math.Inf(1), false,
@@ -62,31 +66,31 @@ func FuzzDecodeReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v := (&replyReader{data: data}).value(0)
-		checkDecodeResult(t, v)
+		checkDecodeAnswer(t, v)
 		checkDecodeHistory(t, v)
 		checkDecodeInspection(t, v)
 	})
 }
 
-// checkDecodeResult checks decodeResult on v.
-func checkDecodeResult(t *testing.T, v any) {
+// checkDecodeAnswer checks decodeAnswer on v.
+func checkDecodeAnswer(t *testing.T, v any) {
 	t.Helper()
 	a, isInts := intsOf(v)
-	good := isInts && len(a) == 8 &&
+	good := isInts && len(a) == 10 &&
 		inRange(a[0], 0, int64(storage.TransitionClosed)) && inRange(a[1], 0, 1) && inRange(a[2], 0, int64(storage.LockClosed)) &&
-		a[3] >= 0 && a[4] >= 0 && a[5] >= 0 && a[6] >= a[5] && a[7] >= 0
-	r, err := decodeResult(v)
+		a[3] >= 0 && a[4] >= 0 && a[5] >= 0 && a[6] >= a[5] && a[7] >= 0 && a[8] >= 0 && a[9] >= 0
+	r, err := decodeAnswer(v)
 	if err != nil {
 		assert.ErrorIs(t, err, storage.ErrCorrupt)
-		assert.False(t, good, "decodeResult(%#v): %v", v, err)
+		assert.False(t, good, "decodeAnswer(%#v): %v", v, err)
 		return
 	}
-	if !assert.True(t, good, "decodeResult accepts %#v", v) {
+	if !assert.True(t, good, "decodeAnswer accepts %#v", v) {
 		return
 	}
-	st := r.Status
-	again := []int64{int64(r.Transition), int64(st.State), int64(st.Lock), micros(st.OpenedAt), micros(st.ReservedAt),
-		int64(st.Failures), int64(st.Samples), micros(st.CurrentTime)}
+	st := r.res.Status
+	again := []int64{int64(r.res.Transition), int64(st.State), int64(st.Lock), micros(st.OpenedAt), micros(st.ReservedAt),
+		int64(st.Failures), int64(st.Samples), micros(st.CurrentTime), int64(r.voters), int64(r.reporters)}
 	assert.Equal(t, a, again)
 }
 
@@ -122,10 +126,10 @@ func checkDecodeHistory(t *testing.T, v any) {
 func checkDecodeInspection(t *testing.T, v any) {
 	t.Helper()
 	a, isInts := intsOf(v)
-	good := isInts && len(a) >= 6 && (len(a)-6)%4 == 0 &&
+	good := isInts && len(a) >= 8 && (len(a)-8)%4 == 0 &&
 		a[0] >= 0 && inRange(a[1], 0, 1) && inRange(a[2], 0, int64(storage.LockClosed)) && a[3] >= 0 && a[4] >= 0 &&
-		inRange(a[5], 0, storage.MaxCoolDown.Microseconds())
-	for g := 6; good && g < len(a); g += 4 {
+		inRange(a[5], 0, storage.MaxCoolDown.Microseconds()) && a[6] >= 0 && a[7] >= 0
+	for g := 8; good && g < len(a); g += 4 {
 		width, n, failures, samples := a[g], a[g+1], a[g+2], a[g+3]
 		good = inRange(n, 1, MaxBuckets) && inRange(width, 1, storage.MaxWindow.Microseconds()/n) &&
 			failures >= 0 && samples >= failures
@@ -140,7 +144,7 @@ func checkDecodeInspection(t *testing.T, v any) {
 		return
 	}
 	again := []int64{micros(in.CurrentTime), int64(in.State), int64(in.Lock), micros(in.OpenedAt), micros(in.ReservedAt),
-		int64(in.CoolDown / time.Microsecond)}
+		int64(in.CoolDown / time.Microsecond), int64(in.Voting), int64(in.Reporting)}
 	assert.Equal(t, in.CoolDown%time.Microsecond, time.Duration(0))
 	for _, w := range in.Windows {
 		width := int64(w.Window/time.Microsecond) / int64(max(w.Buckets, 1))

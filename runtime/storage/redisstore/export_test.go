@@ -17,10 +17,22 @@ func (s *Store) Keys(name string) []string { return s.keys(name) }
 // RecordToken is Record with a token of the caller's, so a test can replay it
 // as a client's retry would.
 func RecordToken(ctx context.Context, h storage.Handle, o storage.Outcome, token string) (storage.Result, error) {
-	return h.(*handle).record(ctx, o, token)
+	a, err := raw(h).record(ctx, o, !o.Success, token)
+	return a.res, err
+}
+
+// raw returns the scripts' handle behind h.
+func raw(h storage.Handle) *handle {
+	switch h := h.(type) {
+	case *shandle:
+		return h.h
+	case *fhandle:
+		return h.h
+	}
+	return h.(*handle)
 }
 
 // ReserveToken is Reserve with a token of the caller's.
 func ReserveToken(ctx context.Context, h storage.Handle, openedAt, reservedAt time.Time, token string) (time.Time, bool, error) {
-	return h.(*handle).reserve(ctx, openedAt, reservedAt, token)
+	return raw(h).reserve(ctx, openedAt, reservedAt, token)
 }

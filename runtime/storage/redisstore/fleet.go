@@ -12,12 +12,18 @@ import (
 )
 
 // fleet is the machinery of a fleet store: its circuits, the server clock
-// estimate, and the goroutines that flush, refresh and listen. The goroutines
-// start with the first binding and stop with Shutdown.
+// estimate, and the goroutines that flush, refresh, listen and watch for a
+// Redis gone silent. The goroutines start with the first binding and stop with
+// Shutdown. A strict store has one too, for its circuits' own verdicts, with no
+// goroutine and no subscription.
 type fleet struct {
-	s     *Store
-	clock serverClock
-	subs  *subscriber
+	s      *Store
+	clock  serverClock
+	subs   *subscriber
+	strict bool
+	// detached is set while Redis has not answered for longer than the
+	// staleness bound: every circuit decides from this process's outcomes.
+	detached atomic.Bool
 
 	mu        sync.Mutex
 	circuits  map[string]*fcircuit
@@ -35,6 +41,7 @@ type fleet struct {
 func newFleet(s *Store) *fleet {
 	f := &fleet{
 		s:         s,
+		strict:    s.cfg.strict,
 		circuits:  make(map[string]*fcircuit),
 		byChannel: make(map[string]*fcircuit),
 		stop:      make(chan struct{}),
@@ -54,15 +61,18 @@ func (f *fleet) bind(h *handle) *fcircuit {
 	if c == nil {
 		c = newFcircuit(f, h)
 		f.circuits[h.name] = c
-		f.byChannel[h.channel] = c
-		f.subs.add(h.channel)
+		if !f.strict {
+			f.byChannel[h.channel] = c
+			f.subs.add(h.channel)
+		}
 	}
 	c.handles++
-	if !f.started && !f.stopped.Load() {
+	if !f.started && !f.stopped.Load() && !f.strict {
 		f.started = true
-		f.wg.Add(2)
+		f.wg.Add(3)
 		go f.loop(f.s.cfg.flush, f.flushRound, nil)
 		go f.loop(f.s.cfg.refresh, f.refreshRound, f.refreshed)
+		go f.watch()
 	}
 	return c
 }
@@ -75,8 +85,10 @@ func (f *fleet) unbind(c *fcircuit) {
 	last := c.handles == 0 && f.circuits[c.h.name] == c
 	if last {
 		delete(f.circuits, c.h.name)
-		delete(f.byChannel, c.h.channel)
-		f.subs.remove(c.h.channel)
+		if !f.strict {
+			delete(f.byChannel, c.h.channel)
+			f.subs.remove(c.h.channel)
+		}
 	}
 	f.mu.Unlock()
 	if last && !f.stopped.Load() {

@@ -10,9 +10,10 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
-// cached is what a fleet store knows of a circuit: its state as of the last
-// script reply, announcement or refresh, and the counts of the shared window
-// then. It is never changed once published.
+// cached is what a fleet store knows of a circuit: the fleet's state as of the
+// last script reply, announcement or refresh, the counts of the shared window
+// then, and this process's own verdict. It is never changed once published:
+// the hot path decides a call with one load of it.
 type cached struct {
 	state    storage.State
 	lock     storage.Lock
@@ -20,9 +21,40 @@ type cached struct {
 	reserved int64 // server microseconds, 0 for none
 	failures int   // the shared window's counts at at, flushed outcomes included
 	samples  int
-	at       int64  // server microseconds of the reading
-	version  uint64 // changes with state, lock, opened or reserved
-	known    bool   // read from Redis at least once
+	// voters and reporters are the other processes that voted to open the
+	// circuit, and that reported outcomes, within the window, as of the last
+	// reply that counted them: what a quorum needs besides this process.
+	voters, reporters int
+	at                int64  // server microseconds of the reading
+	version           uint64 // changes with state, lock, opened, reserved and the local verdict
+	known             bool   // read from Redis at least once
+
+	// lopen is this process's own opening of the circuit (a local opening):
+	// its own outcomes failed the thresholds while the fleet's circuit was
+	// closed, or it held the fleet's opening when it was cut off from Redis.
+	// lopened and lreserved are its OpenedAt and its probe's reservation, in
+	// server microseconds as estimated here.
+	lopen              bool
+	lopened, lreserved int64
+	// detached is set while the store is cut off from Redis for longer than
+	// its staleness bound: the process decides from its own outcomes alone.
+	detached bool
+}
+
+// fleetOpen reports whether the fleet's opening decides calls here: the
+// fleet's circuit is open and the store is not cut off from it.
+func (s *cached) fleetOpen() bool { return s.state == storage.StateOpen && !s.detached }
+
+// ownVerdict reports whether this process's own verdict decides calls: the
+// fleet's circuit is closed, or the store is cut off from the fleet.
+func (s *cached) ownVerdict() bool { return s.state == storage.StateClosed || s.detached }
+
+// sameDecision reports whether s and o decide calls alike: the runtime keeps
+// the error of a refusal while the version does not change.
+func (s *cached) sameDecision(o *cached) bool {
+	return s.known == o.known && s.state == o.state && s.lock == o.lock && s.opened == o.opened &&
+		s.reserved == o.reserved && s.lopen == o.lopen && s.lopened == o.lopened &&
+		s.lreserved == o.lreserved && s.detached == o.detached
 }
 
 // fcircuit is one circuit of a fleet store, shared by its handles: the cached
@@ -40,7 +72,7 @@ type fcircuit struct {
 	dirty     atomic.Bool // outcomes counted since the last flush took them
 	// inflight holds the counts of the batches taken and not yet acknowledged.
 	inflightF, inflightN atomic.Int64
-	pending              ring.Ring // local outcomes, by the epoch of their Redis bucket
+	pending              ring.Ring // local outcomes not yet taken, by the epoch of their Redis bucket
 
 	// flushing is held (a token in it) while the circuit's counts move between
 	// here and Redis: by a flush from sending its batches to learning their
@@ -48,8 +80,11 @@ type fcircuit struct {
 	// both applied in Redis and still in flight here. Waits on it honour
 	// their context.
 	flushing chan struct{}
-	mu       sync.Mutex // guards outbox
+	mu       sync.Mutex // guards outbox and own
 	outbox   []*batch
+	// own holds the process's outcomes taken from the ring: with the ring's,
+	// its own window, which its own verdict and its vote are made of.
+	own      ownWindow
 	handles  int // guarded by fleet.mu
 }
 
@@ -60,12 +95,15 @@ type batch struct {
 	buckets []bucketCount
 	created int64 // local monotonic nanoseconds
 	f, n    int
+	vote    bool // the process's own window failed the rate threshold when it was taken
 }
 
 func newFcircuit(f *fleet, h *handle) *fcircuit {
 	c := &fcircuit{f: f, h: h, flushing: make(chan struct{}, 1)}
-	c.cache.Store(&cached{})
-	c.pending.Init(int64(min(h.buckets, ring.Size)), ring.ExtraLanes())
+	span := int64(min(h.buckets, ring.Size))
+	c.pending.Init(span, ring.ExtraLanes())
+	c.own.init(span)
+	c.cache.Store(&cached{detached: f.detached.Load()})
 	return c
 }
 
@@ -73,44 +111,54 @@ func newFcircuit(f *fleet, h *handle) *fcircuit {
 func (c *fcircuit) epoch() int64 { return c.f.clock.nowUS() / c.h.width }
 
 // learn publishes what a reply, announcement or refresh read of the circuit at
-// server time at, unless a newer reading is already known.
-func (c *fcircuit) learn(st storage.Status, at int64, counts bool) {
+// server time at, unless a newer reading is already known: the fleet's state,
+// its counts when counts is set, and the quorum's processes when q is not nil.
+// A transition of the fleet's circuit ends this process's local opening, which
+// the fleet's verdict supersedes; when the fleet's circuit closed, the
+// process's own window starts afresh, as the fleet's did.
+func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer) {
+	fresh := false
 	for {
 		cur := c.cache.Load()
 		if cur.known && at < cur.at {
 			return
 		}
-		next := &cached{
-			state: st.State, lock: st.Lock, opened: micros(st.OpenedAt), reserved: micros(st.ReservedAt),
-			failures: cur.failures, samples: cur.samples, at: at, version: cur.version,
-			// After Shutdown the hot path stays off: nothing would flush. Before
-			// the server's clock is known (an announcement can come first) it
-			// stays off too: the ring numbers its buckets with that clock.
-			known: !c.f.stopped.Load() && c.f.clock.known.Load(),
-		}
+		next := *cur
+		next.state, next.lock, next.opened, next.reserved = st.State, st.Lock, micros(st.OpenedAt), micros(st.ReservedAt)
+		next.at = at
+		// After Shutdown the hot path stays off: nothing would flush. Before
+		// the server's clock is known (an announcement can come first) it
+		// stays off too: the ring numbers its buckets with that clock.
+		next.known = !c.f.stopped.Load() && c.f.clock.known.Load()
 		if counts {
 			next.failures, next.samples = st.Failures, st.Samples
 		}
-		if !cur.known || next.state != cur.state || next.lock != cur.lock || next.opened != cur.opened || next.reserved != cur.reserved {
+		if q != nil {
+			next.voters, next.reporters = q.voters, q.reporters
+		}
+		moved := cur.known && (next.state != cur.state || next.opened != cur.opened)
+		if moved {
+			next.lopen, next.lopened, next.lreserved = false, 0, 0
+			if next.state == storage.StateOpen && next.detached {
+				next.lopen, next.lopened = true, next.opened // cut off: this process holds the opening
+			}
+		}
+		if !next.sameDecision(cur) {
 			next.version++
 		}
-		if c.cache.CompareAndSwap(cur, next) {
-			return
+		if c.cache.CompareAndSwap(cur, &next) {
+			fresh = moved && next.state == storage.StateClosed
+			break
 		}
+	}
+	if fresh {
+		c.freshOwn()
 	}
 }
 
 // forget marks the cache unknown, so the hot path asks until Redis answers.
 func (c *fcircuit) forget() {
-	for {
-		cur := c.cache.Load()
-		next := *cur
-		next.known = false
-		next.version++
-		if c.cache.CompareAndSwap(cur, &next) {
-			return
-		}
-	}
+	c.change(func(s *cached) { s.known = false })
 }
 
 // markDirty notes that the ring holds outcomes to flush.
@@ -120,20 +168,22 @@ func (c *fcircuit) markDirty() {
 	}
 }
 
-// local returns the counts known here: the shared window's, the batches in
-// flight and the ring's.
+// counts returns this process's own counts (its window) and the fleet's as
+// known here (the shared window's, the batches in flight and the ring's) of
+// the window that ends with bucket e.
 //
 // It holds mu, as taking a batch and settling one do, so that an outcome moving
 // from the ring to a batch, or a batch leaving once its counts are learnt, is
 // counted at least once: never missed by a threshold check. (A batch may be
 // counted twice, in the cache and in flight, for a moment; that only makes a
 // failure go to Redis, whose script decides on the exact counts.)
-func (c *fcircuit) local(e int64) (failures, samples int) {
+func (c *fcircuit) counts(e int64) (ownF, ownN, fleetF, fleetN int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.cache.Load()
 	f, n := c.pending.Counts(e)
-	return s.failures + int(c.inflightF.Load()) + f, s.samples + int(c.inflightN.Load()) + n
+	of, on := c.own.counts(e)
+	return of + f, on + n, s.failures + int(c.inflightF.Load()) + f, s.samples + int(c.inflightN.Load()) + n
 }
 
 // take moves the ring's outcomes into a new batch in the outbox, when no batch
@@ -147,15 +197,15 @@ func (c *fcircuit) take(now int64) {
 	if len(c.outbox) > 0 || !c.f.clock.known.Load() || !c.dirty.Swap(false) {
 		return
 	}
-	if b := c.newBatch(c.epoch(), now); b != nil {
+	if b := c.newBatch(c.epoch(), now, c.h.rate); b != nil {
 		c.outbox = append(c.outbox, b)
 	}
 }
 
 // newBatch takes the ring's outcomes of the window ending with bucket e into a
-// batch counted in flight, or returns nil when there are none. The caller holds
-// mu.
-func (c *fcircuit) newBatch(e, now int64) *batch {
+// batch counted in flight and in the process's own window, with the process's
+// vote at rate, or returns nil when there are none. The caller holds mu.
+func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 	taken := c.pending.Take(e)
 	if len(taken) == 0 {
 		return nil
@@ -165,10 +215,22 @@ func (c *fcircuit) newBatch(e, now int64) *batch {
 		b.buckets = append(b.buckets, bucketCount{epoch: t.Epoch, successes: t.Successes, failures: t.Failures})
 		b.f += t.Failures
 		b.n += t.Successes + t.Failures
+		c.own.add(t.Epoch, t.Successes, t.Failures)
 	}
 	c.inflightF.Add(int64(b.f))
 	c.inflightN.Add(int64(b.n))
+	b.vote = c.voteLocked(e, rate)
 	return b
+}
+
+// voteLocked reports whether the process votes to open the circuit: its own
+// outcomes of the window ending with bucket e failed the rate threshold rate.
+// A vote needs no minimum of samples. The caller holds mu.
+func (c *fcircuit) voteLocked(e int64, rate float64) bool {
+	f, n := c.pending.Counts(e)
+	of, on := c.own.counts(e)
+	f, n = f+of, n+on
+	return f > 0 && float64(f)/float64(n) >= rate
 }
 
 // settle removes b from the outbox: it was acknowledged, or dropped.
@@ -217,6 +279,7 @@ func (c *fcircuit) clear() {
 	}
 	c.outbox = nil
 	c.pending.Clear()
+	c.own.clear()
 	c.dirty.Store(false)
 }
 

@@ -23,6 +23,7 @@ type reply struct {
 // or a failover) is sent again as EVAL.
 func (f *fleet) pipeline(ctx context.Context, script *redis.Script, n int, keys func(i int) []string, args func(i int) []any) ([]reply, error) {
 	client := f.s.client
+	f.s.link.sent(monoNanos())
 	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
 		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i := range n {
@@ -36,7 +37,11 @@ func (f *fleet) pipeline(ctx context.Context, script *redis.Script, n int, keys 
 		return cmds, nil
 	})
 	if err != nil {
+		f.s.link.done(err)
 		return nil, err
+	}
+	if len(cmds) > 0 {
+		f.s.link.done(cmds[0].Err())
 	}
 	out := make([]reply, n)
 	for i, cmd := range cmds {
@@ -90,7 +95,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		func(i int) []string { return jobs[i].c.h.keys },
 		func(i int) []any {
 			j := jobs[i]
-			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.token, 0, 0, "", j.b.buckets)...))
+			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.token, 0, 0, "", j.b.vote, j.b.buckets)...))
 		})
 	if err != nil {
 		for _, j := range jobs {
@@ -101,7 +106,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 	var errs []error
 	for i, r := range replies {
 		j := jobs[i]
-		res, err := j.c.h.result("Flush", r.v, r.err)
+		a, err := j.c.h.answer("Flush", r.v, r.err)
 		if err != nil {
 			j.c.failed("Flush", err)
 			errs = append(errs, err)
@@ -111,9 +116,9 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		// between, a threshold check would see the batch in neither and let a
 		// failure that trips the circuit stay local. Seen in both, it only
 		// flushes a failure at once that did not need it.
-		j.c.learnResult(res, sent)
+		j.c.learnAnswer(a, sent)
 		j.c.settle(j.b)
-		j.c.notify(res)
+		j.c.notify(a.res)
 	}
 	return errors.Join(errs...)
 }
@@ -126,7 +131,7 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 	sent := f.s.offset.Load()
 	replies, err := f.pipeline(ctx, scriptStatus, len(cs),
 		func(i int) []string { return cs[i].h.keys },
-		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets}) })
+		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
 	if err != nil {
 		for _, c := range cs {
 			c.failed("Refresh", c.h.fail("Refresh", err))
@@ -135,24 +140,23 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 	}
 	var errs []error
 	for i, r := range replies {
-		res, err := cs[i].h.result("Refresh", r.v, r.err)
+		a, err := cs[i].h.answer("Refresh", r.v, r.err)
 		if err != nil {
 			cs[i].failed("Refresh", err)
 			errs = append(errs, err)
 			continue
 		}
-		f.clock.learn(micros(res.Status.CurrentTime), sent)
-		cs[i].learn(res.Status, micros(res.Status.CurrentTime), true)
+		cs[i].learnAnswer(a, sent)
 	}
 	return errors.Join(errs...)
 }
 
-// learnResult learns the status a flush or record returned, to a script sent
-// with the test offset sent.
-func (c *fcircuit) learnResult(res storage.Result, sent int64) {
-	at := micros(res.Status.CurrentTime)
+// learnAnswer learns the status and the quorum's processes a flush, record or
+// refresh returned, to a script sent with the test offset sent.
+func (c *fcircuit) learnAnswer(a answer, sent int64) {
+	at := micros(a.res.Status.CurrentTime)
 	c.f.clock.learn(at, sent)
-	c.learn(res.Status, at, true)
+	c.learn(a.res.Status, at, true, &a)
 }
 
 // notify tells the runtime of a transition a background flush made: no caller

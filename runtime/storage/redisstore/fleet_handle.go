@@ -13,6 +13,14 @@ import (
 // fhandle is a circuit of a fleet store bound with one policy. Its hot path
 // decides from the circuit's cached status and counts in the circuit's ring;
 // its decision path asks Redis only when the answer cannot be known here.
+//
+// A circuit has two verdicts. The fleet's is the shared window in Redis,
+// which opens the circuit for every process (with a quorum of processes, see
+// WithQuorum). The process's own is its own window: when its own outcomes fail
+// the thresholds while the fleet's circuit is closed, the circuit opens here
+// only (a local opening), and this process probes and closes it by itself. Cut
+// off from Redis longer than the staleness bound, the process decides from its
+// own verdict alone (see fleet_stale.go).
 type fhandle struct {
 	c       *fcircuit
 	h       *handle // this binding's scripts: its policy, and its geometry for reads
@@ -31,7 +39,7 @@ var (
 )
 
 // NotifyFailures registers fn for the failures of the circuit's background
-// flushes and refreshes.
+// flushes and refreshes, and those the handle tolerates itself.
 func (h *fhandle) NotifyFailures(fn func(storage.Failure)) {
 	if fn == nil {
 		h.c.onFailure.Store(nil)
@@ -40,27 +48,38 @@ func (h *fhandle) NotifyFailures(fn func(storage.Failure)) {
 	h.c.onFailure.Store(&fn)
 }
 
-// Admit decides from the cached status: run while closed and unlocked, skip
-// while open and cooling down, reserved by another probe or locked open (on
-// the server's time, estimated here), ask otherwise.
+// Admit decides from the cached status: run while closed (here and in the
+// fleet) and unlocked; skip while the verdict that holds is open and cooling
+// down or reserved by another probe, or locked open (on the server's time,
+// estimated here); ask otherwise.
 func (h *fhandle) Admit() storage.Admission {
 	s := h.c.cache.Load()
-	if s.known && s.state == storage.StateClosed && s.lock == storage.LockNone {
+	if s.known && s.state == storage.StateClosed && s.lock == storage.LockNone && !s.lopen {
 		return storage.Admission{Verdict: storage.AdmitRun}
 	}
 	switch {
 	case !s.known || s.lock == storage.LockClosed:
 		return storage.Admission{}
 	case s.lock == storage.LockOpen:
-	case s.state != storage.StateOpen:
-		return storage.Admission{}
-	default:
-		now := h.c.f.clock.nowUS()
-		if now >= s.opened+h.cool && (s.reserved == 0 || now >= s.reserved+h.cool) {
+	case s.fleetOpen():
+		if h.free(s.opened, s.reserved) {
 			return storage.Admission{} // half-open and free: race for the probe
 		}
+	case s.lopen:
+		if h.free(s.lopened, s.lreserved) {
+			return storage.Admission{} // half-open here: race for this process's probe
+		}
+	default: // cut off, with the fleet's opening closed here by this process's probe
+		return storage.Admission{Verdict: storage.AdmitRun}
 	}
 	return storage.Admission{Verdict: storage.AdmitSkip, Until: math.MaxInt64, Version: s.version}
+}
+
+// free reports whether an opening of opened, reserved at reserved, is
+// half-open and unreserved now.
+func (h *fhandle) free(opened, reserved int64) bool {
+	now := h.c.f.clock.nowUS()
+	return now >= opened+h.cool && (reserved == 0 || now >= reserved+h.cool)
 }
 
 // Succeeded counts a success in the circuit's ring, to be flushed.
@@ -70,20 +89,21 @@ func (h *fhandle) Succeeded(int64) {
 	c.markDirty()
 }
 
-// Failed counts a failure in the circuit's ring, unless, added to the shared
-// window last known and the counts not yet flushed, it fails the threshold:
-// then it counts nothing and the caller records it through Record, which
-// flushes it at once. It checks before it counts, so that the failure it
-// refuses was never in the ring, where the flusher might already have taken it.
-// Two failures checked at once may both be counted and fail the threshold
-// together: the flush that carries them, within a flush interval, opens the
-// circuit.
+// Failed counts a failure in the circuit's ring, unless it may make a
+// transition: added to this process's own window it fails the thresholds (a
+// local opening), or added to the fleet's counts last known and those not yet
+// flushed it fails them with a quorum in reach (the fleet's opening). Then it
+// counts nothing and the caller records it through Record, which decides. It
+// checks before it counts, so that the failure it refuses was never in the
+// ring. Two failures checked at once may both be counted and fail the
+// threshold together: the flush that carries them, within a flush interval,
+// opens the circuit.
 func (h *fhandle) Failed(int64) bool {
 	c := h.c
 	e := c.epoch()
-	if c.cache.Load().state == storage.StateClosed {
-		failures, samples := c.local(e)
-		if h.p.FailsThreshold(failures+1, samples+1) {
+	if s := c.cache.Load(); s.lock == storage.LockNone && !s.lopen && s.ownVerdict() {
+		ownF, ownN, fleetF, fleetN := c.counts(e)
+		if h.p.FailsThreshold(ownF+1, ownN+1) || h.mayOpenFleet(s, fleetF+1, fleetN+1, ownF+1, ownN+1) {
 			return false
 		}
 	}
@@ -92,9 +112,29 @@ func (h *fhandle) Failed(int64) bool {
 	return true
 }
 
+// mayOpenFleet reports whether a flush now could open the fleet's circuit:
+// its counts fail the thresholds, and the votes known, with this process's
+// own, reach the quorum.
+func (h *fhandle) mayOpenFleet(s *cached, fleetF, fleetN, ownF, ownN int) bool {
+	if s.detached || s.state != storage.StateClosed || !h.p.FailsThreshold(fleetF, fleetN) {
+		return false
+	}
+	votes := s.voters
+	if ownF > 0 && float64(ownF)/float64(ownN) >= h.p.RateThreshold {
+		votes++
+	}
+	return votes >= min(h.c.f.s.cfg.quorum, s.reporters+1)
+}
+
 // Status reads the circuit's status in Redis and adds the outcomes counted here
-// and not yet flushed.
+// and not yet flushed. While this process's own verdict holds (a local
+// opening, or cut off from Redis) it is the status, with Scope ScopeProcess,
+// and Redis is not asked.
 func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	c := h.c
+	if s := c.cache.Load(); s.known && (s.detached || (s.lopen && s.state == storage.StateClosed)) {
+		return h.composed(), nil
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -102,11 +142,11 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 	// are exact; past that, read them as they are (a batch may be counted both
 	// in Redis and here, until its reply comes back).
 	wait, cancel := context.WithTimeout(ctx, statusWait)
-	if h.c.lock(wait) == nil {
-		defer h.c.unlock()
+	if c.lock(wait) == nil {
+		defer c.unlock()
 	}
 	cancel()
-	sent := h.c.f.s.offset.Load()
+	sent := c.f.s.offset.Load()
 	// The read is bounded here, not only by the caller: a read abandoned on a
 	// dead connection (go-redis waits out its own timeouts and retries) must
 	// not keep the flushing token, and the circuit's flushes, for seconds.
@@ -114,17 +154,22 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 	if _, ok := ctx.Deadline(); !ok {
 		read, done = context.WithTimeout(ctx, roundTimeout)
 	}
-	st, err := bounded.Call(read, func(ctx context.Context) (storage.Status, error) { return h.h.Status(ctx, now) })
+	a, err := bounded.Call(read, h.h.read)
 	done()
 	if err != nil {
-		return st, err
+		return storage.Status{}, err
 	}
-	at := micros(st.CurrentTime)
-	h.c.f.clock.learn(at, sent)
-	h.c.learn(st, at, h.h == h.c.h)
-	f, n := h.c.pending.Counts(h.c.epoch())
-	st.Failures += f + int(h.c.inflightF.Load())
-	st.Samples += n + int(h.c.inflightN.Load())
+	at := micros(a.res.Status.CurrentTime)
+	c.f.clock.learn(at, sent)
+	q := &a
+	c.learn(a.res.Status, at, h.h == c.h, q)
+	if s := c.cache.Load(); s.lopen && s.state == storage.StateClosed {
+		return h.composed(), nil
+	}
+	st := a.res.Status
+	f, n := c.pending.Counts(c.epoch())
+	st.Failures += f + int(c.inflightF.Load())
+	st.Samples += n + int(c.inflightN.Load())
 	return st, nil
 }
 
@@ -133,100 +178,240 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 // deadline of a protected call.
 const statusWait = 20 * time.Millisecond
 
-// Record counts the outcome here when it cannot make a transition, and flushes
-// it at once, with what the ring holds, when it can: a probe's outcome, or a
-// failure that fails the threshold with the counts known here.
+// Record counts the outcome here and decides what it does: a success, or a
+// failure that fails no threshold, is flushed later; a failure that may open
+// the fleet's circuit is flushed at once, with what the ring holds; one that
+// fails this process's own thresholds opens the circuit here. A probe's
+// outcome closes or reopens the opening it probed: this process's, here, or
+// the fleet's, in one script.
 func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
 	c := h.c
-	switch s := c.cache.Load(); {
-	case o.Probe || !s.known || c.f.stopped.Load():
+	s := c.cache.Load()
+	switch {
+	case o.Probe:
+		if r, ok := h.localProbe(o); ok {
+			return r, nil
+		}
+		if s.detached { // the fleet's probe, out of reach: counted, sent later
+			c.count(o.Success)
+			return storage.Result{Status: h.composed()}, nil
+		}
+		return h.flushNow(ctx, o)
+	case !s.known || c.f.stopped.Load():
+		return h.flushNow(ctx, o)
 	case o.Success:
-		c.pending.Success(c.epoch())
-		c.markDirty()
-		return h.composed(), nil
-	case h.Failed(0):
-		return h.composed(), nil
+		c.count(true)
+		return storage.Result{Status: h.composed()}, nil
 	}
-	return h.flushNow(ctx, o)
+	return h.failure(ctx)
 }
 
-// composed is the status known here, as a Result of no transition.
-func (h *fhandle) composed() storage.Result {
+// failure counts a failure of a call the decision path let run, and makes the
+// transition it causes: the fleet's opening, when a flush at once opens it, or
+// else this process's own.
+func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
+	c := h.c
+	c.count(false)
+	e := c.epoch()
+	ownF, ownN, fleetF, fleetN := c.counts(e)
+	if h.mayOpenFleet(c.cache.Load(), fleetF, fleetN, ownF, ownN) {
+		if a, err := h.flushRing(ctx); err == nil && a.res.Transition != storage.TransitionNone {
+			return a.res, nil
+		}
+	}
+	if h.p.FailsThreshold(ownF, ownN) && c.openLocally(c.f.clock.nowUS()) {
+		return storage.Result{Transition: storage.TransitionOpened, Status: h.composed()}, nil
+	}
+	return storage.Result{Status: h.composed()}, nil
+}
+
+// localProbe applies the outcome of a probe of this process's own opening:
+// its success closes the opening, its failure reopens it. The outcome is
+// counted for the fleet as any other. It reports false when o probed no local
+// opening.
+func (h *fhandle) localProbe(o storage.Outcome) (storage.Result, bool) {
 	c := h.c
 	s := c.cache.Load()
-	now := c.f.clock.nowUS()
-	f, n := c.local(c.epoch())
-	return storage.Result{Status: storage.Status{
-		State: s.state, Lock: s.lock, OpenedAt: fromMicros(s.opened), ReservedAt: fromMicros(s.reserved),
-		Failures: f, Samples: n, CurrentTime: fromMicros(now),
-	}}
+	if !s.lopen || micros(o.OpenedAt) != s.lopened || !s.ownVerdict() {
+		return storage.Result{}, false
+	}
+	c.count(o.Success)
+	t := storage.TransitionNone
+	switch {
+	case o.Success && c.closeLocally(s.lopened):
+		t = storage.TransitionClosed
+	case !o.Success && c.reopenLocally(s.lopened, c.f.clock.nowUS()):
+		t = storage.TransitionReopened
+	}
+	return c.localResult(t), true
+}
+
+// localResult is the result of a transition of this process's own verdict:
+// the status after it, of Scope ScopeProcess even when the transition closed
+// the circuit here and the fleet's (closed) verdict holds again, so that the
+// event says whose transition it was.
+func (c *fcircuit) localResult(t storage.Transition) storage.Result {
+	st := c.composed()
+	if t != storage.TransitionNone {
+		st.Scope = storage.ScopeProcess
+	}
+	return storage.Result{Transition: t, Status: st}
+}
+
+// composed is the status known here, without asking Redis: the verdict that
+// holds, with its counts (Scope ScopeProcess for this process's own).
+func (h *fhandle) composed() storage.Status { return h.c.composed() }
+
+// composed is the circuit's status known here; see fhandle.composed.
+func (c *fcircuit) composed() storage.Status {
+	s := c.cache.Load()
+	ownF, ownN, fleetF, fleetN := c.counts(c.epoch())
+	st := storage.Status{Lock: s.lock, CurrentTime: fromMicros(c.f.clock.nowUS())}
+	switch {
+	case s.lopen && s.ownVerdict():
+		st.State, st.OpenedAt, st.ReservedAt = storage.StateOpen, fromMicros(s.lopened), fromMicros(s.lreserved)
+		st.Failures, st.Samples, st.Scope = ownF, ownN, storage.ScopeProcess
+	case s.detached: // closed here; the fleet's last opening is history
+		st.OpenedAt = fromMicros(s.opened)
+		st.Failures, st.Samples, st.Scope = ownF, ownN, storage.ScopeProcess
+	default:
+		st.State, st.OpenedAt, st.ReservedAt = s.state, fromMicros(s.opened), fromMicros(s.reserved)
+		st.Failures, st.Samples = fleetF, fleetN
+	}
+	return st
 }
 
 // flushNow sends the ring's outcomes and o in one script, the circuit's
-// geometry with this binding's thresholds. When the script fails, the outcomes
+// geometry with this binding's thresholds: a probe's outcome, or any outcome
+// while nothing is known of the circuit. When the script fails, the outcomes
 // it carried wait in the outbox for the flusher, under the same token, so they
 // count once whether or not the failed script ran; o itself is then lost here
 // (the caller's storage failure is its fallback's business).
 func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Result, error) {
 	c := h.c
-	token := newToken()
 	c.mu.Lock()
-	b := c.newBatch(c.epoch(), monoNanos())
+	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
-	var buckets []bucketCount
+	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
+	token, buckets := newToken(), []bucketCount(nil)
 	if b != nil {
-		b.token, buckets = token, b.buckets
+		token, buckets = b.token, b.buckets
 	}
-	g := *h.h
-	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
 	outcome := "f"
 	if o.Success {
 		outcome = "s"
 	}
-	sent := c.f.s.offset.Load()
-	res, err := g.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, buckets)
-	if err == nil {
-		c.learnResult(res, sent) // before the batch leaves the in-flight counts: see flush
+	a, err := h.send(ctx, token, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
+	h.settleSent(b, err)
+	if !counted && err == nil {
+		c.countOwn(o.Success, h.p.RateThreshold) // the reply taught the clock that numbers the buckets
 	}
-	if b != nil {
-		c.mu.Lock()
-		c.outbox = append(c.outbox, b) // settled at once on success, sent again on failure
-		c.mu.Unlock()
-		if err == nil {
-			c.settle(b)
-		}
-	}
-	return res, err
+	return a.res, err
 }
 
-// Reserve runs the reservation's compare-and-set; the loser learns the
-// reservation that beat it and skips here until it ends.
+// flushRing sends the ring's outcomes at once, in one script with this
+// binding's thresholds, for a failure that may open the fleet's circuit. A
+// failure of the script is reported, and the batch waits in the outbox for
+// the flusher, under the same token.
+func (h *fhandle) flushRing(ctx context.Context) (answer, error) {
+	c := h.c
+	c.mu.Lock()
+	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
+	c.mu.Unlock()
+	if b == nil {
+		return answer{}, nil // the flusher took it: its flush decides
+	}
+	a, err := h.send(ctx, b.token, 0, 0, "", b.vote, b.buckets)
+	h.settleSent(b, err)
+	if err != nil {
+		c.failed("Record", err)
+	}
+	return a, err
+}
+
+// send runs the flush script with the circuit's geometry and this binding's
+// thresholds, and learns its answer.
+func (h *fhandle) send(ctx context.Context, token string, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
+	c := h.c
+	g := *h.h
+	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
+	sent := c.f.s.offset.Load()
+	a, err := g.flush(ctx, "Record", token, probe, seen, outcome, vote, buckets)
+	if err == nil {
+		c.learnAnswer(a, sent) // before the batch leaves the in-flight counts: see flush
+	}
+	return a, err
+}
+
+// settleSent puts b, sent at once, in the outbox: settled at once when its
+// script succeeded, sent again by the flusher when it failed.
+func (h *fhandle) settleSent(b *batch, err error) {
+	if b == nil {
+		return
+	}
+	c := h.c
+	c.mu.Lock()
+	c.outbox = append(c.outbox, b)
+	c.mu.Unlock()
+	if err == nil {
+		c.settle(b)
+	}
+}
+
+// Reserve runs the reservation's compare-and-set: this process's, here, for
+// a probe of its own opening; the fleet's, in Redis, otherwise. The loser of
+// the fleet's learns the reservation that beat it and skips here until it
+// ends.
 func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
-	sent := h.c.f.s.offset.Load()
+	c := h.c
+	s := c.cache.Load()
+	if s.lopen && s.ownVerdict() && micros(openedAt) == s.lopened {
+		now := c.f.clock.nowUS()
+		if !c.reserveLocally(s.lopened, micros(reservedAt), now) {
+			return time.Time{}, false, nil
+		}
+		return fromMicros(now), true, nil
+	}
+	if s.detached {
+		return time.Time{}, false, nil // no reservation of the fleet's is in reach
+	}
+	sent := c.f.s.offset.Load()
 	r, err := h.h.reserveStatus(ctx, openedAt, reservedAt, newToken())
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	at := micros(r.status.CurrentTime)
-	h.c.f.clock.learn(at, sent)
-	h.c.learn(r.status, at, false)
+	c.f.clock.learn(at, sent)
+	c.learn(r.status, at, false, nil)
 	if !r.won {
 		return time.Time{}, false, nil
 	}
 	return r.status.ReservedAt, true, nil
 }
 
-// Release clears the reservation in Redis, and here.
+// Release clears the reservation: this process's, here, or the fleet's, in
+// Redis and here.
 func (h *fhandle) Release(ctx context.Context, now, reservedAt time.Time) (bool, error) {
+	c := h.c
+	if s := c.cache.Load(); s.lopen && s.lreserved != 0 && s.lreserved == micros(reservedAt) {
+		return c.releaseLocally(s.lreserved), nil
+	} else if s.detached {
+		return false, nil
+	}
 	ok, err := h.h.Release(ctx, now, reservedAt)
 	if ok {
-		h.c.change(func(s *cached) { s.reserved = 0 })
+		c.change(func(s *cached) { s.reserved = 0 })
 	}
 	return ok, err
 }
 
-// Lock sets the lock in Redis, and here.
+// Lock sets the lock in Redis, and here. Cut off from Redis, it fails at once
+// with an error wrapping ErrStale: the runtime keeps the lock in this process
+// and sends it again when Redis answers.
 func (h *fhandle) Lock(ctx context.Context, now time.Time, l storage.Lock) error {
+	if h.c.cache.Load().detached && l.Valid() {
+		return h.h.fail("Lock", ErrStale)
+	}
 	err := h.h.Lock(ctx, now, l)
 	if err == nil {
 		h.c.change(func(s *cached) { s.lock = l })
@@ -234,14 +419,25 @@ func (h *fhandle) Lock(ctx context.Context, now time.Time, l storage.Lock) error
 	return err
 }
 
-// Reset forgets the circuit in Redis, and here: its cache, ring and batches.
+// Reset forgets the circuit in Redis, and here: its cache, local verdict,
+// ring and batches. The local part applies even when Redis did not take it,
+// whose error it returns.
 func (h *fhandle) Reset(ctx context.Context, now time.Time) error {
-	err := h.h.Reset(ctx, now)
-	if err == nil {
-		h.c.clear()
-		known := h.c.f.clock.known.Load() && !h.c.f.stopped.Load()
-		h.c.change(func(s *cached) { *s = cached{known: known, at: s.at, version: s.version} })
+	c := h.c
+	var err error
+	if c.cache.Load().detached {
+		err = h.h.fail("Reset", ErrStale)
+	} else {
+		err = h.h.Reset(ctx, now)
 	}
+	c.clear()
+	known := c.f.clock.known.Load() && !c.f.stopped.Load()
+	c.change(func(s *cached) {
+		if err == nil {
+			*s = cached{known: known, at: s.at, version: s.version, detached: s.detached}
+		}
+		s.lopen, s.lopened, s.lreserved = false, 0, 0
+	})
 	return err
 }
 

@@ -222,7 +222,7 @@ func (f *fleet) announced(channel, payload string) {
 	}
 	st, at, ok := parseAnnouncement(payload)
 	if ok {
-		c.learn(st, at, false)
+		c.learn(st, at, false, nil)
 	}
 }
 

@@ -37,62 +37,64 @@ var (
 
 // Status reads the circuit's status; CurrentTime is Redis's time.
 func (h *handle) Status(ctx context.Context, _ time.Time) (storage.Status, error) {
-	v, err := h.run(ctx, scriptStatus, "Status", h.width, h.buckets)
-	if err != nil {
-		return storage.Status{}, err
-	}
-	r, err := decodeResult(v)
-	if err != nil {
-		return storage.Status{}, h.fail("Status", err)
-	}
-	return r.Status, nil
+	a, err := h.read(ctx)
+	return a.res.Status, err
+}
+
+// read reads the circuit's status, and the other processes of the window.
+func (h *handle) read(ctx context.Context) (answer, error) {
+	v, err := h.run(ctx, scriptStatus, "Status", h.width, h.buckets, h.s.pid)
+	return h.answer("Status", v, err)
 }
 
 // Record counts the outcome in the window and applies the transition it causes,
-// in one script.
+// in one script. The handle alone knows no process's own outcomes, so it votes
+// to open on a failure: a plain handle decides as a process that fails.
 func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (storage.Result, error) {
-	return h.record(ctx, o, newToken())
+	a, err := h.record(ctx, o, !o.Success, newToken())
+	return a.res, err
 }
 
-// record runs the flush script for one outcome with token: a replay of the same
-// token counts nothing and returns the transition the first run made.
-func (h *handle) record(ctx context.Context, o storage.Outcome, token string) (storage.Result, error) {
+// record runs the flush script for one outcome, with the process's vote, and
+// token: a replay of the same token counts nothing and returns the transition
+// the first run made.
+func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, token string) (answer, error) {
 	outcome := "f"
 	if o.Success {
 		outcome = "s"
 	}
-	return h.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, nil)
+	return h.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, vote, nil)
 }
 
 // flush runs the flush script: a batch of bucket counts and maybe one outcome,
-// merged once per token.
-func (h *handle) flush(ctx context.Context, op, token string, probe int, seen int64, outcome string, batch []bucketCount) (storage.Result, error) {
-	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(token, probe, seen, outcome, batch)...)...)
-	return h.result(op, v, err)
+// merged once per token, with the process's vote.
+func (h *handle) flush(ctx context.Context, op, token string, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
+	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(token, probe, seen, outcome, vote, batch)...)...)
+	return h.answer(op, v, err)
 }
 
 // flushArgs returns the flush script's arguments, before the announce ones.
-func (h *handle) flushArgs(token string, probe int, seen int64, outcome string, batch []bucketCount) []any {
-	args := make([]any, 0, 16+3*len(batch))
+func (h *handle) flushArgs(token string, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
+	args := make([]any, 0, 20+3*len(batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, token, tokenRetention.Milliseconds(), h.coolDown,
-		probe, seen, outcome, len(batch))
+		probe, seen, outcome, h.s.pid, flag(vote), h.s.cfg.quorum, len(batch))
 	for _, b := range batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
 	return args
 }
 
-// result decodes the reply of a script that returns a status, or maps its error.
-func (h *handle) result(op string, v any, err error) (storage.Result, error) {
+// answer decodes the reply of a script that returns a status, or maps its error.
+func (h *handle) answer(op string, v any, err error) (answer, error) {
 	if err != nil {
-		return storage.Result{}, h.fail(op, err)
+		return answer{}, h.fail(op, err)
 	}
-	r, err := decodeResult(v)
+	a, err := decodeAnswer(v)
 	if err != nil {
-		return storage.Result{}, h.fail(op, err)
+		return answer{}, h.fail(op, err)
 	}
-	return r, nil
+	return a, nil
 }
 
 // bucketCount is the counts of one bucket of a batch.
@@ -208,7 +210,9 @@ func (h *handle) run(ctx context.Context, script *redis.Script, op string, args 
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	h.s.link.sent(monoNanos())
 	v, err := script.Run(ctx, h.s.client, h.keys, h.argv(args)...).Result()
+	h.s.link.done(err)
 	if err != nil {
 		return nil, h.fail(op, err)
 	}

@@ -23,6 +23,12 @@ type Inspection struct {
 	// them; usually one.
 	Windows     []WindowCounts
 	CurrentTime time.Time // the Redis server's
+	// Reporting is how many processes reported outcomes within the last
+	// window (as of the last report of any: the list is trimmed by reports),
+	// and Voting how many of them voted to open: their own outcomes failed
+	// the rate threshold. The fleet's circuit opens only with a quorum of
+	// voters (see WithQuorum); a voter that stands alone has a local opening.
+	Reporting, Voting int
 }
 
 // WindowCounts are the counts of one geometry's window.

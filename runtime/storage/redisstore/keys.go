@@ -21,12 +21,18 @@ const (
 	suffixBuckets = ":b"
 	suffixLock    = ":l"
 	suffixTokens  = ":t"
+	// suffixReporters and suffixVoters are the processes that reported
+	// outcomes, and that voted to open, within the window.
+	suffixReporters = ":r"
+	suffixVoters    = ":v"
 )
 
-// keys returns the state, bucket, lock and token keys of the named circuit.
+// keys returns the state, bucket, lock, token, reporter and voter keys of the
+// named circuit, in the order of the scripts' KEYS.
 func (s *Store) keys(name string) []string {
 	tag := s.tagStart + escaper.Replace(name) + "}"
-	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixTokens}
+	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixTokens,
+		tag + suffixReporters, tag + suffixVoters}
 }
 
 // channel returns the pub/sub channel where changes of the named circuit are
@@ -38,7 +44,7 @@ func (s *Store) channel(name string) string {
 
 // matchPattern returns the SCAN pattern of every circuit key under the prefix.
 func (s *Store) matchPattern() string {
-	return globber.Replace(s.tagStart) + "*}:[sblt]"
+	return globber.Replace(s.tagStart) + "*}:[sbltrv]"
 }
 
 // nameOf returns the circuit name a key belongs to, if it is one of ours.
@@ -52,7 +58,7 @@ func (s *Store) nameOf(key string) (string, bool) {
 		return "", false
 	}
 	switch rest[end+1:] {
-	case suffixState, suffixBuckets, suffixLock, suffixTokens:
+	case suffixState, suffixBuckets, suffixLock, suffixTokens, suffixReporters, suffixVoters:
 	default:
 		return "", false
 	}

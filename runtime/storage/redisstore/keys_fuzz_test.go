@@ -73,7 +73,7 @@ func checkKeys(t *testing.T, s *Store, prefix, name string) {
 	t.Helper()
 	keys := s.keys(name)
 	channel := s.channel(name)
-	suffixes := []string{suffixState, suffixBuckets, suffixLock, suffixTokens}
+	suffixes := []string{suffixState, suffixBuckets, suffixLock, suffixTokens, suffixReporters, suffixVoters}
 	require.Len(t, keys, len(suffixes))
 	tag, rest := hashTag(t, channel)
 	assert.Equal(t, "}:c", rest, "channel %q", channel)
@@ -208,7 +208,7 @@ func TestGlobMatchAgreesWithRedis(t *testing.T) {
 	for _, key := range all {
 		require.NoError(t, client.Set(ctx, key, "1", 0).Err())
 	}
-	patterns = append(patterns, "*", "?", "[a-c]*", "[^a]*", "[c-a]", `\**`, `[\]]`, "{p:*}:[sblt]", "*:[^s]", "p?a*")
+	patterns = append(patterns, "*", "?", "[a-c]*", "[^a]*", "[c-a]", `\**`, `[\]]`, "{p:*}:[sbltrv]", "*:[^s]", "p?a*")
 	for _, pattern := range patterns {
 		want, err := client.Keys(ctx, pattern).Result()
 		require.NoError(t, err)

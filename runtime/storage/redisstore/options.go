@@ -25,6 +25,15 @@ const (
 	// the circuits whose cached state could be stale, without
 	// WithRefreshInterval.
 	DefaultRefreshInterval = time.Second
+	// DefaultQuorum is how many processes must vote to open a fleet's circuit
+	// without WithQuorum.
+	DefaultQuorum = 2
+	// MaxQuorum is the largest quorum WithQuorum accepts.
+	MaxQuorum = 1 << 16
+	// DefaultStaleRefreshes is how many refresh intervals a fleet store goes
+	// without an answer from Redis before it decides alone, without
+	// WithStaleAfter.
+	DefaultStaleRefreshes = 3
 )
 
 // Bounds of the fleet intervals.
@@ -33,6 +42,8 @@ const (
 	MaxFlushInterval   = 10 * time.Second
 	MinRefreshInterval = 10 * time.Millisecond
 	MaxRefreshInterval = 10 * time.Minute
+	MinStaleAfter      = 10 * time.Millisecond
+	MaxStaleAfter      = time.Hour
 )
 
 // ErrInvalid is wrapped by the errors New returns for a nil client or a bad
@@ -59,11 +70,21 @@ type config struct {
 	strict   bool
 	flush    time.Duration
 	refresh  time.Duration
+	stale    time.Duration // 0: DefaultStaleRefreshes refresh intervals
+	quorum   int
 }
 
 func defaults() config {
 	return config{prefix: DefaultPrefix, stateTTL: DefaultStateTTL, buckets: DefaultBuckets,
-		flush: DefaultFlushInterval, refresh: DefaultRefreshInterval}
+		flush: DefaultFlushInterval, refresh: DefaultRefreshInterval, quorum: DefaultQuorum}
+}
+
+// staleAfter is the staleness bound in force.
+func (c *config) staleAfter() time.Duration {
+	if c.stale != 0 {
+		return c.stale
+	}
+	return DefaultStaleRefreshes * c.refresh
 }
 
 // WithPrefix sets the prefix of every key, so that several stores (or
@@ -159,6 +180,49 @@ func WithRefreshInterval(d time.Duration) Option {
 			return fmt.Errorf("%w: refresh interval %v, want %v to %v", ErrInvalid, d, MinRefreshInterval, MaxRefreshInterval)
 		}
 		c.refresh = d
+		return nil
+	})
+}
+
+// WithStaleAfter sets how long a fleet store goes without a successful
+// exchange with Redis before it stops trusting what it last learnt of the
+// fleet and decides from its own outcomes alone: every circuit then decides as
+// a process of its own (an opening the fleet had announced is kept, and probed
+// by this process alone), no call waits on Redis, and each circuit says so once
+// with a storage failure wrapping ErrStale. Its outcomes are still sent, once,
+// when Redis answers again, and it trusts the fleet again at that answer.
+// Between MinStaleAfter (10ms) and MaxStaleAfter (1h); default
+// DefaultStaleRefreshes (3) refresh intervals (3s with the default refresh
+// interval). A strict store keeps nothing to decide from and ignores it: its
+// runtime's in-process fallback answers while Redis fails.
+func WithStaleAfter(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < MinStaleAfter || d > MaxStaleAfter {
+			return fmt.Errorf("%w: stale after %v, want %v to %v", ErrInvalid, d, MinStaleAfter, MaxStaleAfter)
+		}
+		c.stale = d
+		return nil
+	})
+}
+
+// WithQuorum sets how many processes must vote before the fleet's circuit
+// opens. A process votes to open a circuit when its own outcomes within the
+// window failed the rate threshold at its last report (no minimum of samples:
+// ten quiet processes with one failure each are ten votes). The fleet's
+// circuit opens when the shared window fails the thresholds and at least n
+// processes vote, or every process that reported outcomes within the window
+// votes when fewer than n reported: a service of one process opens as it
+// always did, while one bad host among many (its own DNS, network or
+// connection pool) gets a local opening of its own instead of opening the
+// circuit for everyone. Every store of a fleet should use the same quorum.
+// Between 1 (any process opens it, as without quorum) and MaxQuorum; default
+// DefaultQuorum (2).
+func WithQuorum(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 || n > MaxQuorum {
+			return fmt.Errorf("%w: quorum %d, want 1 to %d", ErrInvalid, n, MaxQuorum)
+		}
+		c.quorum = n
 		return nil
 	})
 }

@@ -7,7 +7,8 @@ import "github.com/redis/go-redis/v9"
 // partial change. Times are Unix microseconds (exact in Lua's doubles until the
 // year 2112) and are always written with %d, never tostring, which would round.
 //
-// KEYS: [1] state hash, [2] bucket hash, [3] lock string, [4] token sorted set.
+// KEYS: [1] state hash, [2] bucket hash, [3] lock string, [4] token sorted set,
+// [5] reporters and [6] voters, sorted sets of process ids (see fleet).
 // ARGV[1] is always the test time offset in microseconds (0 in production).
 const prelude = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -109,6 +110,34 @@ local function announce(st, lock, opened, reserved, now)
     redis.call(kind, channel, string.format('%d %d %d %d %d', st, lock, opened, reserved, now))
   end
 end
+-- fleet counts the processes, other than pid, that reported outcomes (KEYS[5])
+-- and that voted to open (KEYS[6]: their own outcomes failed the rate
+-- threshold) after from: two sorted sets of process ids scored by the time of
+-- their last report. It returns the reporters, then the voters.
+local function fleet(from, pid)
+  local lo = '(' .. fmt(from)
+  local r = redis.call('ZCOUNT', KEYS[5], lo, '+inf')
+  local v = redis.call('ZCOUNT', KEYS[6], lo, '+inf')
+  local mr = redis.call('ZSCORE', KEYS[5], pid)
+  local mv = redis.call('ZSCORE', KEYS[6], pid)
+  if mr and tonumber(mr) > from then r = r - 1 end
+  if mv and tonumber(mv) > from then v = v - 1 end
+  return r, v
+end
+-- report records that pid reported outcomes at now, with its vote, forgets
+-- the reports older than from, and keeps both sets alive for ttl ms.
+local function report(now, from, pid, vote, ttl)
+  redis.call('ZADD', KEYS[5], fmt(now), pid)
+  if vote then
+    redis.call('ZADD', KEYS[6], fmt(now), pid)
+  else
+    redis.call('ZREM', KEYS[6], pid)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(from))
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', fmt(from))
+  expire_longer(KEYS[5], ttl)
+  expire_longer(KEYS[6], ttl)
+end
 -- seen reports whether the token was used within the retention, and records
 -- it, forgetting older tokens. Tokens make a script that a client retried, or
 -- whose reply was lost and that was sent again, count nothing twice. It is
@@ -122,14 +151,17 @@ end
 `
 
 // scriptStatus reads a circuit's status.
-// ARGV: offset, width, buckets.
-// It returns {0, state, lock, opened, reserved, failures, samples, now}.
+// ARGV: offset, width, buckets, process id.
+// It returns {0, state, lock, opened, reserved, failures, samples, now,
+// voters, reporters}, the last two counting the other processes of the window.
 var scriptStatus = redis.NewScript(prelude + `
 local now = now_us()
+local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local st, opened, reserved = read_state()
 local lock = read_lock()
-local failures, samples = read_window(now, tonumber(ARGV[2]), tonumber(ARGV[3]))
-return {0, st, lock, opened, reserved, failures, samples, now}
+local failures, samples = read_window(now, width, n)
+local reporters, voters = fleet(now - width * n, ARGV[4])
+return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters}
 `)
 
 // scriptFlush merges outcomes counted by one process into the window and
@@ -138,26 +170,38 @@ return {0, st, lock, opened, reserved, failures, samples, now}
 // fleet store (a batch of buckets counted locally, and maybe the outcome whose
 // threshold check made it flush at once).
 //
+// A closed circuit opens only with a quorum: the window fails the thresholds
+// and at least quorum processes voted to open (their own outcomes failed the
+// rate threshold when they last reported within the window), or every process
+// that reported within the window did, when fewer than quorum reported. One
+// process alone thus opens the circuit of a service of one process, but one bad
+// host among many gets only its own local opening.
+//
 // ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL ms,
 // window TTL ms, token, token retention ms, cool-down µs (kept with an opening,
 // for operators), probe (0/1), the probe's opened, the outcome ('s', 'f' or ”
-// for none), the number k of batch entries, then k times: bucket epoch,
-// successes, failures; then the announce kind and channel. It returns
-// {transition, state, lock, opened, reserved, failures, samples, now}; a replay
-// returns the transition its first run made, and counts nothing.
+// for none), process id, its vote (0/1), quorum, the number k of batch
+// entries, then k times: bucket epoch, successes, failures; then the announce
+// kind and channel. It returns {transition, state, lock, opened, reserved,
+// failures, samples, now, voters, reporters}, the last two counting the other
+// processes of the window; a replay returns the transition its first run made,
+// and counts nothing.
 var scriptFlush = redis.NewScript(prelude + `
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local rate, threshold = tonumber(ARGV[4]), tonumber(ARGV[5])
 local token, retention = ARGV[8], tonumber(ARGV[9])
 local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
+local pid, vote, quorum = ARGV[14], ARGV[15] == '1', tonumber(ARGV[16])
+local from = now - width * n
 local st, opened, reserved, _, ttok, ttr = read_state()
 local lock = read_lock()
 local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
+local reporters, voters = fleet(from, pid)
 if seen(token, now, retention) then
   local t = 0
   if ttok == token then t = ttr end
-  return {t, st, lock, opened, reserved, failures, samples, now}
+  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters}
 end
 local changed, added_failures = {}, 0
 local function add(b, s, f)
@@ -168,12 +212,15 @@ local function add(b, s, f)
   changed[b] = true
   failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
 end
-local k = tonumber(ARGV[14])
+local k = tonumber(ARGV[17])
 for i = 0, k - 1 do
-  add(tonumber(ARGV[15 + 3 * i]), tonumber(ARGV[16 + 3 * i]), tonumber(ARGV[17 + 3 * i]))
+  add(tonumber(ARGV[18 + 3 * i]), tonumber(ARGV[19 + 3 * i]), tonumber(ARGV[20 + 3 * i]))
 end
 local success = outcome == 's'
 if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end
+local reported = k > 0 or outcome ~= ''
+local votes = voters
+if reported and vote then votes = votes + 1 end
 
 local transition = 0
 if probe and st == 1 and success then
@@ -181,18 +228,19 @@ if probe and st == 1 and success then
 elseif probe and st == 1 and outcome == 'f' and opened == seen_opened then
   transition = 2
 elseif added_failures > 0 and st == 0 and samples > 0 and samples >= threshold
-    and failures / samples >= rate then
+    and failures / samples >= rate and votes >= math.min(quorum, reporters + 1) then
   transition = 1
 end
+if reported then report(now, from, pid, vote, ARGV[7]) end
 
 if transition == 3 then
   st, reserved, failures, samples = 0, 0, 0, 0
   redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', token, 'ttr', '3')
   redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[2], KEYS[6])
   expire_state(ARGV[6])
   announce(st, lock, opened, reserved, now)
-  return {transition, st, lock, opened, reserved, failures, samples, now}
+  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters}
 end
 write_buckets(width, n, own, changed, stale, ARGV[7])
 if transition == 2 then
@@ -206,7 +254,7 @@ elseif transition == 1 then
   expire_state(ARGV[6])
 end
 if transition ~= 0 then announce(st, lock, opened, reserved, now) end
-return {transition, st, lock, opened, reserved, failures, samples, now}
+return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters}
 `)
 
 // scriptOpen opens a closed circuit. ARGV: offset, state TTL ms, cool-down µs,
@@ -296,7 +344,7 @@ return 1
 // scriptReset deletes every key of the circuit. ARGV: offset, announce kind and
 // channel.
 var scriptReset = redis.NewScript(prelude + `
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 announce(0, 0, 0, 0, now_us())
 return 1
 `)
@@ -326,10 +374,12 @@ return out
 `)
 
 // scriptInspect reads a circuit for an operator who knows nothing of its
-// policy: the state, the cool-down kept with its opening, and the counts of
-// the window of every geometry that wrote it. ARGV: offset. It returns {now,
-// state, lock, opened, reserved, cool-down µs, then width, buckets, failures,
-// samples of each geometry}.
+// policy: the state, the cool-down kept with its opening, the processes that
+// reported outcomes and voted to open in the last window (as the flushes left
+// them), and the counts of the window of every geometry that wrote it. ARGV:
+// offset. It returns {now, state, lock, opened, reserved, cool-down µs,
+// voters, reporters, then width, buckets, failures, samples of each
+// geometry}.
 var scriptInspect = redis.NewScript(prelude + `
 local now = now_us()
 local st, opened, reserved = read_state()
@@ -343,7 +393,7 @@ for i = 1, #v, 2 do
   local g = w .. ':' .. wn
   if not seen[g] then seen[g] = true; order[#order + 1] = {tonumber(w), tonumber(wn)} end
 end
-local out = {now, st, lock, opened, reserved, cool}
+local out = {now, st, lock, opened, reserved, cool, redis.call('ZCARD', KEYS[6]), redis.call('ZCARD', KEYS[5])}
 for _, g in ipairs(order) do
   local failures, samples = read_window(now, g[1], g[2])
   out[#out + 1] = g[1]

@@ -21,7 +21,11 @@ type Store struct {
 	cfg      config
 	tagStart string // "{" + escaped prefix + ":"
 	pub      string // the command that announces changes: PUBLISH, or SPUBLISH on a cluster
-	fleet    *fleet // nil in strict mode
+	fleet    *fleet // the circuits' verdicts; in fleet mode, also the cache and goroutines
+	// pid names this store among the processes of the fleet in the quorum's
+	// sets: 64 random bits, new with every store.
+	pid  string
+	link link // when Redis last answered
 
 	// offset is added to the server's time inside every script, in microseconds.
 	// Only the package's tests change it, to move time without sleeping.
@@ -60,13 +64,12 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		cfg:      cfg,
 		tagStart: "{" + prefixEscaper.Replace(cfg.prefix) + ":",
 		pub:      "publish",
+		pid:      newToken(),
 	}
 	if _, ok := client.(*redis.ClusterClient); ok {
 		s.pub = "spublish"
 	}
-	if !cfg.strict {
-		s.fleet = newFleet(s)
-	}
+	s.fleet = newFleet(s)
 	return s, nil
 }
 
@@ -97,8 +100,8 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		windowTTL: windowTTL(width, n),
 		coolDown:  p.CoolDown.Microseconds(),
 	}
-	if s.fleet == nil {
-		return h, nil
+	if s.cfg.strict {
+		return &shandle{c: s.fleet.bind(h), h: h, p: p}, nil
 	}
 	return &fhandle{c: s.fleet.bind(h), h: h, p: p, cool: h.coolDown}, nil
 }
@@ -109,7 +112,7 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 // Redis. It does nothing for a strict store, whose every outcome is sent as it
 // happens. Flush is safe to call concurrently with the store's own flushes.
 func (s *Store) Flush(ctx context.Context) error {
-	if s.fleet == nil {
+	if s.cfg.strict {
 		return nil
 	}
 	return s.fleet.drain(ctx, s.fleet.all())
@@ -121,7 +124,7 @@ func (s *Store) Flush(ctx context.Context) error {
 // store's handles keep working afterwards, as a strict store's: every decision a
 // script. It does nothing for a strict store.
 func (s *Store) Shutdown(ctx context.Context) error {
-	if s.fleet == nil {
+	if s.cfg.strict {
 		return nil
 	}
 	return s.fleet.shutdown(ctx)
