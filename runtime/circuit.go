@@ -26,6 +26,9 @@ type Circuit struct {
 	timeout time.Duration // of storage calls; 0 for none
 	skips   atomic.Pointer[skipCache]
 	fails   failureLimiter
+	// detached limits the notices of a storage cut off from its shared state
+	// (storage.ErrDetached) apart from the failures that led to them.
+	detached failureLimiter
 }
 
 // askAlways is the hot path of a handle without one: it always asks.

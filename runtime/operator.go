@@ -2,8 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // Status reads the circuit's status. With a fault-tolerant storage (always, unless
@@ -73,12 +76,19 @@ func (l *failureLimiter) admit(now time.Time) (int, bool) {
 }
 
 // storageFailed reports a storage failure the call survived (it failed open):
-// the first at once, then at most one a second with the count suppressed.
+// the first at once, then at most one a second with the count suppressed. A
+// storage that says it is cut off from its shared state (storage.ErrDetached)
+// is a cause of its own, limited apart, so that the notice is never folded
+// into the failures that led to it.
 func (c *Circuit) storageFailed(err error, now time.Time) {
 	if !c.ls.wants(EventStorageFailure) {
 		return
 	}
-	n, ok := c.fails.admit(now)
+	limiter := &c.fails
+	if errors.Is(err, storage.ErrDetached) {
+		limiter = &c.detached
+	}
+	n, ok := limiter.admit(now)
 	if !ok {
 		return
 	}

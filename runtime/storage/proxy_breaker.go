@@ -42,7 +42,7 @@ const (
 // answer: the backend works) and from the caller's own cancellation.
 func judgeBackend(ctx context.Context, err error) proxyVerdict {
 	switch {
-	case err == nil, errors.Is(err, ErrCorrupt), errors.Is(err, ErrInvalid):
+	case err == nil, errors.Is(err, ErrCorrupt), errors.Is(err, ErrInvalid), errors.Is(err, ErrDetached):
 		return proxySuccess
 	case callerDone(ctx, err):
 		return proxyIgnore

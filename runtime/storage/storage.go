@@ -299,6 +299,14 @@ var ErrStorageOpen = errors.New("breakergen: storage circuit open")
 // ErrCorrupt is wrapped by errors about stored data that cannot be understood.
 var ErrCorrupt = errors.New("breakergen: corrupt circuit data")
 
+// ErrDetached is wrapped by the errors of a backend that knows it is cut off
+// from the state it shares with other processes and answered at once, without
+// a network call: a Redis fleet store past its staleness bound refuses an
+// operator's lock that way. A CircuitProxy counts such an error as an answer,
+// since nothing was waited for; a fault-tolerant wrapper still keeps the
+// change and sends it again.
+var ErrDetached = errors.New("breakergen: storage cut off from its shared state")
+
 // ErrInvalid is wrapped by the errors constructors and Bind return for
 // configuration that cannot work: a nil storage, an out-of-range option or
 // policy, an empty FallbackChain.

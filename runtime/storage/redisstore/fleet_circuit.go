@@ -70,6 +70,9 @@ type fcircuit struct {
 	// the failures of background flushes and refreshes, which no call returns.
 	onFailure atomic.Pointer[func(storage.Failure)]
 	dirty     atomic.Bool // outcomes counted since the last flush took them
+	// opening counts the flushes on their way that may open the fleet's
+	// circuit: while one is, it decides, and no failure opens the circuit here.
+	opening atomic.Int32
 	// inflight holds the counts of the batches taken and not yet acknowledged.
 	inflightF, inflightN atomic.Int64
 	pending              ring.Ring // local outcomes not yet taken, by the epoch of their Redis bucket

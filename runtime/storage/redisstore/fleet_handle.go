@@ -208,21 +208,40 @@ func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) 
 
 // failure counts a failure of a call the decision path let run, and makes the
 // transition it causes: the fleet's opening, when a flush at once opens it, or
-// else this process's own.
+// else this process's own. While a flush that may open the fleet's circuit is
+// on its way, that flush decides, with this failure counted: a process alone,
+// whose two verdicts fail together, opens the fleet's circuit once, not its own
+// as well.
 func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	c := h.c
 	c.count(false)
-	e := c.epoch()
-	ownF, ownN, fleetF, fleetN := c.counts(e)
-	if h.mayOpenFleet(c.cache.Load(), fleetF, fleetN, ownF, ownN) {
-		if a, err := h.flushRing(ctx); err == nil && a.res.Transition != storage.TransitionNone {
-			return a.res, nil
+	ownF, ownN, fleetF, fleetN := c.counts(c.epoch())
+	if !h.mayOpenFleet(c.cache.Load(), fleetF, fleetN, ownF, ownN) {
+		if c.opening.Load() == 0 {
+			return h.ownOpening(ownF, ownN), nil
 		}
+		return storage.Result{Status: h.composed()}, nil
 	}
-	if h.p.FailsThreshold(ownF, ownN) && c.openLocally(c.f.clock.nowUS()) {
-		return storage.Result{Transition: storage.TransitionOpened, Status: h.composed()}, nil
+	c.opening.Add(1)
+	defer c.opening.Add(-1)
+	a, err := h.flushRing(ctx)
+	switch {
+	case err == nil && a.res.Transition != storage.TransitionNone:
+		return a.res, nil
+	case err == nil && a.res.Status.CurrentTime.IsZero():
+		return storage.Result{Status: h.composed()}, nil // the flusher took the outcomes: its flush decides
 	}
-	return storage.Result{Status: h.composed()}, nil
+	ownF, ownN, _, _ = c.counts(c.epoch())
+	return h.ownOpening(ownF, ownN), nil
+}
+
+// ownOpening opens the circuit in this process when its own counts, ownF
+// failures of ownN, fail the thresholds.
+func (h *fhandle) ownOpening(ownF, ownN int) storage.Result {
+	if h.p.FailsThreshold(ownF, ownN) && h.c.openLocally(h.c.f.clock.nowUS()) {
+		return h.c.localResult(storage.TransitionOpened)
+	}
+	return storage.Result{Status: h.composed()}
 }
 
 // localProbe applies the outcome of a probe of this process's own opening:

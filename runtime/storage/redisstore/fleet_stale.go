@@ -15,7 +15,8 @@ import (
 // circuit, when it has had no answer from Redis for longer than its staleness
 // bound (WithStaleAfter): it no longer trusts what it last learnt of the fleet
 // and decides from this process's own outcomes alone until Redis answers.
-var ErrStale = errors.New("breakergen: redisstore: no answer from Redis within the staleness bound; deciding from this process's own outcomes")
+// It wraps storage.ErrDetached.
+var ErrStale = fmt.Errorf("breakergen: redisstore: no answer from Redis within the staleness bound; deciding from this process's own outcomes: %w", storage.ErrDetached)
 
 // link tracks a store's exchanges with Redis: when one was last answered, and
 // since when one has waited without any being answered. It is safe for

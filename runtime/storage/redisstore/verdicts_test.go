@@ -1,0 +1,316 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/internal/faultproxy"
+	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// events collects a breaker's events of every type.
+type events struct {
+	mu  sync.Mutex
+	all []runtime.Event
+}
+
+func (r *events) Handle(e runtime.Event) {
+	r.mu.Lock()
+	r.all = append(r.all, e)
+	r.mu.Unlock()
+}
+
+// of returns the events of type typ, in order.
+func (r *events) of(typ runtime.EventType) []runtime.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []runtime.Event
+	for _, e := range r.all {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// process is one process of a fleet test: a breaker on a fleet store, and
+// the events it emitted.
+type process struct {
+	b      *runtime.Breaker
+	s      *redisstore.Store
+	c      *runtime.Circuit
+	events *events
+}
+
+// newProcess returns a process on client that shares like's prefix (a new one
+// when like is nil), with the circuit "c" of o.
+func newProcess(t *testing.T, client redis.UniversalClient, like *redisstore.Store, o runtime.Options, opts ...redisstore.Option) *process {
+	t.Helper()
+	var s *redisstore.Store
+	if like == nil {
+		s = newStore(t, client, opts...)
+	} else {
+		s = newStoreWithPrefix(t, client, like, opts...)
+	}
+	ev := &events{}
+	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout), runtime.WithListener(ev))
+	return &process{b: b, s: s, c: b.Circuit("c", o), events: ev}
+}
+
+// calls makes n calls of fn and returns how many ran.
+func (p *process) calls(n int, fn func(context.Context) error) int {
+	ran := 0
+	for range n {
+		if err := p.c.Run(context.Background(), fn); !errors.Is(err, runtime.ErrOpen) {
+			ran++
+		}
+	}
+	return ran
+}
+
+// status reads the circuit's status, failing the test on an error.
+func (p *process) status(t *testing.T) runtime.Status {
+	t.Helper()
+	st, err := p.c.Status(context.Background())
+	require.NoError(t, err)
+	return st
+}
+
+// race makes n goroutines call fn at once and returns how many ran.
+func (p *process) race(n int, fn func(context.Context) error) int {
+	var ran atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			if err := p.c.Run(context.Background(), fn); !errors.Is(err, runtime.ErrOpen) {
+				ran.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return int(ran.Load())
+}
+
+// slowly is a probe that takes long enough for every racer to ask for it.
+func slowly(err error) func(context.Context) error {
+	return func(context.Context) error {
+		time.Sleep(50 * time.Millisecond)
+		return err
+	}
+}
+
+// TestLocalOpening checks, for fleet and strict stores, that a process whose
+// own calls fail while the fleet's are healthy stops calling by itself (a
+// local opening, an EventOpened of ScopeProcess), that the others keep
+// calling, and that it probes alone, one probe in the process, and closes by
+// itself.
+func TestLocalOpening(t *testing.T) {
+	_, client := server(t)
+	for _, mode := range []struct {
+		name string
+		opts []redisstore.Option
+	}{{"fleet", nil}, {"strict", []redisstore.Option{redisstore.WithStrict()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			healthy := newProcess(t, client, nil, fleetOpts, mode.opts...)
+			bad := newProcess(t, client, healthy.s, fleetOpts, mode.opts...)
+			require.Equal(t, 20, healthy.calls(20, succeed))
+			require.NoError(t, healthy.s.Flush(context.Background()))
+			assert.Equal(t, 3, bad.calls(10, fail), "the bad process's calls before it skips: its threshold")
+			opened := bad.events.of(runtime.EventOpened)
+			require.Len(t, opened, 1, "the bad process's openings")
+			assert.Equal(t, runtime.ScopeProcess, opened[0].Status.Scope, "its opening is its own")
+			st := bad.status(t)
+			assert.True(t, st.Open(), "the bad process's circuit: %v", st)
+			assert.Equal(t, runtime.ScopeProcess, st.Scope)
+			var refused *runtime.OpenCircuitError
+			require.ErrorAs(t, bad.c.Run(context.Background(), succeed), &refused)
+			assert.Equal(t, runtime.ScopeProcess, refused.Status.Scope, "the refusal says whose verdict it is")
+
+			assert.Equal(t, 20, healthy.calls(20, succeed), "the healthy process keeps calling")
+			assert.Empty(t, healthy.events.of(runtime.EventOpened), "the healthy process's openings")
+			st = healthy.status(t)
+			assert.True(t, st.Closed() && st.Scope == runtime.ScopeFleet, "the fleet's circuit: %v", st)
+
+			bad.s.Advance(fleetOpts.CoolDown + time.Second)
+			assert.Equal(t, 1, bad.race(8, slowly(nil)), "calls of 8 racers once the local cool-down is over: one probe")
+			assert.Len(t, bad.events.of(runtime.EventProbe), 1, "EventProbe")
+			closed := bad.events.of(runtime.EventClosed)
+			require.Len(t, closed, 1, "the local probe's success closes the circuit here")
+			assert.Equal(t, runtime.ScopeProcess, closed[0].Status.Scope)
+			assert.Equal(t, 5, bad.calls(5, succeed), "calls after the local closing")
+		})
+	}
+}
+
+// TestLocalProbeFails checks that a failed local probe reopens the circuit in
+// the process, with a new cool-down.
+func TestLocalProbeFails(t *testing.T) {
+	_, client := server(t)
+	healthy := newProcess(t, client, nil, fleetOpts)
+	bad := newProcess(t, client, healthy.s, fleetOpts)
+	healthy.calls(20, succeed)
+	require.NoError(t, healthy.s.Flush(context.Background()))
+	bad.calls(3, fail)
+	first := bad.status(t).OpenedAt
+	bad.s.Advance(fleetOpts.CoolDown + time.Second)
+	assert.Equal(t, 1, bad.race(8, slowly(errDependency)), "one probe")
+	reopened := bad.events.of(runtime.EventReopened)
+	require.Len(t, reopened, 1)
+	assert.Equal(t, runtime.ScopeProcess, reopened[0].Status.Scope)
+	st := bad.status(t)
+	assert.True(t, st.Open() && st.OpenedAt.After(first), "reopened with a new OpenedAt: %v", st)
+	assert.Zero(t, bad.calls(5, succeed), "calls while cooling down again")
+}
+
+// TestFleetTransitionEndsLocalOpening checks that the fleet's verdict
+// supersedes a process's own: when the fleet's circuit opens and then closes,
+// a process open by itself learns it and is closed with the fleet.
+func TestFleetTransitionEndsLocalOpening(t *testing.T) {
+	_, client := server(t)
+	healthy := newProcess(t, client, nil, fleetOpts)
+	bad := newProcess(t, client, healthy.s, fleetOpts)
+	healthy.calls(20, succeed)
+	require.NoError(t, healthy.s.Flush(context.Background()))
+	bad.calls(3, fail)
+	require.Equal(t, runtime.ScopeProcess, bad.status(t).Scope)
+	ctx := context.Background()
+	h := bind(t, healthy.s, "c", policy).(storage.Operator)
+	ok, err := h.Open(ctx, time.Time{})
+	require.True(t, ok && err == nil, "Open = %v, %v", ok, err)
+	eventually(t, time.Second, "the bad process learning the fleet's opening", func() bool {
+		return bad.status(t).Scope == runtime.ScopeFleet
+	})
+	ok, err = h.Close(ctx, time.Time{})
+	require.True(t, ok && err == nil, "Close = %v, %v", ok, err)
+	eventually(t, time.Second, "the bad process closed with the fleet", func() bool {
+		return bad.calls(1, succeed) == 1
+	})
+	st := bad.status(t)
+	assert.True(t, st.Closed() && st.Scope == runtime.ScopeFleet, "%v", st)
+}
+
+// TestQuorum checks the fleet's opening with real breakers: one process that
+// fails among healthy ones opens its circuit alone; a second opens the fleet's,
+// which every process then learns; a process alone opens the fleet's at once.
+func TestQuorum(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	thin := runtime.Options{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
+	a := newProcess(t, client, nil, thin)
+	b := newProcess(t, client, a.s, thin)
+	c := newProcess(t, client, a.s, thin)
+	a.calls(1, succeed)
+	require.NoError(t, a.s.Flush(ctx))
+	b.calls(4, fail)
+	require.NoError(t, b.s.Flush(ctx))
+	require.Equal(t, runtime.ScopeProcess, b.status(t).Scope, "one voter: a local opening")
+	in, err := a.s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateClosed, in.State, "the fleet's circuit with one voter of two reporters")
+	assert.Equal(t, 2, in.Reporting)
+	assert.Equal(t, 1, in.Voting)
+	c.calls(3, fail)
+	in, err = a.s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateOpen, in.State, "the fleet's circuit with two voters")
+	opened := c.events.of(runtime.EventOpened)
+	require.Len(t, opened, 1)
+	assert.Equal(t, runtime.ScopeFleet, opened[0].Status.Scope, "the second voter opens the fleet's circuit")
+	eventually(t, time.Second, "the healthy process learning the fleet's opening", func() bool {
+		return a.calls(1, succeed) == 0
+	})
+
+	alone := newProcess(t, client, nil, thin)
+	alone.calls(3, fail)
+	opened = alone.events.of(runtime.EventOpened)
+	require.Len(t, opened, 1)
+	assert.Equal(t, runtime.ScopeFleet, opened[0].Status.Scope, "a process alone opens the fleet's circuit")
+}
+
+// TestCutOff puts one process behind a fault proxy and blackholes it: after
+// the staleness bound it decides alone, says so once per circuit, holds the
+// fleet's opening as its own and probes it alone, never waits on Redis, and
+// trusts the fleet again when Redis answers, its outcomes counted once.
+func TestCutOff(t *testing.T) {
+	srv := redistest.Start(t)
+	proxy := faultproxy.Start(t, srv.Addr())
+	const stale = 300 * time.Millisecond
+	cut := redis.NewClient(&redis.Options{Addr: proxy.Addr(), ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = cut.Close() })
+	opts := runtime.Options{CoolDown: time.Minute, EvaluationWindow: 10 * time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
+	a := newProcess(t, srv.Client(t, nil), nil, opts)
+	b := newProcess(t, cut, a.s, opts, redisstore.WithStaleAfter(stale), redisstore.WithRefreshInterval(50*time.Millisecond))
+	ctx := context.Background()
+	ran := b.calls(5, succeed) + a.calls(3, fail)
+	require.Equal(t, 8, ran, "calls before the fleet's opening")
+	eventually(t, time.Second, "b learning the fleet's opening", func() bool {
+		n := b.calls(1, succeed)
+		ran += n
+		return n == 0
+	})
+
+	proxy.Blackhole()
+	cutAt := time.Now()
+	eventually(t, 5*time.Second, "b deciding alone", func() bool {
+		st := b.status(t)
+		return st.Scope == runtime.ScopeProcess && !st.Stub
+	})
+	t.Logf("b decided alone %v after the cut (staleness bound %v)", time.Since(cutAt), stale)
+	stales := 0
+	for _, e := range b.events.of(runtime.EventStorageFailure) {
+		if errors.Is(e.Err, redisstore.ErrStale) {
+			stales++
+		}
+	}
+	assert.Equal(t, 1, stales, "storage failures wrapping ErrStale")
+	st := b.status(t)
+	assert.True(t, st.Open(), "the fleet's opening, held by b: %v", st)
+
+	start := time.Now()
+	assert.ErrorIs(t, b.c.LockOpen(ctx), redisstore.ErrStale, "a lock that cannot reach the fleet")
+	assert.ErrorIs(t, b.c.Unlock(ctx), redisstore.ErrStale, "kept here, sent when Redis answers")
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "locks while cut off wait on nothing")
+
+	a.s.Advance(opts.CoolDown + time.Second)
+	b.s.Advance(opts.CoolDown + time.Second)
+	slowest, whileCut := time.Duration(0), 0
+	for range 20 {
+		start := time.Now()
+		if err := b.c.Run(ctx, succeed); !errors.Is(err, runtime.ErrOpen) {
+			whileCut++
+		}
+		slowest = max(slowest, time.Since(start))
+	}
+	ran += whileCut
+	assert.Equal(t, 20, whileCut, "b's own probe closed the circuit here; its calls run")
+	assert.Less(t, slowest, 50*time.Millisecond, "the slowest call while cut off")
+	closed := b.events.of(runtime.EventClosed)
+	require.Len(t, closed, 1)
+	assert.Equal(t, runtime.ScopeProcess, closed[0].Status.Scope)
+
+	proxy.Heal()
+	eventually(t, 5*time.Second, "b trusting the fleet again", func() bool { return b.status(t).Scope == runtime.ScopeFleet })
+	require.NoError(t, b.s.Flush(ctx))
+	in, err := a.s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	_, samples := in.Counts()
+	assert.Equal(t, ran, samples, "every outcome, once: b's before the cut, a's, b's while cut off")
+	assert.Equal(t, storage.StateOpen, in.State, "the fleet's circuit, which b closed only for itself")
+	assert.Equal(t, 1, b.calls(1, succeed), "b probes the fleet's half-open circuit")
+	in, err = a.s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateClosed, in.State, "the fleet's circuit after b's probe")
+}
