@@ -34,6 +34,46 @@
 // process sees another's transition after its announcement arrives (about a
 // millisecond on a LAN), or after the refresh interval when it was lost.
 //
+// # Two verdicts
+//
+// Every circuit has two verdicts, in both modes. The fleet's is the shared
+// window in Redis: when it fails the circuit's thresholds, the circuit opens
+// for every process, but only with a quorum (WithQuorum, default 2): at least
+// that many processes must vote, a process voting when its own outcomes in the
+// window failed the rate threshold at its last report (no minimum of samples),
+// or every process that reported within the window must, when fewer did. The
+// process's own verdict is its own window, which it counts anyway: when its
+// own outcomes fail the thresholds while the fleet's circuit is closed, the
+// circuit opens in this process only (a local opening, Status.Scope
+// storage.ScopeProcess), so a host whose own network, DNS or pool is broken
+// stops calling without taking the dependency away from the others. It probes
+// and closes a local opening by itself, at its own cool-down, one probe at a
+// time in the process, and keeps reporting its outcomes to the fleet. A
+// transition of the fleet's circuit ends a local opening: the fleet's verdict
+// supersedes it, and a closing starts the process's window afresh.
+//
+// What each verdict guarantees: the fleet's opening reaches every process
+// (within milliseconds by announcement, within the refresh interval if one is
+// lost) and one probe runs per cool-down in the whole fleet; a local opening
+// holds for its process alone, with one probe per cool-down in that process,
+// and never opens the circuit elsewhere; one process alone, among processes
+// that reported within the window, never opens the fleet's circuit unless the
+// quorum is one.
+//
+// # Cut off from Redis
+//
+// A fleet store with an exchange that has waited longer than its staleness
+// bound (WithStaleAfter, default three refresh intervals), with nothing
+// answered since, is cut off: it stops trusting what it last learnt of the
+// fleet and decides from its own verdict alone. An opening of the fleet's that
+// it knew becomes its own, which it probes alone; every circuit reports a
+// storage failure wrapping ErrStale once; no call waits on Redis, and
+// operator writes fail at once (the runtime keeps them and sends them again).
+// Its outcomes are kept and sent, once, when Redis answers; at that answer it
+// trusts the fleet again and re-reads every circuit. A strict store keeps no
+// cache to decide from: while Redis fails, its calls are answered by the
+// runtime's in-process fallback.
+//
 // In strict mode every decision is a script: a closed call reads the status
 // and records its outcome in two round trips, a skipped call one, a probe
 // three. Nothing is kept in the process. Choose it for low-traffic circuits

@@ -2,7 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -35,4 +38,14 @@ func raw(h storage.Handle) *handle {
 // ReserveToken is Reserve with a token of the caller's.
 func ReserveToken(ctx context.Context, h storage.Handle, openedAt, reservedAt time.Time, token string) (time.Time, bool, error) {
 	return raw(h).reserve(ctx, openedAt, reservedAt, token)
+}
+
+// Inspect reads the circuit name of the stores of prefix on client, as an
+// operator does.
+func Inspect(t testing.TB, client redis.UniversalClient, prefix, name string) (Inspection, error) {
+	s, err := New(client, WithPrefix(prefix), WithStrict())
+	if err != nil {
+		return Inspection{}, err
+	}
+	return s.Inspect(t.Context(), name)
 }

@@ -87,8 +87,8 @@ type fcircuit struct {
 	outbox   []*batch
 	// own holds the process's outcomes taken from the ring: with the ring's,
 	// its own window, which its own verdict and its vote are made of.
-	own      ownWindow
-	handles  int // guarded by fleet.mu
+	own     ownWindow
+	handles int // guarded by fleet.mu
 }
 
 // batch is counts taken from a circuit's ring to be flushed, with the token that
