@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
@@ -19,7 +19,7 @@ func run(c *runtime.Circuit, err error) {
 
 func TestCountsCallsAndEvents(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.MustNew(runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(s))
 	excluded := errors.New("not found")
 	c := b.Circuit("db", runtime.Options{Exclude: []error{excluded}, CoolDown: time.Hour})
 	run(c, nil)
@@ -37,14 +37,20 @@ func TestCountsCallsAndEvents(t *testing.T) {
 	got := snap.Circuits[0]
 	assert.Equal(t, "db", got.Name)
 	assert.True(t, got.Counted)
-	assert.Equal(t, [circuitstats.NumOutcomes]uint64{1, 2, 1, 2, 1}, got.Calls, "2 of 3 samples failed: open; the third failure and the last call skipped")
+	assert.Equal(t, [circuitstats.NumOutcomes]uint64{1, 2, 1, 2}, got.Calls, "2 of 3 samples failed: open; the third failure and the last call skipped")
+	assert.Equal(t, uint64(1), got.Fallbacks, "a fallback answered a skipped call")
+	var sum uint64
+	for _, n := range got.Calls {
+		sum += n
+	}
+	assert.Equal(t, uint64(6), sum, "the outcomes partition the six calls")
 	assert.Equal(t, [3]uint64{1, 0, 0}, got.Transitions)
 	assert.False(t, got.HasStatus, "no breaker watched")
 }
 
 func TestWatchedBreakerBoundsTheCircuits(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.MustNew(runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(s))
 	s.Watch(b)
 	s.Watch(b)
 	s.Watch(nil)
@@ -102,7 +108,7 @@ func (brokenHandle) Reset(context.Context, time.Time) error              { retur
 
 func TestUnreadableStatusIsLeftOut(t *testing.T) {
 	s := circuitstats.New()
-	b := runtime.MustNew(runtime.WithStorage(broken{}), runtime.WithListener(s, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithStorage(broken{}), runtime.WithListener(s))
 	s.Watch(b)
 	run(b.Circuit("db"), nil)
 	snap := s.Snapshot(context.Background())

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
 )
 
@@ -12,7 +12,7 @@ import (
 // with its status, as a metrics exporter does at collection time.
 func Example() {
 	stats := circuitstats.New()
-	b := runtime.MustNew(runtime.WithListener(stats, circuitstats.Events()...))
+	b := runtime.MustNew(runtime.WithListener(stats))
 	stats.Watch(b)
 	c := b.Circuit("search")
 	for range 2 {

@@ -7,9 +7,16 @@ import (
 	"unsafe"
 )
 
-// NumOutcomes is the number of call outcomes, runtime.CallSuccess (index 0)
-// to runtime.CallFallback (index 4).
-const NumOutcomes = 5
+// NumOutcomes is the number of call outcomes counted in Circuit.Calls:
+// runtime.CallSuccess (index 0) to runtime.CallSkipped (index 3). They
+// partition the calls: each call has exactly one.
+const NumOutcomes = 4
+
+// slots are the counters of a circuit: the outcomes, then the fallbacks.
+const (
+	slots        = NumOutcomes + 1
+	fallbackSlot = NumOutcomes
+)
 
 // linePair is the span one write makes a core own: a cache line and the
 // neighbour processors prefetch with it.
@@ -25,16 +32,16 @@ const maxCells = 64
 // stack address picks: cores that count at once seldom write the same line.
 // The total is base plus every cell.
 type counts struct {
-	base  [NumOutcomes]atomic.Uint64
+	base  [slots]atomic.Uint64
 	cells atomic.Pointer[[]cell]
 }
 
 type cell struct {
-	n [NumOutcomes]atomic.Uint64
-	_ [linePair - NumOutcomes*8]byte
+	n [slots]atomic.Uint64
+	_ [linePair - slots*8]byte
 }
 
-// add counts one call with outcome index i (0 to NumOutcomes-1).
+// add counts one in slot i (0 to slots-1).
 func (c *counts) add(i int) {
 	if cells := c.cells.Load(); cells != nil {
 		cs := *cells
@@ -58,7 +65,7 @@ func (c *counts) spread() []cell {
 	return *c.cells.Load()
 }
 
-// total returns the count of outcome index i.
+// total returns the count of slot i.
 func (c *counts) total(i int) uint64 {
 	n := c.base[i].Load()
 	if cells := c.cells.Load(); cells != nil {

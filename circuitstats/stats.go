@@ -11,14 +11,16 @@ import (
 // Transitions are the transition events counted, in index order.
 var Transitions = [3]runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventClosed}
 
-// Outcomes are the call outcomes counted, in index order.
+// Outcomes are the call outcomes counted in Circuit.Calls, in index order.
+// runtime.CallFallback is not among them: a fallback answers a call already
+// counted as skipped, and is counted in Circuit.Fallbacks.
 var Outcomes = [NumOutcomes]runtime.CallOutcome{
-	runtime.CallSuccess, runtime.CallFailure, runtime.CallExcluded, runtime.CallSkipped, runtime.CallFallback,
+	runtime.CallSuccess, runtime.CallFailure, runtime.CallExcluded, runtime.CallSkipped,
 }
 
-// Events returns the event types Stats needs: transitions, probes and storage
-// failures. Successes and failures are counted without events.
-func Events() []runtime.EventType {
+// Events returns the event types Stats needs, for runtime.WithListener:
+// transitions, probes and storage failures. Calls are counted without events.
+func (s *Stats) Events() []runtime.EventType {
 	return []runtime.EventType{
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
 		runtime.EventProbe, runtime.EventStorageFailure,
@@ -48,13 +50,16 @@ type circuit struct {
 // New returns empty Stats.
 func New() *Stats { return &Stats{circuits: make(map[string]*circuit)} }
 
-// CountCalls returns the counting function of the circuit name. A circuit
-// dropped and made again under the same name goes on counting where it was,
-// unless a snapshot forgot it in between.
+// CountCalls returns the counting function of the circuit name: it
+// implements runtime.CallCounter, taking no lock and allocating nothing. A
+// circuit dropped and made again under the same name goes on counting where
+// it was, unless a snapshot forgot it in between.
 func (s *Stats) CountCalls(name string) func(runtime.CallOutcome) {
 	c := s.circuit(name)
 	return func(o runtime.CallOutcome) {
-		if i := int(o) - 1; uint(i) < NumOutcomes {
+		if o == runtime.CallFallback {
+			c.calls.add(fallbackSlot)
+		} else if i := int(o) - 1; uint(i) < NumOutcomes {
 			c.calls.add(i)
 		}
 	}

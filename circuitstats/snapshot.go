@@ -11,7 +11,8 @@ import (
 // value, safe to copy and to read from any goroutine.
 type Circuit struct {
 	Name        string
-	Calls       [NumOutcomes]uint64      // by index of Outcomes
+	Calls       [NumOutcomes]uint64      // by index of Outcomes; their sum is the calls
+	Fallbacks   uint64                   // skipped calls a fallback answered
 	Transitions [len(Transitions)]uint64 // by index of Transitions
 	Probes      uint64
 	// Counted is set when the circuit's calls were counted: Stats is a
@@ -87,6 +88,7 @@ func (c *circuit) snapshot(name string) Circuit {
 	for i := range out.Calls {
 		out.Calls[i] = c.calls.total(i)
 	}
+	out.Fallbacks = c.calls.total(fallbackSlot)
 	for i := range out.Transitions {
 		out.Transitions[i] = c.transitions[i].Load()
 	}

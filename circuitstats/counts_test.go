@@ -20,13 +20,13 @@ func TestCountsAddUpUnderContention(t *testing.T) {
 		for w := range workers {
 			wg.Go(func() {
 				for range each {
-					c.add(w % NumOutcomes)
+					c.add(w % slots)
 				}
 			})
 		}
 		wg.Wait()
 		var sum uint64
-		for i := range NumOutcomes {
+		for i := range slots {
 			sum += c.total(i)
 		}
 		assert.Equal(t, uint64(workers*each), sum, "spread %v", spread)
