@@ -23,7 +23,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	b := runtime.MustNew(runtime.WithListener(rec)) // only the events rec needs
+	b := runtime.MustNew(runtime.WithListener(rec))         // only the events rec needs
 	defer func() { _ = b.Shutdown(context.Background()) }() // the breaker owns rec: this shuts it down
 	rec.Watch(b)
 	_ = b.Circuit("search").Run(context.Background(), func(context.Context) error { return nil })

@@ -20,8 +20,8 @@ const (
 // instruments are the recorder's asynchronous instruments.
 type instruments struct {
 	calls, fallbacks, transitions, probes, storageFailures metric.Int64ObservableCounter
-	open, samples, locked                       metric.Int64ObservableGauge
-	failureRate                                 metric.Float64ObservableGauge
+	open, samples, locked                                  metric.Int64ObservableGauge
+	failureRate                                            metric.Float64ObservableGauge
 }
 
 func newInstruments(m metric.Meter) (instruments, error) {

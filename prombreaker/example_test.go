@@ -16,7 +16,7 @@ import (
 func Example() {
 	col := prombreaker.MustNewCollector()
 	b := runtime.MustNew(runtime.WithListener(col)) // only the events it needs
-	col.Watch(b)                                                 // gauges read at scrape time
+	col.Watch(b)                                    // gauges read at scrape time
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(col)
 

@@ -11,7 +11,7 @@ const (
 	helpCalls = "Calls through the circuit, by outcome: success, failure, excluded " +
 		"(an excluded error or the caller's own cancellation, not recorded) and skipped " +
 		"(refused by an open, reserved or locked-open circuit); each call has one outcome."
-	helpFallbacks = "Skipped calls that a generated decorator's fallback answered (also counted as skipped in calls_total)."
+	helpFallbacks       = "Skipped calls that a generated decorator's fallback answered (also counted as skipped in calls_total)."
 	helpTransitions     = "Transitions of the circuit: to opened (a closed circuit failed its threshold), reopened (a probe failed) or closed (a probe succeeded)."
 	helpProbes          = "Probes granted: calls let through a half-open circuit to test the dependency."
 	helpOpen            = "1 when the circuit is open or half-open, 0 when closed; read at scrape time."
