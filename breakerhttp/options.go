@@ -21,9 +21,9 @@ func (f optionFunc) apply(c *config) error { return f(c) }
 // config is what the options of a Transport set.
 type config struct {
 	decorator  []runtime.DecoratorOption
-	opts       []runtime.Options // of WithOptions, IsFailure taken out
+	opts       []runtime.Options   // of WithOptions, IsFailure taken out
 	failure    func(code int) bool // nil: DefaultFailure
-	isFailure  func(error) bool // of WithOptions: judges errors other than statuses
+	isFailure  func(error) bool    // of WithOptions: judges errors other than statuses
 	oneCircuit bool
 }
 

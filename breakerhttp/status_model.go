@@ -17,12 +17,12 @@ type statusPage struct {
 
 // circuitStatus is one circuit on the status page.
 type circuitStatus struct {
-	Name  string `json:"name"`
+	Name string `json:"name"`
 	// State is runtime.Status.String: "closed", "open", "half-open", "open,
 	// probe in flight", "open (locked open)", "closed (locked closed)", or
 	// "unknown (storage failed)".
 	State string `json:"state"`
-	Lock  string `json:"lock"`  // none, open or closed
+	Lock  string `json:"lock"` // none, open or closed
 	// OpenedAt is when the circuit last opened; absent when never.
 	OpenedAt    time.Time `json:"opened_at,omitzero"`
 	FailureRate float64   `json:"failure_rate"`
