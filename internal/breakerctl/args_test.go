@@ -30,7 +30,9 @@ func TestBadCommandLinesPrintUsageAndExit2(t *testing.T) {
 		"extra argument":  {"list", "payments"},
 		"two names":       {"reset", "a", "b"},
 		"empty name":      {"unlock", ""},
-		"unknown flag":    {"-force", "list"},
+		"unknown flag":    {"-yes", "list"},
+		"force on list":   {"-force", "list"},
+		"force on unlock": {"unlock", "-force", "payments"},
 		"bad timeout":     {"-timeout", "0s", "list"},
 		"empty prefix":    {"-prefix", "", "list"},
 	} {

@@ -25,6 +25,7 @@ var anyPolicy = storage.Policy{CoolDown: time.Minute, EvaluationWindow: time.Min
 type command struct {
 	store *redisstore.Store
 	json  bool
+	force bool // lock circuits that Redis holds no state for
 	out   io.Writer
 }
 
@@ -72,7 +73,15 @@ func (c *command) status(ctx context.Context, name string) error {
 
 // mutate locks, unlocks or resets a circuit and prints what changed.
 func (c *command) mutate(ctx context.Context, action, name string) error {
-	before, err := c.inspectExisting(ctx, action, name)
+	var before redisstore.Inspection
+	var err error
+	if c.force {
+		// A circuit never written reads as closed and empty.
+		before, err = c.store.Inspect(ctx, name)
+		err = wrapIf(err, action, name)
+	} else {
+		before, err = c.inspectExisting(ctx, action, name)
+	}
 	if err != nil {
 		return err
 	}
@@ -122,6 +131,14 @@ func (c *command) inspectExisting(ctx context.Context, action, name string) (red
 		return redisstore.Inspection{}, fmt.Errorf("%s %q: %w", action, name, deadline(err))
 	}
 	return in, nil
+}
+
+// wrapIf names the action and circuit of a non-nil err.
+func wrapIf(err error, action, name string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %q: %w", action, name, deadline(err))
 }
 
 // deadline says what a deadline means here.

@@ -22,8 +22,12 @@ func writeTable(w io.Writer, views []view) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tLOCK\tOPENED-AT\tFAILURE-RATE\tSAMPLES\tNEXT-PROBE")
 	for _, v := range views {
+		opened := stamp(v.OpenedAt)
+		if v.History {
+			opened += " (history)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n",
-			display(v.Name), v.State, v.Lock, stamp(v.OpenedAt), percent(v.FailureRate), v.Samples, probe(v))
+			display(v.Name), v.State, v.Lock, opened, percent(v.FailureRate), v.Samples, probe(v))
 	}
 	if len(views) == 0 {
 		fmt.Fprintln(tw, "(no circuits under this prefix)")
@@ -37,15 +41,22 @@ func writeDetail(w io.Writer, v view) error {
 	fmt.Fprintf(tw, "name:\t%s\n", display(v.Name))
 	fmt.Fprintf(tw, "state:\t%s\n", v.State)
 	fmt.Fprintf(tw, "lock:\t%s\n", v.Lock)
-	fmt.Fprintf(tw, "opened-at:\t%s\n", stamp(v.OpenedAt))
-	fmt.Fprintf(tw, "failure-rate:\t%s (%d failures of %d)\n", percent(v.FailureRate), v.Failures, v.Samples)
+	if v.Lock != "none" {
+		fmt.Fprintf(tw, "stored-state:\t%s (what unlock gives back)\n", v.Stored)
+	}
+	if v.History {
+		fmt.Fprintf(tw, "opened-at:\t%s (history: the circuit has closed since)\n", stamp(v.OpenedAt))
+	} else {
+		fmt.Fprintf(tw, "opened-at:\t%s\n", stamp(v.OpenedAt))
+	}
+	fmt.Fprintf(tw, "failure-rate:\t%s (%s of %d)\n", percent(v.FailureRate), plural(v.Failures, "failure"), v.Samples)
 	fmt.Fprintf(tw, "samples:\t%d\n", v.Samples)
 	fmt.Fprintf(tw, "next-probe:\t%s\n", probe(v))
 	if v.CoolDown > 0 {
 		fmt.Fprintf(tw, "cool-down:\t%s\n", seconds(v.CoolDown))
 	}
 	for _, win := range v.Windows {
-		fmt.Fprintf(tw, "window:\t%s in %d buckets: %d failures of %d\n", seconds(win.Window), win.Buckets, win.Failures, win.Samples)
+		fmt.Fprintf(tw, "window:\t%s in %s: %s of %d\n", seconds(win.Window), plural(win.Buckets, "bucket"), plural(win.Failures, "failure"), win.Samples)
 	}
 	fmt.Fprintf(tw, "redis-time:\t%s\n", stamp(v.Time))
 	return tw.Flush()
@@ -78,6 +89,14 @@ func display(name string) string {
 		}
 	}
 	return name
+}
+
+// plural counts n things: "1 failure", "2 failures".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 func stamp(t time.Time) string {

@@ -31,7 +31,8 @@ Commands:
   reset NAME        forget the circuit: state, window, reservation and lock
 
 Mutations print what changed and ask no confirmation. A NAME that no circuit
-under the prefix has is an error.
+under the prefix has is an error, except for lock-open and lock-closed with
+-force, which lock it ahead of its first call (planned maintenance).
 
 Flags (before or after the command):
 `
@@ -42,6 +43,7 @@ type options struct {
 	prefix   string
 	json     bool
 	cluster  bool
+	force    bool
 	timeout  time.Duration
 }
 
@@ -77,7 +79,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	defer conn.close()
 	ctx, cancel := context.WithTimeout(context.Background(), opts.timeout)
 	defer cancel()
-	cmd := &command{store: conn.store, json: opts.json, out: stdout}
+	cmd := &command{store: conn.store, json: opts.json, force: opts.force, out: stdout}
 	if err := cmd.run(ctx, pos[0], pos[1:]); err != nil {
 		fmt.Fprintln(stderr, red.clean("breakerctl: "+oneLine(err.Error())))
 		return ExitError
@@ -96,6 +98,7 @@ func parseArgs(args []string, stderr io.Writer) (options, []string, error) {
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of text")
 	fs.BoolVar(&o.cluster, "cluster", false, "the URL is a Redis Cluster's (go-redis ParseClusterURL: addr=host:port for more seeds)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "give up after this `duration`")
+	fs.BoolVar(&o.force, "force", false, "lock-open, lock-closed: lock a circuit that Redis holds no state for yet")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -124,6 +127,8 @@ func parseArgs(args []string, stderr io.Writer) (options, []string, error) {
 		err = fmt.Errorf("-timeout %v: want a positive duration", o.timeout)
 	case o.prefix == "":
 		err = errors.New("-prefix: must not be empty")
+	case o.force && pos[0] != "lock-open" && pos[0] != "lock-closed":
+		err = fmt.Errorf("-force applies to lock-open and lock-closed, not %s", pos[0])
 	default:
 		return o, pos, nil
 	}

@@ -83,9 +83,9 @@ func TestCommandsAgainstRedis(t *testing.T) {
 
 	locked := runCtl(env, "-prefix", "shop", "lock-closed", "payments")
 	require.Equal(t, breakerctl.ExitOK, locked.code, locked.stderr)
-	assert.Equal(t, "payments: lock none -> closed; state open\n", locked.stdout)
+	assert.Equal(t, "payments: lock none -> closed; state closed (locked closed)\n", locked.stdout)
 	again := runCtl(env, "-prefix", "shop", "lock-closed", "payments")
-	assert.Equal(t, "payments: lock closed (unchanged); state open\n", again.stdout)
+	assert.Equal(t, "payments: lock closed (unchanged); state closed (locked closed)\n", again.stdout)
 	require.NoError(t, b.Circuit("payments").Run(context.Background(), func(context.Context) error { return nil }),
 		"the service honours the lock")
 
@@ -105,6 +105,54 @@ func TestCommandsAgainstRedis(t *testing.T) {
 	assert.Equal(t, "breakerctl: unlock: no circuit \"payment\" under prefix \"shop\" (breakerctl list shows them)\n", missing.stderr)
 	empty := runCtl(env, "list") // the default prefix holds nothing
 	assert.Equal(t, "NAME  STATE  LOCK  OPENED-AT  FAILURE-RATE  SAMPLES  NEXT-PROBE\n(no circuits under this prefix)\n", empty.stdout)
+}
+
+// TestStatusLabelsHistory: a closed circuit's last opening is history, and
+// the words are the runtime's: a circuit reopened by a failed probe is open.
+func TestStatusLabelsHistory(t *testing.T) {
+	_, url, _ := guarded(t)
+	b, store := service(t, url)
+	c := b.Circuit("payments", runtime.Options{CoolDown: 50 * time.Millisecond})
+	trip(t, c)
+	require.Eventually(t, func() bool {
+		return c.Run(context.Background(), func(context.Context) error { return nil }) == nil
+	}, 5*time.Second, 10*time.Millisecond, "the probe closes it")
+	require.NoError(t, store.Flush(context.Background()))
+	env := map[string]string{"REDIS_URL": url}
+
+	status := runCtl(env, "-prefix", "shop", "status", "payments")
+	require.Equal(t, breakerctl.ExitOK, status.code, status.stderr)
+	assert.Regexp(t, `(?m)^state: +closed$`, status.stdout)
+	assert.Regexp(t, `(?m)^opened-at: +\S+Z \(history: the circuit has closed since\)$`, status.stdout)
+	assert.Regexp(t, `(?m)^failure-rate: +0\.0% \(0 failures of \d+\)$`, status.stdout)
+	list := runCtl(env, "-prefix", "shop", "list")
+	assert.Regexp(t, `(?m)^payments +closed +none +\S+Z \(history\) `, list.stdout)
+	asJSON := runCtl(env, "-prefix", "shop", "-json", "status", "payments")
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(asJSON.stdout), &v))
+	assert.Equal(t, true, v["opened_at_is_history"])
+}
+
+// TestLockOpenForceLocksACircuitAheadOfItsFirstCall: maintenance can be
+// locked in before any service made the circuit; without -force the name is
+// refused, as a typo would be.
+func TestLockOpenForceLocksACircuitAheadOfItsFirstCall(t *testing.T) {
+	_, url, _ := guarded(t)
+	env := map[string]string{"REDIS_URL": url}
+	refused := runCtl(env, "-prefix", "shop", "lock-open", "billing")
+	assert.Equal(t, breakerctl.ExitError, refused.code)
+	assert.Contains(t, refused.stderr, `no circuit "billing"`)
+
+	forced := runCtl(env, "-prefix", "shop", "lock-open", "-force", "billing")
+	require.Equal(t, breakerctl.ExitOK, forced.code, forced.stderr)
+	assert.Equal(t, "billing: lock none -> open; state open (locked open)\n", forced.stdout)
+
+	b, _ := service(t, url)
+	err := b.Circuit("billing").Run(context.Background(), func(context.Context) error { return nil })
+	require.ErrorIs(t, err, runtime.ErrOpen, "the service's first call meets the lock")
+	assert.Contains(t, err.Error(), "open (locked open)")
+	list := runCtl(env, "-prefix", "shop", "list")
+	assert.Regexp(t, `(?m)^billing +open \(locked open\) +open `, list.stdout)
 }
 
 func TestWrongPasswordIsOneLineWithoutIt(t *testing.T) {
