@@ -94,13 +94,6 @@ func TestInstrumentsThroughALifeCycle(t *testing.T) {
 		},
 	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp()) // five calls, each counted once
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: "breakergen.fallbacks", Unit: "{call}", Description: got["breakergen.fallbacks"].Description,
-		Data: metricdata.Sum[int64]{
-			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
-			DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)},
-		},
-	}, got["breakergen.fallbacks"], metricdatatest.IgnoreTimestamp())
-	metricdatatest.AssertEqual(t, metricdata.Metrics{
 		Name: "breakergen.circuit.open", Unit: "1", Description: got["breakergen.circuit.open"].Description,
 		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)}},
 	}, got["breakergen.circuit.open"], metricdatatest.IgnoreTimestamp())
@@ -145,6 +138,35 @@ func TestInstrumentsThroughALifeCycle(t *testing.T) {
 		Name: "breakergen.circuit.samples", Unit: "{call}", Description: got["breakergen.circuit.samples"].Description,
 		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](0, name)}},
 	}, got["breakergen.circuit.samples"], metricdatatest.IgnoreTimestamp()) // closing starts a fresh window
+}
+
+// TestFallbacksHaveTheirOwnCounter: a fallback is not an outcome of
+// breakergen.calls (whose outcomes partition the calls) but a counter of its
+// own.
+func TestFallbacksHaveTheirOwnCounter(t *testing.T) {
+	f := newFixture(t)
+	c := f.b.Circuit("payments", runtime.Options{CoolDown: time.Minute})
+	for range 3 {
+		_ = run(c, errors.New("down"))
+	}
+	require.ErrorIs(t, run(c, nil), runtime.ErrOpen)
+	c.Fallback()
+	got := f.collect(t)
+	name := otelbreaker.AttrCircuit.String("payments")
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.fallbacks", Unit: "{call}", Description: got["breakergen.fallbacks"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)},
+		},
+	}, got["breakergen.fallbacks"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: calls("payments", 0, 3, 0, 1),
+		},
+	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp()) // four calls: 3 failed, 1 skipped
 }
 
 func TestFailureRateAndDroppedCircuits(t *testing.T) {
