@@ -7,7 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // DefaultAsyncQueue is the queue length of an AsyncListener built without

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 

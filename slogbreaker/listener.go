@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/breakergen/breakergen/runtime"
 )
 

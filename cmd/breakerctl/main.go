@@ -18,7 +18,7 @@ package main
 import (
 	"os"
 
-	"github.com/breakergen/breakergen/internal/breakerctl"
+	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
 )
 
 func main() {

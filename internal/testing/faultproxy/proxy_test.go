@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
 )
 
 func TestTransparent(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/breakerctl"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 )
 
 // readTimeout is the go-redis client's deadline in the fault tests.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/breakergen/breakergen/internal/breakerctl"
+	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
 )
 
 // Example runs breakerctl as cmd/breakerctl does, with a command line that

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
 )
 
 func TestLatency(t *testing.T) {

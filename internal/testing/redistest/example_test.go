@@ -3,7 +3,7 @@ package redistest_test
 import (
 	"fmt"
 
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 )
 
 // A test starts a server with redistest.Start(t) and a cluster with

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
 )
 
 // A proxy in front of an echo server forwards until Blackhole makes the server

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/breakergen/breakergen/internal/breakerctl"
+	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
 	"github.com/stretchr/testify/assert"
 )
 

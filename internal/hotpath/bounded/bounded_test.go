@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 )

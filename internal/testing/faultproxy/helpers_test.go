@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
 )
 
 // bound is how long a test waits for something that should happen at once,

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 	"github.com/stretchr/testify/assert"
 )
 

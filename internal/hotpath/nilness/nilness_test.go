@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/stretchr/testify/assert"
 )
 
