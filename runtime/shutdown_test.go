@@ -167,7 +167,10 @@ func TestAsyncListenerAsksForWhatItWraps(t *testing.T) {
 	a := newAsync(t, inner)
 	assert.Equal(t, []runtime.EventType{runtime.EventOpened}, a.Events())
 	plain := newAsync(t, &recorder{})
-	assert.Len(t, plain.Events(), 8, "every type for a listener with no Events")
+	assert.Subset(t, plain.Events(), []runtime.EventType{
+		runtime.EventSuccess, runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
+	}, "every type for a listener with no Events")
 	ctx := context.Background()
 	b := runtime.MustNew(runtime.WithListener(a), runtime.WithListener(plain))
 	require.NoError(t, b.Shutdown(ctx))
