@@ -19,7 +19,7 @@ func Example() {
 	defer down.Close()
 
 	b := runtime.MustNew(runtime.WithDefaults(runtime.Options{SampleThreshold: 3}))
-	client := &http.Client{Transport: breakerhttp.New(http.DefaultTransport, b)}
+	client := &http.Client{Transport: breakerhttp.MustNew(http.DefaultTransport, b)}
 	for range 4 {
 		resp, err := client.Get(down.URL)
 		if errors.Is(err, runtime.ErrOpen) {

@@ -15,7 +15,9 @@ import (
 const maxRefresh = 3600
 
 // StatusHandler returns a read-only handler that serves the status of every
-// circuit b holds: its state (closed, open or half-open), operator lock, when
+// circuit b holds: its state in runtime.Status.String's words ("closed",
+// "open", "half-open", "open, probe in flight", with a lock "open (locked
+// open)" or "closed (locked closed)"), operator lock, when
 // it opened, its failure rate and samples within the window, and when its
 // next probe may run. It reads each circuit's status from the storage on
 // every request.

@@ -65,17 +65,20 @@ func TestStatusPageInABrowser(t *testing.T) {
 	defer srv.Close()
 
 	dom := dumpDOM(t, srv.URL+"/")
-	assert.Contains(t, dom, "<title>Circuits: 2 open, 1 locked open</title>", "the title, not one a script set")
+	assert.Contains(t, dom, "<title>Circuits: 5 open, 2 locked open</title>", "the title, not one a script set")
 	assert.NotContains(t, dom, "pwned=\"1\"", "no handler of the name ran")
 	assert.NotContains(t, dom, "data-pwned")
 	assert.NotContains(t, dom, "<script", "no script element")
 	assert.NotContains(t, dom, "<img", "no image element")
 	assert.Contains(t, dom, `<td class="name">&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror="document.body.dataset.pwned=1"&gt;'"&amp;</td>`,
 		"the name, as text")
-	assert.Equal(t, 6, strings.Count(dom, `<td class="name">`), "a row per circuit")
+	assert.Equal(t, 8, strings.Count(dom, `<td class="name">`), "a row per circuit")
+	assert.Contains(t, dom, `<p id="summary">8 circuits: 5 open or half-open, 2 locked open, 1 locked closed;`)
 	for _, want := range []string{
 		`<td class="name">payments</td>`, `<td class="state open">open</td>`, "in 45s",
 		`<td class="state half-open">half-open</td>`, "none while locked open", "25.0%",
+		`<td class="state open">open, probe in flight</td>`, "<td>probe in flight</td>",
+		`<td class="state open">open (locked open)</td>`, `<td class="state closed">closed (locked closed)</td>`,
 	} {
 		assert.Contains(t, dom, want)
 	}

@@ -34,9 +34,9 @@ func ExampleStatusHandler() {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&page)
 	for _, c := range page.Circuits {
-		fmt.Println(c.Name, c.State, "lock", c.Lock)
+		fmt.Printf("%s: %s; lock %s\n", c.Name, c.State, c.Lock)
 	}
 	// Output:
-	// payments closed lock open
-	// search closed lock none
+	// payments: open (locked open); lock open
+	// search: closed; lock none
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -19,6 +20,8 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 	"percent": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"when":    when,
 	"probe":   probe,
+	"class":   stateClass,
+	"plural":  plural,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -39,14 +42,14 @@ td.num { text-align: right; }
 </head>
 <body>
 <h1>Circuits</h1>
-<p id="summary">{{len .Page.Circuits}} circuits: {{.Open}} open or half-open, {{.LockedOpen}} locked open, {{.LockedClosed}} locked closed{{if .Unknown}}, {{.Unknown}} unknown (storage error){{end}}; as of <time datetime="{{.Page.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{.Page.Time.Format "2006-01-02 15:04:05 MST"}}</time>.</p>
+<p id="summary">{{plural (len .Page.Circuits) "circuit"}}: {{.Open}} open or half-open, {{.LockedOpen}} locked open, {{.LockedClosed}} locked closed{{if .Unknown}}, {{.Unknown}} unknown (storage error){{end}}; as of <time datetime="{{.Page.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{.Page.Time.Format "2006-01-02 15:04:05 MST"}}</time>.</p>
 <table id="circuits">
 <thead><tr><th>Circuit</th><th>State</th><th>Lock</th><th>Opened at</th><th>Failure rate</th><th>Samples</th><th>Next probe</th></tr></thead>
 <tbody>
 {{- range .Page.Circuits}}
 <tr>
 <td class="name">{{.Name}}</td>
-<td class="state {{.State}}">{{.State}}{{if .Error}} <span title="{{.Error}}">(storage error)</span>{{end}}</td>
+<td class="state {{class .State}}">{{.State}}{{if .Error}} <span title="{{.Error}}">(storage error)</span>{{end}}</td>
 <td class="{{if ne .Lock "none"}}lock lock-{{.Lock}}{{end}}">{{.Lock}}</td>
 <td>{{when .OpenedAt}}</td>
 <td class="num">{{percent .FailureRate}}</td>
@@ -73,7 +76,7 @@ type htmlPage struct {
 func writeHTML(w http.ResponseWriter, r *http.Request, page statusPage, refresh int) {
 	data := htmlPage{Page: page, Refresh: refresh}
 	for _, c := range page.Circuits {
-		switch c.State {
+		switch stateClass(c.State) {
 		case "open", "half-open":
 			data.Open++
 		case "unknown":
@@ -106,6 +109,14 @@ func when(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// plural counts n things: "1 circuit", "2 circuits".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // probe tells when the circuit's next probe may run.

@@ -2,6 +2,7 @@ package breakerhttp
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
@@ -16,9 +17,12 @@ type statusPage struct {
 
 // circuitStatus is one circuit on the status page.
 type circuitStatus struct {
-	Name  string `json:"name"`
-	State string `json:"state"` // closed, open, half-open, or unknown when the storage failed
-	Lock  string `json:"lock"`  // none, open or closed
+	Name string `json:"name"`
+	// State is runtime.Status.String: "closed", "open", "half-open", "open,
+	// probe in flight", "open (locked open)", "closed (locked closed)", or
+	// "unknown (storage failed)".
+	State string `json:"state"`
+	Lock  string `json:"lock"` // none, open or closed
 	// OpenedAt is when the circuit last opened; absent when never.
 	OpenedAt    time.Time `json:"opened_at,omitzero"`
 	FailureRate float64   `json:"failure_rate"`
@@ -40,12 +44,12 @@ type circuitStatus struct {
 func newCircuitStatus(name string, st runtime.Status, err error) circuitStatus {
 	cs := circuitStatus{
 		Name:            name,
-		State:           stateName(st),
+		State:           st.String(),
 		Lock:            st.Lock.String(),
 		OpenedAt:        st.OpenedAt.UTC(),
 		FailureRate:     st.FailureRate,
 		Samples:         st.SampleSize,
-		ProbeInFlight:   st.Reserved() && st.HalfOpen(),
+		ProbeInFlight:   st.String() == probing,
 		CoolDown:        st.Options.CoolDown.Seconds(),
 		Window:          st.Options.EvaluationWindow.Seconds(),
 		RateThreshold:   st.Options.RateThreshold,
@@ -59,20 +63,24 @@ func newCircuitStatus(name string, st runtime.Status, err error) circuitStatus {
 	}
 	switch {
 	case err != nil:
-		cs.State, cs.Error = "unknown", err.Error()
+		cs.State, cs.Error = unknown, err.Error()
 	case st.Stub:
-		cs.State, cs.Error = "unknown", "storage unavailable: the circuit fails open"
+		cs.State, cs.Error = unknown, "storage unavailable: the circuit fails open"
 	}
 	return cs
 }
 
-// stateName names a status's state as an operator sees it.
-func stateName(st runtime.Status) string {
-	switch {
-	case st.Closed():
-		return "closed"
-	case st.HalfOpen():
-		return "half-open"
+// Words of runtime.Status.String the page acts on.
+const (
+	probing = "open, probe in flight"
+	unknown = "unknown (storage failed)"
+)
+
+// stateClass is the kind of a state, for the page's style and counts:
+// "closed", "open", "half-open" or "unknown", the first word of the state.
+func stateClass(state string) string {
+	if i := strings.IndexAny(state, " ,"); i >= 0 {
+		return state[:i]
 	}
-	return "open"
+	return state
 }

@@ -29,15 +29,18 @@ func fail(c *runtime.Circuit) {
 }
 
 // statusBreaker returns a breaker with circuits in every state: closed with
-// samples, open, half-open, locked open and locked closed, and a hostile name.
+// samples, open, half-open, a probe in flight, locked open (closed and
+// half-open underneath) and locked closed, and a hostile name.
 func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	t.Helper()
 	clock := fakeclock.New(statusStart)
 	b := runtime.MustNew(runtime.WithClock(clock))
 	ctx := context.Background()
 	opts := runtime.Options{CoolDown: time.Minute}
-	for range 3 {
-		fail(b.Circuit("half-open", opts))
+	for _, name := range []string{"half-open", "probing", "locked-half-open"} {
+		for range 3 {
+			fail(b.Circuit(name, opts))
+		}
 	}
 	clock.Advance(time.Minute)
 	for range 3 {
@@ -48,6 +51,10 @@ func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	for _, err := range []error{nil, nil, nil, errors.New("slow")} {
 		_ = search.Run(ctx, func(context.Context) error { return err })
 	}
+	probe, err := b.Circuit("probing").Allow(ctx) // reserved, never done: in flight
+	require.NoError(t, err)
+	require.True(t, probe.Probe())
+	require.NoError(t, b.Circuit("locked-half-open").LockOpen(ctx))
 	require.NoError(t, b.Circuit("locked-open").LockOpen(ctx))
 	require.NoError(t, b.Circuit("locked-closed").LockClosed(ctx))
 	b.Circuit(hostileName)
@@ -87,7 +94,7 @@ func TestStatusJSON(t *testing.T) {
 	b, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	got := decode(t, serve(t, h, "/?format=json"))
-	require.Len(t, got, 6)
+	require.Len(t, got, 8)
 
 	p := got["payments"]
 	assert.Equal(t, "open", p["state"])
@@ -109,12 +116,18 @@ func TestStatusJSON(t *testing.T) {
 	assert.NotContains(t, s, "opened_at")
 	assert.NotContains(t, s, "next_probe")
 
+	assert.Equal(t, "open, probe in flight", got["probing"]["state"])
+	assert.Equal(t, true, got["probing"]["probe_in_flight"])
+	assert.Equal(t, false, got["half-open"]["probe_in_flight"])
+	assert.Equal(t, "open (locked open)", got["locked-half-open"]["state"], "not half-open beside lock open")
+	assert.Equal(t, "open (locked open)", got["locked-open"]["state"])
 	assert.Equal(t, "open", got["locked-open"]["lock"])
+	assert.Equal(t, "closed (locked closed)", got["locked-closed"]["state"])
 	assert.Equal(t, "closed", got["locked-closed"]["lock"])
 	assert.Contains(t, got, hostileName, "names are data, kept as they are")
 
 	accept := decode(t, serve(t, h, "/", "Accept", "application/json"))
-	assert.Len(t, accept, 6, "Accept: application/json")
+	assert.Len(t, accept, 8, "Accept: application/json")
 }
 
 func TestStatusHTML(t *testing.T) {
@@ -130,7 +143,8 @@ func TestStatusHTML(t *testing.T) {
 		assert.Contains(t, w.Header().Get("Content-Security-Policy"), "default-src 'none'")
 		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 		body := w.Body.String()
-		assert.Contains(t, body, "6 circuits: 2 open or half-open, 1 locked open, 1 locked closed; as of <time datetime=\"2026-03-01T12:01:15Z\">")
+		assert.Contains(t, body, "8 circuits: 5 open or half-open, 2 locked open, 1 locked closed; as of <time datetime=\"2026-03-01T12:01:15Z\">")
+		assert.Contains(t, body, `<td class="state open">open, probe in flight</td>`)
 		assert.Contains(t, body, "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;&lt;img src=x onerror=&#34;document.body.dataset.pwned=1&#34;&gt;&#39;&#34;&amp;")
 		assert.NotContains(t, body, "<script")
 		assert.Contains(t, body, "in 45s")
@@ -144,6 +158,27 @@ func TestStatusHTML(t *testing.T) {
 		w := serve(t, h, "/?refresh="+bad)
 		assert.Equal(t, http.StatusBadRequest, w.Code, bad)
 	}
+}
+
+// TestStatusWordsAfterAFailedProbe: a reopened circuit reads "open", and
+// no probe is in flight; one circuit is "1 circuit".
+func TestStatusWordsAfterAFailedProbe(t *testing.T) {
+	clock := fakeclock.New(statusStart)
+	b := runtime.MustNew(runtime.WithClock(clock))
+	c := b.Circuit("payments", runtime.Options{CoolDown: time.Minute})
+	for range 3 {
+		fail(c)
+	}
+	clock.Advance(time.Minute)
+	fail(c) // the probe fails: reopened
+	h := breakerhttp.StatusHandler(b)
+	got := decode(t, serve(t, h, "/?format=json"))["payments"]
+	assert.Equal(t, "open", got["state"])
+	assert.Equal(t, false, got["probe_in_flight"])
+	body := serve(t, h, "/").Body.String()
+	assert.Contains(t, body, "1 circuit: 1 open or half-open")
+	assert.Contains(t, body, "in 1m0s")
+	assert.NotContains(t, body, "probe in flight")
 }
 
 func TestStatusIsReadOnly(t *testing.T) {
@@ -200,7 +235,7 @@ func TestStatusWhenTheStorageFails(t *testing.T) {
 	b := runtime.MustNew(runtime.WithStorage(failing{}))
 	b.Circuit("db")
 	got := decode(t, serve(t, breakerhttp.StatusHandler(b), "/?format=json"))
-	assert.Equal(t, "unknown", got["db"]["state"])
+	assert.Equal(t, "unknown (storage failed)", got["db"]["state"])
 	assert.NotEmpty(t, got["db"]["error"])
 	assert.Contains(t, serve(t, breakerhttp.StatusHandler(b), "/").Body.String(), "(storage error)")
 }

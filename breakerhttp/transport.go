@@ -1,6 +1,7 @@
 package breakerhttp
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -27,30 +28,65 @@ import (
 // body closed, as http.RoundTripper requires. A request's context is the
 // call's: the caller's own cancellation is not a failure of the host.
 //
-// Build one with New. A Transport is safe for concurrent use when the wrapped
-// RoundTripper is.
+// Build one with New (or MustNew). A Transport is safe for concurrent use when
+// the wrapped RoundTripper is.
 type Transport struct {
 	next http.RoundTripper
 	rt   http.RoundTripper // the generated decorator
 }
 
 // New returns a Transport running next (http.DefaultTransport when nil)
-// through circuits of b, configured by opts. It panics, as generated
-// constructors do, when b is nil or an option is invalid.
-func New(next http.RoundTripper, b *runtime.Breaker, opts ...Option) *Transport {
-	cfg := config{failure: DefaultFailure}
-	for _, o := range opts {
-		o(&cfg)
+// through circuits of b, configured by opts, or an error wrapping
+// runtime.ErrInvalid when b is nil, an option is nil or invalid, or the
+// breaker refuses the circuits' options.
+func New(next http.RoundTripper, b *runtime.Breaker, opts ...Option) (t *Transport, err error) {
+	var cfg config
+	var errs []error
+	if b == nil {
+		errs = append(errs, errors.New("nil *runtime.Breaker"))
+	}
+	for i, o := range opts {
+		if o == nil {
+			errs = append(errs, fmt.Errorf("option %d is nil", i+1))
+			continue
+		}
+		if err := o.apply(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("breakerhttp: %w: %w", runtime.ErrInvalid, err)
 	}
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	dopts := append(cfg.decorator, runtime.WithOptions(runtime.Options{IsFailure: cfg.isFailure}))
-	t := &Transport{next: next}
+	// The generated constructors panic on a configuration error, having no
+	// error to return; New has one.
+	defer func() {
+		if r := recover(); r != nil {
+			perr, ok := r.(error)
+			if !ok || !errors.Is(perr, runtime.ErrInvalid) {
+				panic(r)
+			}
+			t, err = nil, fmt.Errorf("breakerhttp: %w", perr)
+		}
+	}()
+	t = &Transport{next: next}
 	if cfg.oneCircuit {
-		t.rt = newOneCircuit(next, b, dopts...)
+		t.rt = newOneCircuit(next, b, cfg.decoratorOptions()...)
 	} else {
-		t.rt = newPerHost(next, b, dopts...)
+		t.rt = newPerHost(next, b, cfg.decoratorOptions()...)
+	}
+	return t, nil
+}
+
+// MustNew is New for start-up code with literal options, such as
+// &http.Client{Transport: breakerhttp.MustNew(nil, b)}: it panics with New's
+// error.
+func MustNew(next http.RoundTripper, b *runtime.Breaker, opts ...Option) *Transport {
+	t, err := New(next, b, opts...)
+	if err != nil {
+		panic(err)
 	}
 	return t
 }
@@ -66,55 +102,6 @@ func (t *Transport) CloseIdleConnections() {
 	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
-}
-
-// Option configures a Transport.
-type Option func(*config)
-
-// config is what the options of a Transport set.
-type config struct {
-	decorator  []runtime.DecoratorOption
-	failure    func(code int) bool
-	oneCircuit bool
-}
-
-// WithInstance gives the Transport circuits of its own, named
-// "http@name[host]" ("http@name" with WithOneCircuit): two clients of one
-// Breaker share their circuits unless they are given different instances.
-func WithInstance(name string) Option {
-	return func(c *config) { c.decorator = append(c.decorator, runtime.WithInstance(name)) }
-}
-
-// WithFailureStatus decides which response statuses count as failures of the
-// host, instead of DefaultFailure. Other responses are successes. Transports
-// that share their circuits (one Breaker, no WithInstance) share the
-// judgement of the first one built.
-func WithFailureStatus(failure func(code int) bool) Option {
-	return func(c *config) {
-		if failure != nil {
-			c.failure = failure
-		}
-	}
-}
-
-// WithOneCircuit puts every host behind one circuit, "http".
-func WithOneCircuit() Option {
-	return func(c *config) { c.oneCircuit = true }
-}
-
-// DefaultFailure is the default judgement of a response: a 5xx status (the
-// server failed) or 429 (it is overloaded and says so) is a failure.
-func DefaultFailure(code int) bool {
-	return code >= 500 || code == http.StatusTooManyRequests
-}
-
-// isFailure is the IsFailure option of the Transport's circuits: a
-// *StatusError counts as its status says, any other error is a failure.
-func (c *config) isFailure(err error) bool {
-	if se, ok := err.(*StatusError); ok {
-		return c.failure(se.Code)
-	}
-	return true
 }
 
 // StatusError is the error a Transport records for a response with a status

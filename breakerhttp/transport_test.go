@@ -51,7 +51,7 @@ func setup(t *testing.T, opts ...breakerhttp.Option) (*runtime.Breaker, *fakeclo
 	t.Helper()
 	clock := fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithDefaults(runtime.Options{SampleThreshold: 3, CoolDown: time.Minute}))
-	return b, clock, &http.Client{Transport: breakerhttp.New(nil, b, opts...)}
+	return b, clock, &http.Client{Transport: breakerhttp.MustNew(nil, b, opts...)}
 }
 
 // get sends a GET and returns the status, or the error.
@@ -209,7 +209,7 @@ func TestTransportOneCircuitAndInstances(t *testing.T) {
 	require.ErrorIs(t, err, runtime.ErrOpen, "one circuit for every host")
 	assert.True(t, status(t, b, "http@payments").Open())
 
-	other := &http.Client{Transport: breakerhttp.New(nil, b, breakerhttp.WithInstance("search"))}
+	other := &http.Client{Transport: breakerhttp.MustNew(nil, b, breakerhttp.WithInstance("search"))}
 	code, err := get(t, other, healthy.URL)
 	require.NoError(t, err, "another instance has circuits of its own")
 	assert.Equal(t, http.StatusOK, code)
@@ -219,10 +219,10 @@ func TestTransportOneCircuitAndInstances(t *testing.T) {
 
 func TestTransportCloseIdleConnections(t *testing.T) {
 	next := &idleCloser{}
-	breakerhttp.New(next, runtime.MustNew()).CloseIdleConnections()
+	breakerhttp.MustNew(next, runtime.MustNew()).CloseIdleConnections()
 	assert.True(t, next.closed)
 	assert.NotPanics(t, func() {
-		breakerhttp.New(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("x") }), runtime.MustNew()).CloseIdleConnections()
+		breakerhttp.MustNew(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("x") }), runtime.MustNew()).CloseIdleConnections()
 	})
 }
 
@@ -238,3 +238,71 @@ func (c *idleCloser) CloseIdleConnections() { c.closed = true }
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestTransportOptionsAreChecked(t *testing.T) {
+	b := runtime.MustNew()
+	for name, opts := range map[string][]breakerhttp.Option{
+		"nil option":            {nil},
+		"nil failure judgement": {breakerhttp.WithFailureStatus(nil)},
+		"empty instance":        {breakerhttp.WithInstance("")},
+		"invalid options":       {breakerhttp.WithOptions(runtime.Options{RateThreshold: 2})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr, err := breakerhttp.New(nil, b, opts...)
+			assert.ErrorIs(t, err, runtime.ErrInvalid)
+			assert.Nil(t, tr)
+			assert.Panics(t, func() { breakerhttp.MustNew(nil, b, opts...) })
+		})
+	}
+	_, err := breakerhttp.New(nil, nil)
+	assert.ErrorIs(t, err, runtime.ErrInvalid, "a nil breaker")
+}
+
+// TestTransportDefaults: with no option, the circuits have the Breaker's
+// defaults, which are the built-in ones the package doc lists.
+func TestTransportDefaults(t *testing.T) {
+	b := runtime.MustNew()
+	client := &http.Client{Transport: breakerhttp.MustNew(nil, b)}
+	srv := newServer(t, http.StatusOK)
+	_, err := get(t, client, srv.URL)
+	require.NoError(t, err)
+	c, ok := b.Lookup("http[" + srv.host() + "]")
+	require.True(t, ok)
+	o := c.Options()
+	assert.Equal(t, 5*time.Minute, o.CoolDown)
+	assert.Equal(t, time.Minute, o.EvaluationWindow)
+	assert.InDelta(t, 0.5, o.RateThreshold, 1e-9)
+	assert.Equal(t, 3, o.SampleThreshold)
+}
+
+func TestTransportWithOptions(t *testing.T) {
+	errIgnored := errors.New("proxy says: try later")
+	b, clock, client := setup(t, breakerhttp.WithOptions(runtime.Options{
+		SampleThreshold: 5, CoolDown: 10 * time.Second,
+		IsFailure: func(err error) bool { return !errors.Is(err, errIgnored) },
+	}))
+	dead := newServer(t, http.StatusBadGateway)
+	for range 4 {
+		_, err := get(t, client, dead.URL)
+		require.NoError(t, err, "below the five samples WithOptions asks for")
+	}
+	_, err := get(t, client, dead.URL)
+	require.NoError(t, err)
+	_, err = get(t, client, dead.URL)
+	require.ErrorIs(t, err, runtime.ErrOpen, "five 502s opened it: statuses are still judged")
+	assert.Equal(t, 10*time.Second, status(t, b, "http["+dead.host()+"]").Options.CoolDown)
+	clock.Advance(10 * time.Second)
+	dead.status.Store(http.StatusOK)
+	_, err = get(t, client, dead.URL)
+	require.NoError(t, err, "the cool-down WithOptions set is over: the probe runs")
+
+	other := breakerhttp.MustNew(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errIgnored }), b,
+		breakerhttp.WithInstance("ignoring"), breakerhttp.WithOptions(runtime.Options{
+			IsFailure: func(err error) bool { return !errors.Is(err, errIgnored) },
+		}))
+	for range 5 {
+		_, err := (&http.Client{Transport: other}).Get("http://example.invalid/")
+		require.ErrorIs(t, err, errIgnored, "IsFailure judges the other errors: a success")
+	}
+	assert.True(t, status(t, b, "http@ignoring[example.invalid]").Closed())
+}

@@ -8,9 +8,13 @@
 //
 //	rec, err := otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(provider))
 //	if err != nil { ... }
-//	b := runtime.MustNew(runtime.WithListener(rec, rec.Events()...))
+//	b := runtime.MustNew(runtime.WithListener(rec)) // asks for rec.Events() only
 //	rec.Watch(b)
-//	defer rec.Close()
+//	defer b.Shutdown(ctx) // shuts the recorder down too: the breaker owns it
+//
+// It is a module of its own, so that a runtime user who does not export to
+// OpenTelemetry does not carry its SDK: go get
+// github.com/breakergen/breakergen/otelbreaker.
 //
 // Every instrument is asynchronous: calls are counted on the hot path in
 // striped atomic counters (through runtime.CallCounter, with no attribute set
@@ -24,6 +28,7 @@
 // breakergen.circuit.name.
 //
 //	breakergen.calls                 counter {call}: calls by breakergen.call.outcome (below)
+//	breakergen.fallbacks             counter {call}: skipped calls a fallback answered
 //	breakergen.transitions           counter {transition}: by breakergen.transition.to: opened, reopened, closed
 //	breakergen.probes                counter {probe}: half-open probes granted
 //	breakergen.circuit.open          gauge 1: 1 open (half-open too), 0 closed
@@ -33,8 +38,9 @@
 //	breakergen.storage.failures      counter {failure}: storage failures the breaker survived
 //
 // The outcomes are success, failure, excluded (an excluded error or the
-// caller's own cancellation: nothing recorded), skipped (refused) and fallback
-// (a skipped call that a generated decorator's fallback answered; fallback ⊂
-// skipped, never add the two). As with prombreaker, the series follow the
-// number of circuits the watched breakers hold: bound keyed circuits.
+// caller's own cancellation: nothing recorded) and skipped (refused); they
+// partition the calls, so a sum counts each call once. A skipped call that a
+// generated decorator's fallback answered is counted in breakergen.fallbacks
+// as well. As with prombreaker, the series follow the number of circuits the
+// watched breakers hold: bound keyed circuits.
 package otelbreaker

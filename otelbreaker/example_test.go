@@ -23,8 +23,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer func() { _ = rec.Close() }()
-	b := runtime.MustNew(runtime.WithListener(rec, rec.Events()...))
+	b := runtime.MustNew(runtime.WithListener(rec))         // only the events rec needs
+	defer func() { _ = b.Shutdown(context.Background()) }() // the breaker owns rec: this shuts it down
 	rec.Watch(b)
 	_ = b.Circuit("search").Run(context.Background(), func(context.Context) error { return nil })
 
@@ -35,6 +35,7 @@ func Example() {
 	}
 	// Output:
 	// breakergen.calls {call}
+	// breakergen.fallbacks {call}
 	// breakergen.transitions {transition}
 	// breakergen.probes {probe}
 	// breakergen.storage.failures {failure}

@@ -3,7 +3,7 @@ package otelbreaker
 import (
 	"errors"
 
-	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -19,16 +19,18 @@ const (
 
 // instruments are the recorder's asynchronous instruments.
 type instruments struct {
-	calls, transitions, probes, storageFailures metric.Int64ObservableCounter
-	open, samples, locked                       metric.Int64ObservableGauge
-	failureRate                                 metric.Float64ObservableGauge
+	calls, fallbacks, transitions, probes, storageFailures metric.Int64ObservableCounter
+	open, samples, locked                                  metric.Int64ObservableGauge
+	failureRate                                            metric.Float64ObservableGauge
 }
 
 func newInstruments(m metric.Meter) (instruments, error) {
 	var in instruments
-	var errs [8]error
+	var errs [9]error
 	in.calls, errs[0] = m.Int64ObservableCounter("breakergen.calls", metric.WithUnit("{call}"),
-		metric.WithDescription("Calls through the circuit by outcome: success, failure, excluded, skipped, fallback (fallback is a subset of skipped)."))
+		metric.WithDescription("Calls through the circuit by outcome: success, failure, excluded, skipped; each call has one outcome."))
+	in.fallbacks, errs[8] = m.Int64ObservableCounter("breakergen.fallbacks", metric.WithUnit("{call}"),
+		metric.WithDescription("Skipped calls that a generated decorator's fallback answered (also counted as skipped in breakergen.calls)."))
 	in.transitions, errs[1] = m.Int64ObservableCounter("breakergen.transitions", metric.WithUnit("{transition}"),
 		metric.WithDescription("Transitions of the circuit: to opened, reopened or closed."))
 	in.probes, errs[2] = m.Int64ObservableCounter("breakergen.probes", metric.WithUnit("{probe}"),
@@ -47,7 +49,7 @@ func newInstruments(m metric.Meter) (instruments, error) {
 }
 
 func (in *instruments) all() []metric.Observable {
-	return []metric.Observable{in.calls, in.transitions, in.probes, in.storageFailures, in.open, in.failureRate, in.samples, in.locked}
+	return []metric.Observable{in.calls, in.fallbacks, in.transitions, in.probes, in.storageFailures, in.open, in.failureRate, in.samples, in.locked}
 }
 
 // observe reports one snapshot.
@@ -59,6 +61,7 @@ func (in *instruments) observe(o metric.Observer, snap circuitstats.Snapshot) {
 			for i, oc := range circuitstats.Outcomes {
 				o.ObserveInt64(in.calls, clamp(ci.Calls[i]), metric.WithAttributes(name, AttrOutcome.String(oc.String())))
 			}
+			o.ObserveInt64(in.fallbacks, clamp(ci.Fallbacks), metric.WithAttributes(name))
 			for i, t := range circuitstats.Transitions {
 				o.ObserveInt64(in.transitions, clamp(ci.Transitions[i]), metric.WithAttributes(name, AttrTransitionTo.String(t.String())))
 			}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/circuitstats"
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
-	"github.com/breakergen/breakergen/runtime/storage"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -23,12 +23,15 @@ const DefaultStatusTimeout = 5 * time.Second
 
 // Recorder counts the calls and events of circuits and reports them, with the
 // status of the watched breakers' circuits, through OpenTelemetry
-// instruments. Build it with NewRecorder. It is safe for concurrent use.
+// instruments. Build it with NewRecorder; stop it with Shutdown, or let the
+// Breaker it listens to do so. It is safe for concurrent use.
 type Recorder struct {
 	stats   *circuitstats.Stats
 	timeout time.Duration
 	inst    instruments
 	reg     metric.Registration
+	stop    sync.Once
+	stopErr error
 }
 
 // Option configures a Recorder in NewRecorder.
@@ -49,7 +52,7 @@ type config struct {
 // global provider, otel.GetMeterProvider().
 func WithMeterProvider(p metric.MeterProvider) Option {
 	return optionFunc(func(c *config) error {
-		if nilness.Is(p) {
+		if isNil(p) {
 			return errors.New("WithMeterProvider(nil)")
 		}
 		c.provider = p
@@ -71,7 +74,7 @@ func WithStatusTimeout(d time.Duration) Option {
 }
 
 // NewRecorder creates the instruments and returns the recorder that reports
-// through them. It fails with an error wrapping storage.ErrInvalid when an
+// through them. It fails with an error wrapping runtime.ErrInvalid when an
 // option is invalid, or with the meter's error when an instrument cannot be
 // created.
 func NewRecorder(opts ...Option) (*Recorder, error) {
@@ -87,7 +90,7 @@ func NewRecorder(opts ...Option) (*Recorder, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("otelbreaker: %w: %w", storage.ErrInvalid, err)
+		return nil, fmt.Errorf("otelbreaker: %w: %w", runtime.ErrInvalid, err)
 	}
 	if cfg.provider == nil {
 		cfg.provider = otel.GetMeterProvider()
@@ -104,9 +107,10 @@ func NewRecorder(opts ...Option) (*Recorder, error) {
 	return r, nil
 }
 
-// Events returns the event types the recorder needs, to give to
-// runtime.WithListener: transitions, probes and storage failures.
-func (r *Recorder) Events() []runtime.EventType { return circuitstats.Events() }
+// Events returns the event types the recorder needs: transitions, probes and
+// storage failures. runtime.WithListener(rec) with no types asks for just
+// these.
+func (r *Recorder) Events() []runtime.EventType { return r.stats.Events() }
 
 // Handle counts transitions, probes and storage failures.
 func (r *Recorder) Handle(e runtime.Event) { r.stats.Handle(e) }
@@ -122,9 +126,27 @@ func (r *Recorder) CountCalls(circuit string) func(runtime.CallOutcome) {
 // twice, or a nil b, changes nothing.
 func (r *Recorder) Watch(b *runtime.Breaker) { r.stats.Watch(b) }
 
-// Close unregisters the instruments' callback: the recorder reports nothing
-// more.
-func (r *Recorder) Close() error { return r.reg.Unregister() }
+// Shutdown unregisters the instruments' callback: the recorder reports
+// nothing more. It may be called more than once; later calls return the
+// first's result. A Breaker that the recorder was given to with
+// runtime.WithListener owns it and calls Shutdown from its own.
+func (r *Recorder) Shutdown(context.Context) error {
+	r.stop.Do(func() { r.stopErr = r.reg.Unregister() })
+	return r.stopErr
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map,
+// slice, channel or function: an ignored constructor error.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
 
 // observe reports a snapshot of the stats.
 func (r *Recorder) observe(ctx context.Context, o metric.Observer) error {

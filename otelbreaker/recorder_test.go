@@ -9,7 +9,6 @@ import (
 	"github.com/breakergen/breakergen/otelbreaker"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
-	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -35,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	var err error
 	f.rec, err = otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(mp))
 	require.NoError(t, err)
-	f.b = runtime.MustNew(runtime.WithClock(f.clock), runtime.WithListener(f.rec, f.rec.Events()...))
+	f.b = runtime.MustNew(runtime.WithClock(f.clock), runtime.WithListener(f.rec))
 	f.rec.Watch(f.b)
 	return f
 }
@@ -65,13 +64,12 @@ func point[N int64 | float64](v N, kv ...attribute.KeyValue) metricdata.DataPoin
 	return metricdata.DataPoint[N]{Attributes: attribute.NewSet(kv...), Value: v}
 }
 
-func calls(circuit string, success, failure, excluded, skipped, fallback int64) []metricdata.DataPoint[int64] {
+func calls(circuit string, success, failure, excluded, skipped int64) []metricdata.DataPoint[int64] {
 	c := otelbreaker.AttrCircuit.String(circuit)
 	o := otelbreaker.AttrOutcome
 	return []metricdata.DataPoint[int64]{
 		point(success, c, o.String("success")), point(failure, c, o.String("failure")),
 		point(excluded, c, o.String("excluded")), point(skipped, c, o.String("skipped")),
-		point(fallback, c, o.String("fallback")),
 	}
 }
 
@@ -83,18 +81,10 @@ func TestInstrumentsThroughALifeCycle(t *testing.T) {
 		_ = run(c, errors.New("down"))
 	}
 	require.ErrorIs(t, run(c, nil), runtime.ErrOpen)
-	c.Fallback()
 	f.rec.Handle(runtime.Event{Type: runtime.EventStorageFailure, Circuit: "payments", Suppressed: 4})
 
 	got := f.collect(t)
 	name := otelbreaker.AttrCircuit.String("payments")
-	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
-		Data: metricdata.Sum[int64]{
-			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
-			DataPoints: calls("payments", 1, 2, 0, 2, 1),
-		},
-	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp())
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
 		Name: "breakergen.circuit.open", Unit: "1", Description: got["breakergen.circuit.open"].Description,
 		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)}},
@@ -142,6 +132,35 @@ func TestInstrumentsThroughALifeCycle(t *testing.T) {
 	}, got["breakergen.circuit.samples"], metricdatatest.IgnoreTimestamp()) // closing starts a fresh window
 }
 
+// TestFallbacksHaveTheirOwnCounter: a fallback is not an outcome of
+// breakergen.calls (whose outcomes partition the calls) but a counter of its
+// own.
+func TestFallbacksHaveTheirOwnCounter(t *testing.T) {
+	f := newFixture(t)
+	c := f.b.Circuit("payments", runtime.Options{CoolDown: time.Minute})
+	for range 3 {
+		_ = run(c, errors.New("down"))
+	}
+	require.ErrorIs(t, run(c, nil), runtime.ErrOpen)
+	c.Fallback()
+	got := f.collect(t)
+	name := otelbreaker.AttrCircuit.String("payments")
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.fallbacks", Unit: "{call}", Description: got["breakergen.fallbacks"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{point[int64](1, name)},
+		},
+	}, got["breakergen.fallbacks"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: calls("payments", 0, 3, 0, 1),
+		},
+	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp()) // four calls: 3 failed, 1 skipped
+}
+
 func TestFailureRateAndDroppedCircuits(t *testing.T) {
 	f := newFixture(t)
 	db := f.b.Circuit("db", runtime.Options{SampleThreshold: 100})
@@ -161,16 +180,25 @@ func TestFailureRateAndDroppedCircuits(t *testing.T) {
 		Name: "breakergen.calls", Unit: "{call}", Description: got["breakergen.calls"].Description,
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
-			DataPoints: calls("db", 3, 1, 0, 0, 0),
+			DataPoints: calls("db", 3, 1, 0, 0),
 		},
 	}, got["breakergen.calls"], metricdatatest.IgnoreTimestamp()) // the dropped circuit is gone
 }
 
-func TestCloseStopsReporting(t *testing.T) {
+func TestShutdownStopsReporting(t *testing.T) {
 	f := newFixture(t)
 	require.NoError(t, run(f.b.Circuit("db"), nil))
-	require.NoError(t, f.rec.Close())
+	require.NoError(t, f.rec.Shutdown(context.Background()))
 	assert.Empty(t, f.collect(t))
+	assert.NoError(t, f.rec.Shutdown(context.Background()), "idempotent")
+}
+
+func TestTheBreakerShutsItsRecorderDown(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, run(f.b.Circuit("db"), nil))
+	require.NotEmpty(t, f.collect(t))
+	require.NoError(t, f.b.Shutdown(context.Background()))
+	assert.Empty(t, f.collect(t), "the breaker owns the recorder it was given")
 }
 
 func TestBadOptions(t *testing.T) {
@@ -181,7 +209,7 @@ func TestBadOptions(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec, err := otelbreaker.NewRecorder(opts...)
-			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.ErrorIs(t, err, runtime.ErrInvalid)
 			assert.Nil(t, rec)
 		})
 	}

@@ -13,8 +13,8 @@ import (
 // listener, on one goroutine and on every processor.
 
 func collected() *runtime.Circuit {
-	col := prombreaker.NewCollector()
-	b := runtime.MustNew(runtime.WithListener(col, col.Events()...))
+	col := prombreaker.MustNewCollector()
+	b := runtime.MustNew(runtime.WithListener(col))
 	col.Watch(b)
 	return b.Circuit("bench")
 }

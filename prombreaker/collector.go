@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
-	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -20,14 +19,15 @@ const DefaultStatusTimeout = 5 * time.Second
 
 // Collector counts the calls and events of circuits and exports them, with
 // the status of the watched breakers' circuits, as Prometheus metrics. Build
-// it with NewCollector. It is safe for concurrent use.
+// it with NewCollector (or MustNewCollector). It is safe for concurrent use.
 type Collector struct {
 	stats   *circuitstats.Stats
 	timeout time.Duration
 	d       descs
 }
 
-// Option configures a Collector in NewCollector or BuildCollector.
+// Option configures a Collector in NewCollector or MustNewCollector; an
+// invalid one is an error of NewCollector.
 type Option interface {
 	apply(*config) error
 }
@@ -92,19 +92,9 @@ func WithStatusTimeout(d time.Duration) Option {
 	})
 }
 
-// NewCollector returns a collector configured by opts. It panics with
-// BuildCollector's error when an option is invalid.
-func NewCollector(opts ...Option) *Collector {
-	c, err := BuildCollector(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
-// BuildCollector is NewCollector returning an error wrapping
-// storage.ErrInvalid, instead of panicking, when an option is invalid.
-func BuildCollector(opts ...Option) (*Collector, error) {
+// NewCollector returns a collector configured by opts, or an error wrapping
+// runtime.ErrInvalid that names every invalid option.
+func NewCollector(opts ...Option) (*Collector, error) {
 	cfg := config{namespace: "breakergen", timeout: DefaultStatusTimeout}
 	var errs []error
 	for i, o := range opts {
@@ -121,16 +111,25 @@ func BuildCollector(opts ...Option) (*Collector, error) {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("prombreaker: %w: %w", storage.ErrInvalid, err)
+		return nil, fmt.Errorf("prombreaker: %w: %w", runtime.ErrInvalid, err)
 	}
 	return &Collector{stats: circuitstats.New(), timeout: cfg.timeout, d: d}, nil
 }
 
-// Events returns the event types the collector needs, to give to
-// runtime.WithListener: transitions, probes and storage failures. Given every
-// event instead, it still counts right, but each success then costs the call
-// a status read.
-func (c *Collector) Events() []runtime.EventType { return circuitstats.Events() }
+// MustNewCollector is NewCollector for start-up code with literal options, as
+// prometheus.MustRegister is: it panics with NewCollector's error.
+func MustNewCollector(opts ...Option) *Collector {
+	c, err := NewCollector(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Events returns the event types the collector needs: transitions, probes and
+// storage failures. runtime.WithListener(col) with no types asks for just
+// these, so a closed circuit's success stays on the hot path.
+func (c *Collector) Events() []runtime.EventType { return c.stats.Events() }
 
 // Handle counts transitions, probes and storage failures.
 func (c *Collector) Handle(e runtime.Event) { c.stats.Handle(e) }

@@ -4,10 +4,14 @@
 // to the breaker with the events it needs, let it watch the breaker so that it
 // reads the circuits' status when scraped, and register it:
 //
-//	col := prombreaker.NewCollector()
-//	b := runtime.MustNew(runtime.WithListener(col, col.Events()...))
+//	col := prombreaker.MustNewCollector()
+//	b := runtime.MustNew(runtime.WithListener(col)) // asks for col.Events() only
 //	col.Watch(b)
 //	prometheus.MustRegister(col)
+//
+// It is a module of its own, so that a runtime user who does not export to
+// Prometheus does not carry its client: go get
+// github.com/breakergen/breakergen/prombreaker.
 //
 // Calls are counted through runtime.CallCounter on the call's own goroutine,
 // without an event or a status read: with the collector attached, a closed
@@ -19,6 +23,7 @@
 // # Metrics
 //
 //	breakergen_calls_total{circuit,outcome}   counter: calls by outcome, see below
+//	breakergen_fallbacks_total{circuit}       counter: skipped calls a fallback answered
 //	breakergen_transitions_total{circuit,to}  counter: to="opened", "reopened" or "closed"
 //	breakergen_probes_total{circuit}          counter: half-open probes granted
 //	breakergen_circuit_open{circuit}          gauge: 1 open (half-open too), 0 closed
@@ -28,10 +33,18 @@
 //	breakergen_storage_failures_total         counter: storage failures the breaker survived
 //
 // The outcomes of breakergen_calls_total are success, failure, excluded (an
-// excluded error or the caller's own cancellation: nothing recorded), skipped
-// (refused by an open, reserved or locked-open circuit) and fallback (a
-// skipped call that a generated decorator's fallback answered). A fallback is
-// also a skipped call: fallback ⊂ skipped, so never add the two.
+// excluded error or the caller's own cancellation: nothing recorded) and
+// skipped (refused by an open, reserved or locked-open circuit). They
+// partition the calls: sum by (circuit) counts each call once. A skipped call
+// that a generated decorator's fallback answered is counted in
+// breakergen_fallbacks_total as well.
+//
+// # Options
+//
+// NewCollector reports an invalid option as an error wrapping
+// runtime.ErrInvalid; MustNewCollector panics with it, for start-up code with
+// literal options. Options: WithNamespace, WithConstLabels,
+// WithStatusTimeout.
 //
 // # Cardinality
 //

@@ -14,9 +14,9 @@ import (
 // Example wires a collector into a breaker and a registry. A service would
 // then serve the registry with promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).
 func Example() {
-	col := prombreaker.NewCollector()
-	b := runtime.MustNew(runtime.WithListener(col, col.Events()...)) // only the events it needs
-	col.Watch(b)                                                 // gauges read at scrape time
+	col := prombreaker.MustNewCollector()
+	b := runtime.MustNew(runtime.WithListener(col)) // only the events it needs
+	col.Watch(b)                                    // gauges read at scrape time
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(col)
 

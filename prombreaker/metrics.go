@@ -1,7 +1,7 @@
 package prombreaker
 
 import (
-	"github.com/breakergen/breakergen/internal/circuitstats"
+	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -9,9 +9,9 @@ import (
 // Help texts of the metrics.
 const (
 	helpCalls = "Calls through the circuit, by outcome: success, failure, excluded " +
-		"(an excluded error or the caller's own cancellation, not recorded), skipped " +
-		"(refused by an open, reserved or locked-open circuit) and fallback (a skipped " +
-		"call answered by a decorator's fallback; fallback is a subset of skipped, never add them)."
+		"(an excluded error or the caller's own cancellation, not recorded) and skipped " +
+		"(refused by an open, reserved or locked-open circuit); each call has one outcome."
+	helpFallbacks       = "Skipped calls that a generated decorator's fallback answered (also counted as skipped in calls_total)."
 	helpTransitions     = "Transitions of the circuit: to opened (a closed circuit failed its threshold), reopened (a probe failed) or closed (a probe succeeded)."
 	helpProbes          = "Probes granted: calls let through a half-open circuit to test the dependency."
 	helpOpen            = "1 when the circuit is open or half-open, 0 when closed; read at scrape time."
@@ -23,13 +23,14 @@ const (
 
 // descs are the collector's metric descriptions.
 type descs struct {
-	calls, transitions, probes, open, failureRate, samples, locked, storageFailures *prometheus.Desc
+	calls, fallbacks, transitions, probes, open, failureRate, samples, locked, storageFailures *prometheus.Desc
 }
 
 func newDescs(ns string, labels prometheus.Labels) (descs, error) {
 	name := func(n string) string { return prometheus.BuildFQName(ns, "", n) }
 	d := descs{
 		calls:           prometheus.NewDesc(name("calls_total"), helpCalls, []string{"circuit", "outcome"}, labels),
+		fallbacks:       prometheus.NewDesc(name("fallbacks_total"), helpFallbacks, []string{"circuit"}, labels),
 		transitions:     prometheus.NewDesc(name("transitions_total"), helpTransitions, []string{"circuit", "to"}, labels),
 		probes:          prometheus.NewDesc(name("probes_total"), helpProbes, []string{"circuit"}, labels),
 		open:            prometheus.NewDesc(name("circuit_open"), helpOpen, []string{"circuit"}, labels),
@@ -51,7 +52,7 @@ func newDescs(ns string, labels prometheus.Labels) (descs, error) {
 }
 
 func (d *descs) each(fn func(*prometheus.Desc)) {
-	for _, x := range []*prometheus.Desc{d.calls, d.transitions, d.probes, d.open, d.failureRate, d.samples, d.locked, d.storageFailures} {
+	for _, x := range []*prometheus.Desc{d.calls, d.fallbacks, d.transitions, d.probes, d.open, d.failureRate, d.samples, d.locked, d.storageFailures} {
 		fn(x)
 	}
 }
@@ -68,6 +69,7 @@ func (d *descs) collect(ch chan<- prometheus.Metric, name string, ci circuitstat
 		for i, o := range circuitstats.Outcomes {
 			send(d.calls, prometheus.CounterValue, float64(ci.Calls[i]), o.String())
 		}
+		send(d.fallbacks, prometheus.CounterValue, float64(ci.Fallbacks))
 		for i, t := range circuitstats.Transitions {
 			send(d.transitions, prometheus.CounterValue, float64(ci.Transitions[i]), t.String())
 		}

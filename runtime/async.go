@@ -7,8 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/breakergen/breakergen/internal/nilness"
-	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // DefaultAsyncQueue is the queue length of an AsyncListener built without
@@ -20,13 +19,14 @@ const MaxAsyncQueue = 1 << 20
 
 // AsyncListener delivers events to another listener on a goroutine of its own,
 // through a bounded queue, so that a listener that may block (a log sink on the
-// network, a webhook) never holds up a call. Build one with Async or
-// BuildAsync and give it to WithListener.
+// network, a webhook) never holds up a call. Build one with NewAsync and give
+// it to WithListener: the Breaker then owns it, and Breaker.Shutdown shuts it
+// down.
 //
 // Handle never blocks: when the queue is full the event is dropped and counted
 // (Dropped). Events reach the wrapped listener one at a time, in the order
 // Handle queued them; a panic in the wrapped listener is recovered and the
-// next event delivered. Close stops the goroutine after delivering what is
+// next event delivered. Shutdown stops the goroutine after delivering what is
 // queued.
 //
 // Call counting is not queued: when the wrapped listener is a CallCounter,
@@ -40,17 +40,17 @@ type AsyncListener struct {
 	next  Listener
 	queue chan Event
 
-	mu     sync.RWMutex // Handle holds it for reading while it queues; Close for writing to stop
+	mu     sync.RWMutex // Handle holds it for reading while it queues; Shutdown for writing to stop
 	closed bool
 
 	dropped atomic.Uint64
-	stop    chan struct{} // closed by Close: drain the queue and exit
-	abandon chan struct{} // closed when Close's context ends: drop what is queued
+	stop    chan struct{} // closed by Shutdown: drain the queue and exit
+	abandon chan struct{} // closed when Shutdown's context ends: drop what is queued
 	done    chan struct{} // closed when the goroutine has exited
 	once    sync.Once
 }
 
-// AsyncOption configures an AsyncListener in Async or BuildAsync.
+// AsyncOption configures an AsyncListener in NewAsync.
 type AsyncOption interface {
 	applyAsync(*asyncConfig) error
 }
@@ -73,20 +73,10 @@ func AsyncQueue(n int) AsyncOption {
 	})
 }
 
-// Async returns l behind a bounded queue, delivered on a goroutine of its own
-// that runs until Close. It panics with BuildAsync's error when l is nil or an
-// option is invalid.
-func Async(l Listener, opts ...AsyncOption) *AsyncListener {
-	a, err := BuildAsync(l, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return a
-}
-
-// BuildAsync is Async returning an error wrapping storage.ErrInvalid, instead
-// of panicking, when l is nil or an option is invalid.
-func BuildAsync(l Listener, opts ...AsyncOption) (*AsyncListener, error) {
+// NewAsync returns l behind a bounded queue, delivered on a goroutine of its
+// own that runs until Shutdown. It returns an error wrapping ErrInvalid when l
+// is nil or an option is invalid.
+func NewAsync(l Listener, opts ...AsyncOption) (*AsyncListener, error) {
 	cfg := asyncConfig{queue: DefaultAsyncQueue}
 	var errs []error
 	if nilness.Is(l) {
@@ -102,7 +92,7 @@ func BuildAsync(l Listener, opts ...AsyncOption) (*AsyncListener, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("breakergen: invalid options: %w: Async: %w", storage.ErrInvalid, err)
+		return nil, fmt.Errorf("breakergen: invalid options: %w: NewAsync: %w", ErrInvalid, err)
 	}
 	a := &AsyncListener{
 		next:    l,
@@ -116,7 +106,7 @@ func BuildAsync(l Listener, opts ...AsyncOption) (*AsyncListener, error) {
 }
 
 // Handle queues e for the wrapped listener, or drops and counts it when the
-// queue is full or the listener is closed. It never blocks.
+// queue is full or the listener was shut down. It never blocks.
 func (a *AsyncListener) Handle(e Event) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -140,33 +130,53 @@ func (a *AsyncListener) CountCalls(circuit string) func(CallOutcome) {
 	return nil
 }
 
+// Events returns the event types the wrapped listener asks for with an
+// Events method of its own, or every type, so that WithListener(a) with no
+// types gives the AsyncListener just what the wrapped listener wants.
+func (a *AsyncListener) Events() []EventType {
+	if f, ok := a.next.(eventFilter); ok {
+		return f.Events()
+	}
+	all := make([]EventType, 0, eventTypes-1)
+	for t := EventType(1); t < eventTypes; t++ {
+		all = append(all, t)
+	}
+	return all
+}
+
 // Dropped returns how many events were dropped: queued while the queue was
-// full, handled after Close, or still queued when Close's context ended.
+// full, handled after Shutdown, or still queued when Shutdown's context ended.
 func (a *AsyncListener) Dropped() uint64 { return a.dropped.Load() }
 
 // Queued returns how many events wait for the wrapped listener.
 func (a *AsyncListener) Queued() int { return len(a.queue) }
 
-// Close stops the listener: events handled from now on are dropped, those
-// already queued are delivered, and the goroutine exits. When ctx ends first,
-// the events still queued are dropped (counted in Dropped) and Close returns
-// ctx's error; the goroutine then exits as soon as the wrapped listener
-// returns from the event it is handling. Close may be called more than once;
-// later calls wait, as the first, for the goroutine to exit.
-func (a *AsyncListener) Close(ctx context.Context) error {
+// Shutdown stops the listener: events handled from now on are dropped, those
+// already queued are delivered, the goroutine exits, and then the wrapped
+// listener is shut down when it has a Shutdown method (the AsyncListener owns
+// what it wraps). When ctx ends first, the events still queued are dropped
+// (counted in Dropped), the wrapped listener is still asked to shut down, and
+// Shutdown returns ctx's error; the goroutine then exits as soon as the
+// wrapped listener returns from the event it is handling. Shutdown may be called more than once; later calls wait, as the
+// first, for the goroutine to exit.
+func (a *AsyncListener) Shutdown(ctx context.Context) error {
 	a.once.Do(func() {
 		a.mu.Lock()
 		a.closed = true
 		a.mu.Unlock()
 		close(a.stop)
 	})
+	var err error
 	select {
 	case <-a.done:
-		return nil
 	case <-ctx.Done():
 		a.abandonQueue()
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	if sd, ok := a.next.(shutdowner); ok {
+		err = errors.Join(err, sd.Shutdown(ctx))
+	}
+	return err
 }
 
 // abandonQueue tells the goroutine to drop, rather than deliver, what is
@@ -181,7 +191,7 @@ func (a *AsyncListener) abandonQueue() {
 	}
 }
 
-// run delivers queued events until Close, then drains the queue and exits.
+// run delivers queued events until Shutdown, then drains the queue and exits.
 func (a *AsyncListener) run() {
 	defer close(a.done)
 	for {
@@ -201,7 +211,7 @@ func (a *AsyncListener) run() {
 	}
 }
 
-// deliver hands e to the wrapped listener, or drops it once Close gave up.
+// deliver hands e to the wrapped listener, or drops it once Shutdown gave up.
 func (a *AsyncListener) deliver(e Event) {
 	select {
 	case <-a.abandon:

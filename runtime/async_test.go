@@ -47,13 +47,21 @@ func closeAsync(t *testing.T, a *runtime.AsyncListener) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	require.NoError(t, a.Close(ctx))
+	require.NoError(t, a.Shutdown(ctx))
+}
+
+// newAsync is runtime.NewAsync for arguments that must be valid.
+func newAsync(t *testing.T, l runtime.Listener, opts ...runtime.AsyncOption) *runtime.AsyncListener {
+	t.Helper()
+	a, err := runtime.NewAsync(l, opts...)
+	require.NoError(t, err)
+	return a
 }
 
 func TestAsyncDeliversInOrderThroughABreaker(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	rec := &recorder{}
-	a := runtime.Async(rec)
+	a := newAsync(t, rec)
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	b := runtime.MustNew(runtime.WithClock(clock),
 		runtime.WithListener(a, runtime.EventOpened, runtime.EventSkipped, runtime.EventProbe, runtime.EventClosed))
@@ -81,7 +89,7 @@ func TestAsyncDeliversInOrderThroughABreaker(t *testing.T) {
 func TestAsyncNeverBlocksAndCountsDrops(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := newGate()
-	a := runtime.Async(g, runtime.AsyncQueue(2))
+	a := newAsync(t, g, runtime.AsyncQueue(2))
 	a.Handle(runtime.Event{Type: runtime.EventOpened})
 	<-g.started // the goroutine holds the first event; the queue is empty
 	for range 4 {
@@ -94,21 +102,21 @@ func TestAsyncNeverBlocksAndCountsDrops(t *testing.T) {
 	closeAsync(t, a)
 	assert.Equal(t, []runtime.EventType{runtime.EventOpened, runtime.EventSkipped, runtime.EventSkipped}, g.types())
 	a.Handle(runtime.Event{Type: runtime.EventClosed})
-	assert.Equal(t, uint64(3), a.Dropped(), "an event handled after Close is dropped")
-	assert.NoError(t, a.Close(context.Background()), "Close twice")
+	assert.Equal(t, uint64(3), a.Dropped(), "an event handled after Shutdown is dropped")
+	assert.NoError(t, a.Shutdown(context.Background()), "Shutdown twice")
 }
 
-func TestAsyncCloseGivesUpWhenItsContextEnds(t *testing.T) {
+func TestAsyncShutdownGivesUpWhenItsContextEnds(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := newGate()
-	a := runtime.Async(g)
+	a := newAsync(t, g)
 	for range 3 {
 		a.Handle(runtime.Event{Type: runtime.EventFailure})
 	}
 	<-g.started
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, a.Close(ctx), context.Canceled)
+	assert.ErrorIs(t, a.Shutdown(ctx), context.Canceled)
 
 	close(g.release) // the blocked listener returns; the rest is dropped
 	closeAsync(t, a)
@@ -120,7 +128,7 @@ func TestAsyncContainsPanics(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var mu sync.Mutex
 	var got []runtime.EventType
-	a := runtime.Async(runtime.ListenerFunc(func(e runtime.Event) {
+	a := newAsync(t, runtime.ListenerFunc(func(e runtime.Event) {
 		if e.Type == runtime.EventFailure {
 			panic("listener bug")
 		}
@@ -145,26 +153,26 @@ func (l countingListener) CountCalls(string) func(runtime.CallOutcome) {
 func TestAsyncForwardsCallCountingSynchronously(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cl := countingListener{calls: make(chan runtime.CallOutcome, 1)}
-	a := runtime.Async(cl)
+	a := newAsync(t, cl)
 	defer closeAsync(t, a)
 	c := runtime.MustNew(runtime.WithListener(a, runtime.EventOpened)).Circuit("db")
 	require.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }))
 	assert.Equal(t, runtime.CallSuccess, <-cl.calls, "counted on the call's goroutine, before Run returned")
 
-	plain := runtime.Async(runtime.ListenerFunc(func(runtime.Event) {}))
+	plain := newAsync(t, runtime.ListenerFunc(func(runtime.Event) {}))
 	defer closeAsync(t, plain)
 	assert.Nil(t, plain.CountCalls("db"), "a listener that counts nothing")
 }
 
 func TestAsyncRejectsBadOptions(t *testing.T) {
 	for name, build := range map[string]func() (*runtime.AsyncListener, error){
-		"nil listener": func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(nil) },
-		"typed nil":    func() (*runtime.AsyncListener, error) { return runtime.BuildAsync((*recorder)(nil)) },
-		"queue 0":      func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(&recorder{}, runtime.AsyncQueue(0)) },
+		"nil listener": func() (*runtime.AsyncListener, error) { return runtime.NewAsync(nil) },
+		"typed nil":    func() (*runtime.AsyncListener, error) { return runtime.NewAsync((*recorder)(nil)) },
+		"queue 0":      func() (*runtime.AsyncListener, error) { return runtime.NewAsync(&recorder{}, runtime.AsyncQueue(0)) },
 		"queue too big": func() (*runtime.AsyncListener, error) {
-			return runtime.BuildAsync(&recorder{}, runtime.AsyncQueue(1<<21))
+			return runtime.NewAsync(&recorder{}, runtime.AsyncQueue(1<<21))
 		},
-		"nil option": func() (*runtime.AsyncListener, error) { return runtime.BuildAsync(&recorder{}, nil) },
+		"nil option": func() (*runtime.AsyncListener, error) { return runtime.NewAsync(&recorder{}, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			a, err := build()
@@ -172,18 +180,18 @@ func TestAsyncRejectsBadOptions(t *testing.T) {
 			assert.Nil(t, a)
 		})
 	}
-	assert.PanicsWithError(t, "breakergen: invalid options: breakergen: invalid configuration: Async: AsyncQueue(-1): want 1 to 1048576",
-		func() { runtime.Async(&recorder{}, runtime.AsyncQueue(-1)) })
+	_, err := runtime.NewAsync(&recorder{}, runtime.AsyncQueue(-1))
+	assert.EqualError(t, err, "breakergen: invalid options: breakergen: invalid configuration: NewAsync: AsyncQueue(-1): want 1 to 1048576")
 }
 
-// TestAsyncConcurrentHandleAndClose races handlers against Close: every event
-// is either delivered or counted as dropped, none lost, none delivered after
-// Close returned.
-func TestAsyncConcurrentHandleAndClose(t *testing.T) {
+// TestAsyncConcurrentHandleAndShutdown races handlers against Shutdown: every
+// event is either delivered or counted as dropped, none lost, none delivered
+// after Shutdown returned.
+func TestAsyncConcurrentHandleAndShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var mu sync.Mutex
 	delivered := 0
-	a := runtime.Async(runtime.ListenerFunc(func(runtime.Event) {
+	a := newAsync(t, runtime.ListenerFunc(func(runtime.Event) {
 		mu.Lock()
 		delivered++
 		mu.Unlock()
@@ -204,16 +212,21 @@ func TestAsyncConcurrentHandleAndClose(t *testing.T) {
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, atClose, delivered, "nothing delivered after Close returned")
+	assert.Equal(t, atClose, delivered, "nothing delivered after Shutdown returned")
 	assert.Equal(t, uint64(workers*each), uint64(delivered)+a.Dropped())
 }
 
-// ExampleAsync puts a listener that may block (here, one that writes to a
-// slow sink) behind a bounded queue, and stops it when the program ends.
-func ExampleAsync() {
+// ExampleNewAsync puts a listener that may block (here, one that writes to a
+// slow sink) behind a bounded queue. The breaker owns it: its Shutdown
+// delivers what is queued, then stops the queue's goroutine.
+func ExampleNewAsync() {
 	sink := make(chan string, 10)
 	slow := runtime.ListenerFunc(func(e runtime.Event) { sink <- e.Circuit + " " + e.Type.String() })
-	async := runtime.Async(slow, runtime.AsyncQueue(256))
+	async, err := runtime.NewAsync(slow, runtime.AsyncQueue(256))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	b := runtime.MustNew(runtime.WithListener(async, runtime.EventOpened, runtime.EventClosed))
 	c := b.Circuit("search")
 	for range 3 {
@@ -222,7 +235,7 @@ func ExampleAsync() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = async.Close(ctx) // delivers what is queued, then stops
+	_ = b.Shutdown(ctx)
 	fmt.Println(<-sink, "dropped:", async.Dropped())
 	// Output: search opened dropped: 0
 }

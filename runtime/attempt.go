@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 )
 
 // attemptMode says how an Attempt was allowed and what its outcome may do.

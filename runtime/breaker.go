@@ -25,6 +25,8 @@ type Breaker struct {
 
 	mu       sync.Mutex
 	circuits map[string]*Circuit
+
+	life lifecycle // what Shutdown stops
 }
 
 // New returns a Breaker configured by opts, on in-memory storage unless
@@ -32,27 +34,31 @@ type Breaker struct {
 // invalid option.
 func New(opts ...Option) (*Breaker, error) {
 	cfg := config{clock: systemClock{}, coarse: true, overrides: make(map[string]Options), timeout: DefaultStorageTimeout}
+	var errs []error
 	for i, o := range opts {
 		if o == nil {
-			cfg.fail("%w: option %d is nil", storage.ErrInvalid, i+1)
+			errs = append(errs, invalid("option %d is nil", i+1))
 			continue
 		}
-		o.apply(&cfg)
+		if err := o.apply(&cfg); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := errors.Join(cfg.errs...); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	b := &Breaker{
 		storage:   cfg.storage,
 		clock:     cfg.clock,
 		coarse:    cfg.coarse,
-		ls:        newListeners(cfg.listeners),
+		ls:        newListeners(eventSpecs(cfg.listeners)),
 		specs:     cfg.listeners,
 		defaults:  cfg.defaults,
 		overrides: cfg.overrides,
 		timeout:   cfg.timeout,
 		circuits:  make(map[string]*Circuit),
 	}
+	b.life.own(cfg.storage, cfg.listeners)
 	switch s := b.storage.(type) {
 	case nil:
 		b.storage, b.timeout = storage.NewMemory(), 0

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -16,14 +16,16 @@ const DefaultStorageTimeout = 100 * time.Millisecond
 const MaxStorageTimeout = time.Minute
 
 // Option configures a Breaker in New or MustNew. Options are applied in order;
-// an invalid one makes New fail, and MustNew panic, naming it.
+// an invalid one makes New fail, and MustNew panic, naming it. As every option
+// of breakergen, it is an interface with an unexported method, so only this
+// package makes options and each reports its invalid values as an error.
 type Option interface {
-	apply(*config)
+	apply(*config) error
 }
 
-type optionFunc func(*config)
+type optionFunc func(*config) error
 
-func (f optionFunc) apply(c *config) { f(c) }
+func (f optionFunc) apply(c *config) error { return f(c) }
 
 // config is what the options of a Breaker set.
 type config struct {
@@ -34,17 +36,31 @@ type config struct {
 	defaults  Options
 	overrides map[string]Options
 	timeout   time.Duration
-	errs      []error
 }
 
 // listenerSpec is one WithListener: the listener and the events it wants.
 type listenerSpec struct {
 	l    Listener
-	only []EventType // none: every event
+	only []EventType // none: every event, unless quiet
+	// quiet: the listener's Events() listed no type, so it gets no event
+	// (it may still count calls).
+	quiet bool
 }
 
-func (c *config) fail(format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("breakergen: invalid options: "+format, args...))
+// eventSpecs returns the specs of the listeners that get events.
+func eventSpecs(specs []listenerSpec) []listenerSpec {
+	out := make([]listenerSpec, 0, len(specs))
+	for _, s := range specs {
+		if !s.quiet {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// invalid returns the error of an invalid option, wrapping ErrInvalid.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("breakergen: invalid options: %w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
 // WithStorage sets where circuit state lives. Default: a new storage.NewMemory().
@@ -54,50 +70,66 @@ func (c *config) fail(format string, args ...any) {
 // backend. A nil storage, or one holding a typed nil (an ignored constructor
 // error), is an error.
 func WithStorage(s storage.Storage) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if nilness.Is(s) {
-			c.fail("%w: WithStorage(nil)", storage.ErrInvalid)
-			return
+			return invalid("WithStorage(nil)")
 		}
 		c.storage = s
+		return nil
 	})
 }
 
 // WithClock sets the clock for every time decision made with in-memory storage
 // (Redis uses its server's clock). Default: the system clock. Nil is an error.
 func WithClock(clock Clock) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if nilness.Is(clock) {
-			c.fail("%w: WithClock(nil)", storage.ErrInvalid)
-			return
+			return invalid("WithClock(nil)")
 		}
 		c.clock, c.coarse = clock, false
+		return nil
 	})
 }
 
 // WithListener adds a listener for the events of every circuit: only the event
-// types listed, or every type when none is listed. It may be given several
-// times; listeners are called in the order given. A listener that implements
-// CallCounter also counts every call, whatever types it lists.
+// types listed; when none is listed, the types its Events() []EventType method
+// returns, if it has one (prombreaker, otelbreaker, slogbreaker and
+// AsyncListener do), else every type. It may be given several times;
+// listeners are called in the order given. A listener that implements
+// CallCounter also counts every call, whatever types it gets.
 //
-// Listing types keeps the hot path fast: a closed circuit's success needs no
-// status read unless a listener wants EventSuccess, a failure none unless one
-// wants EventFailure, and a refused call allocates nothing unless one wants
-// EventSkipped. A nil listener or an unknown type is an error.
+// Asking for fewer types keeps the hot path fast: a closed circuit's success
+// needs no status read unless a listener wants EventSuccess, a failure none
+// unless one wants EventFailure, and a refused call allocates nothing unless
+// one wants EventSkipped.
+//
+// The Breaker owns a listener that has a Shutdown(context.Context) error
+// method, such as an AsyncListener: Breaker.Shutdown shuts it down (see
+// there). A nil listener or an unknown type is an error.
 func WithListener(l Listener, only ...EventType) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if nilness.Is(l) {
-			c.fail("%w: WithListener(nil)", storage.ErrInvalid)
-			return
+			return invalid("WithListener(nil)")
 		}
-		for _, t := range only {
+		spec := listenerSpec{l: l, only: only}
+		if f, ok := l.(eventFilter); ok && len(only) == 0 {
+			spec.only = f.Events()
+			spec.quiet = len(spec.only) == 0
+		}
+		for _, t := range spec.only {
 			if !t.valid() {
-				c.fail("%w: WithListener: unknown event type %d", storage.ErrInvalid, t)
-				return
+				return invalid("WithListener: unknown event type %d", t)
 			}
 		}
-		c.listeners = append(c.listeners, listenerSpec{l: l, only: only})
+		c.listeners = append(c.listeners, spec)
+		return nil
 	})
+}
+
+// eventFilter is the optional interface of a listener that says which event
+// types it wants, for WithListener with no types.
+type eventFilter interface {
+	Events() []EventType
 }
 
 // WithStorageTimeout sets the storage time of every protected call: the status
@@ -111,12 +143,12 @@ func WithListener(l Listener, only ...EventType) Option {
 // context has no deadline of its own. Default DefaultStorageTimeout (100ms);
 // between 1ms and MaxStorageTimeout. In-memory storage needs none and gets none.
 func WithStorageTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if d < time.Millisecond || d > MaxStorageTimeout {
-			c.fail("%w: WithStorageTimeout(%v): want [1ms, %v]", storage.ErrInvalid, d, MaxStorageTimeout)
-			return
+			return invalid("WithStorageTimeout(%v): want [1ms, %v]", d, MaxStorageTimeout)
 		}
 		c.timeout = d
+		return nil
 	})
 }
 
@@ -124,12 +156,12 @@ func WithStorageTimeout(d time.Duration) Option {
 // defaults (see Options) and below the options given in code. Given several
 // times, later non-zero fields win. Options that fail Validate are an error.
 func WithDefaults(o Options) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if err := o.Validate(); err != nil {
-			c.errs = append(c.errs, fmt.Errorf("%w (WithDefaults)", err))
-			return
+			return fmt.Errorf("%w (WithDefaults)", err)
 		}
 		c.defaults = c.defaults.merge(o)
+		return nil
 	})
 }
 
@@ -137,11 +169,11 @@ func WithDefaults(o Options) Option {
 // the options given in code or generated from directives, so a circuit can be
 // tuned without regenerating. Options that fail Validate are an error.
 func WithOverrides(name string, o Options) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc(func(c *config) error {
 		if err := o.Validate(); err != nil {
-			c.errs = append(c.errs, fmt.Errorf("%w (WithOverrides %q)", err, name))
-			return
+			return fmt.Errorf("%w (WithOverrides %q)", err, name)
 		}
 		c.overrides[name] = c.overrides[name].merge(o)
+		return nil
 	})
 }

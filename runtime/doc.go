@@ -13,4 +13,13 @@
 // exactly one caller, in the whole fleet when the storage is shared, reserves the
 // probe: its success closes the circuit, its failure reopens it. A probe that never
 // reports back is forgotten after CoolDown.
+//
+// Configuration errors are errors: New returns one wrapping ErrInvalid for
+// every invalid option, and MustNew panics with it, for start-up code with
+// literal options. Listeners get only the event types they ask for, given to
+// WithListener or returned by their Events method. Breaker.Shutdown stops what
+// the Breaker owns (see there): the storage and listeners it was given that
+// have a Shutdown method, and what was registered with OnShutdown. Status's
+// String is the words every integration shows: "closed", "open", "half-open",
+// "open, probe in flight", "open (locked open)", "closed (locked closed)".
 package runtime

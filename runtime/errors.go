@@ -31,16 +31,11 @@ type OpenCircuitError struct {
 	clock   Clock // the circuit's, for RetryAfter
 }
 
-// Error describes the skipped circuit.
+// Error describes the skipped circuit in Status.String's words: "open",
+// "open, probe in flight" (another caller's probe holds the circuit) or
+// "open (locked open)".
 func (e *OpenCircuitError) Error() string {
-	reason := "open"
-	switch {
-	case e.Status.LockedOpen():
-		reason = "locked open"
-	case e.Status.Reserved() || e.Status.HalfOpen():
-		reason = "half-open, probe in flight"
-	}
-	return fmt.Sprintf("breakergen: circuit %q %s", e.Circuit, reason)
+	return fmt.Sprintf("breakergen: circuit %q %s", e.Circuit, e.Status.refusal())
 }
 
 // Is reports that the error matches ErrOpen.

@@ -19,7 +19,7 @@ func attrs(e runtime.Event) []slog.Attr {
 		out = append(out, slog.String("error", e.Err.Error()))
 	}
 	out = append(out,
-		slog.String("state", stateName(st)),
+		slog.String("state", st.String()),
 		slog.String("lock", st.Lock.String()),
 	)
 	if !st.OpenedAt.IsZero() {
@@ -39,17 +39,4 @@ func attrs(e runtime.Event) []slog.Attr {
 		out = append(out, slog.Int("suppressed", e.Suppressed))
 	}
 	return out
-}
-
-// stateName names the state of a status as an operator sees it: "closed",
-// "open" (cooling down) or "half-open" (the cool-down has passed: a probe may
-// run, or runs).
-func stateName(st runtime.Status) string {
-	switch {
-	case st.Closed():
-		return "closed"
-	case st.HalfOpen():
-		return "half-open"
-	}
-	return "open"
 }

@@ -2,16 +2,24 @@
 // record per event, with the circuit's name, the event, the error and the
 // circuit's status as attributes.
 //
-// Levels follow Faulty's log listener: a failure, an opening, a reopening and a
-// storage failure are errors; a skipped call is a warning; a closing and a
-// granted probe are information; a success is debug. The listener asks the
-// breaker only for the events its logger's level lets through, so that a
-// logger at Info keeps every success on the breaker's hot path:
+// The default levels fit an incident, when every call may fail or be refused:
 //
-//	l := slogbreaker.NewListener(logger)
-//	b := runtime.MustNew(runtime.WithListener(l, l.Events()...))
+//	opened, reopened, storage failure   Warn  (a storage failure at most once a second per circuit)
+//	closed, probe                       Info
+//	failure, skipped, success           Debug (one per call)
+//
+// WithLevel changes the level of any event type. The listener asks the
+// breaker only for the events its logger's level lets through (its Events
+// method), so a logger at Info keeps every call on the breaker's hot path:
+//
+//	l := slogbreaker.MustNewListener(logger)
+//	b := runtime.MustNew(runtime.WithListener(l))
+//
+// The state attribute is runtime.Status.String: "closed", "open", "half-open",
+// "open, probe in flight", "open (locked open)", "closed (locked closed)" or
+// "unknown (storage failed)".
 //
 // Records are written synchronously, on the goroutine of the call. For a
 // handler that may block (one that ships logs over the network), put the
-// listener behind runtime.Async.
+// listener behind runtime.NewAsync.
 package slogbreaker

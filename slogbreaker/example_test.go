@@ -10,8 +10,8 @@ import (
 	"github.com/breakergen/breakergen/slogbreaker"
 )
 
-// Example logs a circuit that opens, with a logger at Info: successes are not
-// asked for, so they stay on the breaker's hot path.
+// Example logs a circuit that opens, with a logger at Info: per-call events are
+// Debug by default and not asked for, so calls stay on the breaker's hot path.
 func Example() {
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		Level: slog.LevelInfo,
@@ -22,11 +22,10 @@ func Example() {
 			return a
 		},
 	}))
-	l := slogbreaker.NewListener(logger)
-	b := runtime.MustNew(runtime.WithListener(l, l.Events()...))
+	l := slogbreaker.MustNewListener(logger)
+	b := runtime.MustNew(runtime.WithListener(l)) // asks for l.Events() only
 	c := b.Circuit("inventory", runtime.Options{SampleThreshold: 1})
 	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("503 from upstream") })
 	// Output:
-	// level=ERROR msg="breakergen: call failed" circuit=inventory event=failure error="503 from upstream" state=open lock=none failure_rate=1 samples=1
-	// level=ERROR msg="breakergen: circuit opened" circuit=inventory event=opened state=open lock=none failure_rate=1 samples=1
+	// level=WARN msg="breakergen: circuit opened" circuit=inventory event=opened state=open lock=none failure_rate=1 samples=1
 }

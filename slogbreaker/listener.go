@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/breakergen/breakergen/runtime"
-	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // eventTypes lists every event type, in order.
@@ -18,15 +17,19 @@ var eventTypes = []runtime.EventType{
 	runtime.EventClosed, runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
 }
 
-// defaultLevels are the levels of Faulty's log listener, and Info for a probe.
+// defaultLevels fit an incident: what changes a circuit (a transition, a
+// probe, a storage outage, at most one a second per circuit) is logged at Warn
+// or Info, once per change; what happens per call (a success, a failure, a
+// skipped call) is Debug, so that an outage at 1,000 calls a second does not
+// write 1,000 lines a second. Nothing is an Error: the breaker handled it.
 var defaultLevels = map[runtime.EventType]slog.Level{
 	runtime.EventSuccess:        slog.LevelDebug,
-	runtime.EventFailure:        slog.LevelError,
-	runtime.EventOpened:         slog.LevelError,
-	runtime.EventReopened:       slog.LevelError,
+	runtime.EventFailure:        slog.LevelDebug,
+	runtime.EventOpened:         slog.LevelWarn,
+	runtime.EventReopened:       slog.LevelWarn,
 	runtime.EventClosed:         slog.LevelInfo,
-	runtime.EventSkipped:        slog.LevelWarn,
-	runtime.EventStorageFailure: slog.LevelError,
+	runtime.EventSkipped:        slog.LevelDebug,
+	runtime.EventStorageFailure: slog.LevelWarn,
 	runtime.EventProbe:          slog.LevelInfo,
 }
 
@@ -41,14 +44,15 @@ var messages = map[runtime.EventType]string{
 	runtime.EventProbe:          "breakergen: probe granted",
 }
 
-// Listener writes one slog record per event. Build it with NewListener. It is
-// safe for concurrent use.
+// Listener writes one slog record per event. Build it with NewListener (or
+// MustNewListener). It is safe for concurrent use.
 type Listener struct {
 	handler slog.Handler
 	levels  map[runtime.EventType]slog.Level
 }
 
-// Option configures a Listener in NewListener or Build.
+// Option configures a Listener in NewListener or MustNewListener; an invalid
+// one is an error of NewListener.
 type Option interface {
 	apply(*Listener) error
 }
@@ -57,7 +61,9 @@ type optionFunc func(*Listener) error
 
 func (f optionFunc) apply(l *Listener) error { return f(l) }
 
-// WithLevel sets the level of the records of events of type t.
+// WithLevel sets the level of the records of events of type t, instead of its
+// default (see the package doc): WithLevel(runtime.EventFailure,
+// slog.LevelWarn) logs every failed call at Warn.
 func WithLevel(t runtime.EventType, level slog.Level) Option {
 	return optionFunc(func(l *Listener) error {
 		if _, ok := defaultLevels[t]; !ok {
@@ -68,19 +74,9 @@ func WithLevel(t runtime.EventType, level slog.Level) Option {
 	})
 }
 
-// NewListener returns a listener that writes to logger. It panics with
-// Build's error when logger is nil or an option is invalid.
-func NewListener(logger *slog.Logger, opts ...Option) *Listener {
-	l, err := Build(logger, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return l
-}
-
-// Build is NewListener returning an error wrapping storage.ErrInvalid,
-// instead of panicking, when logger is nil or an option is invalid.
-func Build(logger *slog.Logger, opts ...Option) (*Listener, error) {
+// NewListener returns a listener that writes to logger, or an error wrapping
+// runtime.ErrInvalid when logger is nil or an option is invalid.
+func NewListener(logger *slog.Logger, opts ...Option) (*Listener, error) {
 	l := &Listener{levels: make(map[runtime.EventType]slog.Level, len(defaultLevels))}
 	for t, lv := range defaultLevels {
 		l.levels[t] = lv
@@ -101,14 +97,25 @@ func Build(logger *slog.Logger, opts ...Option) (*Listener, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("slogbreaker: %w: %w", storage.ErrInvalid, err)
+		return nil, fmt.Errorf("slogbreaker: %w: %w", runtime.ErrInvalid, err)
 	}
 	return l, nil
 }
 
-// Events returns the event types whose level the logger lets through now, to
-// give to runtime.WithListener. A type left out reaches the listener no more,
-// even if the logger's level is lowered later.
+// MustNewListener is NewListener for start-up code with literal options: it
+// panics with NewListener's error.
+func MustNewListener(logger *slog.Logger, opts ...Option) *Listener {
+	l, err := NewListener(logger, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Events returns the event types whose level the logger lets through now:
+// runtime.WithListener(l) with no types asks for just these, so a logger at
+// Info keeps every call on the breaker's hot path. A type left out reaches the
+// listener no more, even if the logger's level is lowered later.
 func (l *Listener) Events() []runtime.EventType {
 	var out []runtime.EventType
 	for _, t := range eventTypes {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
-	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/slogbreaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,11 +38,13 @@ func jsonLogger(buf *bytes.Buffer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level}))
 }
 
-func TestOneRecordPerEventAtFaultysLevels(t *testing.T) {
-	var buf bytes.Buffer
-	l := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelDebug))
+// incident runs a circuit through an incident, logging to buf at level:
+// three failures open it, a call is skipped, the probe closes it, a success.
+func incident(t *testing.T, buf *bytes.Buffer, level slog.Level, opts ...slogbreaker.Option) {
+	t.Helper()
+	l := slogbreaker.MustNewListener(jsonLogger(buf, level), opts...)
 	clock := fakeclock.New(start)
-	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithListener(l, l.Events()...))
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithListener(l))
 	c := b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
 	ctx := context.Background()
 	down := errors.New("connection refused")
@@ -54,16 +55,35 @@ func TestOneRecordPerEventAtFaultysLevels(t *testing.T) {
 	clock.Advance(30 * time.Second)
 	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil })) // probe, closed
 	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil })) // success
+}
 
+// levels returns "LEVEL event" of each record.
+func levels(t *testing.T, buf *bytes.Buffer) []string {
+	t.Helper()
 	var got []string
-	for _, r := range records(t, &buf) {
+	for _, r := range records(t, buf) {
 		got = append(got, r["level"].(string)+" "+r["event"].(string))
 		assert.Equal(t, "payments", r["circuit"])
 	}
+	return got
+}
+
+// TestDefaultsFitAnIncident: at Info, an incident is its transitions and
+// probe, not a line per call (it used to be an Error per failure and a Warn
+// per skipped call).
+func TestDefaultsFitAnIncident(t *testing.T) {
+	var buf bytes.Buffer
+	incident(t, &buf, slog.LevelInfo)
+	assert.Equal(t, []string{"WARN opened", "INFO probe", "INFO closed"}, levels(t, &buf))
+}
+
+func TestOneRecordPerEventAtDebug(t *testing.T) {
+	var buf bytes.Buffer
+	incident(t, &buf, slog.LevelDebug)
 	assert.Equal(t, []string{
-		"ERROR failure", "ERROR failure", "ERROR failure", "ERROR opened",
-		"WARN skipped", "INFO probe", "DEBUG success", "INFO closed", "DEBUG success",
-	}, got, "the probe's success, then the closing it caused")
+		"DEBUG failure", "DEBUG failure", "DEBUG failure", "WARN opened",
+		"DEBUG skipped", "INFO probe", "DEBUG success", "INFO closed", "DEBUG success",
+	}, levels(t, &buf), "the probe's success, then the closing it caused")
 
 	rs := records(t, &buf)
 	opened := rs[3]
@@ -76,26 +96,45 @@ func TestOneRecordPerEventAtFaultysLevels(t *testing.T) {
 	assert.InDelta(t, 3, opened["samples"], 1e-9)
 	assert.Equal(t, "connection refused", rs[0]["error"])
 	assert.Contains(t, rs[4]["error"], `circuit "payments" open`)
-	assert.Equal(t, "half-open", rs[5]["state"], "the probe's status")
+	assert.Equal(t, "open, probe in flight", rs[5]["state"], "the probe's status: its reservation taken")
 	assert.Equal(t, "closed", rs[7]["state"])
 	assert.NotContains(t, rs[8], "error")
 }
 
+func TestLevelsStayConfigurable(t *testing.T) {
+	var buf bytes.Buffer
+	incident(t, &buf, slog.LevelInfo,
+		slogbreaker.WithLevel(runtime.EventFailure, slog.LevelError), slogbreaker.WithLevel(runtime.EventProbe, slog.LevelDebug))
+	assert.Equal(t, []string{"ERROR failure", "ERROR failure", "ERROR failure", "WARN opened", "INFO closed"}, levels(t, &buf))
+}
+
+func TestStateNamesALock(t *testing.T) {
+	var buf bytes.Buffer
+	l := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelDebug))
+	b := runtime.MustNew(runtime.WithListener(l))
+	c := b.Circuit("db")
+	require.NoError(t, c.LockOpen(context.Background()))
+	_ = c.Run(context.Background(), func(context.Context) error { return nil })
+	rs := records(t, &buf)
+	require.Len(t, rs, 1)
+	assert.Equal(t, "skipped", rs[0]["event"])
+	assert.Equal(t, "open (locked open)", rs[0]["state"])
+	assert.Equal(t, "open", rs[0]["lock"])
+}
+
 func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
 	var buf bytes.Buffer
-	info := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelInfo))
+	info := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
 	assert.Equal(t, []runtime.EventType{
-		runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
-		runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
-	}, info.Events(), "no success at Info")
+		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventStorageFailure, runtime.EventProbe,
+	}, info.Events(), "no per-call event at Info")
 
-	errorsOnly := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelError))
-	assert.Equal(t, []runtime.EventType{
-		runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventStorageFailure,
-	}, errorsOnly.Events())
+	errorsOnly := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelError))
+	assert.Empty(t, errorsOnly.Events())
 
-	quiet := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelError), slogbreaker.WithLevel(runtime.EventFailure, slog.LevelDebug))
-	assert.NotContains(t, quiet.Events(), runtime.EventFailure, "failures moved to Debug")
+	loud := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelError), slogbreaker.WithLevel(runtime.EventFailure, slog.LevelError))
+	assert.Equal(t, []runtime.EventType{runtime.EventFailure}, loud.Events(), "failures moved to Error")
 
 	// Even given every event, it writes only what the level lets through.
 	errorsOnly.Handle(runtime.Event{Type: runtime.EventSkipped, Circuit: "x"})
@@ -105,15 +144,16 @@ func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
 
 func TestStorageFailureCarriesWhatWasSuppressed(t *testing.T) {
 	var buf bytes.Buffer
-	l := slogbreaker.NewListener(jsonLogger(&buf, slog.LevelInfo))
+	l := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
 	l.Handle(runtime.Event{
 		Type: runtime.EventStorageFailure, Circuit: "db", Err: errors.New("i/o timeout"),
 		Status: runtime.Status{Stub: true, CurrentTime: start}, Suppressed: 41,
 	})
 	rs := records(t, &buf)
 	require.Len(t, rs, 1)
-	assert.Equal(t, "ERROR", rs[0]["level"])
+	assert.Equal(t, "WARN", rs[0]["level"])
 	assert.Equal(t, "breakergen: storage failed", rs[0]["msg"])
+	assert.Equal(t, "unknown (storage failed)", rs[0]["state"])
 	assert.Equal(t, "i/o timeout", rs[0]["error"])
 	assert.Equal(t, true, rs[0]["stub"])
 	assert.InDelta(t, 41, rs[0]["suppressed"], 1e-9)
@@ -122,17 +162,17 @@ func TestStorageFailureCarriesWhatWasSuppressed(t *testing.T) {
 func TestBadOptionsFailWhenBuilt(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	for name, build := range map[string]func() (*slogbreaker.Listener, error){
-		"nil logger": func() (*slogbreaker.Listener, error) { return slogbreaker.Build(nil) },
+		"nil logger": func() (*slogbreaker.Listener, error) { return slogbreaker.NewListener(nil) },
 		"unknown type": func() (*slogbreaker.Listener, error) {
-			return slogbreaker.Build(logger, slogbreaker.WithLevel(0, slog.LevelInfo))
+			return slogbreaker.NewListener(logger, slogbreaker.WithLevel(0, slog.LevelInfo))
 		},
-		"nil option": func() (*slogbreaker.Listener, error) { return slogbreaker.Build(logger, nil) },
+		"nil option": func() (*slogbreaker.Listener, error) { return slogbreaker.NewListener(logger, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			l, err := build()
-			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.ErrorIs(t, err, runtime.ErrInvalid)
 			assert.Nil(t, l)
 		})
 	}
-	assert.PanicsWithError(t, "slogbreaker: breakergen: invalid configuration: nil logger", func() { slogbreaker.NewListener(nil) })
+	assert.PanicsWithError(t, "slogbreaker: breakergen: invalid configuration: nil logger", func() { slogbreaker.MustNewListener(nil) })
 }

@@ -4,7 +4,11 @@
 //	breakerctl [-redis-url URL] [-prefix P] [-json] list
 //	breakerctl status NAME
 //	breakerctl lock-open NAME | lock-closed NAME | unlock NAME | reset NAME
+//	breakerctl lock-open -force NAME   # a circuit no service has made yet
 //
+// States are runtime.Status.String's words ("closed", "open", "half-open",
+// "open, probe in flight", "open (locked open)", "closed (locked closed)");
+// a closed circuit's last opening is marked as history.
 // The Redis URL (go-redis format, rediss:// for TLS, user:password@ for ACL
 // users) comes from -redis-url or REDIS_URL; its credentials never appear in
 // the output. Run breakerctl -h for the flags. Exit status: 0 done, 1 failed
@@ -14,7 +18,7 @@ package main
 import (
 	"os"
 
-	"github.com/breakergen/breakergen/internal/breakerctl"
+	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -136,7 +136,7 @@ func TestEndToEnd(t *testing.T) {
 
 	code, out, errOut = ctl(t, env, "-prefix", "fleet", "lock-closed", "payments")
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, "payments: lock none -> closed; state open\n", out)
+	assert.Equal(t, "payments: lock none -> closed; state closed (locked closed)\n", out)
 	expectLine(t, lines, "allowed", 5*time.Second)
 
 	code, out, errOut = ctl(t, env, "-prefix", "fleet", "-json", "list")
@@ -146,7 +146,8 @@ func TestEndToEnd(t *testing.T) {
 	require.Len(t, views, 1)
 	assert.Equal(t, "payments", views[0]["name"])
 	assert.Equal(t, "closed", views[0]["lock"])
-	assert.Equal(t, "open", views[0]["state"], "locked closed, still open underneath")
+	assert.Equal(t, "closed (locked closed)", views[0]["state"], "what callers meet")
+	assert.Equal(t, "open", views[0]["stored_state"], "locked closed, still open underneath")
 
 	code, out, errOut = ctl(t, nil, "-redis-url", "redis://oncall:On-call-Secret@127.0.0.1:1", "status", "payments")
 	assert.Equal(t, 1, code)

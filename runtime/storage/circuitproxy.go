@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/bounded"
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // CircuitProxy returns s behind a small circuit breaker of its own, so that a

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/breakergen/breakergen/internal/bounded"
-	"github.com/breakergen/breakergen/internal/nilness"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // FallbackChain returns a storage that uses the first of members that works, as

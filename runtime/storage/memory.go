@@ -6,7 +6,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 )
 
 // Memory keeps circuit state in this process. It never fails, so it is fault

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 )
 
 // memState is one memory circuit's state at one instant. It is never changed

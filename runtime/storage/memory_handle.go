@@ -8,7 +8,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 )
 
 // memHandle is a circuit of a Memory bound with one policy. It implements

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

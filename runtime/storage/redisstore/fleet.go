@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 

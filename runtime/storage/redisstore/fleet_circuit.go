@@ -5,8 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/breakergen/breakergen/internal/bounded"
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 

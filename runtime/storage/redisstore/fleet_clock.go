@@ -4,7 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 )
 
 // serverClock estimates the Redis server's clock between scripts, from the TIME

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/breakergen/breakergen/internal/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/redis/go-redis/v9"
 )

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/bounded"
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 

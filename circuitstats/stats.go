@@ -1,0 +1,122 @@
+package circuitstats
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/breakergen/breakergen/runtime"
+)
+
+// Transitions are the transition events counted, in index order.
+var Transitions = [3]runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventClosed}
+
+// Outcomes are the call outcomes counted in Circuit.Calls, in index order.
+// runtime.CallFallback is not among them: a fallback answers a call already
+// counted as skipped, and is counted in Circuit.Fallbacks.
+var Outcomes = [NumOutcomes]runtime.CallOutcome{
+	runtime.CallSuccess, runtime.CallFailure, runtime.CallExcluded, runtime.CallSkipped,
+}
+
+// Events returns the event types Stats needs, for runtime.WithListener:
+// transitions, probes and storage failures. Calls are counted without events.
+func (s *Stats) Events() []runtime.EventType {
+	return []runtime.EventType{
+		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventProbe, runtime.EventStorageFailure,
+	}
+}
+
+// Stats counts the calls and events of circuits and reads the status of the
+// circuits of the breakers it watches. It is a runtime.Listener and a
+// runtime.CallCounter. It is safe for concurrent use.
+type Stats struct {
+	mu       sync.Mutex
+	seq      uint64 // counts CountCalls, to tell circuits made during a snapshot
+	circuits map[string]*circuit
+	breakers []*runtime.Breaker
+
+	storageFailures atomic.Uint64
+}
+
+// circuit is what Stats counts of one circuit name.
+type circuit struct {
+	calls       counts
+	transitions [len(Transitions)]atomic.Uint64
+	probes      atomic.Uint64
+	seq         uint64 // Stats.seq when it was last made or remade; guarded by Stats.mu
+}
+
+// New returns empty Stats.
+func New() *Stats { return &Stats{circuits: make(map[string]*circuit)} }
+
+// CountCalls returns the counting function of the circuit name: it
+// implements runtime.CallCounter, taking no lock and allocating nothing. A
+// circuit dropped and made again under the same name goes on counting where
+// it was, unless a snapshot forgot it in between.
+func (s *Stats) CountCalls(name string) func(runtime.CallOutcome) {
+	c := s.circuit(name)
+	return func(o runtime.CallOutcome) {
+		if o == runtime.CallFallback {
+			c.calls.add(fallbackSlot)
+		} else if i := int(o) - 1; uint(i) < NumOutcomes {
+			c.calls.add(i)
+		}
+	}
+}
+
+// circuit returns the counts of name, making them if needed, and marks them
+// as made now.
+func (s *Stats) circuit(name string) *circuit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	c := s.circuits[name]
+	if c == nil {
+		c = &circuit{}
+		s.circuits[name] = c
+	}
+	c.seq = s.seq
+	return c
+}
+
+// Handle counts transitions, probes and storage failures (one, plus the
+// failures the event says were suppressed).
+func (s *Stats) Handle(e runtime.Event) {
+	switch e.Type {
+	case runtime.EventStorageFailure:
+		s.storageFailures.Add(1 + uint64(max(e.Suppressed, 0)))
+	case runtime.EventProbe:
+		s.lookup(e.Circuit).probes.Add(1)
+	default:
+		if i := slices.Index(Transitions[:], e.Type); i >= 0 {
+			s.lookup(e.Circuit).transitions[i].Add(1)
+		}
+	}
+}
+
+// lookup returns the counts of name, making them without marking them when
+// the circuit's CountCalls was never called.
+func (s *Stats) lookup(name string) *circuit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.circuits[name]
+	if c == nil {
+		c = &circuit{seq: s.seq}
+		s.circuits[name] = c
+	}
+	return c
+}
+
+// Watch adds b to the breakers whose circuits a snapshot reads. Watching a
+// breaker twice, or a nil one, changes nothing.
+func (s *Stats) Watch(b *runtime.Breaker) {
+	if b == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.breakers, b) {
+		s.breakers = append(s.breakers, b)
+	}
+}

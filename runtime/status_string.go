@@ -1,0 +1,65 @@
+package runtime
+
+// The words of Status.String, the one vocabulary every integration (logs,
+// status page, breakerctl, refusal errors) shows an operator.
+const (
+	wordClosed       = "closed"
+	wordOpen         = "open"
+	wordHalfOpen     = "half-open"
+	wordProbing      = "open, probe in flight"
+	wordLockedOpen   = "open (locked open)"
+	wordLockedClosed = "closed (locked closed)"
+	wordUnknown      = "unknown (storage failed)"
+)
+
+// String describes the status in the words an operator reads during an
+// incident, one of:
+//
+//	"closed"                    calls run and are counted
+//	"open"                      calls are refused until the cool-down ends (also right after a failed probe)
+//	"half-open"                 the cool-down is over: the next call probes the dependency
+//	"open, probe in flight"     a probe holds the circuit: other calls are refused until it reports
+//	"open (locked open)"        an operator's lock refuses every call, whatever the stored state
+//	"closed (locked closed)"    an operator's lock runs every call, whatever the stored state
+//	"unknown (storage failed)"  the status is the stand-in of a failed storage read (Stub)
+//
+// A lock names what the circuit does, then the lock, because that is what a
+// caller meets; Lock and State keep the stored details.
+func (s Status) String() string {
+	switch {
+	case s.Stub:
+		return wordUnknown
+	case s.LockedOpen():
+		return wordLockedOpen
+	case s.LockedClosed():
+		return wordLockedClosed
+	case s.Closed():
+		return wordClosed
+	case s.probeInFlight():
+		return wordProbing
+	case s.HalfOpen():
+		return wordHalfOpen
+	}
+	return wordOpen
+}
+
+// probeInFlight reports that a probe of the current open period holds the
+// reservation. A failed probe reopens the circuit but keeps its reservation
+// (so that a late compare-and-set against it fails): that reservation is
+// older than the new OpenedAt, and no probe is in flight.
+func (s Status) probeInFlight() bool {
+	return s.Reserved() && s.ReservedAt.After(s.OpenedAt)
+}
+
+// refusal says why a call was refused, for OpenCircuitError: a refusal seen
+// with a half-open status lost the race for the probe to another caller,
+// whose probe is then in flight.
+func (s Status) refusal() string {
+	switch {
+	case s.LockedOpen():
+		return wordLockedOpen
+	case s.probeInFlight() || (s.HalfOpen() && !s.Stub):
+		return wordProbing
+	}
+	return wordOpen
+}
