@@ -19,6 +19,8 @@ const (
 	EventSkipped                              // a call was skipped: open, reserved or locked open
 	EventStorageFailure                       // the storage failed; the circuit failed open
 	EventProbe                                // a half-open circuit's probe was granted: the one call that may close it
+	EventLocked                               // an operator locked the circuit open or closed (Status.Lock says which)
+	EventUnlocked                             // an operator removed the circuit's lock
 	eventTypes          = iota + 1            // one more than the last type
 )
 
@@ -31,6 +33,8 @@ var eventNames = [eventTypes]string{
 	EventSkipped:        "skipped",
 	EventStorageFailure: "storage_failure",
 	EventProbe:          "probe",
+	EventLocked:         "locked",
+	EventUnlocked:       "unlocked",
 }
 
 func (t EventType) valid() bool { return t > 0 && t < eventTypes }
@@ -47,13 +51,23 @@ func (t EventType) String() string {
 type Event struct {
 	Type    EventType
 	Circuit string
-	Err     error     // the call's error for EventFailure, the storage's for EventStorageFailure
+	// Err is the call's error for EventFailure, the storage's for
+	// EventStorageFailure, and the error of the call whose failure made the
+	// transition for EventOpened and EventReopened (nil when a background
+	// flush of many outcomes made it, or another process).
+	Err error
 	Status  Status    // the status after the event's transition
 	Time    time.Time // Status.CurrentTime
 	// Suppressed is, for EventStorageFailure, how many storage failures of the
 	// circuit were not reported since the previous such event: they are
 	// reported at most once a second per circuit.
 	Suppressed int
+	// Remote is set on a transition (EventOpened, EventReopened, EventClosed,
+	// EventLocked, EventUnlocked) that another process of the fleet made and
+	// this one learnt from the shared storage: every process emits each
+	// transition once, the one that made it with Remote unset. A learnt
+	// transition carries no error.
+	Remote bool
 }
 
 // Listener receives events. Handle is called synchronously on the goroutine of

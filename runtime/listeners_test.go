@@ -171,7 +171,7 @@ func TestListenersRunOutsideLocksAndPanicsAreContained(t *testing.T) {
 	for range 4 {
 		require.ErrorIs(t, c.Run(context.Background(), func(context.Context) error { return errBoom }), errBoom)
 	}
-	assert.Equal(t, 5, calls, "4 failures and opened; the listener locked it closed on opening")
+	assert.Equal(t, 6, calls, "4 failures, opened, and locked: the listener locked it closed on opening")
 }
 
 func TestEventTypeNames(t *testing.T) {

@@ -37,10 +37,25 @@ func (c *Circuit) LockClosed(ctx context.Context) error { return c.lock(ctx, Loc
 // Unlock removes an operator's lock. Errors as LockOpen.
 func (c *Circuit) Unlock(ctx context.Context) error { return c.lock(ctx, LockNone) }
 
+// lock sets the lock l and emits EventLocked or EventUnlocked: the lock holds
+// in this process whether or not the storage took it.
 func (c *Circuit) lock(ctx context.Context, l Lock) error {
 	ctx, cancel := c.storageContext(ctx, false)
 	defer cancel()
-	return c.h.Lock(ctx, c.clock.Now(), l)
+	err := c.h.Lock(ctx, c.clock.Now(), l)
+	t := EventLocked
+	if l == LockNone {
+		t = EventUnlocked
+	}
+	if c.ls.wants(t) && l.Valid() {
+		st, serr := c.Status(ctx)
+		if serr != nil || st.Stub {
+			st = Status{Lock: l, CurrentTime: c.clock.Now(), Options: c.opts, Stub: st.Stub}
+		}
+		st.Lock = l
+		c.emit(t, nil, st)
+	}
+	return err
 }
 
 // Reset forgets everything of the circuit: state, window, reservation and lock.

@@ -107,43 +107,46 @@ func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error) {
 	if v == verdictFailure {
 		outcome = EventFailure
 	}
-	var transition EventType
-	switch res.Transition {
-	case storage.TransitionOpened:
-		transition = EventOpened
-	case storage.TransitionReopened:
-		transition = EventReopened
-	case storage.TransitionClosed:
-		transition = EventClosed
-	}
+	transition := transitionEvent(res.Transition)
 	if !c.ls.wants(outcome) && (transition == 0 || !c.ls.wants(transition)) {
 		return
 	}
 	st := newStatus(res.Status, c.opts)
 	if outcome == EventSuccess {
 		c.emit(EventSuccess, nil, st)
+		err = nil
 	} else {
 		c.emit(EventFailure, err, st)
 	}
 	if transition != 0 {
-		c.emit(transition, nil, st)
+		c.emit(transition, err, st) // the failure that opened or reopened it
 	}
 }
 
-// transitioned emits the event of a transition the storage made off any call.
-func (c *Circuit) transitioned(res storage.Result) {
-	var t EventType
-	switch res.Transition {
+// transitionEvent returns the event of a storage transition, 0 for none.
+func transitionEvent(t storage.Transition) EventType {
+	switch t {
 	case storage.TransitionOpened:
-		t = EventOpened
+		return EventOpened
 	case storage.TransitionReopened:
-		t = EventReopened
+		return EventReopened
 	case storage.TransitionClosed:
-		t = EventClosed
-	default:
+		return EventClosed
+	case storage.TransitionLocked:
+		return EventLocked
+	case storage.TransitionUnlocked:
+		return EventUnlocked
+	}
+	return 0
+}
+
+// transitioned emits the event of a transition the storage made off any call,
+// or learnt from another process (res.Remote).
+func (c *Circuit) transitioned(res storage.Result) {
+	t := transitionEvent(res.Transition)
+	if t == 0 || !c.ls.wants(t) {
 		return
 	}
-	if c.ls.wants(t) {
-		c.emit(t, nil, newStatus(res.Status, c.opts))
-	}
+	st := newStatus(res.Status, c.opts)
+	c.ls.notify(Event{Type: t, Circuit: c.name, Status: st, Time: st.CurrentTime, Remote: res.Remote})
 }

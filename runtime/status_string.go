@@ -10,6 +10,9 @@ const (
 	wordLockedOpen   = "open (locked open)"
 	wordLockedClosed = "closed (locked closed)"
 	wordUnknown      = "unknown (storage failed)"
+	// wordProcess follows the words of a status of this process's own
+	// verdict (Scope ScopeProcess), which holds for its calls only.
+	wordProcess = " (this process)"
 )
 
 // String describes the status in the words an operator reads during an
@@ -24,8 +27,20 @@ const (
 //	"unknown (storage failed)"  the status is the stand-in of a failed storage read (Stub)
 //
 // A lock names what the circuit does, then the lock, because that is what a
-// caller meets; Lock and State keep the stored details.
+// caller meets; Lock and State keep the stored details. A status of this
+// process's own verdict (Scope ScopeProcess: a local opening, or a process
+// cut off from its shared storage) ends with " (this process)", as in
+// "open (this process)": the fleet's circuit may well be closed.
 func (s Status) String() string {
+	w := s.words()
+	if s.Scope == ScopeProcess && !s.Stub && s.Lock == LockNone {
+		return w + wordProcess
+	}
+	return w
+}
+
+// words returns the words of String, before the scope's.
+func (s Status) words() string {
 	switch {
 	case s.Stub:
 		return wordUnknown
@@ -58,6 +73,10 @@ func (s Status) refusal() string {
 	switch {
 	case s.LockedOpen():
 		return wordLockedOpen
+	case s.Scope == ScopeProcess && !s.Stub && (s.probeInFlight() || s.HalfOpen()):
+		return wordProbing + wordProcess
+	case s.Scope == ScopeProcess && !s.Stub:
+		return wordOpen + wordProcess
 	case s.probeInFlight() || (s.HalfOpen() && !s.Stub):
 		return wordProbing
 	}

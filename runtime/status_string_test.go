@@ -59,3 +59,27 @@ func TestStatusWordsOfAStub(t *testing.T) {
 	err := &runtime.OpenCircuitError{Circuit: "db", Status: st}
 	assert.Equal(t, `breakergen: circuit "db" open`, err.Error(), "refused from the last state known")
 }
+
+// TestStatusWordsOfAProcessVerdict checks that a status of this process's own
+// verdict says so, and that a refusal by it does.
+func TestStatusWordsOfAProcessVerdict(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := runtime.Options{CoolDown: time.Minute}
+	open := runtime.Status{State: runtime.StateOpen, OpenedAt: now, CurrentTime: now, Options: o, Scope: runtime.ScopeProcess}
+	assert.Equal(t, "open (this process)", open.String())
+	err := &runtime.OpenCircuitError{Circuit: "db", Status: open}
+	assert.Equal(t, `breakergen: circuit "db" open (this process)`, err.Error())
+	half := open
+	half.CurrentTime = now.Add(2 * time.Minute)
+	assert.Equal(t, "half-open (this process)", half.String())
+	probing := half
+	probing.ReservedAt = half.CurrentTime
+	assert.Equal(t, "open, probe in flight (this process)", probing.String())
+	err = &runtime.OpenCircuitError{Circuit: "db", Status: probing}
+	assert.Equal(t, `breakergen: circuit "db" open, probe in flight (this process)`, err.Error())
+	alone := runtime.Status{CurrentTime: now, Options: o, Scope: runtime.ScopeProcess}
+	assert.Equal(t, "closed (this process)", alone.String(), "cut off from the fleet, deciding alone")
+	locked := open
+	locked.Lock = runtime.LockOpen
+	assert.Equal(t, "open (locked open)", locked.String(), "a lock is the fleet's")
+}

@@ -164,6 +164,13 @@ const (
 	TransitionReopened
 	// TransitionClosed means an open circuit closed.
 	TransitionClosed
+	// TransitionLocked means an operator locked the circuit open or closed
+	// (Status.Lock says which). Record never returns it: only a
+	// TransitionNotifier tells of it, for a lock another process set.
+	TransitionLocked
+	// TransitionUnlocked means an operator removed the circuit's lock; as
+	// TransitionLocked, only a TransitionNotifier tells of it.
+	TransitionUnlocked
 )
 
 // String returns the transition's name.
@@ -177,6 +184,10 @@ func (t Transition) String() string {
 		return "reopened"
 	case TransitionClosed:
 		return "closed"
+	case TransitionLocked:
+		return "locked"
+	case TransitionUnlocked:
+		return "unlocked"
 	}
 	return "invalid"
 }
@@ -185,6 +196,11 @@ func (t Transition) String() string {
 type Result struct {
 	Transition Transition
 	Status     Status
+	// Remote is set on a result a TransitionNotifier gives for a change that
+	// another process made and this one learnt (by an announcement or a
+	// read): the runtime emits its event with Event.Remote set. Record's
+	// results are this process's own and never have it.
+	Remote bool
 }
 
 // Bucket is one slice of a circuit's evaluation window.
@@ -321,10 +337,12 @@ type Unbinder interface {
 }
 
 // TransitionNotifier is implemented by handles that can make a transition off
-// any call: a Redis fleet store's background flush merges the outcomes of many
-// calls and may open the circuit. The runtime registers each circuit's function
-// so it can emit the transition's event, exactly once in the process that made
-// it.
+// any call, or learn one: a Redis fleet store's background flush merges the
+// outcomes of many calls and may open the circuit, and its announcements and
+// refreshes tell it of the openings, closings and locks of other processes.
+// The runtime registers each circuit's function so it can emit the
+// transition's event, exactly once in every process: in the one that made it,
+// and, with Result.Remote set, in each that learnt it.
 type TransitionNotifier interface {
 	// NotifyTransitions registers fn to be called with the result of every such
 	// transition. A later call replaces the function; nil removes it.

@@ -13,10 +13,10 @@ import (
 
 // FuzzParseAnnouncement parses arbitrary payloads as announcements of a
 // circuit's new state. Nothing panics; a payload that is not five decimal
-// integers is rejected; a parsed announcement holds a valid state and lock and
-// no negative time, and written again as the scripts' announce writes it
-// ("%d %d %d %d %d" of state, lock, opened, reserved, now), it parses to the
-// same values.
+// integers, and maybe a process id, is rejected; a parsed announcement holds a
+// valid state and lock and no negative time, and written again as the scripts'
+// announce writes it ("%d %d %d %d %d %s" of state, lock, opened, reserved,
+// now, actor), it parses to the same values.
 func FuzzParseAnnouncement(f *testing.F) {
 	for _, payload := range []string{
 		fmt.Sprintf("0 0 0 0 %d", t0),
@@ -29,19 +29,20 @@ func FuzzParseAnnouncement(f *testing.F) {
 		"2 0 0 0 1", "0 3 0 0 1", "0 0 -1 0 1", "0 0 0 0 -1",
 		"0 0 9223372036854775808 0 1",
 		"0 0 0 0", "0 0 0 0 0 0", "0 0 0x10 0 1", "a b c d e", "0 0 1e3 0 1", "",
+		fmt.Sprintf("1 0 %d 0 %d 3w5e11264sgsg", t0, t0), "0 0 0 0 1 ABC", "0 0 0 0 1 a b", "0 0 0 0 1 12345678901234",
 	} {
 		f.Add(payload)
 	}
 	f.Fuzz(func(t *testing.T, payload string) {
-		st, now, ok := parseAnnouncement(payload)
+		a, ok := parseAnnouncement(payload)
 		if !ok {
-			assert.Zero(t, st)
-			assert.Zero(t, now)
+			assert.Zero(t, a)
 			return
 		}
+		st, now := a.st, a.at
 		fields := strings.Fields(payload)
-		if assert.Len(t, fields, 5, "accepted %q", payload) {
-			for _, field := range fields {
+		if assert.True(t, len(fields) == 5 || len(fields) == 6, "accepted %q", payload) {
+			for _, field := range fields[:5] {
 				assert.Regexp(t, decimal, field, "accepted %q", payload)
 			}
 		}
@@ -49,11 +50,10 @@ func FuzzParseAnnouncement(f *testing.F) {
 		assert.True(t, st.Lock.Valid(), "lock %d", st.Lock)
 		opened, reserved := micros(st.OpenedAt), micros(st.ReservedAt)
 		assert.True(t, opened >= 0 && reserved >= 0 && now >= 0, "negative time in %q", payload)
-		again := fmt.Sprintf("%d %d %d %d %d", st.State, st.Lock, opened, reserved, now)
-		st2, now2, ok := parseAnnouncement(again)
+		again := strings.TrimSpace(fmt.Sprintf("%d %d %d %d %d %s", st.State, st.Lock, opened, reserved, now, a.actor))
+		a2, ok := parseAnnouncement(again)
 		assert.True(t, ok, "%q, written again as %q, does not parse", payload, again)
-		assert.Equal(t, st, st2, "%q, written again as %q", payload, again)
-		assert.Equal(t, now, now2, "%q, written again as %q", payload, again)
+		assert.Equal(t, a, a2, "%q, written again as %q", payload, again)
 	})
 }
 

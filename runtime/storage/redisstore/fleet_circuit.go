@@ -118,9 +118,12 @@ func (c *fcircuit) epoch() int64 { return c.f.clock.nowUS() / c.h.width }
 // its counts when counts is set, and the quorum's processes when q is not nil.
 // A transition of the fleet's circuit ends this process's local opening, which
 // the fleet's verdict supersedes; when the fleet's circuit closed, the
-// process's own window starts afresh, as the fleet's did.
-func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer) {
-	fresh := false
+// process's own window starts afresh. When remote is set, the reading may
+// bring another process's change (an announcement of another's, a read), and
+// the transitions and lock changes it shows are told to the runtime, as
+// learnt; the replies to this process's own changes are not, since the
+// runtime tells of those itself.
+func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, remote bool) {
 	for {
 		cur := c.cache.Load()
 		if cur.known && at < cur.at {
@@ -150,12 +153,45 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer) {
 			next.version++
 		}
 		if c.cache.CompareAndSwap(cur, &next) {
-			fresh = moved && next.state == storage.StateClosed
-			break
+			if moved && next.state == storage.StateClosed {
+				c.freshOwn()
+			}
+			if remote && cur.known {
+				c.learnt(cur, &next)
+			}
+			return
 		}
 	}
-	if fresh {
-		c.freshOwn()
+}
+
+// learnt tells the runtime of the transitions and lock changes from cur to
+// next, which another process made.
+func (c *fcircuit) learnt(cur, next *cached) {
+	fn := c.onTransition.Load()
+	if fn == nil {
+		return
+	}
+	st := storage.Status{State: next.state, Lock: next.lock, OpenedAt: fromMicros(next.opened),
+		ReservedAt: fromMicros(next.reserved), Failures: next.failures, Samples: next.samples,
+		CurrentTime: fromMicros(next.at)}
+	var ts []storage.Transition
+	switch {
+	case cur.state == storage.StateClosed && next.state == storage.StateOpen:
+		ts = append(ts, storage.TransitionOpened)
+	case cur.state == storage.StateOpen && next.state == storage.StateClosed:
+		ts = append(ts, storage.TransitionClosed)
+	case next.state == storage.StateOpen && next.opened != cur.opened:
+		ts = append(ts, storage.TransitionReopened)
+	}
+	switch {
+	case next.lock == cur.lock:
+	case next.lock == storage.LockNone:
+		ts = append(ts, storage.TransitionUnlocked)
+	default:
+		ts = append(ts, storage.TransitionLocked)
+	}
+	for _, t := range ts {
+		(*fn)(storage.Result{Transition: t, Status: st, Remote: true})
 	}
 }
 

@@ -146,7 +146,9 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 			errs = append(errs, err)
 			continue
 		}
-		cs[i].learnAnswer(a, sent)
+		at := micros(a.res.Status.CurrentTime)
+		f.clock.learn(at, sent)
+		cs[i].learn(a.res.Status, at, true, &a, true)
 	}
 	return errors.Join(errs...)
 }
@@ -156,7 +158,7 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 func (c *fcircuit) learnAnswer(a answer, sent int64) {
 	at := micros(a.res.Status.CurrentTime)
 	c.f.clock.learn(at, sent)
-	c.learn(a.res.Status, at, true, &a)
+	c.learn(a.res.Status, at, true, &a, false)
 }
 
 // notify tells the runtime of a transition a background flush made: no caller

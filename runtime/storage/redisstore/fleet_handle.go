@@ -135,6 +135,13 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 	if s := c.cache.Load(); s.known && (s.detached || (s.lopen && s.state == storage.StateClosed)) {
 		return h.composed(), nil
 	}
+	return h.read(ctx, true)
+}
+
+// read reads the circuit's status in Redis, as Status does; remote says
+// whether a change it shows may be another process's, to tell the runtime of.
+func (h *fhandle) read(ctx context.Context, remote bool) (storage.Status, error) {
+	c := h.c
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -162,7 +169,7 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 	at := micros(a.res.Status.CurrentTime)
 	c.f.clock.learn(at, sent)
 	q := &a
-	c.learn(a.res.Status, at, h.h == c.h, q)
+	c.learn(a.res.Status, at, h.h == c.h, q, remote)
 	if s := c.cache.Load(); s.lopen && s.state == storage.StateClosed {
 		return h.composed(), nil
 	}
@@ -401,7 +408,7 @@ func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time
 	}
 	at := micros(r.status.CurrentTime)
 	c.f.clock.learn(at, sent)
-	c.learn(r.status, at, false, nil)
+	c.learn(r.status, at, false, nil, true)
 	if !r.won {
 		return time.Time{}, false, nil
 	}

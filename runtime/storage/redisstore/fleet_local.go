@@ -1,7 +1,7 @@
 package redisstore
 
 import (
-	"github.com/breakergen/breakergen/internal/ring"
+	"github.com/breakergen/breakergen/internal/hotpath/ring"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 

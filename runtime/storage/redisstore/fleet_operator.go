@@ -37,11 +37,12 @@ func (h *fhandle) History(ctx context.Context, now time.Time) ([]storage.Bucket,
 }
 
 // thenRead returns a function that passes on an operator script's answer after
-// reading the circuit's status into the cache, when the script changed it.
-func (h *fhandle) thenRead(ctx context.Context, now time.Time) func(bool, error) (bool, error) {
+// reading the circuit's status into the cache, when the script changed it: a
+// change of this process's, not one to tell the runtime of as learnt.
+func (h *fhandle) thenRead(ctx context.Context, _ time.Time) func(bool, error) (bool, error) {
 	return func(ok bool, err error) (bool, error) {
 		if ok && err == nil {
-			_, _ = h.Status(ctx, now)
+			_, _ = h.read(ctx, false)
 		}
 		return ok, err
 	}

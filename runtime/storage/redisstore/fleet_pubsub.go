@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -212,7 +213,8 @@ func (s *subscriber) receive(ps *redis.PubSub) {
 	}
 }
 
-// announced applies an announcement of a circuit's new state.
+// announced applies an announcement of a circuit's new state; a change made
+// by another process is told to the runtime, as learnt.
 func (f *fleet) announced(channel, payload string) {
 	f.mu.Lock()
 	c := f.byChannel[channel]
@@ -220,31 +222,51 @@ func (f *fleet) announced(channel, payload string) {
 	if c == nil {
 		return
 	}
-	st, at, ok := parseAnnouncement(payload)
+	a, ok := parseAnnouncement(payload)
 	if ok {
-		c.learn(st, at, false, nil)
+		c.learn(a.st, a.at, false, nil, a.actor != f.s.pid)
 	}
 }
 
-// parseAnnouncement parses "state lock opened reserved now".
-func parseAnnouncement(payload string) (storage.Status, int64, bool) {
+// announcement is a circuit's new state, as a script announced it: at the
+// server's time at, made by the process actor ("" when the payload did not
+// say).
+type announcement struct {
+	st    storage.Status
+	at    int64
+	actor string
+}
+
+// parseAnnouncement parses "state lock opened reserved now actor"; an
+// announcement of an older store, without the actor, parses too.
+func parseAnnouncement(payload string) (announcement, bool) {
 	fields := strings.Fields(payload)
-	if len(fields) != 5 {
-		return storage.Status{}, 0, false
+	if len(fields) != 5 && len(fields) != 6 {
+		return announcement{}, false
 	}
 	var n [5]int64
-	for i, f := range fields {
+	for i, f := range fields[:5] {
 		v, err := strconv.ParseInt(f, 10, 64)
 		if err != nil || v < 0 {
-			return storage.Status{}, 0, false
+			return announcement{}, false
 		}
 		n[i] = v
 	}
 	if n[0] > 1 || n[1] > int64(storage.LockClosed) {
-		return storage.Status{}, 0, false
+		return announcement{}, false
 	}
-	return storage.Status{
+	a := announcement{st: storage.Status{
 		State: storage.State(n[0]), Lock: storage.Lock(n[1]),
 		OpenedAt: fromMicros(n[2]), ReservedAt: fromMicros(n[3]),
-	}, n[4], true
+	}, at: n[4]}
+	if len(fields) == 6 {
+		if !processID.MatchString(fields[5]) {
+			return announcement{}, false
+		}
+		a.actor = fields[5]
+	}
+	return a, true
 }
+
+// processID matches a store's process id: newToken's base-36 digits.
+var processID = regexp.MustCompile(`^[0-9a-z]{1,13}$`)

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/coarse"
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/redis/go-redis/v9"
 )

@@ -104,9 +104,10 @@ type bucketCount struct {
 }
 
 // announced appends the announce arguments of every script that changes a
-// circuit: the publish command and the circuit's channel.
+// circuit: the store's process id, the publish command and the circuit's
+// channel.
 func (h *handle) announced(args ...any) []any {
-	return append(args, h.s.pub, h.channel)
+	return append(args, h.s.pid, h.s.pub, h.channel)
 }
 
 // Reserve sets ReservedAt to Redis's time if the circuit is open in the period

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"

@@ -102,12 +102,13 @@ local function write_buckets(width, n, own, changed, stale, ttl)
   if #args > 0 then expire_longer(KEYS[2], ttl) end
 end
 -- announce tells every process of the circuit's new state, by PUBLISH (or
--- SPUBLISH on a cluster) on the channel the last two arguments name; an empty
--- kind announces nothing.
+-- SPUBLISH on a cluster) on the channel the last two arguments name, with the
+-- process id before them, which made the change; an empty kind announces
+-- nothing.
 local function announce(st, lock, opened, reserved, now)
-  local kind, channel = ARGV[#ARGV - 1], ARGV[#ARGV]
+  local actor, kind, channel = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
   if kind ~= '' then
-    redis.call(kind, channel, string.format('%d %d %d %d %d', st, lock, opened, reserved, now))
+    redis.call(kind, channel, string.format('%d %d %d %d %d %s', st, lock, opened, reserved, now, actor))
   end
 end
 -- fleet counts the processes, other than pid, that reported outcomes (KEYS[5])

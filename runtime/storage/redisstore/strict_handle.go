@@ -24,11 +24,22 @@ type shandle struct {
 }
 
 var (
-	_ storage.Handle          = (*shandle)(nil)
-	_ storage.Operator        = (*shandle)(nil)
-	_ storage.Unbinder        = (*shandle)(nil)
-	_ storage.FailureNotifier = (*shandle)(nil)
+	_ storage.Handle             = (*shandle)(nil)
+	_ storage.Operator           = (*shandle)(nil)
+	_ storage.Unbinder           = (*shandle)(nil)
+	_ storage.FailureNotifier    = (*shandle)(nil)
+	_ storage.TransitionNotifier = (*shandle)(nil)
 )
+
+// NotifyTransitions registers fn for the transitions and lock changes of other
+// processes that a status read shows.
+func (h *shandle) NotifyTransitions(fn func(storage.Result)) {
+	if fn == nil {
+		h.c.onTransition.Store(nil)
+		return
+	}
+	h.c.onTransition.Store(&fn)
+}
 
 // Status reads the circuit's status in Redis: the fleet's, or this process's
 // own opening (Scope ScopeProcess) while it holds.
@@ -38,7 +49,9 @@ func (h *shandle) Status(ctx context.Context, _ time.Time) (storage.Status, erro
 	if err != nil {
 		return storage.Status{}, err
 	}
-	h.c.learnAnswer(a, sent)
+	at := micros(a.res.Status.CurrentTime)
+	h.c.f.clock.learn(at, sent)
+	h.c.learn(a.res.Status, at, true, &a, true)
 	return h.view(a.res.Status), nil
 }
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/faultproxy"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
@@ -313,4 +313,56 @@ func TestCutOff(t *testing.T) {
 	in, err = a.s.Inspect(ctx, "c")
 	require.NoError(t, err)
 	assert.Equal(t, storage.StateClosed, in.State, "the fleet's circuit after b's probe")
+}
+
+// TestLearntTransitions checks that every process emits each transition once:
+// the one that made it with Remote unset, every other one, which learns it
+// from the announcement, with Remote set; locks alike. An opening carries the
+// failure that caused it.
+func TestLearntTransitions(t *testing.T) {
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			a := newProcess(t, tg.client(t), nil, fleetOpts)
+			b := newProcess(t, tg.client(t), a.s, fleetOpts)
+			ctx := context.Background()
+			b.calls(1, succeed) // b knows the circuit
+			a.calls(3, fail)
+			eventually(t, time.Second, "b learning the opening", func() bool { return len(b.events.of(runtime.EventOpened)) > 0 })
+			opened := a.events.of(runtime.EventOpened)
+			require.Len(t, opened, 1, "a's openings")
+			assert.False(t, opened[0].Remote, "a made it")
+			assert.ErrorIs(t, opened[0].Err, errDependency, "the failure that opened it")
+			learnt := b.events.of(runtime.EventOpened)
+			require.Len(t, learnt, 1, "b's openings")
+			assert.True(t, learnt[0].Remote, "b learnt it")
+			assert.Equal(t, runtime.ScopeFleet, learnt[0].Status.Scope)
+
+			require.NoError(t, a.c.LockOpen(ctx))
+			eventually(t, time.Second, "b learning the lock", func() bool { return len(b.events.of(runtime.EventLocked)) > 0 })
+			require.NoError(t, a.c.Unlock(ctx))
+			eventually(t, time.Second, "b learning the unlock", func() bool { return len(b.events.of(runtime.EventUnlocked)) > 0 })
+			for _, p := range []struct {
+				who    *process
+				remote bool
+			}{{a, false}, {b, true}} {
+				for _, typ := range []runtime.EventType{runtime.EventLocked, runtime.EventUnlocked} {
+					es := p.who.events.of(typ)
+					if assert.Len(t, es, 1, "%v", typ) {
+						assert.Equal(t, p.remote, es[0].Remote, "%v", typ)
+					}
+				}
+			}
+			assert.Equal(t, runtime.LockOpen, b.events.of(runtime.EventLocked)[0].Status.Lock)
+
+			a.s.Advance(fleetOpts.CoolDown + time.Second)
+			b.s.Advance(fleetOpts.CoolDown + time.Second)
+			require.Equal(t, 1, a.calls(1, succeed), "a's probe")
+			eventually(t, time.Second, "b learning the closing", func() bool { return len(b.events.of(runtime.EventClosed)) > 0 })
+			time.Sleep(50 * time.Millisecond) // room for a duplicate to show up
+			assert.Len(t, a.events.of(runtime.EventClosed), 1, "a's closings")
+			assert.Len(t, b.events.of(runtime.EventClosed), 1, "b's closings")
+			assert.True(t, b.events.of(runtime.EventClosed)[0].Remote)
+			assert.Len(t, a.events.of(runtime.EventOpened), 1, "a learnt nothing of its own")
+		})
+	}
 }
