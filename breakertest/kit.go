@@ -23,9 +23,9 @@ type Kit struct {
 	Events *Recorder
 
 	t    testing.TB
-	opts []runtime.Option  // the caller's options, for resolving a circuit's policy
-	mem  *storage.Memory   // Breaker's storage, which forcing writes to
-	mu   sync.Mutex        // guards handles and scratch
+	opts []runtime.Option // the caller's options, for resolving a circuit's policy
+	mem  *storage.Memory  // Breaker's storage, which forcing writes to
+	mu   sync.Mutex       // guards handles and scratch
 	hs   map[string]storage.Handle
 	// scratch resolves the options of circuits the code under test has not
 	// registered yet, without registering them on Breaker (the first
