@@ -3,6 +3,7 @@ package adaptertest
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,17 +32,21 @@ var concurrent = []scenario{
 	}},
 	{"ConcurrentFailuresOpenOnce", func(t *testing.T, s *suite) {
 		const each = 4
+		var ran, skipped atomic.Int64
 		parallel(concurrency, func(int) error {
 			for range each {
-				_ = s.call(0, Fail)
+				if isOpen(s.call(0, Fail)) {
+					skipped.Add(1)
+				} else {
+					ran.Add(1)
+				}
 			}
 			return nil
 		})
 		s.kit.Events.AssertTransitions(t, s.name(0), runtime.EventOpened)
-		failures := s.kit.Events.Count(s.name(0), runtime.EventFailure)
-		skipped := s.kit.Events.Count(s.name(0), runtime.EventSkipped)
-		assert.Equal(t, concurrency*each, failures+skipped, "every call failed or was skipped")
-		assert.Equal(t, failures, s.f.Hits(t, 0), "only the calls that ran reached the server")
+		assert.Equal(t, int(skipped.Load()), s.kit.Events.Count(s.name(0), runtime.EventSkipped))
+		assert.Equal(t, int(ran.Load()), s.f.Hits(t, 0), "exactly the calls that ran reached the server")
+		assert.GreaterOrEqual(t, s.kit.Events.Count(s.name(0), runtime.EventFailure), Defaults.SampleThreshold)
 	}},
 	{"ConcurrentHalfOpenHasOneProbe", func(t *testing.T, s *suite) {
 		s.trip(t, 0)
