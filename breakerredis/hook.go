@@ -51,7 +51,8 @@ func MustNewHook(b *runtime.Breaker, opts ...Option) *Hook {
 // the master role rather than one host), and to each node of a
 // *redis.ClusterClient or *redis.Ring a Hook of its own as go-redis makes
 // the node, so each node has its own circuit. Call it before the client's
-// first command: nodes made earlier get no hook. It returns NewHook's errors,
+// first command: cluster nodes made earlier, and ring shards already marked
+// down, get no hook. It returns NewHook's errors,
 // and an error wrapping runtime.ErrInvalid for another client type.
 func Instrument(client redis.UniversalClient, b *runtime.Breaker, opts ...Option) error {
 	cfg, err := build(b, opts)
@@ -70,7 +71,13 @@ func Instrument(client redis.UniversalClient, b *runtime.Breaker, opts ...Option
 	case *redis.ClusterClient:
 		c.OnNewNode(perNode)
 	case *redis.Ring:
+		// A Ring makes its shards when it is made: hook those now, and the
+		// ones SetAddrs adds later as they come.
 		c.OnNewNode(perNode)
+		_ = c.ForEachShard(context.Background(), func(_ context.Context, node *redis.Client) error {
+			perNode(node)
+			return nil
+		})
 	default:
 		return fmt.Errorf("%w: breakerredis: cannot instrument a %T", runtime.ErrInvalid, client)
 	}
