@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -42,7 +43,7 @@ func Example() {
 	fmt.Println("skipped:", status.Code(err), errors.Is(err, runtime.ErrOpen))
 	var open *runtime.OpenCircuitError
 	if errors.As(err, &open) {
-		fmt.Println("circuit:", open.Circuit, "retry after:", open.RetryAfter())
+		fmt.Println("circuit:", open.Circuit, "retry after:", open.RetryAfter().Round(time.Minute))
 	}
 	// Output:
 	// first call: Unavailable false
