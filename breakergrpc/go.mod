@@ -5,7 +5,7 @@ go 1.26.0
 replace github.com/breakergen/breakergen => ../
 
 require (
-	github.com/breakergen/breakergen v0.0.0-00010101000000-000000000000
+	github.com/breakergen/breakergen v0.0.0
 	github.com/stretchr/testify v1.12.1
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1
 	google.golang.org/grpc v1.85.0
