@@ -59,7 +59,9 @@ const (
 	NotFoundSuccess
 )
 
-// Harness describes the adapter under test. Fill it in and give it to Run.
+// Harness describes the adapter under test. Fill it in and give it to Run,
+// which only reads it; its functions are called from the scenarios'
+// goroutines, one scenario at a time.
 type Harness struct {
 	// Name names the adapter in failure messages.
 	Name string
