@@ -61,7 +61,7 @@ func setupConformance(t *testing.T, b *runtime.Breaker) adaptertest.Fixture {
 	}
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	f.client = &http.Client{Transport: breakerhttp.New(base, b)}
+	f.client = &http.Client{Transport: breakerhttp.MustNew(base, b)}
 	return f
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/breakergen/breakergen/adaptertest"
 	"github.com/breakergen/breakergen/breakerredis"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 )
 

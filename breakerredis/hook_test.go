@@ -13,7 +13,7 @@ import (
 
 	"github.com/breakergen/breakergen/breakerredis"
 	"github.com/breakergen/breakergen/breakertest"
-	"github.com/breakergen/breakergen/internal/redistest"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
 )
 

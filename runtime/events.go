@@ -55,9 +55,9 @@ type Event struct {
 	// EventStorageFailure, and the error of the call whose failure made the
 	// transition for EventOpened and EventReopened (nil when a background
 	// flush of many outcomes made it, or another process).
-	Err error
-	Status  Status    // the status after the event's transition
-	Time    time.Time // Status.CurrentTime
+	Err    error
+	Status Status    // the status after the event's transition
+	Time   time.Time // Status.CurrentTime
 	// Suppressed is, for EventStorageFailure, how many storage failures of the
 	// circuit were not reported since the previous such event: they are
 	// reported at most once a second per circuit.

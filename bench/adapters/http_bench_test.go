@@ -34,7 +34,7 @@ func BenchmarkHTTP(b *testing.B) {
 		rt   http.RoundTripper
 	}{
 		{"bare", newInstant()},
-		{"breakerhttp", breakerhttp.New(newInstant(), runtime.MustNew())},
+		{"breakerhttp", breakerhttp.MustNew(newInstant(), runtime.MustNew())},
 		{"failsafehttp", failsafehttp.NewRoundTripper(newInstant(), circuitbreaker.NewWithDefaults[*http.Response]())},
 	} {
 		b.Run(row.name, func(b *testing.B) {

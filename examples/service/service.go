@@ -64,7 +64,11 @@ func newService(deps *dependencies) (*service, error) {
 		return nil, err
 	}
 
-	s.pricing = &http.Client{Transport: breakerhttp.New(http.DefaultTransport, b)}
+	pricing, err := breakerhttp.New(http.DefaultTransport, b)
+	if err != nil {
+		return nil, err
+	}
+	s.pricing = &http.Client{Transport: pricing}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /quote", s.quote)
