@@ -35,19 +35,28 @@ func ints(v any, n int) ([]int64, error) {
 type answer struct {
 	res               storage.Result
 	voters, reporters int
+	// present is what Redis held of the circuit's state: presentState for the
+	// state hash, plus presentLock for the lock key (or its tombstone).
+	present int
 }
 
+// The bits of answer.present.
+const (
+	presentState = 1
+	presentLock  = 2
+)
+
 // decodeAnswer decodes {transition, state, lock, opened, reserved, failures,
-// samples, now, voters, reporters}. A negative time or count, more failures
-// than samples or more voters than reporters is corrupt.
+// samples, now, voters, reporters, present}. A negative time or count, more
+// failures than samples or a present outside 0 to 3 is corrupt.
 func decodeAnswer(v any) (answer, error) {
-	a, err := ints(v, 10)
+	a, err := ints(v, 11)
 	if err != nil {
 		return answer{}, err
 	}
 	if a[0] < 0 || a[0] > int64(storage.TransitionClosed) || a[1] < 0 || a[1] > 1 ||
 		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 || a[5] < 0 || a[6] < a[5] || a[7] < 0 ||
-		a[8] < 0 || a[9] < 0 {
+		a[8] < 0 || a[9] < 0 || a[10] < 0 || a[10] > presentState+presentLock {
 		return answer{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
 	}
 	return answer{
@@ -65,6 +74,7 @@ func decodeAnswer(v any) (answer, error) {
 		},
 		voters:    int(a[8]),
 		reporters: int(a[9]),
+		present:   int(a[10]),
 	}, nil
 }
 

@@ -17,10 +17,10 @@ func (s *Store) Advance(d time.Duration) { s.offset.Add(d.Microseconds()) }
 // Keys returns the state, bucket, lock and token keys of the named circuit.
 func (s *Store) Keys(name string) []string { return s.keys(name) }
 
-// RecordToken is Record with a token of the caller's, so a test can replay it
-// as a client's retry would.
-func RecordToken(ctx context.Context, h storage.Handle, o storage.Outcome, token string) (storage.Result, error) {
-	a, err := raw(h).record(ctx, o, !o.Success, token)
+// RecordSeq is Record as the batch seq of the store's process, so a test can
+// send it again as a client's retry would, or out of order.
+func RecordSeq(ctx context.Context, h storage.Handle, o storage.Outcome, seq uint64) (storage.Result, error) {
+	a, err := raw(h).record(ctx, o, !o.Success, seq)
 	return a.res, err
 }
 

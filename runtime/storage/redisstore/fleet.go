@@ -18,6 +18,7 @@ import (
 // goroutine and no subscription.
 type fleet struct {
 	s      *Store
+	born   int64 // local monotonic nanoseconds when the store was made
 	clock  serverClock
 	subs   *subscriber
 	strict bool
@@ -41,6 +42,7 @@ type fleet struct {
 func newFleet(s *Store) *fleet {
 	f := &fleet{
 		s:         s,
+		born:      monoNanos(),
 		strict:    s.cfg.strict,
 		circuits:  make(map[string]*fcircuit),
 		byChannel: make(map[string]*fcircuit),
@@ -58,7 +60,14 @@ func (f *fleet) bind(h *handle) *fcircuit {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.circuits[h.name]
-	if c == nil {
+	if c != nil {
+		h.seq = c.h.seq
+	} else {
+		// A circuit made again after it was dropped numbers its batches on
+		// from where any earlier one of this store could have got: Redis
+		// remembers the last it counted, and a lower number counts nothing.
+		h.seq = new(atomic.Uint64)
+		h.seq.Store(uint64((monoNanos() - f.born) / int64(time.Microsecond)))
 		c = newFcircuit(f, h)
 		f.circuits[h.name] = c
 		if !f.strict {

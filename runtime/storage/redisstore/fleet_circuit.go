@@ -91,10 +91,10 @@ type fcircuit struct {
 	handles int // guarded by fleet.mu
 }
 
-// batch is counts taken from a circuit's ring to be flushed, with the token that
-// makes their flush count once however often it is sent.
+// batch is counts taken from a circuit's ring to be flushed, with the sequence
+// number that makes their flush count once however often it is sent.
 type batch struct {
-	token   string
+	seq     uint64
 	buckets []bucketCount
 	created int64 // local monotonic nanoseconds
 	f, n    int
@@ -249,7 +249,7 @@ func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 	if len(taken) == 0 {
 		return nil
 	}
-	b := &batch{token: newToken(), created: now}
+	b := &batch{seq: c.h.seq.Add(1), created: now}
 	for _, t := range taken {
 		b.buckets = append(b.buckets, bucketCount{epoch: t.Epoch, successes: t.Successes, failures: t.Failures})
 		b.f += t.Failures
@@ -292,7 +292,7 @@ func (c *fcircuit) settle(b *batch) {
 // at most once).
 func (c *fcircuit) batches(now int64) []*batch {
 	c.mu.Lock()
-	limit := min(c.h.width*int64(c.h.buckets)*1000, int64(tokenRetention)/2)
+	limit := c.h.width * int64(c.h.buckets) * 1000
 	var keep, dropped []*batch
 	for _, b := range c.outbox {
 		if now-b.created > limit {

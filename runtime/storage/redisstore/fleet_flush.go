@@ -95,7 +95,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		func(i int) []string { return jobs[i].c.h.keys },
 		func(i int) []any {
 			j := jobs[i]
-			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.token, 0, 0, "", j.b.vote, j.b.buckets)...))
+			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.seq, 0, 0, "", j.b.vote, j.b.buckets)...))
 		})
 	if err != nil {
 		for _, j := range jobs {

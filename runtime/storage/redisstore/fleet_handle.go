@@ -319,15 +319,17 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
-	token, buckets := newToken(), []bucketCount(nil)
+	seq, buckets := uint64(0), []bucketCount(nil)
 	if b != nil {
-		token, buckets = b.token, b.buckets
+		seq, buckets = b.seq, b.buckets
+	} else {
+		seq = c.h.seq.Add(1)
 	}
 	outcome := "f"
 	if o.Success {
 		outcome = "s"
 	}
-	a, err := h.send(ctx, token, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
+	a, err := h.send(ctx, seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
 	h.settleSent(b, err)
 	if !counted && err == nil {
 		c.countOwn(o.Success, h.p.RateThreshold) // the reply taught the clock that numbers the buckets
@@ -347,7 +349,7 @@ func (h *fhandle) flushRing(ctx context.Context) (answer, error) {
 	if b == nil {
 		return answer{}, nil // the flusher took it: its flush decides
 	}
-	a, err := h.send(ctx, b.token, 0, 0, "", b.vote, b.buckets)
+	a, err := h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
 	h.settleSent(b, err)
 	if err != nil {
 		c.failed("Record", err)
@@ -357,12 +359,12 @@ func (h *fhandle) flushRing(ctx context.Context) (answer, error) {
 
 // send runs the flush script with the circuit's geometry and this binding's
 // thresholds, and learns its answer.
-func (h *fhandle) send(ctx context.Context, token string, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
+func (h *fhandle) send(ctx context.Context, seq uint64, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
 	c := h.c
 	g := *h.h
 	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
 	sent := c.f.s.offset.Load()
-	a, err := g.flush(ctx, "Record", token, probe, seen, outcome, vote, buckets)
+	a, err := g.flush(ctx, "Record", seq, probe, seen, outcome, vote, buckets)
 	if err == nil {
 		c.learnAnswer(a, sent) // before the batch leaves the in-flight counts: see flush
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
@@ -28,6 +29,9 @@ type handle struct {
 	stateTTL  int64 // milliseconds
 	windowTTL int64 // milliseconds
 	coolDown  int64 // microseconds, kept with an opening for operators
+	// seq numbers this process's batches of the circuit, shared by its
+	// handles: every flush or record takes the next one.
+	seq *atomic.Uint64
 }
 
 var (
@@ -51,34 +55,34 @@ func (h *handle) read(ctx context.Context) (answer, error) {
 // in one script. The handle alone knows no process's own outcomes, so it votes
 // to open on a failure: a plain handle decides as a process that fails.
 func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (storage.Result, error) {
-	a, err := h.record(ctx, o, !o.Success, newToken())
+	a, err := h.record(ctx, o, !o.Success, h.seq.Add(1))
 	return a.res, err
 }
 
-// record runs the flush script for one outcome, with the process's vote, and
-// token: a replay of the same token counts nothing and returns the transition
-// the first run made.
-func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, token string) (answer, error) {
+// record runs the flush script for one outcome, with the process's vote, as
+// the batch seq of this process: sent again, it counts nothing and returns the
+// transition its first run made.
+func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, seq uint64) (answer, error) {
 	outcome := "f"
 	if o.Success {
 		outcome = "s"
 	}
-	return h.flush(ctx, "Record", token, flag(o.Probe), micros(o.OpenedAt), outcome, vote, nil)
+	return h.flush(ctx, "Record", seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, nil)
 }
 
 // flush runs the flush script: a batch of bucket counts and maybe one outcome,
-// merged once per token, with the process's vote.
-func (h *handle) flush(ctx context.Context, op, token string, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
-	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(token, probe, seen, outcome, vote, batch)...)...)
+// merged once as the batch seq of this process, with the process's vote.
+func (h *handle) flush(ctx context.Context, op string, seq uint64, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
+	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(seq, probe, seen, outcome, vote, batch)...)...)
 	return h.answer(op, v, err)
 }
 
 // flushArgs returns the flush script's arguments, before the announce ones.
-func (h *handle) flushArgs(token string, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
+func (h *handle) flushArgs(seq uint64, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
 	args := make([]any, 0, 20+3*len(batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
-		h.stateTTL, h.windowTTL, token, tokenRetention.Milliseconds(), h.coolDown,
-		probe, seen, outcome, h.s.pid, flag(vote), h.s.cfg.quorum, len(batch))
+		h.stateTTL, h.windowTTL, h.s.pid, seq, h.coolDown,
+		probe, seen, outcome, flag(vote), h.s.cfg.quorum, len(batch))
 	for _, b := range batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
@@ -167,13 +171,13 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 	default:
 		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
 	}
-	_, err := h.run(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL))...)
+	_, err := h.run(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL), h.stateTTL)...)
 	return err
 }
 
 // Reset deletes every key of the circuit: state, window, reservation and lock.
 func (h *handle) Reset(ctx context.Context, _ time.Time) error {
-	_, err := h.run(ctx, scriptReset, "Reset", h.announced()...)
+	_, err := h.run(ctx, scriptReset, "Reset", h.announced(h.stateTTL)...)
 	return err
 }
 
@@ -296,14 +300,9 @@ func ttlMillis(d time.Duration) int64 {
 	return min(ms, maxTTL)
 }
 
-// tokenRetention is how long a Record's token is remembered: a replay of the
-// script within it, by a client's retry or a caller's resend, counts nothing.
-// It covers go-redis's default retries (3, after a 3s read timeout each) with
-// room to spare.
-const tokenRetention = 30 * time.Second
-
 // newToken returns a token unique, with overwhelming probability, across every
-// process of a fleet: 64 random bits.
+// process of a fleet: 64 random bits. A store's process id is one, and so is
+// every reservation's.
 func newToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 func flag(b bool) int {

@@ -20,19 +20,23 @@ const (
 	suffixState   = ":s"
 	suffixBuckets = ":b"
 	suffixLock    = ":l"
-	suffixTokens  = ":t"
+	suffixSeqs    = ":q" // the sequence of every process's last batches (exactly once)
 	// suffixReporters and suffixVoters are the processes that reported
 	// outcomes, and that voted to open, within the window.
 	suffixReporters = ":r"
 	suffixVoters    = ":v"
+	// suffixReset is the tombstone a Reset leaves, so that processes that knew
+	// an opening or a lock do not restore it. List and Clear leave it alone:
+	// it is no circuit's state, and it expires by itself.
+	suffixReset = ":z"
 )
 
-// keys returns the state, bucket, lock, token, reporter and voter keys of the
-// named circuit, in the order of the scripts' KEYS.
+// keys returns the state, bucket, lock, sequence, reporter, voter and reset
+// keys of the named circuit, in the order of the scripts' KEYS.
 func (s *Store) keys(name string) []string {
 	tag := s.tagStart + escaper.Replace(name) + "}"
-	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixTokens,
-		tag + suffixReporters, tag + suffixVoters}
+	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixSeqs,
+		tag + suffixReporters, tag + suffixVoters, tag + suffixReset}
 }
 
 // channel returns the pub/sub channel where changes of the named circuit are
@@ -44,7 +48,7 @@ func (s *Store) channel(name string) string {
 
 // matchPattern returns the SCAN pattern of every circuit key under the prefix.
 func (s *Store) matchPattern() string {
-	return globber.Replace(s.tagStart) + "*}:[sbltrv]"
+	return globber.Replace(s.tagStart) + "*}:[sblqrv]"
 }
 
 // nameOf returns the circuit name a key belongs to, if it is one of ours.
@@ -58,7 +62,7 @@ func (s *Store) nameOf(key string) (string, bool) {
 		return "", false
 	}
 	switch rest[end+1:] {
-	case suffixState, suffixBuckets, suffixLock, suffixTokens, suffixReporters, suffixVoters:
+	case suffixState, suffixBuckets, suffixLock, suffixSeqs, suffixReporters, suffixVoters:
 	default:
 		return "", false
 	}

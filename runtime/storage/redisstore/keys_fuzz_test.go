@@ -58,7 +58,8 @@ func FuzzKeys(f *testing.F) {
 		for i := range keys1 {
 			assert.Equal(t, same, keys1[i] == keys2[i], "(%q, %q) and (%q, %q) give %q and %q", prefix1, name1, prefix2, name2, keys1[i], keys2[i])
 			name, ok := s2.nameOf(keys1[i])
-			assert.Equal(t, prefix1 == prefix2, ok, "store %q claims %q", prefix2, keys1[i])
+			claims := prefix1 == prefix2 && !strings.HasSuffix(keys1[i], suffixReset) // a tombstone is no circuit's
+			assert.Equal(t, claims, ok, "store %q claims %q", prefix2, keys1[i])
 			if ok {
 				assert.Equal(t, name1, name)
 			}
@@ -73,7 +74,7 @@ func checkKeys(t *testing.T, s *Store, prefix, name string) {
 	t.Helper()
 	keys := s.keys(name)
 	channel := s.channel(name)
-	suffixes := []string{suffixState, suffixBuckets, suffixLock, suffixTokens, suffixReporters, suffixVoters}
+	suffixes := []string{suffixState, suffixBuckets, suffixLock, suffixSeqs, suffixReporters, suffixVoters, suffixReset}
 	require.Len(t, keys, len(suffixes))
 	tag, rest := hashTag(t, channel)
 	assert.Equal(t, "}:c", rest, "channel %q", channel)
@@ -81,6 +82,12 @@ func checkKeys(t *testing.T, s *Store, prefix, name string) {
 		keyTag, rest := hashTag(t, key)
 		assert.Equal(t, tag, keyTag, "key %q and channel %q in different slots", key, channel)
 		assert.Equal(t, "}"+suffixes[i], rest, "key %q", key)
+		if suffixes[i] == suffixReset { // a tombstone: no circuit's state, neither listed nor cleared
+			_, ok := s.nameOf(key)
+			assert.False(t, ok, "nameOf(%q) of the reset tombstone", key)
+			assert.False(t, globMatch(s.matchPattern(), key), "pattern %q matches the tombstone %q", s.matchPattern(), key)
+			continue
+		}
 		got, ok := s.nameOf(key)
 		assert.True(t, ok, "nameOf(%q)", key)
 		assert.Equal(t, name, got, "nameOf(%q)", key)
@@ -208,7 +215,7 @@ func TestGlobMatchAgreesWithRedis(t *testing.T) {
 	for _, key := range all {
 		require.NoError(t, client.Set(ctx, key, "1", 0).Err())
 	}
-	patterns = append(patterns, "*", "?", "[a-c]*", "[^a]*", "[c-a]", `\**`, `[\]]`, "{p:*}:[sbltrv]", "*:[^s]", "p?a*")
+	patterns = append(patterns, "*", "?", "[a-c]*", "[^a]*", "[c-a]", `\**`, `[\]]`, "{p:*}:[sblqrv]", "*:[^s]", "p?a*")
 	for _, pattern := range patterns {
 		want, err := client.Keys(ctx, pattern).Result()
 		require.NoError(t, err)

@@ -69,31 +69,40 @@ func TestServerTime(t *testing.T) {
 }
 
 // TestReplayCountsOnce is the defect of a client retry that re-ran a script:
-// a Record replayed with its token counts nothing, and returns the transition
-// its first run made, so the caller that made it still gets its event.
+// a Record sent again with its sequence number counts nothing, and returns
+// the transition its first run made, so the caller that made it still gets
+// its event; a batch overtaken by a later one still counts, once.
 func TestReplayCountsOnce(t *testing.T) {
 	_, client := server(t)
 	h := bind(t, newStore(t, client, redisstore.WithStrict()), "c", policy)
 	ctx := context.Background()
-	for i := range 2 {
-		for range 3 { // each Record is sent three times, as by a client's retries
-			_, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "tok"+string(rune('a'+i)))
-			require.NoError(t, err)
-		}
+	send := func(seq int, o storage.Outcome) storage.Result {
+		t.Helper()
+		r, err := redisstore.RecordSeq(ctx, h, o, uint64(100+seq))
+		require.NoError(t, err)
+		return r
+	}
+	for _, seq := range []int{1, 1, 1, 3, 3, 2, 2, 1, 3} { // retried, overtaken, retried again
+		send(seq, storage.Outcome{Success: true})
 	}
 	st, err := h.Status(ctx, time.Time{})
 	require.NoError(t, err)
-	assert.Equal(t, [2]int{2, 2}, [2]int{st.Failures, st.Samples}, "[failures samples] after two Records sent three times each")
-	r, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "opener")
-	require.NoError(t, err)
+	assert.Equal(t, [2]int{0, 3}, [2]int{st.Failures, st.Samples}, "[failures samples] after three Records sent nine times in all")
+	send(4, storage.Outcome{})
+	send(5, storage.Outcome{})
+	r := send(6, storage.Outcome{})
 	require.Equal(t, storage.TransitionOpened, r.Transition)
-	again, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "opener")
-	require.NoError(t, err)
+	again := send(6, storage.Outcome{})
 	assert.Equal(t, storage.TransitionOpened, again.Transition, "a replay of the opening record")
-	assert.Equal(t, 3, again.Status.Samples, "the replay counted nothing")
-	other, err := redisstore.RecordToken(ctx, h, storage.Outcome{}, "another")
-	require.NoError(t, err)
+	assert.Equal(t, 6, again.Status.Samples, "the replay counted nothing")
+	other := send(7, storage.Outcome{})
 	assert.Equal(t, storage.TransitionNone, other.Transition, "another failure on the open circuit")
+	assert.Equal(t, storage.TransitionNone, send(5, storage.Outcome{}).Transition, "a replay of a failure that made no transition")
+	st, err = h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{4, 7}, [2]int{st.Failures, st.Samples}, "every Record counted once")
+	old := send(7-54, storage.Outcome{}) // older than the window of sequences: taken as counted
+	assert.Equal(t, 7, old.Status.Samples, "a Record older than the window counts nothing")
 }
 
 // TestReserveReplayWins is the defect of a retried Reserve that lost to its own

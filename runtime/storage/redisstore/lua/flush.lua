@@ -1,0 +1,95 @@
+-- flush merges outcomes counted by one process into the window and applies,
+-- atomically with them, the transition they cause, once per batch. It is the
+-- Record of a strict store (one outcome, no batch) and the flush of a fleet
+-- store (a batch of buckets counted locally, and maybe the outcome whose
+-- threshold check made it flush at once).
+--
+-- A closed circuit opens only with a quorum: the window fails the thresholds
+-- and at least quorum processes voted to open (their own outcomes failed the
+-- rate threshold when they last reported within the window), or every process
+-- that reported within the window did, when fewer than quorum reported.
+--
+-- ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL
+-- ms, window TTL ms, process id, sequence, cool-down µs (kept with an opening,
+-- for operators), probe (0/1), the probe's opened, the outcome ('s', 'f' or ''
+-- for none), vote (0/1), quorum, the number k of batch entries, then k times:
+-- bucket epoch, successes, failures; then the announcing process id, the
+-- the announce arguments. It returns {transition, state, lock, opened,
+-- reserved, failures, samples, now, voters, reporters, present}, voters and
+-- reporters counting the other processes of the window; a batch counted before
+-- returns the transition its first run made, and counts nothing.
+local now = now_us()
+local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+local rate, threshold = tonumber(ARGV[4]), tonumber(ARGV[5])
+local pid, seq = ARGV[8], tonumber(ARGV[9])
+local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
+local vote, quorum = ARGV[14] == '1', tonumber(ARGV[15])
+local from = now - width * n
+local st, opened, reserved, _, ttok, ttr = read_state()
+local lock = read_lock()
+local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
+local reporters, voters = fleet(from, pid)
+local last, mask = read_seq(pid)
+local here = present()
+local mine = pid .. ':' .. fmt(seq)
+if counted(last, mask, seq) then
+  local t = 0
+  if ttok == mine then t = ttr end
+  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here}
+end
+count(pid, last, mask, seq, ARGV[7])
+local changed, added_failures = {}, 0
+local function add(b, s, f)
+  if b > cur then b = cur end -- a client clock ahead of the server's
+  if b < cur - n + 1 then return end -- older than the window
+  if own[b] == nil then own[b] = {0, 0} end
+  own[b][1], own[b][2] = own[b][1] + s, own[b][2] + f
+  changed[b] = true
+  failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
+end
+local k = tonumber(ARGV[16])
+for i = 0, k - 1 do
+  add(tonumber(ARGV[17 + 3 * i]), tonumber(ARGV[18 + 3 * i]), tonumber(ARGV[19 + 3 * i]))
+end
+local success = outcome == 's'
+if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end
+local reported = k > 0 or outcome ~= ''
+local votes = voters
+if reported and vote then votes = votes + 1 end
+
+-- A probe closes or reopens only the open period it probed: a probe that
+-- outlived its reservation, whose circuit a later probe reopened since, moves
+-- nothing.
+local transition = 0
+if probe and st == 1 and opened == seen_opened and success then
+  transition = 3
+elseif probe and st == 1 and opened == seen_opened and outcome == 'f' then
+  transition = 2
+elseif added_failures > 0 and st == 0 and samples > 0 and samples >= threshold
+    and failures / samples >= rate and votes >= math.min(quorum, reporters + 1) then
+  transition = 1
+end
+if reported then report(now, from, pid, vote, ARGV[7]) end
+
+if transition == 3 then
+  st, reserved, failures, samples = 0, 0, 0, 0
+  redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', mine, 'ttr', '3')
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  redis.call('DEL', KEYS[2], KEYS[6])
+  expire_state(ARGV[6])
+  announce(st, lock, opened, reserved, now)
+  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters, present()}
+end
+write_buckets(width, n, own, changed, stale, ARGV[7])
+if transition == 2 then
+  opened = now
+  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', mine, 'ttr', '2', 'cool', ARGV[10])
+  expire_state(ARGV[6])
+elseif transition == 1 then
+  st, opened, reserved = 1, now, 0
+  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', mine, 'ttr', '1', 'cool', ARGV[10])
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  expire_state(ARGV[6])
+end
+if transition ~= 0 then announce(st, lock, opened, reserved, now) end
+return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters, present()}

@@ -1,0 +1,11 @@
+-- status reads a circuit's status. ARGV: offset, width, buckets, process id.
+-- It returns {0, state, lock, opened, reserved, failures, samples, now,
+-- voters, reporters, present}, voters and reporters counting the other
+-- processes of the window.
+local now = now_us()
+local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+local st, opened, reserved = read_state()
+local lock = read_lock()
+local failures, samples = read_window(now, width, n)
+local reporters, voters = fleet(now - width * n, ARGV[4])
+return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters, present()}
