@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // oneCircuit decorates http.RoundTripper: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type oneCircuit struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func newOneCircuit(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *oneCircuit {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &oneCircuit{
 		next: next,
 		http: d.Circuit("http"),

@@ -7,13 +7,14 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // perHost decorates http.RoundTripper: its methods run through circuit breakers.
 // Build it with newPerHost. It is safe for concurrent use when the wrapped value is.
 type perHost struct {
 	next http.RoundTripper
-	http *runtime.Keyed // "http[<key>]"
+	http *breakerimpl.Keyed // "http[<key>]"
 }
 
 // newPerHost returns a decorator of next whose protected methods run through
@@ -22,10 +23,10 @@ type perHost struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func newPerHost(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *perHost {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &perHost{
 		next: next,
-		http: d.Keyed("http", runtime.DefaultMaxKeys),
+		http: d.Keyed("http", breakerimpl.DefaultMaxKeys),
 	}
 }
 

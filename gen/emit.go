@@ -15,6 +15,7 @@ import (
 // Import paths the generated code uses.
 const (
 	runtimePath = "github.com/breakergen/breakergen/runtime"
+	implPath    = "github.com/breakergen/breakergen/runtime/breakerimpl"
 	contextPath = "context"
 	timePath    = "time"
 )
@@ -119,6 +120,8 @@ func (g *run) pkgByPath(path string) *types.Package {
 		return types.NewPackage("C", "C")
 	case runtimePath:
 		return types.NewPackage(runtimePath, "runtime")
+	case implPath:
+		return types.NewPackage(implPath, "breakerimpl")
 	}
 	if p := findImport(g.out, path); p != nil {
 		return p
@@ -226,11 +229,11 @@ func (e *emitter) decorator(f *jen.File, m *ifaceModel) {
 	f.Add(doc("%s decorates %s: its methods run through circuit breakers.\nBuild it with %s. It is safe for concurrent use when the wrapped value is.", m.typeName, d.ifaceName, m.ctorName))
 	fields := []jen.Code{jen.Id(d.nextField).Add(e.ifaceType(d))}
 	for _, c := range m.circuits {
-		typ := "Circuit"
+		typ := e.w.qual(runtimePath, "Circuit")
 		if c.use == useKeyed {
-			typ = "Keyed"
+			typ = e.w.qual(implPath, "Keyed")
 		}
-		fields = append(fields, jen.Id(d.circuitField[c]).Op("*").Add(e.w.qual(runtimePath, typ)).Comment(circuitLabel(c)))
+		fields = append(fields, jen.Id(d.circuitField[c]).Op("*").Add(typ).Comment(circuitLabel(c)))
 	}
 	f.Type().Id(m.typeName).Types(d.tdecl...).Struct(fields...)
 	f.Line()
@@ -274,7 +277,7 @@ func (e *emitter) constructor(f *jen.File, d *decl) {
 	for _, c := range m.circuits {
 		var call *jen.Statement
 		if c.use == useKeyed {
-			var max jen.Code = e.w.qual(runtimePath, "DefaultMaxKeys")
+			var max jen.Code = e.w.qual(implPath, "DefaultMaxKeys")
 			if c.keys.maxSite.IsValid() {
 				max = jen.Lit(c.keys.maxKeys)
 			}
@@ -297,7 +300,7 @@ func (e *emitter) constructor(f *jen.File, d *decl) {
 		jen.Id(bParam).Op("*").Add(e.w.qual(runtimePath, "Breaker")),
 		jen.Id(optsParam).Op("...").Add(e.w.qual(runtimePath, "DecoratorOption")),
 	).Op("*").Add(d.self()).Block(
-		jen.Id(dec).Op(":=").Add(e.w.qual(runtimePath, "Decorate")).Call(jen.Id(bParam), jen.Id(optsParam).Op("...")),
+		jen.Id(dec).Op(":=").Add(e.w.qual(implPath, "Decorate")).Call(jen.Id(bParam), jen.Id(optsParam).Op("...")),
 		jen.Return(jen.Op("&").Add(d.self()).Custom(multiLine, values...)),
 	)
 }

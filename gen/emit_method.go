@@ -138,7 +138,7 @@ func (e *emitter) openBranch(d *decl, mm *methodModel, mn *methodNames, circ *je
 		if mm.fallback.Type().(*types.Signature).TypeParams().Len() > 0 {
 			fb.Types(ids(d.tps)...)
 		}
-		return []jen.Code{circ.Clone().Dot("Fallback").Call(), jen.Return(fb.Call(mn.args...))}
+		return []jen.Code{e.w.qual(implPath, "CountFallback").Call(circ.Clone()), jen.Return(fb.Call(mn.args...))}
 	}
 	var out []jen.Code
 	if mm.body >= 0 {

@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // EverywhereBreaker decorates Everywhere: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type EverywhereBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewEverywhereBreaker(next Everywhere, b *runtime.Breaker, opts ...runtime.DecoratorOption) *EverywhereBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &EverywhereBreaker{
 		next:                next,
 		buildtagsEverywhere: d.Circuit("buildtags.Everywhere"),

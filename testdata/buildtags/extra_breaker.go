@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ExtraBreaker decorates Extra: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type ExtraBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewExtraBreaker(next Extra, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ExtraBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ExtraBreaker{
 		next:           next,
 		buildtagsExtra: d.Circuit("buildtags.Extra"),

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // NativeBreaker decorates Native: its methods run through circuit breakers.
@@ -24,7 +25,7 @@ type NativeBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewNativeBreaker(next Native, b *runtime.Breaker, opts ...runtime.DecoratorOption) *NativeBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &NativeBreaker{
 		next:          next,
 		cgocaseNative: d.Circuit("cgocase.Native"),

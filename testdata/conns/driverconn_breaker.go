@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // DriverConn decorates driver.Conn: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type DriverConn struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewDriverConn(next driver.Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *DriverConn {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &DriverConn{
 		next:   next,
 		driver: d.Circuit("driver", runtime.Options{Exclude: []error{driver.ErrSkip}}),

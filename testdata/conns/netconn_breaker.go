@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // NetConn decorates net.Conn: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type NetConn struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewNetConn(next net.Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *NetConn {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &NetConn{
 		next: next,
 		net:  d.Circuit("net", runtime.Options{SampleThreshold: 3}),

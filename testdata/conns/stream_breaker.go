@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // StreamBreaker decorates Stream: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type StreamBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewStreamBreaker(next Stream, b *runtime.Breaker, opts ...runtime.DecoratorOption) *StreamBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &StreamBreaker{
 		next:   next,
 		stream: d.Circuit("stream", runtime.Options{SampleThreshold: 2}),

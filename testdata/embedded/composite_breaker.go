@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -23,7 +24,7 @@ type CompositeBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewCompositeBreaker(next Composite, b *runtime.Breaker, opts ...runtime.DecoratorOption) *CompositeBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &CompositeBreaker{
 		next:              next,
 		embeddedLocal:     d.Circuit("embedded.local", runtime.Options{SampleThreshold: 2}),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // AggregatorBreaker decorates Aggregator: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type AggregatorBreaker[T Number, S ~[]T, L ~int | ~string] struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewAggregatorBreaker[T Number, S ~[]T, L ~int | ~string](next Aggregator[T, S, L], b *runtime.Breaker, opts ...runtime.DecoratorOption) *AggregatorBreaker[T, S, L] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &AggregatorBreaker[T, S, L]{
 		next:              next,
 		genericAggregator: d.Circuit("generic.Aggregator"),

@@ -6,6 +6,7 @@ import (
 	context1 "context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ShadowBreaker decorates Shadow: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type ShadowBreaker[context any, d comparable] struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewShadowBreaker[context any, d comparable](next Shadow[context, d], b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShadowBreaker[context, d] {
-	d1 := runtime.Decorate(b, opts...)
+	d1 := breakerimpl.Decorate(b, opts...)
 	return &ShadowBreaker[context, d]{
 		next:          next,
 		genericShadow: d1.Circuit("generic.Shadow"),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // StoreBreaker decorates Store: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type StoreBreaker[K comparable, V any] struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewStoreBreaker[K comparable, V any](next Store[K, V], b *runtime.Breaker, opts ...runtime.DecoratorOption) *StoreBreaker[K, V] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &StoreBreaker[K, V]{
 		next:  next,
 		store: d.Circuit("store", runtime.Options{CoolDown: time.Minute}),
@@ -38,7 +39,7 @@ func _[K comparable, V any]() {
 func (d *StoreBreaker[K, V]) Get(ctx context.Context, key K) (V, error) {
 	a, err := d.store.Allow(ctx)
 	if err != nil {
-		d.store.Fallback()
+		breakerimpl.CountFallback(d.store)
 		return getFallback[K, V](ctx, key)
 	}
 	defer a.RecordPanic()

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // WalkerBreaker decorates Walker: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type WalkerBreaker[N Node[E], E Edge[N]] struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewWalkerBreaker[N Node[E], E Edge[N]](next Walker[N, E], b *runtime.Breaker, opts ...runtime.DecoratorOption) *WalkerBreaker[N, E] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &WalkerBreaker[N, E]{
 		next:          next,
 		genericWalker: d.Circuit("generic.Walker"),

@@ -8,6 +8,7 @@ import (
 	template1 "text/template"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 )
 
@@ -24,7 +25,7 @@ type RendererBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewRendererBreaker(next Renderer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RendererBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &RendererBreaker{
 		next:             next,
 		samenameRenderer: d.Circuit("samename.Renderer", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
 // Build it with NewRoundTripperBreaker. It is safe for concurrent use when the wrapped value is.
 type RoundTripperBreaker struct {
 	next http.RoundTripper
-	api  *runtime.Keyed // "api[<key>]"
+	api  *breakerimpl.Keyed // "api[<key>]"
 }
 
 // NewRoundTripperBreaker returns a decorator of next whose protected methods run through
@@ -23,10 +24,10 @@ type RoundTripperBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &RoundTripperBreaker{
 		next: next,
-		api: d.Keyed("api", runtime.DefaultMaxKeys, runtime.Options{
+		api: d.Keyed("api", breakerimpl.DefaultMaxKeys, runtime.Options{
 			CoolDown:        30 * time.Second,
 			SampleThreshold: 5,
 		}),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -24,7 +25,7 @@ type ServiceBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewServiceBreaker(next Service, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ServiceBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ServiceBreaker{
 		next:          next,
 		service:       d.Circuit("service", runtime.Options{SampleThreshold: 3}),
@@ -69,7 +70,7 @@ func (d *ServiceBreaker) Get(ctx context.Context, key string) (extapi.Item, erro
 func (d *ServiceBreaker) Health(ctx context.Context) Health {
 	a, err := d.service.Allow(ctx)
 	if err != nil {
-		d.service.Fallback()
+		breakerimpl.CountFallback(d.service)
 		return assumeHealthy(ctx)
 	}
 	defer a.RecordPanic()

@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // HostsBreaker decorates Hosts: its methods run through circuit breakers.
 // Build it with NewHostsBreaker. It is safe for concurrent use when the wrapped value is.
 type HostsBreaker struct {
 	next         Hosts
-	accounts     *runtime.Keyed // "accounts[<key>]"
-	hostsFetch   *runtime.Keyed // "hosts.Fetch[<key>]"
-	accountsByid *runtime.Keyed // "accounts.byid[<key>]"
-	lookups      *runtime.Keyed // "lookups[<key>]"
-	hosts        *runtime.Keyed // "hosts[<key>]"
-	shards       *runtime.Keyed // "shards[<key>]"
-	hostsResolve *runtime.Keyed // "hosts.resolve[<key>]"
+	accounts     *breakerimpl.Keyed // "accounts[<key>]"
+	hostsFetch   *breakerimpl.Keyed // "hosts.Fetch[<key>]"
+	accountsByid *breakerimpl.Keyed // "accounts.byid[<key>]"
+	lookups      *breakerimpl.Keyed // "lookups[<key>]"
+	hosts        *breakerimpl.Keyed // "hosts[<key>]"
+	shards       *breakerimpl.Keyed // "shards[<key>]"
+	hostsResolve *breakerimpl.Keyed // "hosts.resolve[<key>]"
 }
 
 // NewHostsBreaker returns a decorator of next whose protected methods run through
@@ -30,7 +31,7 @@ type HostsBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewHostsBreaker(next Hosts, b *runtime.Breaker, opts ...runtime.DecoratorOption) *HostsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &HostsBreaker{
 		next: next,
 		accounts: d.Keyed("accounts", 8, runtime.Options{
@@ -126,7 +127,7 @@ func (d *HostsBreaker) Lookup(ctx context.Context, host string) (string, error) 
 	c := d.lookups.Circuit(host)
 	a, err := c.Allow(ctx)
 	if err != nil {
-		c.Fallback()
+		breakerimpl.CountFallback(c)
 		return cachedLookup(ctx, host)
 	}
 	defer a.RecordPanic()

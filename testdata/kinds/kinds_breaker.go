@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -24,7 +25,7 @@ type KindsBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewKindsBreaker(next Kinds, b *runtime.Breaker, opts ...runtime.DecoratorOption) *KindsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &KindsBreaker{
 		next:       next,
 		kindsKinds: d.Circuit("kinds.Kinds"),

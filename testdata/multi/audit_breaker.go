@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // AuditBreaker decorates Audit: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type AuditBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewAuditBreaker(next Audit, b *runtime.Breaker, opts ...runtime.DecoratorOption) *AuditBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &AuditBreaker{
 		next:  next,
 		audit: d.Circuit("audit"),

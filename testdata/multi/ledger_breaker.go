@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // LedgerBreaker decorates Ledger: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type LedgerBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.DecoratorOption) *LedgerBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &LedgerBreaker{
 		next:        next,
 		multiLedger: d.Circuit("multi.Ledger"),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ReaderBreaker decorates Reader: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type ReaderBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewReaderBreaker(next Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ReaderBreaker{
 		next:        next,
 		multiReader: d.Circuit("multi.Reader"),
@@ -56,7 +57,7 @@ type WriterBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewWriterBreaker(next Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &WriterBreaker{
 		next:        next,
 		multiWriter: d.Circuit("multi.Writer"),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	runtime1 "github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	time1 "github.com/breakergen/breakergen/testdata/deps/othertime"
 )
 
@@ -24,7 +25,7 @@ type ClashBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewClashBreaker(next Clash, b *runtime1.Breaker, opts ...runtime1.DecoratorOption) *ClashBreaker {
-	d := runtime1.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ClashBreaker{
 		next: next,
 		namesClash: d.Circuit("names.Clash", runtime1.Options{

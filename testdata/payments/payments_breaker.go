@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // PaymentsBreaker decorates Payments: its methods run through circuit breakers.
@@ -24,7 +25,7 @@ type PaymentsBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewPaymentsBreaker(next Payments, b *runtime.Breaker, opts ...runtime.DecoratorOption) *PaymentsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &PaymentsBreaker{
 		next: next,
 		paymentsCapture: d.Circuit("payments.Capture", runtime.Options{
@@ -69,7 +70,7 @@ func (d *PaymentsBreaker) Capture(ctx context.Context, id string) error {
 func (d *PaymentsBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	a, err := d.paymentsCharge.Allow(ctx)
 	if err != nil {
-		d.paymentsCharge.Fallback()
+		breakerimpl.CountFallback(d.paymentsCharge)
 		return chargeOffline(ctx, req)
 	}
 	defer a.RecordPanic()

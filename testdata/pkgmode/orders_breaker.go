@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // OrdersBreaker decorates Orders: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type OrdersBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewOrdersBreaker(next Orders, b *runtime.Breaker, opts ...runtime.DecoratorOption) *OrdersBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &OrdersBreaker{
 		next:          next,
 		pkgmodeOrders: d.Circuit("pkgmode.Orders"),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // QueueBreaker decorates Queue: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type QueueBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewQueueBreaker(next Queue, b *runtime.Breaker, opts ...runtime.DecoratorOption) *QueueBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &QueueBreaker{
 		next:  next,
 		queue: d.Circuit("queue"),

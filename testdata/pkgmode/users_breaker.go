@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // UsersBreaker decorates Users: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type UsersBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewUsersBreaker(next Users, b *runtime.Breaker, opts ...runtime.DecoratorOption) *UsersBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &UsersBreaker{
 		next:  next,
 		users: d.Circuit("users", runtime.Options{SampleThreshold: 2}),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	redis "github.com/redis/go-redis/v9"
 )
 
@@ -23,7 +24,7 @@ type StringCmdableBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewStringCmdableBreaker(next redis.StringCmdable, b *runtime.Breaker, opts ...runtime.DecoratorOption) *StringCmdableBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &StringCmdableBreaker{
 		next: next,
 		redis: d.Circuit("redis", runtime.Options{

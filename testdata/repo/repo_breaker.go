@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RepoBreaker decorates Repo: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type RepoBreaker[K comparable, V any] struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewRepoBreaker[K comparable, V any](next Repo[K, V], b *runtime.Breaker, opts ...runtime.DecoratorOption) *RepoBreaker[K, V] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &RepoBreaker[K, V]{
 		next: next,
 		repoGet: d.Circuit("repo.Get", runtime.Options{

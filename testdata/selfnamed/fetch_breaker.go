@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // FetchBreaker decorates Fetch: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type FetchBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewFetchBreaker(next1 Fetch, b *runtime.Breaker, opts ...runtime.DecoratorOption) *FetchBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &FetchBreaker{
 		next:           next1,
 		selfnamedFetch: d.Circuit("selfnamed.Fetch"),

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // nextBreaker decorates next: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type nextBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func newNextBreaker(next1 next, b *runtime.Breaker, opts ...runtime.DecoratorOption) *nextBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &nextBreaker{
 		next1:          next1,
 		selfnamedNext1: d.Circuit("selfnamed.next"),

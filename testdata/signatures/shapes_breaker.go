@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ShapesBreaker decorates Shapes: its methods run through circuit breakers.
@@ -21,7 +22,7 @@ type ShapesBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewShapesBreaker(next Shapes, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShapesBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ShapesBreaker{
 		next:             next,
 		signaturesShapes: d.Circuit("signatures.Shapes"),

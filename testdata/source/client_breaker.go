@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 )
 
@@ -22,7 +23,7 @@ type ClientBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewClientBreaker(next vendorsdk.Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ClientBreaker{
 		next:   next,
 		vendor: d.Circuit("vendor", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),

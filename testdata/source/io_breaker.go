@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ReaderBreaker decorates io.Reader: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type ReaderBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewReaderBreaker(next io.Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ReaderBreaker{
 		next:     next,
 		ioReader: d.Circuit("io.Reader"),
@@ -58,7 +59,7 @@ type WriterBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewWriterBreaker(next io.Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &WriterBreaker{
 		next:     next,
 		ioWriter: d.Circuit("io.Writer"),
@@ -94,7 +95,7 @@ type ReadWriteCloserBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewReadWriteCloserBreaker(next io.ReadWriteCloser, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReadWriteCloserBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ReadWriteCloserBreaker{
 		next:              next,
 		ioReadWriteCloser: d.Circuit("io.ReadWriteCloser"),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type RoundTripperBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &RoundTripperBreaker{
 		next: next,
 		http: d.Circuit("http", runtime.Options{

@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ConnBreaker decorates Conn: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type ConnBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewConnBreaker(next Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ConnBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ConnBreaker{
 		next: next,
 		db: d.Circuit("db", runtime.Options{

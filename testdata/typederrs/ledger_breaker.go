@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 )
 
@@ -23,7 +24,7 @@ type LedgerBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.DecoratorOption) *LedgerBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &LedgerBreaker{
 		next: next,
 		ledger: d.Circuit("ledger", runtime.Options{

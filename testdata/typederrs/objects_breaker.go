@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/s3like"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 )
@@ -14,7 +15,7 @@ import (
 // Build it with NewObjects. It is safe for concurrent use when the wrapped value is.
 type Objects struct {
 	next s3like.API
-	s3   *runtime.Keyed // "s3[<key>]"
+	s3   *breakerimpl.Keyed // "s3[<key>]"
 }
 
 // NewObjects returns a decorator of next whose protected methods run through
@@ -23,10 +24,10 @@ type Objects struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewObjects(next s3like.API, b *runtime.Breaker, opts ...runtime.DecoratorOption) *Objects {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &Objects{
 		next: next,
-		s3: d.Keyed("s3", runtime.DefaultMaxKeys, runtime.Options{
+		s3: d.Keyed("s3", breakerimpl.DefaultMaxKeys, runtime.Options{
 			SampleThreshold: 3,
 			Exclude:         []error{runtime.ErrorAs[*types.NoSuchKey](), runtime.ErrorAs[types.SlowDown]()},
 		}),

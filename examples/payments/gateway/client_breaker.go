@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ClientBreaker decorates Client: its methods run through circuit breakers.
@@ -23,7 +24,7 @@ type ClientBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewClientBreaker(next Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &ClientBreaker{
 		next: next,
 		payments: d.Circuit("payments", runtime.Options{
@@ -49,7 +50,7 @@ var _ Client = (*ClientBreaker)(nil)
 func (d *ClientBreaker) Balance(ctx context.Context, account string) (int64, error) {
 	a, err := d.payments.Allow(ctx)
 	if err != nil {
-		d.payments.Fallback()
+		breakerimpl.CountFallback(d.payments)
 		return CachedBalance(ctx, account)
 	}
 	defer a.RecordPanic()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
@@ -22,7 +23,7 @@ type RoundTripperBreaker struct {
 // named "<circuit>@name". Options given by runtime.WithOverrides on b win over
 // the ones written in the directives.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, opts...)
 	return &RoundTripperBreaker{
 		next:             next,
 		httpRoundTripper: d.Circuit("http.RoundTripper"),
