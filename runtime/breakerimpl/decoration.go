@@ -2,6 +2,7 @@ package breakerimpl
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/internal/implhook"
@@ -22,21 +23,28 @@ type Decoration struct {
 	s settings
 }
 
-// Decorate returns the Decoration of one decorator on b. It panics, with an
-// error wrapping runtime.ErrInvalid, when b is nil or an option is nil or
-// invalid: a generated constructor has no error to return, and a
-// misconfigured decorator must not reach production silently.
-func Decorate(b *runtime.Breaker, opts ...runtime.DecoratorOption) Decoration {
+// Decorate returns the Decoration of one decorator on b; decorator is the
+// decorator's import path and type name ("example.com/svc.PaymentsBreaker").
+// It panics, with an error wrapping runtime.ErrInvalid, when b is nil or an
+// option is nil, invalid or a fallback option of another decorator: a
+// generated constructor has no error to return, and a misconfigured
+// decorator must not reach production silently.
+func Decorate(b *runtime.Breaker, decorator string, opts ...runtime.DecoratorOption) Decoration {
 	if b == nil {
-		panic(fmt.Errorf("%w: nil *runtime.Breaker given to a decorator", runtime.ErrInvalid))
+		panic(fmt.Errorf("%w: nil *runtime.Breaker given to %s", runtime.ErrInvalid, decorator))
 	}
 	d := Decoration{b: b}
 	for i, o := range opts {
 		if o == nil {
-			panic(fmt.Errorf("%w: decorator option %d is nil", runtime.ErrInvalid, i+1))
+			panic(fmt.Errorf("%w: option %d of %s is nil", runtime.ErrInvalid, i+1, decorator))
 		}
 		if err := hooks.Apply(o, &d.s); err != nil {
 			panic(err)
+		}
+	}
+	for key := range d.s.Fallbacks {
+		if !strings.HasPrefix(key, decorator+".") {
+			panic(fmt.Errorf("%w: the fallback option of %s was given to %s", runtime.ErrInvalid, key, decorator))
 		}
 	}
 	return d

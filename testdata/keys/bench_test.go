@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/keys"
 )
 
@@ -49,7 +50,7 @@ func BenchmarkPing(b *testing.B) {
 		}
 	}
 	host := hosts[42]
-	family := runtime.Decorate(br).Keyed("hosts", 64) // the family the generated Ping uses
+	family := breakerimpl.Decorate(br, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker").Keyed("hosts", 64) // the family the generated Ping uses
 	var next keys.Hosts = okHosts{}
 	b.Run("generated", func(b *testing.B) {
 		b.ReportAllocs()
