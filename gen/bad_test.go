@@ -132,6 +132,24 @@ func TestBadInput(t *testing.T) {
 			want: []string{`placement.go:19:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
 		},
 		{
+			dir: "unwrapped", cfg: gen.Config{File: "unwrapped.go", Line: 9}, kind: gen.ErrTarget,
+			want: []string{
+				`unwrapped.go:27:6: interface Stock has //breaker: directives but no //go:generate line wraps it (the line at unwrapped.go:9:1 wraps Orders; ` +
+					`the line at unwrapped.go:15:1 wraps Users); ` + placementRule,
+				`unwrapped.go:32:6: interface Audit has //breaker: directives but no //go:generate line wraps it (the line at unwrapped.go:9:1 wraps Orders; ` +
+					`the line at unwrapped.go:15:1 wraps Users); ` + placementRule,
+			},
+		},
+		{
+			dir: "methods", cfg: gen.Config{Types: []string{"Stream"}}, kind: gen.ErrDirective,
+			want: []string{
+				`methods.go:14:18: //breaker:method Write: Stream has no method Write`,
+				`methods.go:15:18: method Get has directives at methods.go:19:2 too; give them in one place`,
+				`methods.go:16:11: //breaker:method wants a method name first, then key=value options: //breaker:method Get key=$2`,
+				`methods.go:21:12: //breaker:method Put belongs in the doc comment of an interface, or beside a -source //go:generate line; on a method, write //breaker:circuit`,
+			},
+		},
+		{
 			dir: "placement", cfg: gen.Config{}, kind: gen.ErrUsage,
 			want: []string{`breakergen: no target: name interfaces with -type, or run from a //go:generate line ($GOFILE and $GOLINE unset)`},
 		},
@@ -299,6 +317,26 @@ func TestBadInput(t *testing.T) {
 			assert.Equal(t, before, listDir(t, dir), "files changed on error")
 		})
 	}
+}
+
+// TestInterfaceKeyOneErrorPerCause is the first-hour report on -source:
+// key=$2 on go-redis's Cmdable gave 20 errors (one printed 8 times, citing
+// its own position twice). One cause is one error now, at the key, naming a
+// few of the methods it does not fit and the way out.
+func TestInterfaceKeyOneErrorPerCause(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "bad", "cmdkey")
+	_, err := gen.Generate(context.Background(), gen.Config{
+		Dir: dir, WorkDir: dir, File: "cmdkey.go", Line: 5,
+		Source: "github.com/redis/go-redis/v9", Types: []string{"Cmdable"},
+	})
+	var list gen.ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 1, "%v", err)
+	assert.ErrorIs(t, err, gen.ErrKey)
+	assert.Equal(t, "cmdkey.go:6:34", list[0].Pos.String())
+	assert.Regexp(t, `^key=\$2 of redis.Cmdable does not fit [0-9]+ of its [0-9]+ methods: ACLCat \(\$2: the method has 1 parameters`, list[0].Msg)
+	assert.Contains(t, list[0].Msg, "; and ")
+	assert.Contains(t, list[0].Msg, "(//breaker:method <Method> key=$2 beside a -source line)")
 }
 
 // TestRefusesToOverwriteHandWrittenFile checks that an output name taken by a

@@ -90,13 +90,20 @@ func depError(p *packages.Package) string {
 	return "cannot load package " + p.PkgPath
 }
 
-// notInGoMod reports whether p failed to load because no module of the
-// build list provides it.
+// notInGoMod reports whether p failed to load because go.mod does not
+// require the module providing it: no module of the build list provides it,
+// or one does only as a dependency of a dependency, whose go.sum entry the
+// main module lacks. go get adds the requirement either way.
 func notInGoMod(p *packages.Package) bool {
 	for _, e := range p.Errors {
-		if strings.Contains(e.Msg, "no required module provides package") ||
-			strings.Contains(e.Msg, "cannot find module providing package") {
-			return true
+		for _, msg := range []string{
+			"no required module provides package",
+			"cannot find module providing package",
+			"missing go.sum entry for module providing package",
+		} {
+			if strings.Contains(e.Msg, msg) {
+				return true
+			}
 		}
 	}
 	return false

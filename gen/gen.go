@@ -66,7 +66,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	l, err := load(ctx, &cfg, dir)
 	if err != nil {
-		return nil, relativize(err, append(bases, dir))
+		return nil, relativize(err, append(bases, moduleRoot(dir), dir))
 	}
 	if l.modRoot != "" {
 		bases = append(bases, l.modRoot)
@@ -99,6 +99,18 @@ func absDir(dir string) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrLoad, err)
 	}
 	return abs, nil
+}
+
+// moduleRoot returns the directory of the go.mod file governing dir, or dir.
+func moduleRoot(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
 
 // newRun prepares a run on a loaded package.

@@ -19,8 +19,9 @@ type settings = implhook.Settings[runtime.Options]
 // Decorate and resolve every circuit through it, once. It is a small value,
 // safe to copy and to use from several goroutines.
 type Decoration struct {
-	b *runtime.Breaker
-	s settings
+	b         *runtime.Breaker
+	decorator string
+	s         settings
 }
 
 // Decorate returns the Decoration of one decorator on b; decorator is the
@@ -33,7 +34,7 @@ func Decorate(b *runtime.Breaker, decorator string, opts ...runtime.DecoratorOpt
 	if b == nil {
 		panic(fmt.Errorf("%w: nil *runtime.Breaker given to %s", runtime.ErrInvalid, decorator))
 	}
-	d := Decoration{b: b}
+	d := Decoration{b: b, decorator: decorator}
 	for i, o := range opts {
 		if o == nil {
 			panic(fmt.Errorf("%w: option %d of %s is nil", runtime.ErrInvalid, i+1, decorator))
@@ -67,10 +68,14 @@ func (d Decoration) Breaker() *runtime.Breaker { return d.b }
 
 // Circuit returns the decorator's circuit name (see Name) from its Breaker, as
 // runtime.Breaker.Circuit does, with the options of runtime.WithOptions laid
-// over o. It panics with Breaker.Register's error: an invalid o, or a circuit
-// another registration gave other options.
+// over o. It panics with Breaker.Register's error, naming the decorator: an
+// invalid o, or a circuit another registration gave other options.
 func (d Decoration) Circuit(name string, o ...runtime.Options) *runtime.Circuit {
-	return d.b.Circuit(d.Name(name), d.options(o)...)
+	c, err := d.b.Register(d.Name(name), d.options(o)...)
+	if err != nil {
+		panic(fmt.Errorf("%w (building %s)", err, d.decorator))
+	}
+	return c
 }
 
 // options returns o followed by the options of WithOptions, in a new slice

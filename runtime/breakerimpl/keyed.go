@@ -150,7 +150,7 @@ func (d Decoration) Keyed(name string, maxKeys int, o ...runtime.Options) *Keyed
 	defer families.Unlock()
 	if k := families.m[key].Value(); k != nil {
 		if err := k.st.conflict(eff, hooks.GivesOptions(opts), maxKeys); err != nil {
-			panic(err)
+			panic(fmt.Errorf("%w (building %s)", err, d.decorator))
 		}
 		return k
 	}

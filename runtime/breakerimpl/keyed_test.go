@@ -122,7 +122,7 @@ func TestKeyedFamilyConflictsAreLoud(t *testing.T) {
 		"the same effective options, from WithOptions")
 	assert.PanicsWithError(t, `breakergen: invalid configuration: circuit family "hosts" is already registered with other options `+
 		`(SampleThreshold: 2 first, 3 now; maxkeys: 4 first, 8 now); registrations of one circuit must agree: `+
-		`give this one a circuit of its own with runtime.WithInstance(name) (a decorator option) or name= in its directive`,
+		`give this one a circuit of its own with runtime.WithInstance(name) (a decorator option) or name= in its directive (building test)`,
 		func() { d.Keyed("hosts", 8, runtime.Options{SampleThreshold: 3}) })
 	assert.Same(t, one, d.Keyed("hosts", 4), "no options: joins the family as it is")
 	assert.NotSame(t, one, breakerimpl.Decorate(b, "test", runtime.WithInstance("eu")).Keyed("hosts", 8), "WithInstance separates them")
@@ -209,26 +209,6 @@ func TestKeyedInvalidOptionsPanic(t *testing.T) {
 	assert.PanicsWithError(t,
 		`breakergen: invalid options: breakergen: invalid configuration: CoolDown 1ns outside [1ms, 24h0m0s] (circuit family "bad")`,
 		func() { d.Keyed("bad", 0, runtime.Options{CoolDown: 1}) })
-}
-
-func TestDecorationOptions(t *testing.T) {
-	b := runtime.MustNew(runtime.WithOverrides("repo@users", runtime.Options{SampleThreshold: 11}))
-	d := breakerimpl.Decorate(b, "test", runtime.WithInstance("users"),
-		runtime.WithOptions(runtime.Options{CoolDown: time.Second}),
-		runtime.WithOptions(runtime.Options{CoolDown: 2 * time.Second, RateThreshold: 0.75}))
-	assert.Equal(t, "users", d.Instance())
-	assert.Same(t, b, d.Breaker())
-	c := d.Circuit("repo", runtime.Options{CoolDown: time.Hour, SampleThreshold: 4, EvaluationWindow: time.Minute})
-	assert.Equal(t, "repo@users", c.Name())
-	o := c.Options()
-	assert.Equal(t, 2*time.Second, o.CoolDown, "the last WithOptions wins over the directive")
-	assert.Equal(t, 0.75, o.RateThreshold)
-	assert.Equal(t, time.Minute, o.EvaluationWindow, "zero fields of WithOptions keep the directive's")
-	assert.Equal(t, 11, o.SampleThreshold, "WithOverrides wins over both")
-
-	assert.Panics(t, func() { breakerimpl.Decorate(b, "test", runtime.WithOptions(runtime.Options{RateThreshold: 2})) })
-	assert.Panics(t, func() { breakerimpl.Decorate(b, "test", runtime.WithInstance("")) })
-	assert.Panics(t, func() { breakerimpl.Decorate(nil, "test") })
 }
 
 // BenchmarkKeyedLookup is the per-call cost of a keyed method's key: finding

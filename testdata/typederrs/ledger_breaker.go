@@ -7,6 +7,7 @@ import (
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/breakerimpl"
+	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 )
 
@@ -39,7 +40,7 @@ func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.Decorator
 		ledgerWrite: d.Circuit("ledger.Write", runtime.Options{
 			SampleThreshold: 3,
 			Exclude:         []error{ErrLocked, runtime.ErrorAs[*types.NoSuchKey]()},
-			Success:         []error{runtime.ErrorAs[ConflictError](), context.DeadlineExceeded},
+			Success:         []error{runtime.ErrorAs[ConflictError](), context.DeadlineExceeded, vendorsdk.ErrThrottled},
 		}),
 		readFallback:  breakerimpl.Fallback[func(context.Context, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Read"),
 		writeFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Write"),
