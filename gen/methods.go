@@ -66,9 +66,6 @@ func (g *run) methodAnnotation(s *ifaceScope, fn *types.Func) (annotation, *ast.
 		own = parseDirectives(g.probs, field.Doc, field.Comment)
 	}
 	named := s.byMethod[fn.Name()]
-	for _, d := range named {
-		g.methodDirUsed[d.pos] = true
-	}
 	switch {
 	case len(named) == 0:
 		return g.res.annotate(own, file, true), file
@@ -80,11 +77,15 @@ func (g *run) methodAnnotation(s *ifaceScope, fn *types.Func) (annotation, *ast.
 }
 
 // noteMethodDirectives remembers the //breaker:method directives of a
-// target, so that one naming no method of any target is reported.
-func (g *run) noteMethodDirectives(byMethod map[string][]directive) {
-	for _, dirs := range byMethod {
+// target, and those that name one of its methods, so that one naming no
+// method of any target of the run is reported.
+func (g *run) noteMethodDirectives(t *target, byMethod map[string][]directive) {
+	for name, dirs := range byMethod {
+		obj, _, _ := types.LookupFieldOrMethod(t.obj.Type(), false, t.obj.Pkg(), name)
+		_, isMethod := obj.(*types.Func)
 		for _, d := range dirs {
 			g.methodDirs[d.pos] = d
+			g.methodDirUsed[d.pos] = g.methodDirUsed[d.pos] || isMethod
 		}
 	}
 }

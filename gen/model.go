@@ -169,7 +169,7 @@ func (g *run) model(t *target) *ifaceModel {
 	}
 	before := len(g.probs.list)
 	own, byMethod := splitMethodDirectives(parseDirectives(g.probs, t.doc))
-	g.noteMethodDirectives(byMethod)
+	g.noteMethodDirectives(t, byMethod)
 	iann := g.res.annotate(own, t.docFile, false)
 	dfltName := iann.name
 	if dfltName == "" {
