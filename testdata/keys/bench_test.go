@@ -24,7 +24,7 @@ func (okHosts) Close() error                                                 { r
 
 // handPing is what a careful programmer writes by hand for a keyed call,
 // with the generated code's deferred panic recording.
-func handPing(ctx context.Context, family *runtime.Keyed, next keys.Hosts, host string) error {
+func handPing(ctx context.Context, family *breakerimpl.Keyed, next keys.Hosts, host string) error {
 	a, err := family.Circuit(host).Allow(ctx)
 	if err != nil {
 		return err
