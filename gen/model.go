@@ -41,7 +41,7 @@ const (
 // keySpec is what a keyed family's methods agree on.
 type keySpec struct {
 	kind    keyKind
-	maxKeys int // 0: runtime.DefaultMaxKeys
+	maxKeys int // 0: breakerimpl.DefaultMaxKeys
 	maxSite token.Pos
 }
 
