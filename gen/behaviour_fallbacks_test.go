@@ -32,7 +32,7 @@ func (c *fallbackCounter) CountCalls(string) func(runtime.CallOutcome) {
 	}
 }
 
-// trip fails calls of prices until its circuit opens.
+// tripPrices fails calls of p until its circuit opens.
 func tripPrices(t *testing.T, p *fallbacks.PricesBreaker) {
 	t.Helper()
 	for range 2 {
