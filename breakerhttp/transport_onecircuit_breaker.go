@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // oneCircuit decorates http.RoundTripper: its methods run through circuit breakers.
@@ -14,18 +15,23 @@ import (
 type oneCircuit struct {
 	next http.RoundTripper
 	http *runtime.Circuit // "http"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	roundTripFallback func(*http.Request) (*http.Response, error)
 }
 
 // newOneCircuit returns a decorator of next whose protected methods run through
 // the circuit "http" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func newOneCircuit(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *oneCircuit {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/breakerhttp.oneCircuit", opts...)
 	return &oneCircuit{
-		next: next,
-		http: d.Circuit("http"),
+		next:              next,
+		http:              d.Circuit("http"),
+		roundTripFallback: breakerimpl.Fallback[func(*http.Request) (*http.Response, error)](d, "github.com/breakergen/breakergen/breakerhttp.oneCircuit.RoundTrip"),
 	}
 }
 
@@ -41,6 +47,10 @@ func (d *oneCircuit) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	}
 	a, err := d.http.Allow(ctx)
 	if err != nil {
+		if d.roundTripFallback != nil {
+			breakerimpl.CountFallback(d.http)
+			return d.roundTripFallback(p0)
+		}
 		if p0 != nil && p0.Body != nil {
 			p0.Body.Close()
 		}
@@ -49,6 +59,13 @@ func (d *oneCircuit) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
-	a.Done(ctx, judgeResponse(r0, err))
+	a.Done(ctx, breakerimpl.RoundTripOutcome(judgeResponse(r0, err)))
 	return r0, err
+}
+
+// withOneCircuitRoundTripFallback returns an option of newOneCircuit giving RoundTrip a fallback:
+// while its circuit is open, RoundTrip returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func withOneCircuitRoundTripFallback(fallback func(*http.Request) (*http.Response, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/breakerhttp.oneCircuit.RoundTrip", fallback)
 }

@@ -7,25 +7,31 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // perHost decorates http.RoundTripper: its methods run through circuit breakers.
 // Build it with newPerHost. It is safe for concurrent use when the wrapped value is.
 type perHost struct {
 	next http.RoundTripper
-	http *runtime.Keyed // "http[<key>]"
+	http *breakerimpl.Keyed // "http[<key>]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	roundTripFallback func(*http.Request) (*http.Response, error)
 }
 
 // newPerHost returns a decorator of next whose protected methods run through
 // the circuit "http[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func newPerHost(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *perHost {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/breakerhttp.perHost", opts...)
 	return &perHost{
-		next: next,
-		http: d.Keyed("http", runtime.DefaultMaxKeys),
+		next:              next,
+		http:              d.Keyed("http", breakerimpl.DefaultMaxKeys),
+		roundTripFallback: breakerimpl.Fallback[func(*http.Request) (*http.Response, error)](d, "github.com/breakergen/breakergen/breakerhttp.perHost.RoundTrip"),
 	}
 }
 
@@ -43,6 +49,10 @@ func (d *perHost) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	c := d.http.Circuit(hostKey(p0))
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.roundTripFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.roundTripFallback(p0)
+		}
 		if p0 != nil && p0.Body != nil {
 			p0.Body.Close()
 		}
@@ -51,6 +61,13 @@ func (d *perHost) RoundTrip(p0 *http.Request) (*http.Response, error) {
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
-	a.Done(ctx, judgeResponse(r0, err))
+	a.Done(ctx, breakerimpl.RoundTripOutcome(judgeResponse(r0, err)))
 	return r0, err
+}
+
+// withPerHostRoundTripFallback returns an option of newPerHost giving RoundTrip a fallback:
+// while its circuit is open, RoundTrip returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func withPerHostRoundTripFallback(fallback func(*http.Request) (*http.Response, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/breakerhttp.perHost.RoundTrip", fallback)
 }

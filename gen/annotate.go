@@ -53,8 +53,12 @@ func (a *annotation) ownCircuit() bool {
 type resolver struct {
 	pkg    *types.Package
 	source *types.Package // the -source package, or nil
-	info   *types.Info
-	probs  *problems
+	// deps are the packages directives quote the import path of, and
+	// depErrs why one could not be loaded.
+	deps    map[string]*types.Package
+	depErrs map[string]string
+	info    *types.Info
+	probs   *problems
 }
 
 // annotate interprets the directives of one declaration. file is the file
@@ -79,6 +83,9 @@ func (r *resolver) annotate(dirs []directive, file *ast.File, method bool) annot
 			continue
 		case verbCircuit:
 			a.circuit = true
+		case verbMethod:
+			r.probs.addf(d.verbPos, ErrDirective, "//breaker:method %s belongs in the doc comment of an interface, or beside a -source //go:generate line; on a method, write //breaker:circuit", d.method)
+			continue
 		}
 		for _, arg := range d.args {
 			if prev, dup := seen[arg.key]; dup {
@@ -189,12 +196,12 @@ func (r *resolver) other(a *annotation, arg directiveArg, file *ast.File, method
 			r.probs.addf(arg.keyPos, ErrDirective, "fallback applies to interface methods, not to an interface")
 			return
 		}
-		if !isQualifiedIdent(arg.value) {
+		if !isValueRef(arg.value) {
 			kind := ErrFallback
 			if arg.key == keyJudge {
 				kind = ErrJudge
 			}
-			r.probs.addf(arg.valuePos, kind, "%s %q is not the name of a function (f or pkg.F)", arg.key, arg.value)
+			r.probs.addf(arg.valuePos, kind, "%s %q is not the name of a function (f, pkg.F, \"import/path\".F) or of a method value (v.M, pkg.V.M)", arg.key, arg.value)
 			return
 		}
 		ref := funcRef{name: arg.value, pos: arg.valuePos, file: file}
@@ -236,13 +243,24 @@ func (r *resolver) skipList(a *annotation, arg directiveArg) {
 	a.skipsPos = arg.valuePos
 }
 
-// isQualifiedIdent reports whether s is an identifier or pkg.Identifier.
-func isQualifiedIdent(s string) bool {
-	qual, name, found := strings.Cut(s, ".")
-	if !found {
-		return token.IsIdentifier(s)
+// isValueRef reports whether s names a function value: one to three
+// identifiers joined by dots, or one or two after a quoted import path
+// ("import/path".F, "import/path".V.M).
+func isValueRef(s string) bool {
+	max := 3
+	if _, rest, quoted := cutQuoted(s); quoted {
+		s, max = rest, 2
 	}
-	return token.IsIdentifier(qual) && token.IsIdentifier(name)
+	parts := strings.Split(s, ".")
+	if len(parts) > max {
+		return false
+	}
+	for _, p := range parts {
+		if !token.IsIdentifier(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // validCircuitName reports whether s is acceptable as a circuit name: it

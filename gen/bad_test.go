@@ -21,6 +21,8 @@ func TestBadInput(t *testing.T) {
 	// Positions outside the package are relative to the module root; export
 	// data has no columns.
 	hiddenDir := "testdata/bad/deps/hidden/hidden.go"
+	placementRule := "a //go:generate line wraps the interface it sits directly above (no blank line between); " +
+		"anywhere else (after a blank line, in doc.go) it wraps every interface of the package that has a //breaker: directive"
 	tests := []struct {
 		dir  string
 		cfg  gen.Config
@@ -33,7 +35,7 @@ func TestBadInput(t *testing.T) {
 				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback, judge, key, maxkeys, skip)`,
 				`keys.go:9:32: key cooldown given twice (first at keys.go:9:20)`,
 				`keys.go:11:20: "fast" is not key=value`,
-				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit or //breaker:skip)`,
+				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit, //breaker:method or //breaker:skip)`,
 				`keys.go:15:17: //breaker:skip takes no arguments`,
 				`keys.go:17:12: //breaker:skip and //breaker:circuit on the same method`,
 				`keys.go:20:2: method F has a //breaker:circuit directive but no result to judge: no final error result, no result with an Err() error method and no judge=`,
@@ -69,12 +71,18 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "fallback", cfg: gen.Config{Types: []string{"Fallback", "OnInterface"}, Output: "x_breaker.go"}, kind: gen.ErrFallback,
 			want: []string{
-				`fallback.go:18:29: fallback wrongArgs has type func(ctx context.Context, id int) (string, error), want func(ctx context.Context, id string) (string, error) (the signature of Fallback.A)`,
-				`fallback.go:20:29: fallback wrongResults has type func(ctx context.Context, id string) string, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.B)`,
-				`fallback.go:22:29: cannot resolve missing: no missing in package fallback`,
-				`fallback.go:24:29: fallback Value is a variable, not a function`,
-				`fallback.go:26:29: fallback generic is generic but Fallback is not`,
-				`fallback.go:30:19: fallback applies to interface methods, not to an interface`,
+				`fallback.go:25:29: fallback wrongArgs has type func(ctx context.Context, id int) (string, error), want func(ctx context.Context, id string) (string, error) (the signature of Fallback.A)`,
+				`fallback.go:27:29: fallback wrongResults has type func(ctx context.Context, id string) string, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.B)`,
+				`fallback.go:29:29: cannot resolve missing: no missing in package fallback`,
+				`fallback.go:31:29: fallback Value is a variable of type int, not a function`,
+				`fallback.go:33:29: fallback generic is generic but Fallback is not; a generic fallback has the type parameters of its interface`,
+				`fallback.go:35:29: fallback local.Missing: local has no method or field Missing`,
+				`fallback.go:37:29: fallback local.Wrong has type func(ctx context.Context) error, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.G)`,
+				`fallback.go:39:29: fallback local.Field is a field of type int, not a function`,
+				`fallback.go:41:29: fallback "context".Background has type func() context.Context, want func(ctx context.Context, id string) (string, error) (the signature of Fallback.I)`,
+				`fallback.go:43:29: cannot resolve "example.com/not/loaded".F: example.com/not/loaded is not in go.mod; run go get example.com/not/loaded`,
+				`fallback.go:45:29: fallback "a.b.c.d" is not the name of a function (f, pkg.F, "import/path".F) or of a method value (v.M, pkg.V.M)`,
+				`fallback.go:49:19: fallback applies to interface methods, not to an interface`,
 			},
 		},
 		{
@@ -113,15 +121,33 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 11}, kind: gen.ErrTarget,
-			want: []string{`placement.go:11:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
+			want: []string{`placement.go:11:1: this //go:generate line sits directly above var v, which is not an interface; ` + placementRule},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 16}, kind: gen.ErrTarget,
-			want: []string{`placement.go:17:6: T is not an interface type`},
+			want: []string{`placement.go:16:1: this //go:generate line sits directly above type T, which is not an interface; ` + placementRule},
 		},
 		{
 			dir: "placement", cfg: gen.Config{File: "placement.go", Line: 19}, kind: gen.ErrTarget,
 			want: []string{`placement.go:19:1: no interface of package placement carries a //breaker: directive: annotate one, put the //go:generate line directly above it, or name interfaces with -type`},
+		},
+		{
+			dir: "unwrapped", cfg: gen.Config{File: "unwrapped.go", Line: 9}, kind: gen.ErrTarget,
+			want: []string{
+				`unwrapped.go:27:6: interface Stock has //breaker: directives but no //go:generate line wraps it (the line at unwrapped.go:9:1 wraps Orders; ` +
+					`the line at unwrapped.go:15:1 wraps Users); ` + placementRule,
+				`unwrapped.go:32:6: interface Audit has //breaker: directives but no //go:generate line wraps it (the line at unwrapped.go:9:1 wraps Orders; ` +
+					`the line at unwrapped.go:15:1 wraps Users); ` + placementRule,
+			},
+		},
+		{
+			dir: "methods", cfg: gen.Config{Types: []string{"Stream"}}, kind: gen.ErrDirective,
+			want: []string{
+				`methods.go:14:18: //breaker:method Write: Stream has no method Write`,
+				`methods.go:15:18: method Get has directives at methods.go:19:2 too; give them in one place`,
+				`methods.go:16:11: //breaker:method wants a method name first, then key=value options: //breaker:method Get key=$2`,
+				`methods.go:21:12: //breaker:method Put belongs in the doc comment of an interface, or beside a -source //go:generate line; on a method, write //breaker:circuit`,
+			},
 		},
 		{
 			dir: "placement", cfg: gen.Config{}, kind: gen.ErrUsage,
@@ -173,7 +199,8 @@ func TestBadInput(t *testing.T) {
 				`keyexpr.go:28:28: maxkeys needs key= (a circuit per key value)`,
 				`keyexpr.go:32:20: circuit "shared" is not keyed here but keyed (key=) at keyexpr.go:30:36`,
 				`keyexpr.go:36:35: circuit "byint" is keyed by a string here but by a signed integer at keyexpr.go:34:35`,
-				`keyexpr.go:42:38: key=host: method Stat: undefined: host`,
+				`keyexpr.go:42:38: key=host of Inherited does not fit 1 of its 2 methods: Stat (undefined: host). An interface's key= applies to every method it protects: ` +
+					`give the key to the methods it fits instead (//breaker:method <Method> key=host beside a -source line), or skip= the others`,
 			},
 		},
 		{
@@ -183,8 +210,8 @@ func TestBadInput(t *testing.T) {
 				`judge.go:29:26: judge wrongArity has type func(err error) error, want func(string, error) error (the results of Judged.B, returning the error to record)`,
 				`judge.go:31:26: judge wrongResult has type func(s string, err error) bool, want func(string, error) error (the results of Judged.C, returning the error to record)`,
 				`judge.go:33:26: judge variadic has type func(s string, errs ...error) error, want func(string, error) error (the results of Judged.D, returning the error to record)`,
-				`judge.go:35:26: judge NotAFunc is a variable, not a function`,
-				`judge.go:37:26: judge generic is generic but Judged is not`,
+				`judge.go:35:26: judge NotAFunc is a variable of type int, not a function`,
+				`judge.go:37:26: judge generic cannot judge the results of Judged.F, (string, error): in call to generic, cannot infer T`,
 				`judge.go:40:2: method G: while its circuit is open it cannot return the open-circuit error: its last result Health is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
 				`judge.go:41:2: method H: while its circuit is open it cannot return the open-circuit error: its last result *Cmd is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=`,
 				`judge.go:42:26: cannot resolve nopkg.Judge: package nopkg is not imported by this file or package`,
@@ -290,6 +317,26 @@ func TestBadInput(t *testing.T) {
 			assert.Equal(t, before, listDir(t, dir), "files changed on error")
 		})
 	}
+}
+
+// TestInterfaceKeyOneErrorPerCause is the first-hour report on -source:
+// key=$2 on go-redis's Cmdable gave 20 errors (one printed 8 times, citing
+// its own position twice). One cause is one error now, at the key, naming a
+// few of the methods it does not fit and the way out.
+func TestInterfaceKeyOneErrorPerCause(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "bad", "cmdkey")
+	_, err := gen.Generate(context.Background(), gen.Config{
+		Dir: dir, WorkDir: dir, File: "cmdkey.go", Line: 5,
+		Source: "github.com/redis/go-redis/v9", Types: []string{"Cmdable"},
+	})
+	var list gen.ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 1, "%v", err)
+	assert.ErrorIs(t, err, gen.ErrKey)
+	assert.Equal(t, "cmdkey.go:6:34", list[0].Pos.String())
+	assert.Regexp(t, `^key=\$2 of redis.Cmdable does not fit [0-9]+ of its [0-9]+ methods: ACLCat \(\$2: the method has 1 parameters`, list[0].Msg)
+	assert.Contains(t, list[0].Msg, "; and ")
+	assert.Contains(t, list[0].Msg, "(//breaker:method <Method> key=$2 beside a -source line)")
 }
 
 // TestRefusesToOverwriteHandWrittenFile checks that an output name taken by a

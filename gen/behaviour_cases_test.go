@@ -262,7 +262,8 @@ func TestEmbeddedMethodsAndTheirCircuits(t *testing.T) {
 	assert.Equal(t, "Read,Get,Do,Do,Close,List", strings.Join(f.calls, ","))
 	assert.Equal(t, 1, h.rec.count("embedded.local", runtime.EventOpened))
 	assert.Zero(t, h.rec.count("embedded.Composite", runtime.EventOpened))
-	assert.Equal(t, 3, h.status(t, "embedded.Composite").SampleSize, "Read, Get and List were recorded; Close was not")
+	assert.Equal(t, 2, h.status(t, "embedded.Composite").SampleSize,
+		"Get and List were recorded; Read (stream I/O of an embedded io.Reader) and Close were not")
 }
 
 // mapStore is a generic.Store on a map.
@@ -307,6 +308,17 @@ func TestGenericStoreWithFallback(t *testing.T) {
 	_, err = s.Keys(ctx)
 	wantOpen(t, err)
 	assert.Equal(t, time.Minute, h.status(t, "store").Options.CoolDown)
+
+	// A generic decorator's fallback option infers its type arguments from
+	// the function it is given, and wins over the directive's fallback.
+	cached := generic.NewStoreBreaker[string, int](st, h.b, runtime.WithInstance("cached"),
+		generic.WithStoreGetFallback(func(ctx context.Context, key string) (int, error) { return 42, nil }))
+	for range 3 {
+		_ = cached.Put(ctx, "b", 2)
+	}
+	v, err = cached.Get(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 42, v, "the option's fallback")
 }
 
 type sumAgg[T generic.Number, S ~[]T, L ~int | ~string] struct{}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 	"github.com/breakergen/breakergen/testdata/deps/s3like"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 	"github.com/breakergen/breakergen/testdata/typederrs"
@@ -81,5 +82,15 @@ func TestTypedErrorsConstantsAndValueTypes(t *testing.T) {
 	}
 	st := h.status(t, "ledger.Write")
 	assert.Equal(t, 10, st.SampleSize, "a success= error type is recorded")
+	assert.Zero(t, st.FailureRate, "as a success")
+
+	// success="github.com/.../go-vendorsdk".ErrThrottled: a variable of a
+	// package no file of typederrs imports, named by its quoted path.
+	throttled := typederrs.NewLedgerBreaker(typedLedger{err: vendorsdk.ErrThrottled}, h.b)
+	for range 5 {
+		require.ErrorIs(t, throttled.Write(ctx, "e"), vendorsdk.ErrThrottled)
+	}
+	st = h.status(t, "ledger.Write")
+	assert.Equal(t, 15, st.SampleSize, "a quoted-path success= variable is recorded")
 	assert.Zero(t, st.FailureRate, "as a success")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
+	"github.com/breakergen/breakergen/testdata/grpclike"
 	"github.com/breakergen/breakergen/testdata/judge"
 )
 
@@ -123,4 +124,40 @@ func TestJudgeErrMethodAndSetErr(t *testing.T) {
 		require.ErrorIs(t, d.Status(ctx).Err(), errBoom)
 	}
 	wantOpen(t, d.Status(ctx).Err(), "a value result carries it too")
+}
+
+// rpcClient is a grpclike.Client answering with err.
+type rpcClient struct{ err error }
+
+func (c rpcClient) GetUser(ctx context.Context, id string, opts ...grpclike.CallOption) (*grpclike.UserReply, error) {
+	return &grpclike.UserReply{Name: id}, c.err
+}
+func (c rpcClient) GetOrder(ctx context.Context, id int64, opts ...grpclike.CallOption) (*grpclike.OrderReply, error) {
+	return &grpclike.OrderReply{Cents: int(id)}, c.err
+}
+
+// TestGenericJudgeDeclinesToRecord is the first-hour report on gRPC: one
+// generic judge serves methods of different reply types (instantiated per
+// method), and it can say "not recorded": NotFound is neither a failure nor
+// a success, while Unavailable is a failure.
+func TestGenericJudgeDeclinesToRecord(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness()
+	notFound := &grpclike.StatusError{Code: grpclike.NotFound}
+	c := grpclike.NewClientBreaker(rpcClient{err: notFound}, h.b)
+	for range 10 {
+		_, err := c.GetUser(ctx, "ann")
+		require.ErrorIs(t, err, notFound, "the caller gets the error untouched")
+		_, err = c.GetOrder(ctx, 7)
+		require.ErrorIs(t, err, notFound)
+	}
+	assert.Zero(t, h.status(t, "rpc").SampleSize, "NotFound is not recorded")
+
+	down := grpclike.NewClientBreaker(rpcClient{err: &grpclike.StatusError{Code: grpclike.Unavailable}}, h.b)
+	for range 3 {
+		_, err := down.GetOrder(ctx, 7)
+		require.Error(t, err)
+	}
+	_, err := down.GetUser(ctx, "ann")
+	wantOpen(t, err, "Unavailable counts as a failure")
 }

@@ -40,6 +40,9 @@ func (t *table[K, V]) Get(ctx context.Context, id K) (V, error) {
 	return v, nil
 }
 
+func (t *table[K, V]) Find(ctx context.Context, id K) (V, error) { return t.Get(ctx, id) }
+func (t *table[K, V]) Save(ctx context.Context, v V) error       { return t.err }
+
 func (t *table[K, V]) Put(ctx context.Context, id K, v V) error {
 	if t.err == nil {
 		t.rows[id] = v
@@ -210,4 +213,29 @@ func TestKeysWithInstanceAndOverrides(t *testing.T) {
 	wantOpen(t, d.Ping(ctx, "h"), "the family's override applies to every key")
 	assert.Contains(t, circuitNames(h.b), "hosts@eu[h]")
 	assert.True(t, errors.Is(d.Ping(ctx, "h"), runtime.ErrOpen))
+}
+
+// TestGenericDefaultNamesCarryTypeArguments is the first-hour report: every
+// instantiation of a generic interface shared one circuit, so a healthy
+// Repository[Order] was refused because Repository[User] failed. Without
+// name=, each instantiation's circuits are named after its type arguments.
+func TestGenericDefaultNamesCarryTypeArguments(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness()
+	users := repo.NewRepositoryBreaker[User](&table[string, User]{rows: map[string]User{}, err: errBoom}, h.b)
+	orders := repo.NewRepositoryBreaker[Order](&table[string, Order]{rows: map[string]Order{"o": {Cents: 9}}}, h.b)
+	assert.Equal(t, []string{
+		"repo.Repository[gen_test.Order]", "repo.Repository[gen_test.Order].Save",
+		"repo.Repository[gen_test.User]", "repo.Repository[gen_test.User].Save",
+	}, circuitNames(h.b))
+	for range 3 {
+		_, err := users.Find(ctx, "ann")
+		require.ErrorIs(t, err, errBoom)
+	}
+	_, err := users.Find(ctx, "ann")
+	wantOpen(t, err, "the users' circuit opened")
+	order, err := orders.Find(ctx, "o")
+	require.NoError(t, err, "Repository[Order] has a circuit of its own")
+	assert.Equal(t, 9, order.Cents)
+	assert.Equal(t, 5, h.status(t, "repo.Repository[gen_test.User].Save").Options.SampleThreshold)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/breakergen/breakergen/testdata/blankline"
 	"github.com/breakergen/breakergen/testdata/pkgmode"
 )
 
@@ -44,5 +45,31 @@ func TestPackageModeWrapsEveryAnnotatedInterface(t *testing.T) {
 	assert.Equal(t, 1, queue.Len())
 	assert.Equal(t, []string{"orders.list", "pkgmode.Orders", "queue", "users"}, circuitNames(h.b))
 	_, err = os.Stat(filepath.Join("..", "testdata", "pkgmode", "plain_breaker.go"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "an interface without a directive is not wrapped")
+}
+
+// blankStores implements the interfaces of package blankline.
+type blankStores struct{ err error }
+
+func (s blankStores) Get(ctx context.Context, id string) (string, error) { return id, s.err }
+func (s blankStores) Put(ctx context.Context, id string) error           { return s.err }
+
+// TestBlankLineWrapsEveryAnnotatedInterface is the first-hour report: a
+// //go:generate line after the imports, then a blank line, wrapped only the
+// first annotated interface. It wraps both now.
+func TestBlankLineWrapsEveryAnnotatedInterface(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness()
+	first := blankline.NewFirstBreaker(blankStores{err: errBoom}, h.b)
+	second := blankline.NewSecondBreaker(blankStores{err: errBoom}, h.b)
+	for range 2 {
+		_, err := first.Get(ctx, "a")
+		require.ErrorIs(t, err, errBoom)
+		require.ErrorIs(t, second.Put(ctx, "a"), errBoom)
+	}
+	_, err := first.Get(ctx, "a")
+	wantOpen(t, err)
+	wantOpen(t, second.Put(ctx, "a"), "the second interface is protected too")
+	_, err = os.Stat(filepath.Join("..", "testdata", "blankline", "plain_breaker.go"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "an interface without a directive is not wrapped")
 }

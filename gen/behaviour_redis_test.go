@@ -81,3 +81,35 @@ func TestRedisNilIsNotAFailure(t *testing.T) {
 	}
 	assert.Zero(t, h.status(t, "redis").SampleSize, "exclude=redis.Nil, a constant")
 }
+
+// TestRedisRefusedCommandNamesItself checks that a command refused by an open
+// circuit says which command it was: its String starts with the command's
+// name, not with ": ".
+func TestRedisRefusedCommandNamesItself(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness()
+	r := rediscmd.NewStringCmdableBreaker(redisClient(t, deadAddr(t)), h.b)
+	for range 3 {
+		require.Error(t, r.Get(ctx, "k").Err())
+	}
+	cmd := r.Get(ctx, "k")
+	wantOpen(t, cmd.Err())
+	assert.Equal(t, `get: breakergen: circuit "redis" open`, cmd.String())
+	assert.Equal(t, "get", cmd.Name())
+}
+
+// TestRedisMethodDirectiveBesideSource checks that a //breaker:method line
+// beside the -source line gives that method its own circuit per key, while
+// the other methods keep the interface's.
+func TestRedisMethodDirectiveBesideSource(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness()
+	r := rediscmd.NewStringCmdableBreaker(redisClient(t, deadAddr(t)), h.b)
+	for range 3 {
+		require.Error(t, r.GetDel(ctx, "hot").Err())
+	}
+	wantOpen(t, r.GetDel(ctx, "hot").Err(), "the key's own circuit opened")
+	require.NotErrorIs(t, r.GetDel(ctx, "cold").Err(), runtime.ErrOpen, "another key has a circuit of its own")
+	require.NotErrorIs(t, r.Get(ctx, "hot").Err(), runtime.ErrOpen, "Get is on the interface's circuit")
+	assert.Equal(t, []string{"redis", "redis.GetDel[cold]", "redis.GetDel[hot]"}, circuitNames(h.b))
+}

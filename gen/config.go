@@ -23,10 +23,12 @@ type Config struct {
 	// (and, without Source, declares the interfaces). Empty means the current
 	// directory.
 	Dir string
-	// Types names the interfaces to wrap. Empty means the interface declared
-	// right below the //go:generate line given by File and Line; or, when that
-	// line is not directly above a type declaration, every interface of the
-	// package that carries a //breaker: directive (on itself or a method).
+	// Types names the interfaces to wrap. Empty means the interface the
+	// //go:generate line given by File and Line sits directly above (no blank
+	// line between); or, when that line sits directly above no declaration,
+	// every interface of the package that carries a //breaker: directive (on
+	// itself or a method). A line directly above another declaration is an
+	// error.
 	Types []string
 	// Source is the import path of the package declaring Types, when it is not
 	// the package in Dir: the decorators are still written into Dir's package.

@@ -13,6 +13,10 @@ const directivePrefix = "//breaker:"
 const (
 	verbCircuit = "circuit"
 	verbSkip    = "skip"
+	// verbMethod is //breaker:circuit for one method, written where the
+	// interface's own directives are: for methods an interface embeds, and
+	// beside a -source //go:generate line.
+	verbMethod = "method"
 )
 
 // Directive keys of //breaker:circuit.
@@ -43,6 +47,9 @@ type directive struct {
 	pos     token.Pos // of the comment's "//"
 	verbPos token.Pos
 	args    []directiveArg
+	// method and methodPos are the method a //breaker:method line names.
+	method    string
+	methodPos token.Pos
 }
 
 // directiveArg is one key=value word of a directive.
@@ -98,23 +105,57 @@ func parseDirective(probs *problems, c *ast.Comment) (directive, bool) {
 	}
 	d.verb = rest[:verbEnd]
 	d.verbPos = c.Slash + token.Pos(len(directivePrefix))
-	switch d.verb {
-	case verbCircuit, verbSkip:
-	default:
-		probs.addf(d.verbPos, ErrDirective, "unknown directive %q (want //breaker:circuit or //breaker:skip)", directivePrefix+d.verb)
-		return d, false
-	}
 	offset := len(directivePrefix) + verbEnd
-	if d.verb == verbSkip {
+	switch d.verb {
+	case verbCircuit:
+	case verbMethod:
+		var ok bool
+		if offset, ok = parseMethodName(probs, c, offset, &d); !ok {
+			return d, false
+		}
+	case verbSkip:
 		if extra := strings.TrimLeft(text[offset:], " \t"); extra != "" {
 			probs.addf(c.Slash+token.Pos(len(text)-len(extra)), ErrDirective, "//breaker:skip takes no arguments")
 			return d, false
 		}
 		return d, true
+	default:
+		probs.addf(d.verbPos, ErrDirective, "unknown directive %q (want //breaker:circuit, //breaker:method or //breaker:skip)", directivePrefix+d.verb)
+		return d, false
 	}
+	return parseArgs(probs, c, offset, d)
+}
+
+// parseMethodName reads the method name that starts a //breaker:method line
+// after offset, and returns the offset after it.
+func parseMethodName(probs *problems, c *ast.Comment, offset int, d *directive) (int, bool) {
+	text := c.Text
+	start := offset
+	for start < len(text) && (text[start] == ' ' || text[start] == '\t') {
+		start++
+	}
+	end := start
+	for end < len(text) && text[end] != ' ' && text[end] != '\t' {
+		end++
+	}
+	name := text[start:end]
+	if !token.IsIdentifier(name) {
+		pos := c.Slash + token.Pos(start)
+		if name == "" {
+			pos = d.verbPos
+		}
+		probs.addf(pos, ErrDirective, "//breaker:method wants a method name first, then key=value options: //breaker:method Get key=$2")
+		return end, false
+	}
+	d.method, d.methodPos = name, c.Slash+token.Pos(start)
+	return end, true
+}
+
+// parseArgs parses the key=value words of a directive after offset.
+func parseArgs(probs *problems, c *ast.Comment, offset int, d directive) (directive, bool) {
+	text := c.Text
 	ok := true
 	for offset < len(text) {
-		// skip blanks
 		for offset < len(text) && (text[offset] == ' ' || text[offset] == '\t') {
 			offset++
 		}
@@ -147,4 +188,22 @@ func parseDirective(probs *problems, c *ast.Comment) (directive, bool) {
 		offset = end
 	}
 	return d, ok
+}
+
+// splitMethodDirectives separates the //breaker:method lines of an
+// interface's directives from its own, grouping them by the method they name
+// as //breaker:circuit directives of that method.
+func splitMethodDirectives(dirs []directive) (own []directive, byMethod map[string][]directive) {
+	for _, d := range dirs {
+		if d.verb != verbMethod {
+			own = append(own, d)
+			continue
+		}
+		if byMethod == nil {
+			byMethod = map[string][]directive{}
+		}
+		d.verb = verbCircuit
+		byMethod[d.method] = append(byMethod[d.method], d)
+	}
+	return own, byMethod
 }

@@ -51,6 +51,9 @@ func FuzzDirective(f *testing.F) {
 		"breaker:circuit name=keys color=red fast =x y=",
 		"breaker:circuit name=bad!name",
 		"breaker:circuit fallback=pkg.F judge=nopkg.Judge",
+		"breaker:circuit fallback=local.Lookup judge=\"example.com/x\".Judge",
+		"breaker:circuit exclude=\"errs\".ErrA,*\"errs\".E success=\"nowhere\".X",
+		"breaker:method Get key=$2 maxkeys=8\nbreaker:method\nbreaker:method 1x name=y",
 		"breaker:circuit judge=a.b.c fallback=1x",
 		"breaker:circuit skip=Get,Gone,Nope skip=Twice",
 		"breaker:circuit maxkeys=2000000 key=id",
@@ -229,7 +232,10 @@ func checkProblems(t *testing.T, src string, list ErrorList) {
 func checkArgs(t *testing.T, fset *token.FileSet, src string, dirs []directive) {
 	t.Helper()
 	for _, d := range dirs {
-		assert.Contains(t, []string{verbCircuit, verbSkip}, d.verb)
+		assert.Contains(t, []string{verbCircuit, verbSkip, verbMethod}, d.verb)
+		if d.verb == verbMethod {
+			assert.True(t, token.IsIdentifier(d.method), "method %q", d.method)
+		}
 		for _, arg := range d.args {
 			assert.NotEmpty(t, arg.key)
 			assert.NotEmpty(t, arg.value)
@@ -318,11 +324,16 @@ func checkAnnotation(t *testing.T, a annotation, onMethod bool) {
 		if fn == "" {
 			continue
 		}
-		qual, name, found := strings.Cut(fn, ".")
-		if !found {
-			qual, name = "", fn
+		max := 3
+		if path, rest, quoted := cutQuoted(fn); quoted {
+			assert.NotContains(t, path, `"`)
+			fn, max = rest, 2
 		}
-		assert.True(t, token.IsIdentifier(name) && (qual == "" || token.IsIdentifier(qual)), "function %q", fn)
+		parts := strings.Split(fn, ".")
+		assert.LessOrEqual(t, len(parts), max, "function %q", fn)
+		for _, p := range parts {
+			assert.True(t, token.IsIdentifier(p), "function %q", fn)
+		}
 	}
 }
 

@@ -6,13 +6,18 @@
 //
 // # Targets
 //
-// A //go:generate line directly above an interface type wraps that interface.
-// A line anywhere else (the package's doc.go) wraps every interface of the
-// package that carries a //breaker: directive, on itself or on a method, in
-// one package load: the recommended form. -type names interfaces of the
-// package; -source importpath -type T wraps interfaces of another package
-// into this one, configured by a //breaker:circuit line beside the
-// //go:generate line.
+// A //go:generate line directly above an interface type (in its doc comment,
+// no blank line between) wraps that interface. A line directly above no
+// declaration (after a blank line, in the package's doc.go) wraps every
+// interface of the package that carries a //breaker: directive, on itself or
+// on a method, in one package load: the recommended form. A line directly
+// above another declaration is an error explaining placement, and so is an
+// annotated interface that no //go:generate line of the package wraps (one
+// embedded in a wrapped interface is wrapped with it). -type names
+// interfaces of the package; -source importpath -type T wraps interfaces of
+// another package into this one, configured by //breaker:circuit and
+// //breaker:method lines beside the //go:generate line. A -source package
+// that go.mod does not require is an error naming the go get that adds it.
 //
 // # Directives
 //
@@ -27,9 +32,9 @@
 //	rate=0.5 samples=5              RateThreshold in (0, 1] and SampleThreshold (>= 1)
 //	exclude=ErrDeclined,*NotFound   errors returned untouched and not recorded
 //	success=ErrConditionFailed      errors recorded as successes
-//	fallback=chargeOffline          a function (f or pkg.F) with the method's exact
+//	fallback=chargeOffline          a function value with the method's exact
 //	                                signature, called instead while the circuit is open
-//	judge=statusFailure             a function (f or pkg.F) of the method's results
+//	judge=statusFailure             a function value of the method's results
 //	                                returning the error to record (nil: success)
 //	key=req.URL.Host maxkeys=100    one circuit per value of an expression over the
 //	                                parameters ($1 is the first), at most maxkeys alive
@@ -37,10 +42,23 @@
 //
 // exclude= and success= list error variables (ErrX, pkg.ErrX), constants of
 // an error type (redis.Nil) and error types, T or *T, matched with errors.As
-// through runtime.ErrorAs. Names are resolved with go/types: in the package,
-// or through the imports of the directive's file (or of the package). A key
-// expression is type-checked over the method's parameters in the scope of the
-// directive's file and must give a string or an integer.
+// through runtime.ErrorAs. fallback= and judge= name a function (f, pkg.F),
+// a function-typed package variable, or a method value of a package variable
+// (local.Lookup, pkg.V.M). Names are resolved with go/types: in the package,
+// or through the imports of the directive's file (or of the package); a name
+// may instead be qualified by a quoted import path,
+// "example.com/sdk/types".NoSuchKey, which no file needs to import: the
+// package is loaded for the directive and the generated file imports it. A
+// generic judge is instantiated with the interface's type parameters when it
+// has as many, else with the types its call on each method's results infers.
+// A key expression is type-checked over the method's parameters in the scope
+// of the directive's file and must give a string or an integer.
+//
+// //breaker:method Name key=value... is //breaker:circuit for the method
+// Name, written among the interface's directives: beside a -source line, and
+// in an interface's doc comment for the methods it embeds. When an
+// interface's key= does not fit some of its methods, one error at the key
+// names them.
 //
 // A method's circuit inherits every option of its interface's directive
 // (options, judge, key, maxkeys) and overrides them field by field. A method
@@ -55,16 +73,22 @@
 // A method is protected when its outcome can be judged: by a judge=, else
 // its final error result, else the Err() error of its final result (go-redis
 // commands). Close() error passes through unless a directive on it opts in,
-// and so do methods marked //breaker:skip or listed in skip=. Notes: one line
-// per interface for the methods passing through that the user did not ask to
+// and so do the Read/Write-family methods of an embedded interface of
+// package io (stream I/O: protect the call that opens the stream), and the
+// methods marked //breaker:skip or listed in skip=. Notes: one line per
+// interface for the methods passing through that the user did not ask to
 // skip (Config.Verbose lists all). An interface of which nothing can be
-// protected is an error.
+// protected is an error. io.EOF itself is never recorded (the runtime
+// decides); a generated RoundTrip records it as a failure, since net/http
+// returns it for a server that hung up (breakerimpl.RoundTripOutcome).
 //
-// While the circuit is open a method returns the fallback's results; else
-// zero results and the *runtime.OpenCircuitError when its final result is an
-// error; else a final result made with new(T) (or a zero T) carrying the
-// error through its SetErr(error) method. A method that can do none of these
-// is an error. A refused RoundTrip(*http.Request) closes the request's body.
+// While the circuit is open a method returns what the fallback its generated
+// option gave returns, else the directive's fallback's results; else zero
+// results and the *runtime.OpenCircuitError when its final result is an
+// error; else a final result made with the type's NewT(ctx, args ...any)
+// (naming the command), or new(T), or a zero T, carrying the error through
+// its SetErr(error) method. A method that can do none of these is an error.
+// A refused RoundTrip(*http.Request) closes the request's body.
 //
 // # Output
 //
@@ -72,11 +96,16 @@
 // with X's type parameters and constraints; -name T names it T), a
 // constructor NewXBreaker(next X, b *runtime.Breaker, opts
 // ...runtime.DecoratorOption) that resolves the circuits once through
-// runtime.Decorate (runtime.WithInstance(name) gives the decorator circuits
-// named "<circuit>@name"; a keyed method's are "<circuit>[<key>]" of a
-// runtime.Keyed), one explicit method per method of X's method set (embedded
-// ones included), and a compile-time check that *XBreaker implements X. A
-// protected method calls Allow, defers RecordPanic, calls next and records
+// package runtime/breakerimpl (runtime.WithInstance(name) gives the
+// decorator circuits named "<circuit>@name"; a keyed method's are
+// "<circuit>[<key>]" of a breakerimpl.Keyed), one explicit method per method
+// of X's method set (embedded ones included), a compile-time check that
+// *XBreaker implements X, and per protected method an option
+// WithX<Method>Fallback(f) giving it a fallback function value. The default
+// circuit of a generic X is named after its type arguments,
+// "<package>.X[<type>,...]". A constructor panics when a circuit is
+// registered on b with other effective options (runtime.Breaker.Register).
+// A protected method calls Allow, defers RecordPanic, calls next and records
 // the judged outcome with Done: no closure is allocated per call. The context
 // given to the circuit is the first parameter whose type is identical to
 // context.Context; else that of the first parameter with a method

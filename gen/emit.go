@@ -7,7 +7,6 @@ import (
 	"go/types"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -15,6 +14,7 @@ import (
 // Import paths the generated code uses.
 const (
 	runtimePath = "github.com/breakergen/breakergen/runtime"
+	implPath    = "github.com/breakergen/breakergen/runtime/breakerimpl"
 	contextPath = "context"
 	timePath    = "time"
 )
@@ -119,6 +119,11 @@ func (g *run) pkgByPath(path string) *types.Package {
 		return types.NewPackage("C", "C")
 	case runtimePath:
 		return types.NewPackage(runtimePath, "runtime")
+	case implPath:
+		return types.NewPackage(implPath, "breakerimpl")
+	}
+	if p := g.l.deps[path]; p != nil {
+		return p
 	}
 	if p := findImport(g.out, path); p != nil {
 		return p
@@ -172,6 +177,9 @@ type decl struct {
 	ifaceName    string     // as doc comments show it
 	nextField    string
 	circuitField map[*circuitDef]string
+	// fallbackField holds, per protected method, the field of the fallback
+	// its generated option gave.
+	fallbackField map[*methodModel]string
 }
 
 // self renders the decorator type, XBreaker or XBreaker[K, V].
@@ -194,7 +202,7 @@ func (e *emitter) ifaceType(d *decl) *jen.Statement {
 
 // newDecl names the parts of m's decorator.
 func (e *emitter) newDecl(m *ifaceModel) *decl {
-	d := &decl{m: m, tps: tparamNames(m), ifaceName: e.g.ifaceName(m.t), circuitField: map[*circuitDef]string{}}
+	d := &decl{m: m, tps: tparamNames(m), ifaceName: e.g.ifaceName(m.t), circuitField: map[*circuitDef]string{}, fallbackField: map[*methodModel]string{}}
 	for i, name := range d.tps {
 		d.tdecl = append(d.tdecl, jen.Id(name).Add(e.w.typ(m.t.tparams.At(i).Constraint())))
 	}
@@ -208,16 +216,25 @@ func (e *emitter) newDecl(m *ifaceModel) *decl {
 	for _, c := range m.circuits {
 		d.circuitField[c] = fields.name(fieldName(c.name))
 	}
+	for _, mm := range m.methods {
+		if mm.protected {
+			d.fallbackField[mm] = fields.name(lowerFirst(mm.fn.Name()) + "Fallback")
+		}
+	}
 	return d
 }
 
 // circuitLabel is how docs show a circuit: "name", or "name[<key>]" for a
 // keyed family.
 func circuitLabel(c *circuitDef) string {
-	if c.use == useKeyed {
-		return strconv.Quote(c.name + "[<key>]")
+	name := c.name
+	if c.generic {
+		name = name[:c.typeArgsAt] + c.typeParams + name[c.typeArgsAt:]
 	}
-	return strconv.Quote(c.name)
+	if c.use == useKeyed {
+		return strconv.Quote(name + "[<key>]")
+	}
+	return strconv.Quote(name)
 }
 
 // decorator emits the struct, constructor, check and methods of one interface.
@@ -226,11 +243,20 @@ func (e *emitter) decorator(f *jen.File, m *ifaceModel) {
 	f.Add(doc("%s decorates %s: its methods run through circuit breakers.\nBuild it with %s. It is safe for concurrent use when the wrapped value is.", m.typeName, d.ifaceName, m.ctorName))
 	fields := []jen.Code{jen.Id(d.nextField).Add(e.ifaceType(d))}
 	for _, c := range m.circuits {
-		typ := "Circuit"
+		typ := e.w.qual(runtimePath, "Circuit")
 		if c.use == useKeyed {
-			typ = "Keyed"
+			typ = e.w.qual(implPath, "Keyed")
 		}
-		fields = append(fields, jen.Id(d.circuitField[c]).Op("*").Add(e.w.qual(runtimePath, typ)).Comment(circuitLabel(c)))
+		fields = append(fields, jen.Id(d.circuitField[c]).Op("*").Add(typ).Comment(circuitLabel(c)))
+	}
+	fallbacks := []jen.Code{jen.Line().Comment("Fallbacks given by the With...Fallback options, nil when none was.")}
+	for _, mm := range m.methods {
+		if mm.protected {
+			fallbacks = append(fallbacks, jen.Id(d.fallbackField[mm]).Func().Add(e.w.signature(mm.sig)))
+		}
+	}
+	if len(fallbacks) > 1 {
+		fields = append(fields, fallbacks...)
 	}
 	f.Type().Id(m.typeName).Types(d.tdecl...).Struct(fields...)
 	f.Line()
@@ -246,122 +272,12 @@ func (e *emitter) decorator(f *jen.File, m *ifaceModel) {
 		f.Line()
 		e.method(f, d, mm)
 	}
-}
-
-// constructor emits NewXBreaker: circuits are resolved here, once.
-func (e *emitter) constructor(f *jen.File, d *decl) {
-	m := d.m
-	cn := newNamer(e.reserved)
-	for _, tp := range d.tps {
-		cn.taken[tp] = true
-	}
-	nextParam, bParam, optsParam, dec := cn.name("next"), cn.name("b"), cn.name("opts"), cn.name("d")
-	labels := make([]string, len(m.circuits))
-	for i, c := range m.circuits {
-		labels[i] = circuitLabel(c)
-	}
-	noun := "circuit"
-	if len(labels) > 1 {
-		noun = "circuits"
-	}
-	f.Add(doc("%s returns a decorator of next whose protected methods run through\n"+
-		"the %s %s of b, resolved once here.\n"+
-		"runtime.WithInstance(name) in opts gives this decorator circuits of its own,\n"+
-		"named \"<circuit>@name\". Options given by runtime.WithOverrides on b win over\n"+
-		"the ones written in the directives.",
-		m.ctorName, noun, joinWords(labels)))
-	values := []jen.Code{jen.Id(d.nextField).Op(":").Id(nextParam)}
-	for _, c := range m.circuits {
-		var call *jen.Statement
-		if c.use == useKeyed {
-			var max jen.Code = e.w.qual(runtimePath, "DefaultMaxKeys")
-			if c.keys.maxSite.IsValid() {
-				max = jen.Lit(c.keys.maxKeys)
-			}
-			args := []jen.Code{jen.Lit(c.name), max}
-			if c.opts.set != 0 {
-				args = append(args, e.options(c.opts))
-			}
-			call = jen.Id(dec).Dot("Keyed").Call(args...)
-		} else {
-			args := []jen.Code{jen.Lit(c.name)}
-			if c.opts.set != 0 {
-				args = append(args, e.options(c.opts))
-			}
-			call = jen.Id(dec).Dot("Circuit").Call(args...)
-		}
-		values = append(values, jen.Id(d.circuitField[c]).Op(":").Add(call))
-	}
-	f.Func().Id(m.ctorName).Types(d.tdecl...).Params(
-		jen.Id(nextParam).Add(e.ifaceType(d)),
-		jen.Id(bParam).Op("*").Add(e.w.qual(runtimePath, "Breaker")),
-		jen.Id(optsParam).Op("...").Add(e.w.qual(runtimePath, "DecoratorOption")),
-	).Op("*").Add(d.self()).Block(
-		jen.Id(dec).Op(":=").Add(e.w.qual(runtimePath, "Decorate")).Call(jen.Id(bParam), jen.Id(optsParam).Op("...")),
-		jen.Return(jen.Op("&").Add(d.self()).Custom(multiLine, values...)),
-	)
-}
-
-// options renders a runtime.Options literal with the fields a directive set.
-func (e *emitter) options(o circuitOpts) jen.Code {
-	var fields []jen.Code
-	add := func(name string, v jen.Code) { fields = append(fields, jen.Id(name).Op(":").Add(v)) }
-	if o.set&bitCoolDown != 0 {
-		add("CoolDown", e.duration(o.coolDown))
-	}
-	if o.set&bitWindow != 0 {
-		add("EvaluationWindow", e.duration(o.window))
-	}
-	if o.set&bitRate != 0 {
-		add("RateThreshold", jen.Op(strconv.FormatFloat(o.rate, 'g', -1, 64)))
-	}
-	if o.set&bitSamples != 0 {
-		add("SampleThreshold", jen.Lit(o.samples))
-	}
-	if o.set&bitExclude != 0 {
-		add("Exclude", e.errorList(o.exclude))
-	}
-	if o.set&bitSuccess != 0 {
-		add("Success", e.errorList(o.success))
-	}
-	if len(fields) > 1 {
-		return e.w.qual(runtimePath, "Options").Custom(multiLine, fields...)
-	}
-	return e.w.qual(runtimePath, "Options").Values(fields...)
-}
-
-// errorList renders the errors of exclude= or success=: variables and
-// constants as they are, types as runtime.ErrorAs[T]().
-func (e *emitter) errorList(refs []errorRef) jen.Code {
-	items := make([]jen.Code, len(refs))
-	for i, r := range refs {
-		if r.isType() {
-			items[i] = e.w.qual(runtimePath, "ErrorAs").Types(e.w.typ(r.typ())).Call()
-		} else {
-			items[i] = e.w.qual(r.obj.Pkg().Path(), r.obj.Name())
+	for _, mm := range m.methods {
+		if mm.protected {
+			f.Line()
+			e.fallbackOption(f, d, mm)
 		}
 	}
-	return jen.Index().Error().Values(items...)
-}
-
-// duration renders d as a multiple of the largest time unit dividing it.
-func (e *emitter) duration(d time.Duration) jen.Code {
-	units := []struct {
-		name string
-		d    time.Duration
-	}{
-		{"Hour", time.Hour}, {"Minute", time.Minute}, {"Second", time.Second},
-		{"Millisecond", time.Millisecond}, {"Microsecond", time.Microsecond},
-	}
-	for _, u := range units {
-		if d%u.d == 0 {
-			if d == u.d {
-				return e.w.qual(timePath, u.name)
-			}
-			return jen.Op(strconv.FormatInt(int64(d/u.d), 10)).Op("*").Add(e.w.qual(timePath, u.name))
-		}
-	}
-	return e.w.qual(timePath, "Duration").Call(jen.Op(strconv.FormatInt(int64(d), 10)))
 }
 
 // joinWords joins words as "a", "a and b" or "a, b and c".

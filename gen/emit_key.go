@@ -7,7 +7,7 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-// keyMethod is the runtime.Keyed method that looks up a key of km's kind.
+// keyMethod is the breakerimpl.Keyed method that looks up a key of km's kind.
 func (e *emitter) keyMethod(km *keyModel) string {
 	switch km.kind {
 	case keySigned:

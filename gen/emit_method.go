@@ -5,6 +5,7 @@ import (
 	"go/types"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -131,16 +132,16 @@ func (e *emitter) contextSetup(mm *methodModel, mn *methodNames) []jen.Code {
 	return []jen.Code{jen.Id(mn.ctx).Op(":=").Add(e.w.qual(contextPath, "Background")).Call()}
 }
 
-// openBranch returns what a method does when its circuit refuses the call.
+// openBranch returns what a method does when its circuit refuses the call:
+// call the fallback an option gave, else the directive's, else return the
+// open-circuit error.
 func (e *emitter) openBranch(d *decl, mm *methodModel, mn *methodNames, circ *jen.Statement) []jen.Code {
+	count := e.w.qual(implPath, "CountFallback").Call(circ.Clone())
+	given := jen.Id(mn.recv).Dot(d.fallbackField[mm])
+	out := []jen.Code{jen.If(given.Clone().Op("!=").Nil()).Block(count, jen.Return(given.Clone().Call(mn.args...)))}
 	if mm.open == openFallback {
-		fb := e.w.qual(mm.fallback.Pkg().Path(), mm.fallback.Name())
-		if mm.fallback.Type().(*types.Signature).TypeParams().Len() > 0 {
-			fb.Types(ids(d.tps)...)
-		}
-		return []jen.Code{circ.Clone().Dot("Fallback").Call(), jen.Return(fb.Call(mn.args...))}
+		return append(out, count.Clone(), jen.Return(e.funcValue(mm.fallback).Call(mn.args...)))
 	}
-	var out []jen.Code
 	if mm.body >= 0 {
 		req := mn.params[mm.body]
 		out = append(out, jen.If(jen.Id(req).Op("!=").Nil().Op("&&").Id(req).Dot("Body").Op("!=").Nil()).Block(
@@ -160,16 +161,27 @@ func (e *emitter) openBranch(d *decl, mm *methodModel, mn *methodNames, circ *je
 		return append(out, jen.Return(append(rets, jen.Id(mn.err))...))
 	}
 	last := mn.results[len(mn.results)-1]
-	lastType := results.At(results.Len() - 1).Type()
-	if mm.newResult {
-		out = append(out, jen.Id(last).Op(":=").New(e.w.typ(lastType.(*types.Pointer).Elem())))
-	} else {
-		out = append(out, jen.Var().Id(last).Add(e.w.typ(lastType)))
-	}
-	return append(out,
+	return append(append(out, e.newResult(mm, mn, last)),
 		jen.Id(last).Dot("SetErr").Call(jen.Id(mn.err)),
 		jen.Return(append(rets, jen.Id(last))...),
 	)
+}
+
+// newResult declares the final result a refused call returns, to carry the
+// open-circuit error: made by the result type's NewT(ctx, args...) when it
+// has one (go-redis commands, so that the command's String names it), else
+// new(T), else a zero T.
+func (e *emitter) newResult(mm *methodModel, mn *methodNames, last string) jen.Code {
+	results := mm.sig.Results()
+	lastType := results.At(results.Len() - 1).Type()
+	switch {
+	case mm.cmdCtor != nil:
+		return jen.Id(last).Op(":=").Add(e.w.qual(mm.cmdCtor.Pkg().Path(), mm.cmdCtor.Name())).Call(
+			jen.Id(mn.ctx), jen.Lit(strings.ToLower(mm.fn.Name())))
+	case mm.newResult:
+		return jen.Id(last).Op(":=").New(e.w.typ(lastType.(*types.Pointer).Elem()))
+	}
+	return jen.Var().Id(last).Add(e.w.typ(lastType))
 }
 
 // callAndJudge calls the wrapped method, records its judged outcome and
@@ -194,17 +206,34 @@ func (e *emitter) callAndJudge(d *decl, mm *methodModel, mn *methodNames, call *
 	case judgeErrMethod:
 		verdict = jen.Id(mn.results[len(mn.results)-1]).Dot("Err").Call()
 	case judgeFunc:
-		fn := e.w.qual(mm.judgeFn.Pkg().Path(), mm.judgeFn.Name())
-		if mm.judgeFn.Type().(*types.Signature).TypeParams().Len() > 0 {
-			fn.Types(ids(d.tps)...)
-		}
-		verdict = fn.Call(slices.Clone(rets)...)
+		verdict = e.funcValue(mm.judgeFn).Call(slices.Clone(rets)...)
+	}
+	if mm.body >= 0 {
+		// A RoundTrip's bare io.EOF is a server that hung up: a failure,
+		// where the runtime takes io.EOF for the end of a stream.
+		verdict = e.w.qual(implPath, "RoundTripOutcome").Call(verdict)
 	}
 	return []jen.Code{
 		assign,
 		jen.Id(mn.a).Dot("Done").Call(jen.Id(mn.ctx), verdict),
 		jen.Return(rets...),
 	}
+}
+
+// funcValue renders a function value: F or F[T], V, or V.M, qualified.
+func (e *emitter) funcValue(fv *funcValue) *jen.Statement {
+	s := e.w.qual(fv.obj.Pkg().Path(), fv.obj.Name())
+	if len(fv.targs) > 0 {
+		targs := make([]jen.Code, len(fv.targs))
+		for i, t := range fv.targs {
+			targs[i] = e.w.typ(t)
+		}
+		s.Types(targs...)
+	}
+	if fv.sel != nil {
+		s.Dot(fv.sel.Name())
+	}
+	return s
 }
 
 // methodDoc is the doc comment of a protected method.
@@ -218,11 +247,11 @@ func (e *emitter) methodDoc(mm *methodModel) string {
 	case judgeErrMethod:
 		text += "\nIts outcome is the Err() of its result."
 	case judgeFunc:
-		text += fmt.Sprintf("\nIts outcome is what %s says of its results.", mm.judgeFn.Name())
+		text += fmt.Sprintf("\nIts outcome is what %s says of its results.", mm.judgeFn.name())
 	}
 	switch mm.open {
 	case openFallback:
-		text += fmt.Sprintf("\nWhile the circuit is open it returns %s(...) instead.", mm.fallback.Name())
+		text += fmt.Sprintf("\nWhile the circuit is open it returns %s(...) instead.", mm.fallback.name())
 	case openSetErr:
 		text += "\nWhile the circuit is open its result carries the open-circuit error (SetErr)."
 	}

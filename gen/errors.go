@@ -128,12 +128,20 @@ func (p *problems) addf(pos token.Pos, kind error, format string, args ...any) {
 	p.addPosition(position, kind, format, args...)
 }
 
-// addPosition records a problem of kind at an already resolved position.
+// addPosition records a problem of kind at an already resolved position,
+// once: a directive of an interface or of a -source line is read for each
+// method or target it applies to, and one cause gets one error.
 func (p *problems) addPosition(pos token.Position, kind error, format string, args ...any) {
 	if len(p.list) >= maxErrors {
 		return
 	}
-	p.list = append(p.list, &PosError{Pos: pos, Msg: fmt.Sprintf(format, args...), Kind: kind})
+	e := &PosError{Pos: pos, Msg: fmt.Sprintf(format, args...), Kind: kind}
+	for _, old := range p.list {
+		if old.Pos == e.Pos && old.Msg == e.Msg {
+			return
+		}
+	}
+	p.list = append(p.list, e)
 }
 
 // err returns the collected problems sorted by position, or nil.

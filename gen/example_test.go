@@ -35,6 +35,9 @@ func ExampleGenerate() {
 	// func (d *PaymentsBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	// func (d *PaymentsBreaker) Name() string {
 	// func (d *PaymentsBreaker) Refund(ctx context.Context, id string) error {
+	// func WithPaymentsCaptureFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	// func WithPaymentsChargeFallback(fallback func(context.Context, ChargeRequest) (Receipt, error)) runtime.DecoratorOption {
+	// func WithPaymentsRefundFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
 }
 
 // ExampleGenerate_problems shows how bad directives are reported: one

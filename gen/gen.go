@@ -32,8 +32,14 @@ type run struct {
 	circuits     map[string]*circuitDef
 	methodFields map[token.Pos]*ast.Field
 	methodFiles  map[*ast.Field]*ast.File
-	ctxType      types.Type // context.Context, or nil when nothing imports context
-	errType      types.Type
+	// methodDirs are the //breaker:method directives of the targets, by
+	// position, and methodDirUsed those that named a method.
+	methodDirs    map[token.Pos]directive
+	methodDirUsed map[token.Pos]bool
+	// misfits gather the methods an interface's key= does not fit.
+	misfits map[token.Pos]*misfit
+	ctxType types.Type // context.Context, or nil when nothing imports context
+	errType types.Type
 }
 
 // Generate loads the package, checks the directives of the interfaces to wrap
@@ -60,7 +66,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	l, err := load(ctx, &cfg, dir)
 	if err != nil {
-		return nil, relativize(err, append(bases, dir))
+		return nil, relativize(err, append(bases, moduleRoot(dir), dir))
 	}
 	if l.modRoot != "" {
 		bases = append(bases, l.modRoot)
@@ -95,6 +101,18 @@ func absDir(dir string) (string, error) {
 	return abs, nil
 }
 
+// moduleRoot returns the directory of the go.mod file governing dir, or dir.
+func moduleRoot(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
 // newRun prepares a run on a loaded package.
 func newRun(cfg *Config, l *loaded, bases []string) *run {
 	g := &run{
@@ -104,8 +122,12 @@ func newRun(cfg *Config, l *loaded, bases []string) *run {
 		probs:    &problems{fset: l.fset, bases: bases},
 		circuits: map[string]*circuitDef{},
 		errType:  types.Universe.Lookup("error").Type(),
+
+		methodDirs:    map[token.Pos]directive{},
+		methodDirUsed: map[token.Pos]bool{},
+		misfits:       map[token.Pos]*misfit{},
 	}
-	g.res = &resolver{pkg: g.out, source: l.source, info: l.pkg.TypesInfo, probs: g.probs}
+	g.res = &resolver{pkg: g.out, source: l.source, deps: l.deps, depErrs: l.depErrs, info: l.pkg.TypesInfo, probs: g.probs}
 	for _, root := range []*types.Package{g.out, l.source} {
 		if root == nil || g.ctxType != nil {
 			continue
@@ -124,6 +146,7 @@ func (g *run) generate() ([]OutputFile, error) {
 	g.methodDecls()
 	g.checkAttachments()
 	targets := g.findTargets()
+	g.checkUnwrapped()
 	if g.cfg.Name != "" && len(targets) > 1 {
 		g.probs.addPosition(g.generateLinePos(), ErrUsage, "-name names one decorator, but this run wraps %d interfaces", len(targets))
 	}
@@ -131,6 +154,8 @@ func (g *run) generate() ([]OutputFile, error) {
 	for _, t := range targets {
 		models = append(models, g.model(t))
 	}
+	g.checkMethodDirectives(models)
+	g.reportMisfits()
 	if err := g.probs.err(); err != nil {
 		return nil, err
 	}

@@ -25,8 +25,8 @@ var update = flag.Bool("update", false, "rewrite the golden outputs under testda
 // goldenCases are the case packages under testdata/ whose generated files are
 // committed: each is regenerated and compared byte for byte.
 var goldenCases = []string{
-	"buildtags", "cgo", "conns", "embedded", "generic", "go-samename", "judge", "keys", "kinds",
-	"multi", "names", "payments", "pkgmode", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "typederrs",
+	"blankline", "buildtags", "cgo", "conns", "embedded", "fallbacks", "generic", "go-samename", "grpclike", "judge", "keys", "kinds",
+	"multi", "names", "payments", "pkgmode", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "streams", "typederrs",
 }
 
 // generateLine is one //go:generate line that runs breakergen.

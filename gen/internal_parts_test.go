@@ -50,7 +50,7 @@ func TestRelPosition(t *testing.T) {
 	assert.Equal(t, "-", relPosition(token.Position{}, []string{"/m"}).String())
 }
 
-func TestSpecBelowAndAnnotatedSpecs(t *testing.T) {
+func TestDeclBelowAndAnnotatedSpecs(t *testing.T) {
 	// The //go:generate lines are hidden from go generate ./... in this file.
 	src := strings.ReplaceAll(`package p
 
@@ -68,20 +68,35 @@ type C interface {
 	M() error
 }
 
+//go:generate-hidden breakergen
+
 type D interface{ M() error }
 
 type (
 	//go:generate-hidden breakergen
 	E interface{ M() error }
 )
+
+// F is documented.
+//
+//go:generate-hidden breakergen
+func F() {}
+
+//go:generate-hidden breakergen
+type (
+	G interface{ M() error }
+)
 `, "-hidden", "")
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
 	require.NoError(t, err)
-	assert.Equal(t, "A", specBelow(fset, f, 3).Name.Name)
-	assert.Nil(t, specBelow(fset, f, 6), "a line above a var: package mode")
-	assert.Equal(t, "E", specBelow(fset, f, 20).Name.Name, "inside a group")
-	assert.Nil(t, specBelow(fset, f, 23), "at the end of the file")
+	assert.Equal(t, "A", declBelow(fset, f, 3).spec.Name.Name)
+	assert.Equal(t, below{other: "var v"}, declBelow(fset, f, 6), "a line directly above a var")
+	assert.Equal(t, below{}, declBelow(fset, f, 17), "a blank line below: package mode")
+	assert.Equal(t, "E", declBelow(fset, f, 22).spec.Name.Name, "inside a group")
+	assert.Equal(t, below{other: "func F"}, declBelow(fset, f, 28), "in a function's doc comment")
+	assert.Equal(t, below{other: "a grouped type declaration"}, declBelow(fset, f, 31))
+	assert.Equal(t, below{}, declBelow(fset, f, 35), "at the end of the file")
 	var names []string
 	for _, s := range annotatedSpecs(f) {
 		names = append(names, s.Name.Name)

@@ -47,10 +47,15 @@ var positional = regexp.MustCompile(`\$[0-9]+`)
 
 // checkKey parses and type-checks a key expression over mm's parameters, as if
 // written in file at pos: it must compile and yield a string or an integer.
-// Problems are reported at their column in the directive.
-func (g *run) checkKey(t *target, mm *methodModel, text string, pos token.Pos, file *ast.File) *keyModel {
+// Problems are reported at their column in the directive; those of a key
+// the method inherits from its interface are gathered into one error.
+func (g *run) checkKey(t *target, mm *methodModel, text string, pos token.Pos, file *ast.File, inherited bool) *keyModel {
 	params := mm.sig.Params()
 	bad := func(off int, format string, args ...any) *keyModel {
+		if inherited {
+			g.misfit(pos, text, t, mm.fn.Name(), fmt.Sprintf(format, args...))
+			return nil
+		}
 		g.probs.addf(pos+token.Pos(off), ErrKey, "key=%s: method %s: %s", text, mm.fn.Name(), fmt.Sprintf(format, args...))
 		return nil
 	}
@@ -104,7 +109,7 @@ func (g *run) keyType(km *keyModel, bad func(int, string, ...any) *keyModel) *ke
 		km.kind, km.conv = keySigned, "int64"
 	default:
 		return bad(0, "it has type %s; want a string or an integer (convert it, or call a function returning one)",
-			types.TypeString(typ, types.RelativeTo(g.out)))
+			types.TypeString(typ, g.qualifier))
 	}
 	if types.Identical(typ, types.Universe.Lookup(km.conv).Type()) {
 		km.conv = ""

@@ -12,6 +12,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/gcexportdata"
@@ -33,6 +34,10 @@ type loaded struct {
 	files   []*ast.File       // its syntax, without the overlay file
 	names   map[*ast.File]string
 	source  *types.Package // the -source package, or nil
+	// deps are the packages directives name by a quoted import path, by
+	// path; depErrs say why one of them could not be loaded.
+	deps    map[string]*types.Package
+	depErrs map[string]string
 	// errs are the errors of loading and type-checking the package. They are
 	// not fatal by themselves (a package that uses a decorator whose file is
 	// hidden or stale does not type-check); they are reported when they keep
@@ -45,7 +50,7 @@ type loaded struct {
 // export data. The generator's own earlier outputs are hidden from the build
 // by a go command overlay, so a stale one never blocks loading.
 func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
-	pcfg, cleanup, err := packagesConfig(ctx, cfg, dir)
+	pcfg, paths, cleanup, err := packagesConfig(ctx, cfg, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -58,15 +63,11 @@ func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLoad, err)
 	}
-	var pkg, source *packages.Package
-	for _, p := range pkgs {
-		if cfg.Source != "" && p.PkgPath == cfg.Source && len(pkgs) > 1 {
-			source = p
-		} else {
-			pkg = p
-		}
-	}
+	pkg, source := sortLoaded(pkgs, dir, cfg.Source)
 	if pkg == nil {
+		if source != nil && notInGoMod(source) {
+			return nil, sourceNotInGoMod(cfg, dir)
+		}
 		return nil, fmt.Errorf("%w: no package in %s", ErrLoad, dir)
 	}
 	l, err := newLoaded(pkg, dir)
@@ -82,16 +83,45 @@ func load(ctx context.Context, cfg *Config, dir string) (*loaded, error) {
 			return nil, err
 		}
 	}
+	if err := l.loadDeps(pcfg, paths); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// sortLoaded tells the packages of a load apart: the output package (the one
+// with files in dir) and the -source package.
+func sortLoaded(pkgs []*packages.Package, dir, sourcePath string) (pkg, source *packages.Package) {
+	for _, p := range pkgs {
+		switch {
+		case pkg == nil && hasFileIn(p, dir):
+			pkg = p
+		case sourcePath != "" && p.PkgPath == sourcePath && source == nil:
+			source = p
+		}
+	}
+	return pkg, source
+}
+
+// hasFileIn reports whether p has a file in dir.
+func hasFileIn(p *packages.Package, dir string) bool {
+	for _, files := range [][]string{p.GoFiles, p.CompiledGoFiles, p.OtherFiles, p.IgnoredFiles} {
+		for _, f := range files {
+			if filepath.Dir(f) == dir {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // packagesConfig returns the go/packages configuration of a run in dir, and
 // the function that removes the overlay hiding the generator's earlier
 // outputs, to call once loading is done.
-func packagesConfig(ctx context.Context, cfg *Config, dir string) (*packages.Config, func(), error) {
-	generated, err := scanDir(dir)
+func packagesConfig(ctx context.Context, cfg *Config, dir string) (*packages.Config, []string, func(), error) {
+	generated, paths, err := scanDir(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mode := loadMode
 	if cfg.Source != "" {
@@ -108,16 +138,16 @@ func packagesConfig(ctx context.Context, cfg *Config, dir string) (*packages.Con
 		pcfg.BuildFlags = append(pcfg.BuildFlags, "-tags="+strings.Join(cfg.Tags, ","))
 	}
 	if len(generated) == 0 {
-		return pcfg, func() {}, nil
+		return pcfg, paths, func() {}, nil
 	}
 	// The overlay goes to the go command only (not packages.Config.Overlay,
 	// which would make go/packages type-check every dependency from source).
 	flag, cleanup, err := hideFiles(generated)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pcfg.BuildFlags = append(pcfg.BuildFlags, flag)
-	return pcfg, cleanup, nil
+	return pcfg, paths, cleanup, nil
 }
 
 // newLoaded keeps what the generator reads of the output package: its files
@@ -148,11 +178,14 @@ func (l *loaded) loadSource(cfg *Config, source *packages.Package) error {
 		return fmt.Errorf("%w: -source %s is the package in %s itself; use -type alone", ErrUsage, cfg.Source, l.dir)
 	}
 	if source.ExportFile == "" {
+		if notInGoMod(source) {
+			return sourceNotInGoMod(cfg, l.dir)
+		}
 		l.errs = source.Errors
 		return l.fatal("cannot load -source package " + cfg.Source)
 	}
 	var err error
-	l.source, err = readExport(l.pkg.Fset, l.pkg.Types, source.ExportFile, source.PkgPath)
+	l.source, err = readExport(l.pkg.Fset, rootImports(l.pkg.Types), source.ExportFile, source.PkgPath)
 	if err != nil {
 		return fmt.Errorf("%w: -source package %s: %v", ErrLoad, cfg.Source, err)
 	}
@@ -175,19 +208,10 @@ func parseFunc(dir string) func(*token.FileSet, string, []byte) (*ast.File, erro
 	}
 }
 
-// readExport reads the types of the package at path from its export data,
-// sharing the package objects already imported by root, so that types such
-// as context.Context are identical across both.
-func readExport(fset *token.FileSet, root *types.Package, file, path string) (*types.Package, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := gcexportdata.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return nil, err
-	}
+// rootImports returns the packages roots import, directly or not, by path:
+// the packages export data read for a run shares, so that types such as
+// context.Context are identical across the packages of the run.
+func rootImports(roots ...*types.Package) map[string]*types.Package {
 	imports := map[string]*types.Package{}
 	var walk func(p *types.Package)
 	walk = func(p *types.Package) {
@@ -199,8 +223,25 @@ func readExport(fset *token.FileSet, root *types.Package, file, path string) (*t
 			walk(imp)
 		}
 	}
-	for _, imp := range root.Imports() {
-		walk(imp)
+	for _, root := range roots {
+		for _, imp := range root.Imports() {
+			walk(imp)
+		}
+	}
+	return imports
+}
+
+// readExport reads the types of the package at path from its export data,
+// sharing the package objects of imports.
+func readExport(fset *token.FileSet, imports map[string]*types.Package, file, path string) (*types.Package, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := gcexportdata.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil, err
 	}
 	return gcexportdata.Read(r, fset, imports, path)
 }
@@ -300,14 +341,16 @@ func findImport(pkg *types.Package, path string) *types.Package {
 	return walk(pkg)
 }
 
-// scanDir finds the generator's own files in dir: absolute path to the
-// package name each declares.
-func scanDir(dir string) (map[string]string, error) {
+// scanDir finds the generator's own files in dir (absolute path to the
+// package name each declares) and the import paths the directives of the
+// other files quote.
+func scanDir(dir string) (map[string]string, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrLoad, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrLoad, err)
 	}
 	generated := map[string]string{}
+	var paths []string
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
@@ -316,13 +359,20 @@ func scanDir(dir string) (map[string]string, error) {
 		path := filepath.Join(dir, name)
 		src, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrLoad, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrLoad, err)
 		}
 		if isGenerated(src) {
 			generated[path] = packageClause(src)
+			continue
+		}
+		for _, p := range quotedPaths(src) {
+			if !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
 		}
 	}
-	return generated, nil
+	slices.Sort(paths)
+	return generated, paths, nil
 }
 
 // isGenerated reports whether src has the generator's Header among the line

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // method models one method of the interface in scope: whether it is
@@ -27,12 +28,7 @@ func (g *run) method(s *ifaceScope, fn *types.Func) *methodModel {
 		g.probs.addf(pos, unnameableKind(msg), "method %s: %s", fn.Name(), msg)
 		return mm
 	}
-	var mann annotation
-	var file *ast.File
-	if field := g.methodFields[fn.Pos()]; field != nil && fn.Pkg() == g.out {
-		file = g.methodFiles[field]
-		mann = g.res.annotate(parseDirectives(g.probs, field.Doc, field.Comment), file, true)
-	}
+	mann, file := g.methodAnnotation(s, fn)
 	if g.passesThrough(s, mm, &mann) {
 		return mm
 	}
@@ -59,9 +55,59 @@ func (g *run) method(s *ifaceScope, fn *types.Func) *methodModel {
 	return mm
 }
 
+// methodAnnotation interprets the directives of a method: those of its
+// declaration in the package, or the //breaker:method lines of its interface
+// that name it, not both. It returns the file the directives are in.
+func (g *run) methodAnnotation(s *ifaceScope, fn *types.Func) (annotation, *ast.File) {
+	var own []directive
+	var file *ast.File
+	if field := g.methodFields[fn.Pos()]; field != nil && fn.Pkg() == g.out {
+		file = g.methodFiles[field]
+		own = parseDirectives(g.probs, field.Doc, field.Comment)
+	}
+	named := s.byMethod[fn.Name()]
+	switch {
+	case len(named) == 0:
+		return g.res.annotate(own, file, true), file
+	case len(own) > 0:
+		g.probs.addf(named[0].methodPos, ErrDirective, "method %s has directives at %s too; give them in one place",
+			fn.Name(), g.probs.where(own[0].pos))
+	}
+	return g.res.annotate(named, s.t.docFile, true), s.t.docFile
+}
+
+// noteMethodDirectives remembers the //breaker:method directives of a
+// target, and those that name one of its methods, so that one naming no
+// method of any target of the run is reported.
+func (g *run) noteMethodDirectives(t *target, byMethod map[string][]directive) {
+	for name, dirs := range byMethod {
+		obj, _, _ := types.LookupFieldOrMethod(t.obj.Type(), false, t.obj.Pkg(), name)
+		_, isMethod := obj.(*types.Func)
+		for _, d := range dirs {
+			g.methodDirs[d.pos] = d
+			g.methodDirUsed[d.pos] = g.methodDirUsed[d.pos] || isMethod
+		}
+	}
+}
+
+// checkMethodDirectives reports the //breaker:method directives that name
+// no method of the interfaces they annotate.
+func (g *run) checkMethodDirectives(models []*ifaceModel) {
+	var names []string
+	for _, m := range models {
+		names = append(names, g.ifaceName(m.t))
+	}
+	for pos, d := range g.methodDirs {
+		if !g.methodDirUsed[pos] {
+			g.probs.addf(d.methodPos, ErrValue, "//breaker:method %s: %s has no method %s", d.method, joinWords(names), d.method)
+		}
+	}
+}
+
 // passesThrough decides the methods left unprotected whatever their results:
-// those the interface's skip= lists, those marked //breaker:skip and Close
-// without a directive of its own.
+// those the interface's skip= lists, those marked //breaker:skip, and without
+// a directive of their own Close and the stream I/O of embedded io
+// interfaces.
 func (g *run) passesThrough(s *ifaceScope, mm *methodModel, mann *annotation) bool {
 	name := mm.fn.Name()
 	switch {
@@ -74,6 +120,8 @@ func (g *run) passesThrough(s *ifaceScope, mm *methodModel, mann *annotation) bo
 		mm.reason, mm.asked = reasonSkip, true
 	case isCleanup(mm.fn, mm.sig) && !mann.circuit:
 		mm.reason = reasonCleanup
+	case isStreamIO(mm.fn, s.t) && !mann.circuit:
+		mm.reason = reasonStream
 	default:
 		return false
 	}
@@ -87,6 +135,21 @@ func isCleanup(fn *types.Func, sig *types.Signature) bool {
 		return false
 	}
 	return types.Identical(sig.Results().At(0).Type(), types.Universe.Lookup("error").Type())
+}
+
+// isStreamIO reports whether fn is a Read/Write-family method (Read, Write,
+// ReadAt, WriteTo, ReadFrom, ReadByte, UnreadRune, WriteString, ...) of an
+// interface of package io that t embeds, directly or not. Each call moves a
+// part of a stream whose end is io.EOF, so protecting it would count a
+// stream's traffic, not the dependency's health: the call that opens the
+// stream is the one to protect. An interface of package io itself, wrapped
+// with -source, is protected as asked.
+func isStreamIO(fn *types.Func, t *target) bool {
+	if fn.Pkg() == nil || fn.Pkg().Path() != "io" || t.obj.Pkg().Path() == "io" {
+		return false
+	}
+	name := fn.Name()
+	return strings.HasPrefix(name, "Read") || strings.HasPrefix(name, "Write") || strings.HasPrefix(name, "Unread")
 }
 
 // judging decides how mm's outcome is judged: by a judge= function, else its
@@ -175,7 +238,8 @@ func requestBody(fn *types.Func, sig *types.Signature) int {
 // the method's or inherited from the interface, makes it a keyed family.
 func (g *run) methodCircuit(s *ifaceScope, mm *methodModel, mann *annotation, file *ast.File) *circuitDef {
 	keyText, keyPos, keyFile := mann.key, mann.keyPos, file
-	if keyText == "" {
+	inherited := keyText == ""
+	if inherited {
 		keyText, keyPos, keyFile = s.ann.key, s.ann.keyPos, s.t.docFile
 	}
 	maxKeys, maxSite := mann.maxKeys, mann.maxPos
@@ -184,7 +248,7 @@ func (g *run) methodCircuit(s *ifaceScope, mm *methodModel, mann *annotation, fi
 	}
 	var keys *keySpec
 	if keyText != "" {
-		mm.key = g.checkKey(s.t, mm, keyText, keyPos, keyFile)
+		mm.key = g.checkKey(s.t, mm, keyText, keyPos, keyFile, inherited)
 		if mm.key != nil {
 			keys = &keySpec{kind: mm.key.kind, maxKeys: maxKeys, maxSite: maxSite}
 		}
@@ -198,9 +262,16 @@ func (g *run) methodCircuit(s *ifaceScope, mm *methodModel, mann *annotation, fi
 		}
 		site = firstValid(mann.optsPos, mann.namePos, mann.keyPos, mann.maxPos)
 		c = g.register(name, mann.opts.over(s.ann.opts), site, mann.opts.set != 0)
+		if mann.name == "" && s.dflt.generic {
+			c.generic, c.typeArgsAt, c.typeParams = true, s.dflt.typeArgsAt, s.dflt.typeParams
+		}
 	}
 	if keyText == "" || keys != nil {
-		g.useCircuit(c, keys, firstValid(keyPos, site, s.t.pos))
+		u := circuitUse{keys: keys, pos: firstValid(keyPos, site, s.t.pos), method: mm.fn.Name()}
+		if inherited && keys != nil {
+			u.misfit = func(reason string) { g.misfit(keyPos, keyText, s.t, mm.fn.Name(), reason) }
+		}
+		g.useCircuit(c, u)
 	}
 	return c
 }
@@ -213,37 +284,4 @@ func firstValid(ps ...token.Pos) token.Pos {
 		}
 	}
 	return token.NoPos
-}
-
-// openPath decides what mm returns while its circuit is open: the fallback's
-// results; zero results and the open-circuit error when the final result is
-// an error; else a final result made (new(T) or a zero T) to carry the error
-// through its SetErr(error) method. A method that can do none of these is an
-// error: it needs a fallback.
-func (g *run) openPath(t *target, mm *methodModel) {
-	if mm.fallback != nil {
-		mm.open = openFallback
-		return
-	}
-	results := mm.sig.Results()
-	last := results.At(results.Len() - 1).Type()
-	if types.Identical(last, g.errType) {
-		mm.open = openError
-		return
-	}
-	if ptr, ok := last.(*types.Pointer); ok {
-		if _, named := types.Unalias(ptr.Elem()).(*types.Named); named && hasMethod(last, "SetErr", g.errType, nil) {
-			mm.open, mm.newResult = openSetErr, true
-			return
-		}
-	} else if _, isIface := last.Underlying().(*types.Interface); !isIface && hasMethod(types.NewPointer(last), "SetErr", g.errType, nil) {
-		mm.open = openSetErr
-		return
-	}
-	pos := mm.fn.Pos()
-	if !pos.IsValid() || mm.fn.Pkg() != g.out {
-		pos = t.pos
-	}
-	g.probs.addf(pos, ErrJudge, "method %s: while its circuit is open it cannot return the open-circuit error: its last result %s is not error and has no SetErr(error) method that a new value could carry it with; give the method a fallback=, or leave it unprotected with skip=",
-		mm.fn.Name(), types.TypeString(last, types.RelativeTo(g.out)))
 }

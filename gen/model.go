@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"go/token"
 	"go/types"
 	"slices"
@@ -17,6 +18,15 @@ type circuitDef struct {
 	use      keyUse    // unkeyed or keyed, once a method uses it
 	keys     keySpec   // of a keyed family
 	useSite  token.Pos // of the first use that decided use
+	// useMethod is the method of that use.
+	useMethod string
+	// generic is set for the default circuit of a generic interface, and the
+	// circuits named after it: the decorator's type arguments go into the
+	// name at typeArgsAt ("repo.Repository[model.Order].Get"), as
+	// typeParams ("[T]") in docs.
+	generic    bool
+	typeArgsAt int
+	typeParams string
 }
 
 // keyUse says whether methods use a circuit as one circuit or as a family.
@@ -31,7 +41,7 @@ const (
 // keySpec is what a keyed family's methods agree on.
 type keySpec struct {
 	kind    keyKind
-	maxKeys int // 0: runtime.DefaultMaxKeys
+	maxKeys int // 0: breakerimpl.DefaultMaxKeys
 	maxSite token.Pos
 }
 
@@ -72,12 +82,18 @@ type methodModel struct {
 	asked     bool   // the user asked for the pass-through (skip)
 	circuit   *circuitDef
 	judge     judgeKind
-	judgeFn   *types.Func // for judgeFunc
+	judgeFn   *funcValue // for judgeFunc
 	open      openKind
-	fallback  *types.Func // for openFallback
-	newResult bool        // for openSetErr: the final result is a pointer made with new
-	key       *keyModel   // nil unless the circuit is a keyed family
-	ctx       int         // index of the context.Context parameter, or -1
+	fallback  *funcValue // for openFallback
+	newResult bool       // for openSetErr: the final result is a pointer made with new
+	key       *keyModel  // nil unless the circuit is a keyed family
+	ctx       int        // index of the context.Context parameter, or -1
+	// fallbackOption is the name of the decorator option giving the method
+	// a fallback at construction, WithXMethodFallback.
+	fallbackOption string
+	// cmdCtor makes the final result of a refused call, for openSetErr with
+	// newResult when the result type has one: NewT(ctx, args ...any).
+	cmdCtor *types.Func
 	// carrier is the index of the first parameter with a Context() context.Context
 	// method (an *http.Request), used when there is no context parameter; or -1.
 	carrier int
@@ -92,6 +108,7 @@ const (
 	reasonSkipList  = "skip= of the interface"
 	reasonNoResult  = "no final error result, no Err() error result and no judge="
 	reasonCleanup   = "cleanup: it must close even while the circuit is open; a directive on it opts in"
+	reasonStream    = "stream I/O of an embedded io interface: protect the call that opens the stream; a //breaker:method line opts it in"
 	closeMethodName = "Close"
 )
 
@@ -106,6 +123,24 @@ func decoratorNames(iface, custom string) (typeName, ctorName string) {
 		return base, "New" + base
 	}
 	return base, "new" + upperFirst(base)
+}
+
+// fallbackOptionName names the option giving mm a fallback at construction:
+// With<decorator without "Breaker"><Method>Fallback, exported when the
+// decorator is. A name the package declares already is a conflict.
+func (g *run) fallbackOptionName(m *ifaceModel, mm *methodModel) string {
+	base := strings.TrimSuffix(m.typeName, "Breaker")
+	if base == "" {
+		base = m.typeName
+	}
+	name := "With" + upperFirst(base) + mm.fn.Name() + "Fallback"
+	if !token.IsExported(m.typeName) {
+		name = "with" + upperFirst(base) + mm.fn.Name() + "Fallback"
+	}
+	if obj := g.out.Scope().Lookup(name); obj != nil {
+		g.probs.addf(obj.Pos(), ErrConflict, "%s is already declared; breakergen declares it for %s.%s", name, m.t.obj.Name(), mm.fn.Name())
+	}
+	return name
 }
 
 // outputName returns the default output file name of an interface's
@@ -133,7 +168,9 @@ func (g *run) model(t *target) *ifaceModel {
 		}
 	}
 	before := len(g.probs.list)
-	iann := g.res.annotate(parseDirectives(g.probs, t.doc), t.docFile, false)
+	own, byMethod := splitMethodDirectives(parseDirectives(g.probs, t.doc))
+	g.noteMethodDirectives(t, byMethod)
+	iann := g.res.annotate(own, t.docFile, false)
 	dfltName := iann.name
 	if dfltName == "" {
 		dfltName = t.obj.Pkg().Name() + "." + name
@@ -141,10 +178,16 @@ func (g *run) model(t *target) *ifaceModel {
 	// The default circuit's options are registered even when no method uses
 	// it, so that a conflicting directive elsewhere is reported.
 	dflt := g.register(dfltName, iann.opts, iann.optsPos, iann.opts.set != 0)
+	if iann.name == "" && t.tparams != nil {
+		dflt.generic, dflt.typeArgsAt, dflt.typeParams = true, len(dfltName), "["+strings.Join(tparamNames(&ifaceModel{t: t}), ",")+"]"
+	}
 	g.checkTypeParams(t)
-	scope := &ifaceScope{t: t, ann: &iann, dflt: dflt}
+	scope := &ifaceScope{t: t, ann: &iann, dflt: dflt, byMethod: byMethod}
 	for i := range t.iface.NumMethods() {
 		mm := g.method(scope, t.iface.Method(i))
+		if mm.protected {
+			mm.fallbackOption = g.fallbackOptionName(m, mm)
+		}
 		m.methods = append(m.methods, mm)
 		if mm.protected && !slices.Contains(m.circuits, mm.circuit) {
 			m.circuits = append(m.circuits, mm.circuit)
@@ -164,6 +207,9 @@ type ifaceScope struct {
 	t    *target
 	ann  *annotation // the interface's directives
 	dflt *circuitDef // the interface's circuit
+	// byMethod are the //breaker:method directives of the interface, by the
+	// method they name.
+	byMethod map[string][]directive
 }
 
 // checkTypeParams reports constraints of a generic interface that the output
@@ -222,23 +268,36 @@ func (g *run) register(name string, opts circuitOpts, pos token.Pos, explicit bo
 	return c
 }
 
-// useCircuit records how a method uses c: as one circuit (keys nil) or as a
-// keyed family. All methods of one circuit must agree.
-func (g *run) useCircuit(c *circuitDef, keys *keySpec, pos token.Pos) {
+// circuitUse is how one method uses a circuit: as one circuit (keys nil) or
+// as a keyed family. misfit, when set, gathers a conflict of an inherited
+// key instead of reporting it.
+type circuitUse struct {
+	keys   *keySpec
+	pos    token.Pos
+	method string
+	misfit func(reason string)
+}
+
+// useCircuit records how a method uses c. All methods of one circuit must
+// agree.
+func (g *run) useCircuit(c *circuitDef, u circuitUse) {
 	want := useUnkeyed
-	if keys != nil {
+	if u.keys != nil {
 		want = useKeyed
 	}
+	keys := u.keys
 	switch {
 	case c.use == useUnknown:
-		c.use, c.useSite = want, pos
+		c.use, c.useSite, c.useMethod = want, u.pos, u.method
 		if keys != nil {
 			c.keys = *keys
 		}
 	case c.use != want:
-		g.probs.addf(pos, ErrConflict, "circuit %q is %s here but %s at %s", c.name, useWord(want), useWord(c.use), g.probs.where(c.useSite))
+		g.probs.addf(u.pos, ErrConflict, "circuit %q is %s here but %s at %s", c.name, useWord(want), useWord(c.use), g.probs.where(c.useSite))
+	case keys != nil && keys.kind != c.keys.kind && u.misfit != nil:
+		u.misfit(fmt.Sprintf("it gives %s, where %s gives %s, for one family", keys.kind, c.useMethod, c.keys.kind))
 	case keys != nil && keys.kind != c.keys.kind:
-		g.probs.addf(pos, ErrConflict, "circuit %q is keyed by %s here but by %s at %s", c.name, keys.kind, c.keys.kind, g.probs.where(c.useSite))
+		g.probs.addf(u.pos, ErrConflict, "circuit %q is keyed by %s here but by %s at %s", c.name, keys.kind, c.keys.kind, g.probs.where(c.useSite))
 	case keys != nil && keys.maxSite.IsValid() && c.keys.maxSite.IsValid() && keys.maxKeys != c.keys.maxKeys:
 		g.probs.addf(keys.maxSite, ErrConflict, "circuit %q gets maxkeys=%d here but maxkeys=%d at %s", c.name, keys.maxKeys, c.keys.maxKeys, g.probs.where(c.keys.maxSite))
 	case keys != nil && keys.maxSite.IsValid():

@@ -118,35 +118,137 @@ func (r *resolver) errorType(obj *types.TypeName, name string, pointer bool, pos
 	return errorRef{}, false
 }
 
-// lookup resolves a name, X or pkg.X, to a package-level object: X in the
-// output package, pkg.X through the imports of the directive's file (or of the
-// package). Problems are reported as kind.
+// lookup resolves a name, X, pkg.X or "import/path".X, to a package-level
+// object: X in the output package, pkg.X through the imports of the
+// directive's file (or of the package), "import/path".X in the package of
+// that path, which no file needs to import. Problems are reported as kind.
 func (r *resolver) lookup(name string, pos token.Pos, file *ast.File, kind error) (types.Object, bool) {
-	scope, where, sel := r.pkg.Scope(), "package "+r.pkg.Name(), name
-	if i := strings.LastIndex(name, "."); i >= 0 {
-		qual := name[:i]
-		sel = name[i+1:]
-		p, msg := r.importedPackage(qual, file)
+	p, rest, ok := r.qualifier(name, pos, file, kind)
+	if !ok {
+		return nil, false
+	}
+	if p == nil {
+		p = r.pkg
+	}
+	return r.member(p, name, rest, pos, kind)
+}
+
+// value resolves the name of a function value: F, pkg.F or
+// "import/path".F, a function or a variable at package level; or V.M,
+// pkg.V.M or "import/path".V.M, the method or field M of the package-level
+// variable V, returned as sel. In V.M, V is a variable of the output package
+// unless the directive's file imports a package named V.
+func (r *resolver) value(name string, pos token.Pos, file *ast.File, kind error) (types.Object, string, bool) {
+	parts := strings.Split(name, ".")
+	if _, _, quoted := cutQuoted(name); !quoted && len(parts) == 2 && !r.fileImports(parts[0], file) {
+		if v, ok := r.pkg.Scope().Lookup(parts[0]).(*types.Var); ok {
+			return v, parts[1], true
+		}
+	}
+	p, rest, ok := r.qualifier(name, pos, file, kind)
+	if !ok {
+		return nil, "", false
+	}
+	if p == nil {
+		p = r.pkg
+	}
+	first, sel, _ := strings.Cut(rest, ".")
+	obj, ok := r.member(p, name, first, pos, kind)
+	return obj, sel, ok
+}
+
+// fileImports reports whether file imports a package under the name qual.
+func (r *resolver) fileImports(qual string, file *ast.File) bool {
+	if file == nil {
+		return false
+	}
+	for _, spec := range file.Imports {
+		if pn := r.importName(spec); pn != nil && pn.Name() == qual {
+			return true
+		}
+	}
+	return false
+}
+
+// qualifier resolves the package a name is qualified by, a quoted import
+// path or a package name, and returns the rest of the name: nil and the
+// whole name when it is unqualified.
+func (r *resolver) qualifier(name string, pos token.Pos, file *ast.File, kind error) (*types.Package, string, bool) {
+	if path, rest, quoted := cutQuoted(name); quoted {
+		p, msg := r.quotedPackage(path)
 		if p == nil {
 			r.probs.addf(pos, kind, "cannot resolve %s: %s", name, msg)
-			return nil, false
+			return nil, "", false
 		}
-		if !token.IsExported(sel) {
-			r.probs.addf(pos, kind, "cannot resolve %s: %s is unexported in package %s", name, sel, p.Path())
-			return nil, false
-		}
-		scope, where = p.Scope(), "package "+p.Path()
+		return p, rest, true
 	}
+	qual, rest, found := strings.Cut(name, ".")
+	if !found {
+		return nil, name, true
+	}
+	p, msg := r.importedPackage(qual, file)
+	if p == nil {
+		r.probs.addf(pos, kind, "cannot resolve %s: %s", name, msg)
+		return nil, "", false
+	}
+	return p, rest, true
+}
+
+// member looks up sel, an exported identifier unless p is the output
+// package, in the scope of p.
+func (r *resolver) member(p *types.Package, name, sel string, pos token.Pos, kind error) (types.Object, bool) {
 	if !token.IsIdentifier(sel) {
 		r.probs.addf(pos, kind, "cannot resolve %q: not an identifier", name)
 		return nil, false
 	}
-	obj := scope.Lookup(sel)
+	if p != r.pkg && !token.IsExported(sel) {
+		r.probs.addf(pos, kind, "cannot resolve %s: %s is unexported in package %s", name, sel, p.Path())
+		return nil, false
+	}
+	obj := p.Scope().Lookup(sel)
 	if obj == nil {
+		where := "package " + p.Path()
+		if p == r.pkg {
+			where = "package " + p.Name()
+		}
 		r.probs.addf(pos, kind, "cannot resolve %s: no %s in %s", name, sel, where)
 		return nil, false
 	}
 	return obj, true
+}
+
+// cutQuoted splits "import/path".rest into the path and rest.
+func cutQuoted(name string) (path, rest string, ok bool) {
+	if !strings.HasPrefix(name, `"`) {
+		return "", "", false
+	}
+	end := strings.Index(name[1:], `"`)
+	if end < 0 {
+		return "", "", false
+	}
+	path, rest = name[1:end+1], name[end+2:]
+	rest, ok = strings.CutPrefix(rest, ".")
+	return path, rest, ok && path != ""
+}
+
+// quotedPackage finds the package of an import path a directive quotes: the
+// output or -source package, one of the packages the load brought for
+// directives, or one the output package imports.
+func (r *resolver) quotedPackage(path string) (*types.Package, string) {
+	switch {
+	case path == r.pkg.Path():
+		return r.pkg, ""
+	case r.source != nil && path == r.source.Path():
+		return r.source, ""
+	case r.deps[path] != nil:
+		return r.deps[path], ""
+	case r.depErrs[path] != "":
+		return nil, r.depErrs[path]
+	}
+	if p := findImport(r.pkg, path); p != nil && p.Complete() {
+		return p, ""
+	}
+	return nil, "package " + path + " was not loaded"
 }
 
 // importedPackage finds the package a directive calls qual: an import of the

@@ -3,6 +3,7 @@ package gen_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,4 +168,33 @@ type I interface {
 // in this file so that go generate ./... in this repository does not run them.
 func unhide(src string) string {
 	return strings.ReplaceAll(src, "//go:generate-hidden ", "//go:generate ")
+}
+
+// TestSourceNotInGoMod is the first-hour report: a -source package that no
+// module of go.mod provides failed with "no package in <dir>". The error
+// names the package and the command that adds it.
+func TestSourceNotInGoMod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := scratchModule(t, map[string]string{"svc/svc.go": `package svc
+
+import "github.com/breakergen/breakergen/runtime"
+
+var _ = runtime.ErrOpen
+
+//go:generate-hidden breakergen -source github.com/redis/go-redis/v9 -type Cmdable
+//go:generate-hidden breakergen -source github.com/sony/gobreaker -type TwoStepCircuitBreaker
+`})
+	goCmd(t, dir, "mod", "tidy")                         // go.mod and go.sum as a user's are: go-redis is a dependency of breakergen only
+	env := append(scratchEnv(), "GOFLAGS=-mod=readonly") // as go generate runs: go.mod is not edited
+	for line, path := range map[int]string{7: "github.com/redis/go-redis/v9", 8: "github.com/sony/gobreaker"} {
+		_, err := gen.Generate(context.Background(), gen.Config{
+			Dir: filepath.Join(dir, "svc"), File: "svc.go", Line: line, Env: env,
+			Source: path, Types: []string{"Cmdable"},
+		})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, gen.ErrLoad)
+		assert.Equal(t, fmt.Sprintf("svc/svc.go:%d:1: -source %s: not in go.mod; run go get %s", line, path, path), err.Error())
+	}
 }

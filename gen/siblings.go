@@ -4,18 +4,22 @@ import (
 	"flag"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 )
 
 // plan is what one run, or one //go:generate line of the package, writes:
-// output files (absolute paths) and the identifiers it declares.
+// output files (absolute paths) and the identifiers it declares, and the
+// interfaces of the package it wraps.
 type plan struct {
-	line  token.Position // of the //go:generate line
-	files []string
-	names []string
+	line   token.Position // of the //go:generate line
+	files  []string
+	names  []string
+	ifaces []string
 }
 
 // checkSiblings reports the files and identifiers this run would write that
@@ -56,6 +60,64 @@ func (g *run) checkSiblings(groups []*group) {
 		if len(shared) > 0 {
 			g.probs.addPosition(here, ErrConflict, "this //go:generate line and the one at %s both %s; give one of them -name (or -output)",
 				relPosition(other.line, g.probs.bases), strings.Join(shared, " and "))
+		}
+	}
+}
+
+// checkUnwrapped reports the annotated interfaces of the package that no
+// //go:generate line of the package wraps: left behind silently, they would
+// run unprotected. It only knows the package's lines when it runs from go
+// generate.
+func (g *run) checkUnwrapped() {
+	if here := g.generateLinePos(); !here.IsValid() {
+		return
+	}
+	plans := g.siblings()
+	wrapped := map[string]bool{}
+	var lines []string
+	for _, p := range plans {
+		for _, name := range p.ifaces {
+			wrapped[name] = true
+		}
+		what := "wraps " + joinWords(p.ifaces)
+		if len(p.ifaces) == 0 {
+			what = "wraps no interface of the package"
+		}
+		lines = append(lines, "the line at "+relPosition(p.line, g.probs.bases).String()+" "+what)
+	}
+	g.embeddedBy(wrapped)
+	for _, f := range g.l.files {
+		for _, spec := range annotatedSpecs(f) {
+			if !wrapped[spec.Name.Name] {
+				g.probs.addf(spec.Name.Pos(), ErrTarget, "interface %s has //breaker: directives but no //go:generate line wraps it (%s); %s",
+					spec.Name.Name, strings.Join(lines, "; "), placementRule)
+			}
+		}
+	}
+}
+
+// embeddedBy adds to wrapped the interfaces of the package that a wrapped
+// interface embeds, directly or not: their method directives apply to the
+// methods the wrapped one gets from them.
+func (g *run) embeddedBy(wrapped map[string]bool) {
+	var walk func(iface *types.Interface)
+	walk = func(iface *types.Interface) {
+		for i := range iface.NumEmbeddeds() {
+			named, ok := types.Unalias(iface.EmbeddedType(i)).(*types.Named)
+			if !ok || named.Obj().Pkg() != g.out || wrapped[named.Obj().Name()] {
+				continue
+			}
+			wrapped[named.Obj().Name()] = true
+			if inner, ok := named.Underlying().(*types.Interface); ok {
+				walk(inner)
+			}
+		}
+	}
+	for name := range maps.Clone(wrapped) {
+		if obj, ok := g.out.Scope().Lookup(name).(*types.TypeName); ok {
+			if iface, ok := obj.Type().Underlying().(*types.Interface); ok {
+				walk(iface)
+			}
 		}
 	}
 }
@@ -109,9 +171,9 @@ func (g *run) siblingPlan(f *ast.File, c *ast.Comment, args []string) (plan, boo
 	names := dedupe(cfg.Types)
 	if len(names) == 0 && cfg.Source == "" {
 		names = nil
-		if spec := specBelow(g.l.fset, f, p.line.Line); spec != nil {
-			if _, ok := spec.Type.(*ast.InterfaceType); ok {
-				names = append(names, spec.Name.Name)
+		if b := declBelow(g.l.fset, f, p.line.Line); b.spec != nil || b.other != "" {
+			if b.spec != nil && isInterfaceSpec(b.spec) {
+				names = append(names, b.spec.Name.Name)
 			}
 		} else {
 			for _, file := range g.l.files {
@@ -120,6 +182,9 @@ func (g *run) siblingPlan(f *ast.File, c *ast.Comment, args []string) (plan, boo
 				}
 			}
 		}
+	}
+	if cfg.Source == "" {
+		p.ifaces = names
 	}
 	for _, name := range names {
 		typeName, ctorName := decoratorNames(name, cfg.Name)
@@ -136,4 +201,10 @@ func (g *run) siblingPlan(f *ast.File, c *ast.Comment, args []string) (plan, boo
 		}
 	}
 	return p, true
+}
+
+// isInterfaceSpec reports whether spec declares an interface type literal.
+func isInterfaceSpec(spec *ast.TypeSpec) bool {
+	_, ok := spec.Type.(*ast.InterfaceType)
+	return ok
 }

@@ -158,9 +158,10 @@ func (g *run) fileNamed(name string) *ast.File {
 	return nil
 }
 
-// lineTarget finds the interface declared right below the //go:generate line;
-// when the line is not above a type declaration, every annotated interface
-// of the package (package mode).
+// lineTarget finds the interface a //go:generate line sits directly above
+// (no blank line between); when the line is directly above no declaration,
+// every annotated interface of the package (package mode). A line directly
+// above another declaration is an error that explains placement.
 func (g *run) lineTarget() []*target {
 	if g.cfg.File == "" || g.cfg.Line <= 0 {
 		g.probs.addPosition(token.Position{}, ErrUsage,
@@ -173,45 +174,103 @@ func (g *run) lineTarget() []*target {
 		g.probs.addPosition(here, ErrTarget, "%s is not part of package %s with the current build tags (see -tags)", g.cfg.File, g.l.pkg.Types.Name())
 		return nil
 	}
-	spec := specBelow(g.l.fset, f, g.cfg.Line)
-	if spec == nil {
+	below := declBelow(g.l.fset, f, g.cfg.Line)
+	switch {
+	case below.other != "":
+		g.probs.addPosition(here, ErrTarget, "this //go:generate line sits directly above %s, which is not an interface; %s",
+			below.other, placementRule)
+		return nil
+	case below.spec == nil:
 		return g.annotatedTargets()
 	}
-	obj, _ := g.l.pkg.TypesInfo.Defs[spec.Name].(*types.TypeName)
+	obj, _ := g.l.pkg.TypesInfo.Defs[below.spec.Name].(*types.TypeName)
 	if obj == nil {
-		g.probs.addPosition(here, ErrTarget, "cannot find the type %s declared below the //go:generate line", spec.Name.Name)
+		g.probs.addPosition(here, ErrTarget, "cannot find the type %s declared below the //go:generate line", below.spec.Name.Name)
 		return nil
 	}
-	t := g.newTarget(obj, spec.Name.Pos())
+	if _, ok := obj.Type().Underlying().(*types.Interface); !ok {
+		g.probs.addPosition(here, ErrTarget, "this //go:generate line sits directly above type %s, which is not an interface; %s",
+			obj.Name(), placementRule)
+		return nil
+	}
+	t := g.newTarget(obj, below.spec.Name.Pos())
 	if t == nil {
 		return nil
 	}
 	d := g.typeDecls()[obj]
-	t.spec, t.file, t.doc, t.docFile = spec, f, d.doc, f
+	t.spec, t.file, t.doc, t.docFile = below.spec, f, d.doc, f
 	return []*target{t}
 }
 
-// specBelow returns the type declared by the first declaration below line in
-// f, or nil when that declaration is not a type declaration of one type (or
-// there is none).
-func specBelow(fset *token.FileSet, f *ast.File, line int) *ast.TypeSpec {
-	for _, decl := range f.Decls {
-		if fset.Position(decl.Pos()).Line <= line {
-			if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Lparen.IsValid() {
-				for _, s := range gd.Specs {
-					if fset.Position(s.Pos()).Line > line {
-						return s.(*ast.TypeSpec)
-					}
-				}
-			}
-			continue
+// placementRule is how a //go:generate line's place decides what it wraps,
+// for messages.
+const placementRule = "a //go:generate line wraps the interface it sits directly above (no blank line between); " +
+	"anywhere else (after a blank line, in doc.go) it wraps every interface of the package that has a //breaker: directive"
+
+// below is what a //go:generate line sits directly above: a type
+// declaration (spec), another declaration (other describes it), or nothing.
+type below struct {
+	spec  *ast.TypeSpec
+	other string
+}
+
+// declBelow returns what the //go:generate line at line of f sits directly
+// above: the declaration whose doc comment holds the line, if any. The doc
+// comment of a declaration ends on the line right above it, so a blank line
+// between the two makes the line sit above nothing.
+func declBelow(fset *token.FileSet, f *ast.File, line int) below {
+	var cg *ast.CommentGroup
+	for _, c := range f.Comments {
+		if fset.Position(c.Pos()).Line <= line && line <= fset.Position(c.End()).Line {
+			cg = c
 		}
-		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.TYPE && !gd.Lparen.IsValid() && len(gd.Specs) == 1 {
-			return gd.Specs[0].(*ast.TypeSpec)
-		}
-		return nil
 	}
-	return nil
+	if cg == nil {
+		return below{}
+	}
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Doc == cg {
+				return below{other: "func " + d.Name.Name}
+			}
+		case *ast.GenDecl:
+			if b, ok := genDeclBelow(d, cg); ok {
+				return b
+			}
+		}
+	}
+	return below{}
+}
+
+// genDeclBelow returns what a comment group sits directly above in a general
+// declaration: the declaration itself, or a type of a group.
+func genDeclBelow(d *ast.GenDecl, cg *ast.CommentGroup) (below, bool) {
+	if d.Doc == cg {
+		switch {
+		case d.Tok == token.TYPE && !d.Lparen.IsValid():
+			return below{spec: d.Specs[0].(*ast.TypeSpec)}, true
+		case d.Lparen.IsValid():
+			return below{other: "a grouped " + d.Tok.String() + " declaration"}, true
+		}
+		name := ""
+		switch s := d.Specs[0].(type) {
+		case *ast.ValueSpec:
+			name = " " + s.Names[0].Name
+		case *ast.ImportSpec:
+			name = " " + s.Path.Value
+		}
+		return below{other: d.Tok.String() + name}, true
+	}
+	if d.Tok != token.TYPE {
+		return below{}, false
+	}
+	for _, s := range d.Specs {
+		if ts := s.(*ast.TypeSpec); ts.Doc == cg {
+			return below{spec: ts}, true
+		}
+	}
+	return below{}, false
 }
 
 // annotatedTargets returns every interface of the package that carries a

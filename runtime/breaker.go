@@ -93,11 +93,13 @@ func MustNew(opts ...Option) *Breaker {
 // (merged in order) laid over the Breaker's defaults, and the operator's
 // overrides for name laid over them.
 //
-// The first registration of a name fixes its options: later calls return the same
-// circuit and ignore their o, so two decorators that share a circuit name share
-// one circuit, configured by whichever was built first. Circuit panics with
-// Register's error when o is invalid or the storage refuses the circuit; use
-// Register to get the error instead.
+// Two decorators or callers that ask for one name share one circuit, and must
+// agree on its options: a later call that gives options and whose effective
+// options differ from the first registration's is an error (see Register); a
+// call without options joins the circuit as it is. Circuit panics with
+// Register's error when o is invalid, differs from the registered options, or
+// the storage refuses the circuit; use Register to get the error instead, and
+// Lookup to find a circuit without registering it.
 func (b *Breaker) Circuit(name string, o ...Options) *Circuit {
 	c, err := b.Register(name, o...)
 	if err != nil {
@@ -106,22 +108,35 @@ func (b *Breaker) Circuit(name string, o ...Options) *Circuit {
 	return c
 }
 
-// Register is Circuit returning an error, wrapping storage.ErrInvalid, instead of
-// panicking when o is invalid or the storage refuses to bind the circuit.
+// Register is Circuit returning an error, wrapping ErrInvalid, instead of
+// panicking when o is invalid, the storage refuses to bind the circuit, or the
+// circuit is already registered with other effective options.
+//
+// A name registered again with the same effective options (the defaults, o
+// and the overrides merged), or with no options (none, or only zero
+// Options), returns the same circuit. Different effective options are an
+// error naming the circuit and what differs, so that two
+// decorators built in an incidental order never silently run with the first
+// one's options. Functions (IsFailure) are the same when they have one code
+// pointer (reflect's Value.Pointer): one function, or method values of one
+// method whatever their receivers; two closures may differ even when one
+// function literal made them (the compiler may inline it), so build a closure
+// once and share it. Exclude and Success are the same when they hold the
+// same errors by identity (==), in any order. Give registrations that need different options circuits of
+// their own: another name, or runtime.WithInstance(name) for a decorator.
 func (b *Breaker) Register(name string, o ...Options) (*Circuit, error) {
+	resolved, err := b.resolve(name, o)
+	if err != nil {
+		return nil, err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c := b.circuits[name]; c != nil {
+		if givesOptions(o) && c.opts.differ(resolved) != "" {
+			return nil, conflictError(name, c.opts, resolved)
+		}
 		return c, nil
 	}
-	resolved := defaultOptions.merge(b.defaults)
-	for _, code := range o {
-		if err := code.Validate(); err != nil {
-			return nil, fmt.Errorf("%w (circuit %q)", err, name)
-		}
-		resolved = resolved.merge(code)
-	}
-	resolved = resolved.merge(b.overrides[name])
 	h, err := b.storage.Bind(name, resolved.policy())
 	if err != nil {
 		return nil, fmt.Errorf("breakergen: circuit %q: %w", name, err)

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -16,9 +17,27 @@ const (
 	verdictIgnore // excluded, or the caller's own cancellation: not recorded
 )
 
+// ErrNotRecorded is the error a judge returns, wrapped, to say that a call is
+// neither a failure nor a success of the dependency: Done records nothing, as
+// for an excluded error, and a probe ending so releases its reservation. A
+// judge= function of a generated decorator returns it, for instance, for a
+// gRPC NotFound, an answer that should not count either way:
+//
+//	return fmt.Errorf("%w: %w", runtime.ErrNotRecorded, err)
+var ErrNotRecorded = errors.New("breakergen: not recorded")
+
+// judge classifies a finished call's error. io.EOF itself (not wrapped: io's
+// contract says a graceful end of input is io.EOF, unwrapped) is never a
+// failure: it is how a stream says it ended, whatever the interface, so it is
+// not recorded. A wrapped io.EOF is a protocol that ran out of input, judged
+// as any error. Generated RoundTrip methods record a bare io.EOF, a server
+// that hung up, as a failure (see breakerimpl.RoundTripOutcome).
 func (c *Circuit) judge(ctx context.Context, err error) verdict {
 	if err == nil {
 		return verdictSuccess
+	}
+	if err == io.EOF || errors.Is(err, ErrNotRecorded) {
+		return verdictIgnore
 	}
 	if errors.Is(err, context.Canceled) && ctx != nil && ctx.Err() != nil {
 		return verdictIgnore

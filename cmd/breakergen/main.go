@@ -68,11 +68,14 @@ Err() error method, or a judge= function) through a circuit breaker.
 runtime.WithInstance(name) in opts gives a decorator circuits of its own.
 
 One line per package wraps every interface that carries a //breaker: directive,
-in one load (put it anywhere but directly above a type, e.g. in doc.go):
+in one load (put it where no declaration follows it directly: after a blank
+line, or in doc.go):
 
   //go:generate go tool breakergen
 
-A line directly above an interface wraps that interface only:
+A line directly above an interface (no blank line between) wraps that interface
+only; one directly above any other declaration is an error, and so is an
+annotated interface that no line wraps:
 
   //go:generate go run github.com/breakergen/breakergen/cmd/breakergen
   //breaker:circuit name=payments cooldown=30s window=1m rate=0.5 samples=5
@@ -87,8 +90,8 @@ A line directly above an interface wraps that interface only:
   }
 
 Examples:
-  breakergen                          wrap the interface below the //go:generate line ($GOFILE, $GOLINE),
-                                      or every annotated interface when the line is above no type
+  breakergen                          wrap the interface directly below the //go:generate line ($GOFILE,
+                                      $GOLINE), or every annotated interface when no declaration follows it
   breakergen -type Payments,Ledger    wrap named interfaces of the current package
   breakergen -source net/http -type RoundTripper
                                       wrap an interface of another package into this one
@@ -101,11 +104,16 @@ Examples:
 
 Directive keys (//breaker:circuit key=value ...): name, cooldown, window, rate,
 samples, exclude, success (error variables, constants or types: ErrX, pkg.ErrX,
-redis.Nil, *NotFoundError), fallback, judge, key (an expression over the
-parameters, $1 for the first), maxkeys, skip (interface level: methods left
-unprotected). A method circuit inherits its interface's options. Close() error
-passes through unless a directive opts in. //breaker:skip leaves a method
-unprotected. Problems are printed as file:line:col: message, and exit status is 1.
+redis.Nil, *NotFoundError, *"example.com/sdk/types".NoSuchKey), fallback and
+judge (f, pkg.F, a function variable, a method value: local.Lookup), key (an
+expression over the parameters, $1 for the first), maxkeys, skip (interface
+level: methods left unprotected). A name qualified by a quoted import path needs
+no import. A method circuit inherits its interface's options. //breaker:method
+Get key=$2 sets the options of one method beside a -source line (or of an
+embedded method in an interface's doc comment). Close() error and the Read and
+Write methods of embedded io interfaces pass through unless a directive opts in.
+//breaker:skip leaves a method unprotected. Problems are printed as
+file:line:col: message, and exit status is 1.
 
 Flags:
 `)

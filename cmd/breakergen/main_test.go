@@ -31,6 +31,7 @@ func TestHelpDocumentsEveryFlagWithAnExample(t *testing.T) {
 		"go tool breakergen",
 		"//breaker:circuit", "//breaker:skip",
 		"runtime.WithInstance", "key=host", "judge", "skip",
+		"//breaker:method", `*"example.com/sdk/types".NoSuchKey`, "local.Lookup", "directly above",
 	} {
 		assert.Contains(t, help, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // EverywhereBreaker decorates Everywhere: its methods run through circuit breakers.
@@ -15,18 +16,23 @@ import (
 type EverywhereBreaker struct {
 	next                Everywhere
 	buildtagsEverywhere *runtime.Circuit // "buildtags.Everywhere"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	doFallback func(context.Context) error
 }
 
 // NewEverywhereBreaker returns a decorator of next whose protected methods run through
 // the circuit "buildtags.Everywhere" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewEverywhereBreaker(next Everywhere, b *runtime.Breaker, opts ...runtime.DecoratorOption) *EverywhereBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/buildtags.EverywhereBreaker", opts...)
 	return &EverywhereBreaker{
 		next:                next,
 		buildtagsEverywhere: d.Circuit("buildtags.Everywhere"),
+		doFallback:          breakerimpl.Fallback[func(context.Context) error](d, "github.com/breakergen/breakergen/testdata/buildtags.EverywhereBreaker.Do"),
 	}
 }
 
@@ -36,10 +42,21 @@ var _ Everywhere = (*EverywhereBreaker)(nil)
 func (d *EverywhereBreaker) Do(ctx context.Context) error {
 	a, err := d.buildtagsEverywhere.Allow(ctx)
 	if err != nil {
+		if d.doFallback != nil {
+			breakerimpl.CountFallback(d.buildtagsEverywhere)
+			return d.doFallback(ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Do(ctx)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithEverywhereDoFallback returns an option of NewEverywhereBreaker giving Do a fallback:
+// while its circuit is open, Do returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithEverywhereDoFallback(fallback func(context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/buildtags.EverywhereBreaker.Do", fallback)
 }

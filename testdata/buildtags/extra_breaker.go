@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ExtraBreaker decorates Extra: its methods run through circuit breakers.
@@ -15,18 +16,23 @@ import (
 type ExtraBreaker struct {
 	next           Extra
 	buildtagsExtra *runtime.Circuit // "buildtags.Extra"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	doFallback func(context.Context) (int, error)
 }
 
 // NewExtraBreaker returns a decorator of next whose protected methods run through
 // the circuit "buildtags.Extra" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewExtraBreaker(next Extra, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ExtraBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/buildtags.ExtraBreaker", opts...)
 	return &ExtraBreaker{
 		next:           next,
 		buildtagsExtra: d.Circuit("buildtags.Extra"),
+		doFallback:     breakerimpl.Fallback[func(context.Context) (int, error)](d, "github.com/breakergen/breakergen/testdata/buildtags.ExtraBreaker.Do"),
 	}
 }
 
@@ -36,6 +42,10 @@ var _ Extra = (*ExtraBreaker)(nil)
 func (d *ExtraBreaker) Do(ctx context.Context) (int, error) {
 	a, err := d.buildtagsExtra.Allow(ctx)
 	if err != nil {
+		if d.doFallback != nil {
+			breakerimpl.CountFallback(d.buildtagsExtra)
+			return d.doFallback(ctx)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -43,4 +53,11 @@ func (d *ExtraBreaker) Do(ctx context.Context) (int, error) {
 	r0, err := d.next.Do(ctx)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithExtraDoFallback returns an option of NewExtraBreaker giving Do a fallback:
+// while its circuit is open, Do returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithExtraDoFallback(fallback func(context.Context) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/buildtags.ExtraBreaker.Do", fallback)
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // NativeBreaker decorates Native: its methods run through circuit breakers.
@@ -16,18 +17,25 @@ import (
 type NativeBreaker struct {
 	next          Native
 	cgocaseNative *runtime.Circuit // "cgocase.Native"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	labelFallback func(context.Context, string) (string, error)
+	twiceFallback func(context.Context, C.int) (C.int, error)
 }
 
 // NewNativeBreaker returns a decorator of next whose protected methods run through
 // the circuit "cgocase.Native" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewNativeBreaker(next Native, b *runtime.Breaker, opts ...runtime.DecoratorOption) *NativeBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/cgo.NativeBreaker", opts...)
 	return &NativeBreaker{
 		next:          next,
 		cgocaseNative: d.Circuit("cgocase.Native"),
+		labelFallback: breakerimpl.Fallback[func(context.Context, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/cgo.NativeBreaker.Label"),
+		twiceFallback: breakerimpl.Fallback[func(context.Context, C.int) (C.int, error)](d, "github.com/breakergen/breakergen/testdata/cgo.NativeBreaker.Twice"),
 	}
 }
 
@@ -37,6 +45,10 @@ var _ Native = (*NativeBreaker)(nil)
 func (d *NativeBreaker) Label(ctx context.Context, s string) (string, error) {
 	a, err := d.cgocaseNative.Allow(ctx)
 	if err != nil {
+		if d.labelFallback != nil {
+			breakerimpl.CountFallback(d.cgocaseNative)
+			return d.labelFallback(ctx, s)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -50,6 +62,10 @@ func (d *NativeBreaker) Label(ctx context.Context, s string) (string, error) {
 func (d *NativeBreaker) Twice(ctx context.Context, x C.int) (C.int, error) {
 	a, err := d.cgocaseNative.Allow(ctx)
 	if err != nil {
+		if d.twiceFallback != nil {
+			breakerimpl.CountFallback(d.cgocaseNative)
+			return d.twiceFallback(ctx, x)
+		}
 		var r0 C.int
 		return r0, err
 	}
@@ -57,4 +73,18 @@ func (d *NativeBreaker) Twice(ctx context.Context, x C.int) (C.int, error) {
 	r0, err := d.next.Twice(ctx, x)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithNativeLabelFallback returns an option of NewNativeBreaker giving Label a fallback:
+// while its circuit is open, Label returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithNativeLabelFallback(fallback func(context.Context, string) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/cgo.NativeBreaker.Label", fallback)
+}
+
+// WithNativeTwiceFallback returns an option of NewNativeBreaker giving Twice a fallback:
+// while its circuit is open, Twice returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithNativeTwiceFallback(fallback func(context.Context, C.int) (C.int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/cgo.NativeBreaker.Twice", fallback)
 }

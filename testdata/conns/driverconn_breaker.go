@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // DriverConn decorates driver.Conn: its methods run through circuit breakers.
@@ -14,18 +15,25 @@ import (
 type DriverConn struct {
 	next   driver.Conn
 	driver *runtime.Circuit // "driver"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	beginFallback   func() (driver.Tx, error)
+	prepareFallback func(string) (driver.Stmt, error)
 }
 
 // NewDriverConn returns a decorator of next whose protected methods run through
 // the circuit "driver" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewDriverConn(next driver.Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *DriverConn {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/conns.DriverConn", opts...)
 	return &DriverConn{
-		next:   next,
-		driver: d.Circuit("driver", runtime.Options{Exclude: []error{driver.ErrSkip}}),
+		next:            next,
+		driver:          d.Circuit("driver", runtime.Options{Exclude: []error{driver.ErrSkip}}),
+		beginFallback:   breakerimpl.Fallback[func() (driver.Tx, error)](d, "github.com/breakergen/breakergen/testdata/conns.DriverConn.Begin"),
+		prepareFallback: breakerimpl.Fallback[func(string) (driver.Stmt, error)](d, "github.com/breakergen/breakergen/testdata/conns.DriverConn.Prepare"),
 	}
 }
 
@@ -36,6 +44,10 @@ func (d *DriverConn) Begin() (driver.Tx, error) {
 	ctx := context.Background()
 	a, err := d.driver.Allow(ctx)
 	if err != nil {
+		if d.beginFallback != nil {
+			breakerimpl.CountFallback(d.driver)
+			return d.beginFallback()
+		}
 		var r0 driver.Tx
 		return r0, err
 	}
@@ -55,6 +67,10 @@ func (d *DriverConn) Prepare(query string) (driver.Stmt, error) {
 	ctx := context.Background()
 	a, err := d.driver.Allow(ctx)
 	if err != nil {
+		if d.prepareFallback != nil {
+			breakerimpl.CountFallback(d.driver)
+			return d.prepareFallback(query)
+		}
 		var r0 driver.Stmt
 		return r0, err
 	}
@@ -62,4 +78,18 @@ func (d *DriverConn) Prepare(query string) (driver.Stmt, error) {
 	r0, err := d.next.Prepare(query)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithDriverConnBeginFallback returns an option of NewDriverConn giving Begin a fallback:
+// while its circuit is open, Begin returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithDriverConnBeginFallback(fallback func() (driver.Tx, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.DriverConn.Begin", fallback)
+}
+
+// WithDriverConnPrepareFallback returns an option of NewDriverConn giving Prepare a fallback:
+// while its circuit is open, Prepare returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithDriverConnPrepareFallback(fallback func(string) (driver.Stmt, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.DriverConn.Prepare", fallback)
 }

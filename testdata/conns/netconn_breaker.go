@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // NetConn decorates net.Conn: its methods run through circuit breakers.
@@ -15,18 +16,25 @@ import (
 type NetConn struct {
 	next net.Conn
 	net  *runtime.Circuit // "net"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	readFallback  func([]byte) (int, error)
+	writeFallback func([]byte) (int, error)
 }
 
 // NewNetConn returns a decorator of next whose protected methods run through
 // the circuit "net" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewNetConn(next net.Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *NetConn {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/conns.NetConn", opts...)
 	return &NetConn{
-		next: next,
-		net:  d.Circuit("net", runtime.Options{SampleThreshold: 3}),
+		next:          next,
+		net:           d.Circuit("net", runtime.Options{SampleThreshold: 3}),
+		readFallback:  breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/conns.NetConn.Read"),
+		writeFallback: breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/conns.NetConn.Write"),
 	}
 }
 
@@ -47,6 +55,10 @@ func (d *NetConn) Read(b []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.net.Allow(ctx)
 	if err != nil {
+		if d.readFallback != nil {
+			breakerimpl.CountFallback(d.net)
+			return d.readFallback(b)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -81,6 +93,10 @@ func (d *NetConn) Write(b []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.net.Allow(ctx)
 	if err != nil {
+		if d.writeFallback != nil {
+			breakerimpl.CountFallback(d.net)
+			return d.writeFallback(b)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -88,4 +104,18 @@ func (d *NetConn) Write(b []byte) (int, error) {
 	r0, err := d.next.Write(b)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithNetConnReadFallback returns an option of NewNetConn giving Read a fallback:
+// while its circuit is open, Read returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithNetConnReadFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.NetConn.Read", fallback)
+}
+
+// WithNetConnWriteFallback returns an option of NewNetConn giving Write a fallback:
+// while its circuit is open, Write returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithNetConnWriteFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.NetConn.Write", fallback)
 }

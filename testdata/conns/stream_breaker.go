@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // StreamBreaker decorates Stream: its methods run through circuit breakers.
@@ -13,18 +14,25 @@ import (
 type StreamBreaker struct {
 	next   Stream
 	stream *runtime.Circuit // "stream"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	closeFallback func() error
+	sendFallback  func(context.Context, string) error
 }
 
 // NewStreamBreaker returns a decorator of next whose protected methods run through
 // the circuit "stream" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewStreamBreaker(next Stream, b *runtime.Breaker, opts ...runtime.DecoratorOption) *StreamBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/conns.StreamBreaker", opts...)
 	return &StreamBreaker{
-		next:   next,
-		stream: d.Circuit("stream", runtime.Options{SampleThreshold: 2}),
+		next:          next,
+		stream:        d.Circuit("stream", runtime.Options{SampleThreshold: 2}),
+		closeFallback: breakerimpl.Fallback[func() error](d, "github.com/breakergen/breakergen/testdata/conns.StreamBreaker.Close"),
+		sendFallback:  breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/conns.StreamBreaker.Send"),
 	}
 }
 
@@ -35,6 +43,10 @@ func (d *StreamBreaker) Close() error {
 	ctx := context.Background()
 	a, err := d.stream.Allow(ctx)
 	if err != nil {
+		if d.closeFallback != nil {
+			breakerimpl.CountFallback(d.stream)
+			return d.closeFallback()
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -47,10 +59,28 @@ func (d *StreamBreaker) Close() error {
 func (d *StreamBreaker) Send(ctx context.Context, msg string) error {
 	a, err := d.stream.Allow(ctx)
 	if err != nil {
+		if d.sendFallback != nil {
+			breakerimpl.CountFallback(d.stream)
+			return d.sendFallback(ctx, msg)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Send(ctx, msg)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithStreamCloseFallback returns an option of NewStreamBreaker giving Close a fallback:
+// while its circuit is open, Close returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStreamCloseFallback(fallback func() error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.StreamBreaker.Close", fallback)
+}
+
+// WithStreamSendFallback returns an option of NewStreamBreaker giving Send a fallback:
+// while its circuit is open, Send returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStreamSendFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/conns.StreamBreaker.Send", fallback)
 }

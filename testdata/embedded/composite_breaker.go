@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -15,19 +16,28 @@ type CompositeBreaker struct {
 	next              Composite
 	embeddedLocal     *runtime.Circuit // "embedded.local"
 	embeddedComposite *runtime.Circuit // "embedded.Composite"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	doFallback   func(context.Context) error
+	getFallback  func(context.Context, string) (extapi.Item, error)
+	listFallback func(context.Context) ([]extapi.Item, error)
 }
 
 // NewCompositeBreaker returns a decorator of next whose protected methods run through
 // the circuits "embedded.local" and "embedded.Composite" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewCompositeBreaker(next Composite, b *runtime.Breaker, opts ...runtime.DecoratorOption) *CompositeBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker", opts...)
 	return &CompositeBreaker{
 		next:              next,
 		embeddedLocal:     d.Circuit("embedded.local", runtime.Options{SampleThreshold: 2}),
 		embeddedComposite: d.Circuit("embedded.Composite"),
+		doFallback:        breakerimpl.Fallback[func(context.Context) error](d, "github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.Do"),
+		getFallback:       breakerimpl.Fallback[func(context.Context, string) (extapi.Item, error)](d, "github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.Get"),
+		listFallback:      breakerimpl.Fallback[func(context.Context) ([]extapi.Item, error)](d, "github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.List"),
 	}
 }
 
@@ -42,6 +52,10 @@ func (d *CompositeBreaker) Close() error {
 func (d *CompositeBreaker) Do(ctx context.Context) error {
 	a, err := d.embeddedLocal.Allow(ctx)
 	if err != nil {
+		if d.doFallback != nil {
+			breakerimpl.CountFallback(d.embeddedLocal)
+			return d.doFallback(ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -54,6 +68,10 @@ func (d *CompositeBreaker) Do(ctx context.Context) error {
 func (d *CompositeBreaker) Get(ctx context.Context, key string) (extapi.Item, error) {
 	a, err := d.embeddedComposite.Allow(ctx)
 	if err != nil {
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.embeddedComposite)
+			return d.getFallback(ctx, key)
+		}
 		var r0 extapi.Item
 		return r0, err
 	}
@@ -67,6 +85,10 @@ func (d *CompositeBreaker) Get(ctx context.Context, key string) (extapi.Item, er
 func (d *CompositeBreaker) List(ctx context.Context) ([]extapi.Item, error) {
 	a, err := d.embeddedComposite.Allow(ctx)
 	if err != nil {
+		if d.listFallback != nil {
+			breakerimpl.CountFallback(d.embeddedComposite)
+			return d.listFallback(ctx)
+		}
 		var r0 []extapi.Item
 		return r0, err
 	}
@@ -76,18 +98,9 @@ func (d *CompositeBreaker) List(ctx context.Context) ([]extapi.Item, error) {
 	return r0, err
 }
 
-// Read calls the wrapped Read through circuit "embedded.Composite".
+// Read calls the wrapped Read unprotected (stream I/O of an embedded io interface: protect the call that opens the stream; a //breaker:method line opts it in).
 func (d *CompositeBreaker) Read(p []byte) (int, error) {
-	ctx := context.Background()
-	a, err := d.embeddedComposite.Allow(ctx)
-	if err != nil {
-		var r0 int
-		return r0, err
-	}
-	defer a.RecordPanic()
-	r0, err := d.next.Read(p)
-	a.Done(ctx, err)
-	return r0, err
+	return d.next.Read(p)
 }
 
 // String calls the wrapped String unprotected (no final error result, no Err() error result and no judge=).
@@ -95,16 +108,28 @@ func (d *CompositeBreaker) String() string {
 	return d.next.String()
 }
 
-// Write calls the wrapped Write through circuit "embedded.Composite".
+// Write calls the wrapped Write unprotected (stream I/O of an embedded io interface: protect the call that opens the stream; a //breaker:method line opts it in).
 func (d *CompositeBreaker) Write(p []byte) (int, error) {
-	ctx := context.Background()
-	a, err := d.embeddedComposite.Allow(ctx)
-	if err != nil {
-		var r0 int
-		return r0, err
-	}
-	defer a.RecordPanic()
-	r0, err := d.next.Write(p)
-	a.Done(ctx, err)
-	return r0, err
+	return d.next.Write(p)
+}
+
+// WithCompositeDoFallback returns an option of NewCompositeBreaker giving Do a fallback:
+// while its circuit is open, Do returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithCompositeDoFallback(fallback func(context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.Do", fallback)
+}
+
+// WithCompositeGetFallback returns an option of NewCompositeBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithCompositeGetFallback(fallback func(context.Context, string) (extapi.Item, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.Get", fallback)
+}
+
+// WithCompositeListFallback returns an option of NewCompositeBreaker giving List a fallback:
+// while its circuit is open, List returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithCompositeListFallback(fallback func(context.Context) ([]extapi.Item, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/embedded.CompositeBreaker.List", fallback)
 }

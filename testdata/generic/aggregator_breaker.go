@@ -6,25 +6,36 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // AggregatorBreaker decorates Aggregator: its methods run through circuit breakers.
 // Build it with NewAggregatorBreaker. It is safe for concurrent use when the wrapped value is.
 type AggregatorBreaker[T Number, S ~[]T, L ~int | ~string] struct {
 	next              Aggregator[T, S, L]
-	genericAggregator *runtime.Circuit // "generic.Aggregator"
+	genericAggregator *runtime.Circuit // "generic.Aggregator[T,S,L]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	labelFallback func(context.Context, L) (string, error)
+	maxFallback   func(...T) (T, error)
+	sumFallback   func(context.Context, S) (T, error)
 }
 
 // NewAggregatorBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Aggregator" of b, resolved once here.
+// the circuit "generic.Aggregator[T,S,L]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewAggregatorBreaker[T Number, S ~[]T, L ~int | ~string](next Aggregator[T, S, L], b *runtime.Breaker, opts ...runtime.DecoratorOption) *AggregatorBreaker[T, S, L] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker", opts...)
+	targs := "[" + breakerimpl.TypeName[T]() + "," + breakerimpl.TypeName[S]() + "," + breakerimpl.TypeName[L]() + "]"
 	return &AggregatorBreaker[T, S, L]{
 		next:              next,
-		genericAggregator: d.Circuit("generic.Aggregator"),
+		genericAggregator: d.Circuit("generic.Aggregator" + targs),
+		labelFallback:     breakerimpl.Fallback[func(context.Context, L) (string, error)](d, "github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Label"),
+		maxFallback:       breakerimpl.Fallback[func(...T) (T, error)](d, "github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Max"),
+		sumFallback:       breakerimpl.Fallback[func(context.Context, S) (T, error)](d, "github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Sum"),
 	}
 }
 
@@ -32,10 +43,14 @@ func _[T Number, S ~[]T, L ~int | ~string]() {
 	var _ Aggregator[T, S, L] = (*AggregatorBreaker[T, S, L])(nil)
 }
 
-// Label calls the wrapped Label through circuit "generic.Aggregator".
+// Label calls the wrapped Label through circuit "generic.Aggregator[T,S,L]".
 func (d *AggregatorBreaker[T, S, L]) Label(ctx context.Context, l L) (string, error) {
 	a, err := d.genericAggregator.Allow(ctx)
 	if err != nil {
+		if d.labelFallback != nil {
+			breakerimpl.CountFallback(d.genericAggregator)
+			return d.labelFallback(ctx, l)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -45,11 +60,15 @@ func (d *AggregatorBreaker[T, S, L]) Label(ctx context.Context, l L) (string, er
 	return r0, err
 }
 
-// Max calls the wrapped Max through circuit "generic.Aggregator".
+// Max calls the wrapped Max through circuit "generic.Aggregator[T,S,L]".
 func (d *AggregatorBreaker[T, S, L]) Max(values ...T) (T, error) {
 	ctx := context.Background()
 	a, err := d.genericAggregator.Allow(ctx)
 	if err != nil {
+		if d.maxFallback != nil {
+			breakerimpl.CountFallback(d.genericAggregator)
+			return d.maxFallback(values...)
+		}
 		var r0 T
 		return r0, err
 	}
@@ -59,10 +78,14 @@ func (d *AggregatorBreaker[T, S, L]) Max(values ...T) (T, error) {
 	return r0, err
 }
 
-// Sum calls the wrapped Sum through circuit "generic.Aggregator".
+// Sum calls the wrapped Sum through circuit "generic.Aggregator[T,S,L]".
 func (d *AggregatorBreaker[T, S, L]) Sum(ctx context.Context, values S) (T, error) {
 	a, err := d.genericAggregator.Allow(ctx)
 	if err != nil {
+		if d.sumFallback != nil {
+			breakerimpl.CountFallback(d.genericAggregator)
+			return d.sumFallback(ctx, values)
+		}
 		var r0 T
 		return r0, err
 	}
@@ -70,4 +93,25 @@ func (d *AggregatorBreaker[T, S, L]) Sum(ctx context.Context, values S) (T, erro
 	r0, err := d.next.Sum(ctx, values)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithAggregatorLabelFallback returns an option of NewAggregatorBreaker giving Label a fallback:
+// while its circuit is open, Label returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithAggregatorLabelFallback[T Number, S ~[]T, L ~int | ~string](fallback func(context.Context, L) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Label", fallback)
+}
+
+// WithAggregatorMaxFallback returns an option of NewAggregatorBreaker giving Max a fallback:
+// while its circuit is open, Max returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithAggregatorMaxFallback[T Number, S ~[]T, L ~int | ~string](fallback func(...T) (T, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Max", fallback)
+}
+
+// WithAggregatorSumFallback returns an option of NewAggregatorBreaker giving Sum a fallback:
+// while its circuit is open, Sum returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithAggregatorSumFallback[T Number, S ~[]T, L ~int | ~string](fallback func(context.Context, S) (T, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.AggregatorBreaker.Sum", fallback)
 }

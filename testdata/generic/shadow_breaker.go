@@ -6,25 +6,32 @@ import (
 	context1 "context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ShadowBreaker decorates Shadow: its methods run through circuit breakers.
 // Build it with NewShadowBreaker. It is safe for concurrent use when the wrapped value is.
 type ShadowBreaker[context any, d comparable] struct {
 	next          Shadow[context, d]
-	genericShadow *runtime.Circuit // "generic.Shadow"
+	genericShadow *runtime.Circuit // "generic.Shadow[context,d]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	getFallback func(d) (context, error)
 }
 
 // NewShadowBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Shadow" of b, resolved once here.
+// the circuit "generic.Shadow[context,d]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewShadowBreaker[context any, d comparable](next Shadow[context, d], b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShadowBreaker[context, d] {
-	d1 := runtime.Decorate(b, opts...)
+	d1 := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/generic.ShadowBreaker", opts...)
+	targs := "[" + breakerimpl.TypeName[context]() + "," + breakerimpl.TypeName[d]() + "]"
 	return &ShadowBreaker[context, d]{
 		next:          next,
-		genericShadow: d1.Circuit("generic.Shadow"),
+		genericShadow: d1.Circuit("generic.Shadow" + targs),
+		getFallback:   breakerimpl.Fallback[func(d) (context, error)](d1, "github.com/breakergen/breakergen/testdata/generic.ShadowBreaker.Get"),
 	}
 }
 
@@ -32,11 +39,15 @@ func _[context any, d comparable]() {
 	var _ Shadow[context, d] = (*ShadowBreaker[context, d])(nil)
 }
 
-// Get calls the wrapped Get through circuit "generic.Shadow".
+// Get calls the wrapped Get through circuit "generic.Shadow[context,d]".
 func (d1 *ShadowBreaker[context, d]) Get(key d) (context, error) {
 	ctx := context1.Background()
 	a, err := d1.genericShadow.Allow(ctx)
 	if err != nil {
+		if d1.getFallback != nil {
+			breakerimpl.CountFallback(d1.genericShadow)
+			return d1.getFallback(key)
+		}
 		var r0 context
 		return r0, err
 	}
@@ -44,4 +55,11 @@ func (d1 *ShadowBreaker[context, d]) Get(key d) (context, error) {
 	r0, err := d1.next.Get(key)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithShadowGetFallback returns an option of NewShadowBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShadowGetFallback[context any, d comparable](fallback func(d) (context, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.ShadowBreaker.Get", fallback)
 }

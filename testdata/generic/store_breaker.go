@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // StoreBreaker decorates Store: its methods run through circuit breakers.
@@ -14,18 +15,27 @@ import (
 type StoreBreaker[K comparable, V any] struct {
 	next  Store[K, V]
 	store *runtime.Circuit // "store"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	getFallback  func(context.Context, K) (V, error)
+	keysFallback func(context.Context) ([]K, error)
+	putFallback  func(context.Context, K, V) error
 }
 
 // NewStoreBreaker returns a decorator of next whose protected methods run through
 // the circuit "store" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewStoreBreaker[K comparable, V any](next Store[K, V], b *runtime.Breaker, opts ...runtime.DecoratorOption) *StoreBreaker[K, V] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/generic.StoreBreaker", opts...)
 	return &StoreBreaker[K, V]{
-		next:  next,
-		store: d.Circuit("store", runtime.Options{CoolDown: time.Minute}),
+		next:         next,
+		store:        d.Circuit("store", runtime.Options{CoolDown: time.Minute}),
+		getFallback:  breakerimpl.Fallback[func(context.Context, K) (V, error)](d, "github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Get"),
+		keysFallback: breakerimpl.Fallback[func(context.Context) ([]K, error)](d, "github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Keys"),
+		putFallback:  breakerimpl.Fallback[func(context.Context, K, V) error](d, "github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Put"),
 	}
 }
 
@@ -38,7 +48,11 @@ func _[K comparable, V any]() {
 func (d *StoreBreaker[K, V]) Get(ctx context.Context, key K) (V, error) {
 	a, err := d.store.Allow(ctx)
 	if err != nil {
-		d.store.Fallback()
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.store)
+			return d.getFallback(ctx, key)
+		}
+		breakerimpl.CountFallback(d.store)
 		return getFallback[K, V](ctx, key)
 	}
 	defer a.RecordPanic()
@@ -51,6 +65,10 @@ func (d *StoreBreaker[K, V]) Get(ctx context.Context, key K) (V, error) {
 func (d *StoreBreaker[K, V]) Keys(ctx context.Context) ([]K, error) {
 	a, err := d.store.Allow(ctx)
 	if err != nil {
+		if d.keysFallback != nil {
+			breakerimpl.CountFallback(d.store)
+			return d.keysFallback(ctx)
+		}
 		var r0 []K
 		return r0, err
 	}
@@ -64,10 +82,35 @@ func (d *StoreBreaker[K, V]) Keys(ctx context.Context) ([]K, error) {
 func (d *StoreBreaker[K, V]) Put(ctx context.Context, key K, value V) error {
 	a, err := d.store.Allow(ctx)
 	if err != nil {
+		if d.putFallback != nil {
+			breakerimpl.CountFallback(d.store)
+			return d.putFallback(ctx, key, value)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Put(ctx, key, value)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithStoreGetFallback returns an option of NewStoreBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStoreGetFallback[K comparable, V any](fallback func(context.Context, K) (V, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Get", fallback)
+}
+
+// WithStoreKeysFallback returns an option of NewStoreBreaker giving Keys a fallback:
+// while its circuit is open, Keys returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStoreKeysFallback[K comparable, V any](fallback func(context.Context) ([]K, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Keys", fallback)
+}
+
+// WithStorePutFallback returns an option of NewStoreBreaker giving Put a fallback:
+// while its circuit is open, Put returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStorePutFallback[K comparable, V any](fallback func(context.Context, K, V) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.StoreBreaker.Put", fallback)
 }

@@ -6,25 +6,32 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // WalkerBreaker decorates Walker: its methods run through circuit breakers.
 // Build it with NewWalkerBreaker. It is safe for concurrent use when the wrapped value is.
 type WalkerBreaker[N Node[E], E Edge[N]] struct {
 	next          Walker[N, E]
-	genericWalker *runtime.Circuit // "generic.Walker"
+	genericWalker *runtime.Circuit // "generic.Walker[N,E]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	walkFallback func(context.Context, N) ([]E, error)
 }
 
 // NewWalkerBreaker returns a decorator of next whose protected methods run through
-// the circuit "generic.Walker" of b, resolved once here.
+// the circuit "generic.Walker[N,E]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewWalkerBreaker[N Node[E], E Edge[N]](next Walker[N, E], b *runtime.Breaker, opts ...runtime.DecoratorOption) *WalkerBreaker[N, E] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/generic.WalkerBreaker", opts...)
+	targs := "[" + breakerimpl.TypeName[N]() + "," + breakerimpl.TypeName[E]() + "]"
 	return &WalkerBreaker[N, E]{
 		next:          next,
-		genericWalker: d.Circuit("generic.Walker"),
+		genericWalker: d.Circuit("generic.Walker" + targs),
+		walkFallback:  breakerimpl.Fallback[func(context.Context, N) ([]E, error)](d, "github.com/breakergen/breakergen/testdata/generic.WalkerBreaker.Walk"),
 	}
 }
 
@@ -32,10 +39,14 @@ func _[N Node[E], E Edge[N]]() {
 	var _ Walker[N, E] = (*WalkerBreaker[N, E])(nil)
 }
 
-// Walk calls the wrapped Walk through circuit "generic.Walker".
+// Walk calls the wrapped Walk through circuit "generic.Walker[N,E]".
 func (d *WalkerBreaker[N, E]) Walk(ctx context.Context, start N) ([]E, error) {
 	a, err := d.genericWalker.Allow(ctx)
 	if err != nil {
+		if d.walkFallback != nil {
+			breakerimpl.CountFallback(d.genericWalker)
+			return d.walkFallback(ctx, start)
+		}
 		var r0 []E
 		return r0, err
 	}
@@ -43,4 +54,11 @@ func (d *WalkerBreaker[N, E]) Walk(ctx context.Context, start N) ([]E, error) {
 	r0, err := d.next.Walk(ctx, start)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithWalkerWalkFallback returns an option of NewWalkerBreaker giving Walk a fallback:
+// while its circuit is open, Walk returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithWalkerWalkFallback[N Node[E], E Edge[N]](fallback func(context.Context, N) ([]E, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/generic.WalkerBreaker.Walk", fallback)
 }

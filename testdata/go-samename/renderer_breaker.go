@@ -8,6 +8,7 @@ import (
 	template1 "text/template"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 )
 
@@ -16,18 +17,27 @@ import (
 type RendererBreaker struct {
 	next             Renderer
 	samenameRenderer *runtime.Circuit // "samename.Renderer"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	hTMLFallback func(context.Context, *template.Template, any) (template.HTML, error)
+	sendFallback func(context.Context, vendorsdk.Message) error
+	textFallback func(context.Context, *template1.Template, any) (string, error)
 }
 
 // NewRendererBreaker returns a decorator of next whose protected methods run through
 // the circuit "samename.Renderer" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewRendererBreaker(next Renderer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RendererBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker", opts...)
 	return &RendererBreaker{
 		next:             next,
 		samenameRenderer: d.Circuit("samename.Renderer", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
+		hTMLFallback:     breakerimpl.Fallback[func(context.Context, *template.Template, any) (template.HTML, error)](d, "github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.HTML"),
+		sendFallback:     breakerimpl.Fallback[func(context.Context, vendorsdk.Message) error](d, "github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.Send"),
+		textFallback:     breakerimpl.Fallback[func(context.Context, *template1.Template, any) (string, error)](d, "github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.Text"),
 	}
 }
 
@@ -37,6 +47,10 @@ var _ Renderer = (*RendererBreaker)(nil)
 func (d *RendererBreaker) HTML(ctx context.Context, t *template.Template, data any) (template.HTML, error) {
 	a, err := d.samenameRenderer.Allow(ctx)
 	if err != nil {
+		if d.hTMLFallback != nil {
+			breakerimpl.CountFallback(d.samenameRenderer)
+			return d.hTMLFallback(ctx, t, data)
+		}
 		var r0 template.HTML
 		return r0, err
 	}
@@ -50,6 +64,10 @@ func (d *RendererBreaker) HTML(ctx context.Context, t *template.Template, data a
 func (d *RendererBreaker) Send(ctx context.Context, m vendorsdk.Message) error {
 	a, err := d.samenameRenderer.Allow(ctx)
 	if err != nil {
+		if d.sendFallback != nil {
+			breakerimpl.CountFallback(d.samenameRenderer)
+			return d.sendFallback(ctx, m)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -62,6 +80,10 @@ func (d *RendererBreaker) Send(ctx context.Context, m vendorsdk.Message) error {
 func (d *RendererBreaker) Text(ctx context.Context, t *template1.Template, data any) (string, error) {
 	a, err := d.samenameRenderer.Allow(ctx)
 	if err != nil {
+		if d.textFallback != nil {
+			breakerimpl.CountFallback(d.samenameRenderer)
+			return d.textFallback(ctx, t, data)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -69,4 +91,25 @@ func (d *RendererBreaker) Text(ctx context.Context, t *template1.Template, data 
 	r0, err := d.next.Text(ctx, t, data)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithRendererHTMLFallback returns an option of NewRendererBreaker giving HTML a fallback:
+// while its circuit is open, HTML returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRendererHTMLFallback(fallback func(context.Context, *template.Template, any) (template.HTML, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.HTML", fallback)
+}
+
+// WithRendererSendFallback returns an option of NewRendererBreaker giving Send a fallback:
+// while its circuit is open, Send returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRendererSendFallback(fallback func(context.Context, vendorsdk.Message) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.Send", fallback)
+}
+
+// WithRendererTextFallback returns an option of NewRendererBreaker giving Text a fallback:
+// while its circuit is open, Text returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRendererTextFallback(fallback func(context.Context, *template1.Template, any) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/go-samename.RendererBreaker.Text", fallback)
 }

@@ -8,28 +8,34 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
 // Build it with NewRoundTripperBreaker. It is safe for concurrent use when the wrapped value is.
 type RoundTripperBreaker struct {
 	next http.RoundTripper
-	api  *runtime.Keyed // "api[<key>]"
+	api  *breakerimpl.Keyed // "api[<key>]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	roundTripFallback func(*http.Request) (*http.Response, error)
 }
 
 // NewRoundTripperBreaker returns a decorator of next whose protected methods run through
 // the circuit "api[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/judge.RoundTripperBreaker", opts...)
 	return &RoundTripperBreaker{
 		next: next,
-		api: d.Keyed("api", runtime.DefaultMaxKeys, runtime.Options{
+		api: d.Keyed("api", breakerimpl.DefaultMaxKeys, runtime.Options{
 			CoolDown:        30 * time.Second,
 			SampleThreshold: 5,
 		}),
+		roundTripFallback: breakerimpl.Fallback[func(*http.Request) (*http.Response, error)](d, "github.com/breakergen/breakergen/testdata/judge.RoundTripperBreaker.RoundTrip"),
 	}
 }
 
@@ -47,6 +53,10 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	c := d.api.Circuit(p0.URL.Host)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.roundTripFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.roundTripFallback(p0)
+		}
 		if p0 != nil && p0.Body != nil {
 			p0.Body.Close()
 		}
@@ -55,6 +65,13 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
-	a.Done(ctx, statusFailure(r0, err))
+	a.Done(ctx, breakerimpl.RoundTripOutcome(statusFailure(r0, err)))
 	return r0, err
+}
+
+// WithRoundTripperRoundTripFallback returns an option of NewRoundTripperBreaker giving RoundTrip a fallback:
+// while its circuit is open, RoundTrip returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRoundTripperRoundTripFallback(fallback func(*http.Request) (*http.Response, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.RoundTripperBreaker.RoundTrip", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -16,20 +17,33 @@ type ServiceBreaker struct {
 	service       *runtime.Circuit // "service"
 	serviceItems  *runtime.Circuit // "service.items"
 	serviceStatus *runtime.Circuit // "service.status"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	callFallback   func(context.Context, string) (Reply, error)
+	getFallback    func(context.Context, string) (extapi.Item, error)
+	healthFallback func(context.Context) Health
+	queryFallback  func(context.Context, string) *Rows
+	statusFallback func(context.Context) Status
 }
 
 // NewServiceBreaker returns a decorator of next whose protected methods run through
 // the circuits "service", "service.items" and "service.status" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewServiceBreaker(next Service, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ServiceBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker", opts...)
 	return &ServiceBreaker{
-		next:          next,
-		service:       d.Circuit("service", runtime.Options{SampleThreshold: 3}),
-		serviceItems:  d.Circuit("service.items", runtime.Options{SampleThreshold: 3}),
-		serviceStatus: d.Circuit("service.status", runtime.Options{SampleThreshold: 3}),
+		next:           next,
+		service:        d.Circuit("service", runtime.Options{SampleThreshold: 3}),
+		serviceItems:   d.Circuit("service.items", runtime.Options{SampleThreshold: 3}),
+		serviceStatus:  d.Circuit("service.status", runtime.Options{SampleThreshold: 3}),
+		callFallback:   breakerimpl.Fallback[func(context.Context, string) (Reply, error)](d, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Call"),
+		getFallback:    breakerimpl.Fallback[func(context.Context, string) (extapi.Item, error)](d, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Get"),
+		healthFallback: breakerimpl.Fallback[func(context.Context) Health](d, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Health"),
+		queryFallback:  breakerimpl.Fallback[func(context.Context, string) *Rows](d, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Query"),
+		statusFallback: breakerimpl.Fallback[func(context.Context) Status](d, "github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Status"),
 	}
 }
 
@@ -40,6 +54,10 @@ var _ Service = (*ServiceBreaker)(nil)
 func (d *ServiceBreaker) Call(ctx context.Context, q string) (Reply, error) {
 	a, err := d.service.Allow(ctx)
 	if err != nil {
+		if d.callFallback != nil {
+			breakerimpl.CountFallback(d.service)
+			return d.callFallback(ctx, q)
+		}
 		var r0 Reply
 		return r0, err
 	}
@@ -54,6 +72,10 @@ func (d *ServiceBreaker) Call(ctx context.Context, q string) (Reply, error) {
 func (d *ServiceBreaker) Get(ctx context.Context, key string) (extapi.Item, error) {
 	a, err := d.serviceItems.Allow(ctx)
 	if err != nil {
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.serviceItems)
+			return d.getFallback(ctx, key)
+		}
 		var r0 extapi.Item
 		return r0, err
 	}
@@ -69,7 +91,11 @@ func (d *ServiceBreaker) Get(ctx context.Context, key string) (extapi.Item, erro
 func (d *ServiceBreaker) Health(ctx context.Context) Health {
 	a, err := d.service.Allow(ctx)
 	if err != nil {
-		d.service.Fallback()
+		if d.healthFallback != nil {
+			breakerimpl.CountFallback(d.service)
+			return d.healthFallback(ctx)
+		}
+		breakerimpl.CountFallback(d.service)
 		return assumeHealthy(ctx)
 	}
 	defer a.RecordPanic()
@@ -84,6 +110,10 @@ func (d *ServiceBreaker) Health(ctx context.Context) Health {
 func (d *ServiceBreaker) Query(ctx context.Context, q string) *Rows {
 	a, err := d.service.Allow(ctx)
 	if err != nil {
+		if d.queryFallback != nil {
+			breakerimpl.CountFallback(d.service)
+			return d.queryFallback(ctx, q)
+		}
 		r0 := new(Rows)
 		r0.SetErr(err)
 		return r0
@@ -100,6 +130,10 @@ func (d *ServiceBreaker) Query(ctx context.Context, q string) *Rows {
 func (d *ServiceBreaker) Status(ctx context.Context) Status {
 	a, err := d.serviceStatus.Allow(ctx)
 	if err != nil {
+		if d.statusFallback != nil {
+			breakerimpl.CountFallback(d.serviceStatus)
+			return d.statusFallback(ctx)
+		}
 		var r0 Status
 		r0.SetErr(err)
 		return r0
@@ -108,4 +142,39 @@ func (d *ServiceBreaker) Status(ctx context.Context) Status {
 	r0 := d.next.Status(ctx)
 	a.Done(ctx, r0.Err())
 	return r0
+}
+
+// WithServiceCallFallback returns an option of NewServiceBreaker giving Call a fallback:
+// while its circuit is open, Call returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithServiceCallFallback(fallback func(context.Context, string) (Reply, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Call", fallback)
+}
+
+// WithServiceGetFallback returns an option of NewServiceBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithServiceGetFallback(fallback func(context.Context, string) (extapi.Item, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Get", fallback)
+}
+
+// WithServiceHealthFallback returns an option of NewServiceBreaker giving Health a fallback:
+// while its circuit is open, Health returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithServiceHealthFallback(fallback func(context.Context) Health) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Health", fallback)
+}
+
+// WithServiceQueryFallback returns an option of NewServiceBreaker giving Query a fallback:
+// while its circuit is open, Query returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithServiceQueryFallback(fallback func(context.Context, string) *Rows) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Query", fallback)
+}
+
+// WithServiceStatusFallback returns an option of NewServiceBreaker giving Status a fallback:
+// while its circuit is open, Status returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithServiceStatusFallback(fallback func(context.Context) Status) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/judge.ServiceBreaker.Status", fallback)
 }

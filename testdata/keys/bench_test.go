@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/keys"
 )
 
@@ -23,7 +24,7 @@ func (okHosts) Close() error                                                 { r
 
 // handPing is what a careful programmer writes by hand for a keyed call,
 // with the generated code's deferred panic recording.
-func handPing(ctx context.Context, family *runtime.Keyed, next keys.Hosts, host string) error {
+func handPing(ctx context.Context, family *breakerimpl.Keyed, next keys.Hosts, host string) error {
 	a, err := family.Circuit(host).Allow(ctx)
 	if err != nil {
 		return err
@@ -49,7 +50,7 @@ func BenchmarkPing(b *testing.B) {
 		}
 	}
 	host := hosts[42]
-	family := runtime.Decorate(br).Keyed("hosts", 64) // the family the generated Ping uses
+	family := breakerimpl.Decorate(br, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker").Keyed("hosts", 64) // the family the generated Ping uses
 	var next keys.Hosts = okHosts{}
 	b.Run("generated", func(b *testing.B) {
 		b.ReportAllocs()

@@ -9,28 +9,39 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // HostsBreaker decorates Hosts: its methods run through circuit breakers.
 // Build it with NewHostsBreaker. It is safe for concurrent use when the wrapped value is.
 type HostsBreaker struct {
 	next         Hosts
-	accounts     *runtime.Keyed // "accounts[<key>]"
-	hostsFetch   *runtime.Keyed // "hosts.Fetch[<key>]"
-	accountsByid *runtime.Keyed // "accounts.byid[<key>]"
-	lookups      *runtime.Keyed // "lookups[<key>]"
-	hosts        *runtime.Keyed // "hosts[<key>]"
-	shards       *runtime.Keyed // "shards[<key>]"
-	hostsResolve *runtime.Keyed // "hosts.resolve[<key>]"
+	accounts     *breakerimpl.Keyed // "accounts[<key>]"
+	hostsFetch   *breakerimpl.Keyed // "hosts.Fetch[<key>]"
+	accountsByid *breakerimpl.Keyed // "accounts.byid[<key>]"
+	lookups      *breakerimpl.Keyed // "lookups[<key>]"
+	hosts        *breakerimpl.Keyed // "hosts[<key>]"
+	shards       *breakerimpl.Keyed // "shards[<key>]"
+	hostsResolve *breakerimpl.Keyed // "hosts.resolve[<key>]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	billFallback    func(context.Context, Account, uint32) error
+	fetchFallback   func(*http.Request) ([]byte, error)
+	loadFallback    func(context.Context, Account) (string, error)
+	lookupFallback  func(context.Context, string) (string, error)
+	pingFallback    func(context.Context, string) error
+	putFallback     func(context.Context, uint16, []byte) error
+	resolveFallback func(context.Context, Host) ([]string, error)
 }
 
 // NewHostsBreaker returns a decorator of next whose protected methods run through
 // the circuits "accounts[<key>]", "hosts.Fetch[<key>]", "accounts.byid[<key>]", "lookups[<key>]", "hosts[<key>]", "shards[<key>]" and "hosts.resolve[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewHostsBreaker(next Hosts, b *runtime.Breaker, opts ...runtime.DecoratorOption) *HostsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker", opts...)
 	return &HostsBreaker{
 		next: next,
 		accounts: d.Keyed("accounts", 8, runtime.Options{
@@ -61,6 +72,13 @@ func NewHostsBreaker(next Hosts, b *runtime.Breaker, opts ...runtime.DecoratorOp
 			CoolDown:        time.Minute,
 			SampleThreshold: 2,
 		}),
+		billFallback:    breakerimpl.Fallback[func(context.Context, Account, uint32) error](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Bill"),
+		fetchFallback:   breakerimpl.Fallback[func(*http.Request) ([]byte, error)](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Fetch"),
+		loadFallback:    breakerimpl.Fallback[func(context.Context, Account) (string, error)](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Load"),
+		lookupFallback:  breakerimpl.Fallback[func(context.Context, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Lookup"),
+		pingFallback:    breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Ping"),
+		putFallback:     breakerimpl.Fallback[func(context.Context, uint16, []byte) error](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Put"),
+		resolveFallback: breakerimpl.Fallback[func(context.Context, Host) ([]string, error)](d, "github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Resolve"),
 	}
 }
 
@@ -72,6 +90,10 @@ func (d *HostsBreaker) Bill(ctx context.Context, acct Account, cents uint32) err
 	c := d.accounts.Circuit(tenantOf(acct))
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.billFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.billFallback(ctx, acct, cents)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -95,6 +117,10 @@ func (d *HostsBreaker) Fetch(req *http.Request) ([]byte, error) {
 	c := d.hostsFetch.Circuit(req.URL.Host)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.fetchFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.fetchFallback(req)
+		}
 		var r0 []byte
 		return r0, err
 	}
@@ -110,6 +136,10 @@ func (d *HostsBreaker) Load(ctx context.Context, acct Account) (string, error) {
 	c := d.accountsByid.CircuitInt(acct.ID)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.loadFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.loadFallback(ctx, acct)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -126,7 +156,11 @@ func (d *HostsBreaker) Lookup(ctx context.Context, host string) (string, error) 
 	c := d.lookups.Circuit(host)
 	a, err := c.Allow(ctx)
 	if err != nil {
-		c.Fallback()
+		if d.lookupFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.lookupFallback(ctx, host)
+		}
+		breakerimpl.CountFallback(c)
 		return cachedLookup(ctx, host)
 	}
 	defer a.RecordPanic()
@@ -141,6 +175,10 @@ func (d *HostsBreaker) Ping(ctx context.Context, host string) error {
 	c := d.hosts.Circuit(host)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.pingFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.pingFallback(ctx, host)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -155,6 +193,10 @@ func (d *HostsBreaker) Put(ctx context.Context, shard uint16, value []byte) erro
 	c := d.shards.CircuitUint(uint64(shard))
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.putFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.putFallback(ctx, shard, value)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -169,6 +211,10 @@ func (d *HostsBreaker) Resolve(ctx context.Context, p1 Host) ([]string, error) {
 	c := d.hostsResolve.Circuit(strings.ToLower(string(p1)))
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.resolveFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.resolveFallback(ctx, p1)
+		}
 		var r0 []string
 		return r0, err
 	}
@@ -176,4 +222,53 @@ func (d *HostsBreaker) Resolve(ctx context.Context, p1 Host) ([]string, error) {
 	r0, err := d.next.Resolve(ctx, p1)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithHostsBillFallback returns an option of NewHostsBreaker giving Bill a fallback:
+// while its circuit is open, Bill returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsBillFallback(fallback func(context.Context, Account, uint32) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Bill", fallback)
+}
+
+// WithHostsFetchFallback returns an option of NewHostsBreaker giving Fetch a fallback:
+// while its circuit is open, Fetch returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsFetchFallback(fallback func(*http.Request) ([]byte, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Fetch", fallback)
+}
+
+// WithHostsLoadFallback returns an option of NewHostsBreaker giving Load a fallback:
+// while its circuit is open, Load returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsLoadFallback(fallback func(context.Context, Account) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Load", fallback)
+}
+
+// WithHostsLookupFallback returns an option of NewHostsBreaker giving Lookup a fallback:
+// while its circuit is open, Lookup returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsLookupFallback(fallback func(context.Context, string) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Lookup", fallback)
+}
+
+// WithHostsPingFallback returns an option of NewHostsBreaker giving Ping a fallback:
+// while its circuit is open, Ping returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsPingFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Ping", fallback)
+}
+
+// WithHostsPutFallback returns an option of NewHostsBreaker giving Put a fallback:
+// while its circuit is open, Put returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsPutFallback(fallback func(context.Context, uint16, []byte) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Put", fallback)
+}
+
+// WithHostsResolveFallback returns an option of NewHostsBreaker giving Resolve a fallback:
+// while its circuit is open, Resolve returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithHostsResolveFallback(fallback func(context.Context, Host) ([]string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/keys.HostsBreaker.Resolve", fallback)
 }

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/extapi"
 )
 
@@ -16,18 +17,55 @@ import (
 type KindsBreaker struct {
 	next       Kinds
 	kindsKinds *runtime.Circuit // "kinds.Kinds"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	arraysFallback func(context.Context, [4]byte, [2][3]*Local) ([16]byte, error)
+	chansFallback  func(context.Context, <-chan int, chan<- string, chan bool, chan (<-chan int), chan<- <-chan int) (<-chan error, error)
+	funcsFallback  func(context.Context, func(context.Context, ...string) (int, error), func()) (func() error, error)
+	ifacesFallback func(context.Context, interface {
+		String() string
+	}, any, interface{}) (fmt.Stringer, error)
+	mapsFallback     func(context.Context, map[string][]*Local) (map[Local]struct{}, error)
+	pointersFallback func(context.Context, *Local, **Local) (*Local, error)
+	structsFallback  func(context.Context, struct {
+		Name string `json:"name,omitempty" db:"name"`
+		Age  int    `json:"age"`
+		Local
+		*extapi.Item
+	}) (struct {
+		OK bool `json:"ok"`
+	}, error)
+	unsafeFallback func(context.Context, unsafe.Pointer) (uintptr, error)
 }
 
 // NewKindsBreaker returns a decorator of next whose protected methods run through
 // the circuit "kinds.Kinds" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewKindsBreaker(next Kinds, b *runtime.Breaker, opts ...runtime.DecoratorOption) *KindsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker", opts...)
 	return &KindsBreaker{
-		next:       next,
-		kindsKinds: d.Circuit("kinds.Kinds"),
+		next:           next,
+		kindsKinds:     d.Circuit("kinds.Kinds"),
+		arraysFallback: breakerimpl.Fallback[func(context.Context, [4]byte, [2][3]*Local) ([16]byte, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Arrays"),
+		chansFallback:  breakerimpl.Fallback[func(context.Context, <-chan int, chan<- string, chan bool, chan (<-chan int), chan<- <-chan int) (<-chan error, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Chans"),
+		funcsFallback:  breakerimpl.Fallback[func(context.Context, func(context.Context, ...string) (int, error), func()) (func() error, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Funcs"),
+		ifacesFallback: breakerimpl.Fallback[func(context.Context, interface {
+			String() string
+		}, any, interface{}) (fmt.Stringer, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Ifaces"),
+		mapsFallback:     breakerimpl.Fallback[func(context.Context, map[string][]*Local) (map[Local]struct{}, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Maps"),
+		pointersFallback: breakerimpl.Fallback[func(context.Context, *Local, **Local) (*Local, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Pointers"),
+		structsFallback: breakerimpl.Fallback[func(context.Context, struct {
+			Name string `json:"name,omitempty" db:"name"`
+			Age  int    `json:"age"`
+			Local
+			*extapi.Item
+		}) (struct {
+			OK bool `json:"ok"`
+		}, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Structs"),
+		unsafeFallback: breakerimpl.Fallback[func(context.Context, unsafe.Pointer) (uintptr, error)](d, "github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Unsafe"),
 	}
 }
 
@@ -37,6 +75,10 @@ var _ Kinds = (*KindsBreaker)(nil)
 func (d *KindsBreaker) Arrays(ctx context.Context, a1 [4]byte, m [2][3]*Local) ([16]byte, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.arraysFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.arraysFallback(ctx, a1, m)
+		}
 		var r0 [16]byte
 		return r0, err
 	}
@@ -50,6 +92,10 @@ func (d *KindsBreaker) Arrays(ctx context.Context, a1 [4]byte, m [2][3]*Local) (
 func (d *KindsBreaker) Chans(ctx context.Context, in <-chan int, out chan<- string, both chan bool, nested chan (<-chan int), sendRecv chan<- <-chan int) (<-chan error, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.chansFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.chansFallback(ctx, in, out, both, nested, sendRecv)
+		}
 		var r0 <-chan error
 		return r0, err
 	}
@@ -63,6 +109,10 @@ func (d *KindsBreaker) Chans(ctx context.Context, in <-chan int, out chan<- stri
 func (d *KindsBreaker) Funcs(ctx context.Context, fn func(context.Context, ...string) (int, error), cb func()) (func() error, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.funcsFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.funcsFallback(ctx, fn, cb)
+		}
 		var r0 func() error
 		return r0, err
 	}
@@ -78,6 +128,10 @@ func (d *KindsBreaker) Ifaces(ctx context.Context, v interface {
 }, e any, i interface{}) (fmt.Stringer, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.ifacesFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.ifacesFallback(ctx, v, e, i)
+		}
 		var r0 fmt.Stringer
 		return r0, err
 	}
@@ -91,6 +145,10 @@ func (d *KindsBreaker) Ifaces(ctx context.Context, v interface {
 func (d *KindsBreaker) Maps(ctx context.Context, m map[string][]*Local) (map[Local]struct{}, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.mapsFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.mapsFallback(ctx, m)
+		}
 		var r0 map[Local]struct{}
 		return r0, err
 	}
@@ -104,6 +162,10 @@ func (d *KindsBreaker) Maps(ctx context.Context, m map[string][]*Local) (map[Loc
 func (d *KindsBreaker) Pointers(ctx context.Context, p *Local, pp **Local) (*Local, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.pointersFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.pointersFallback(ctx, p, pp)
+		}
 		var r0 *Local
 		return r0, err
 	}
@@ -124,6 +186,10 @@ func (d *KindsBreaker) Structs(ctx context.Context, s struct {
 }, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.structsFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.structsFallback(ctx, s)
+		}
 		var r0 struct {
 			OK bool `json:"ok"`
 		}
@@ -139,6 +205,10 @@ func (d *KindsBreaker) Structs(ctx context.Context, s struct {
 func (d *KindsBreaker) Unsafe(ctx context.Context, p unsafe.Pointer) (uintptr, error) {
 	a, err := d.kindsKinds.Allow(ctx)
 	if err != nil {
+		if d.unsafeFallback != nil {
+			breakerimpl.CountFallback(d.kindsKinds)
+			return d.unsafeFallback(ctx, p)
+		}
 		var r0 uintptr
 		return r0, err
 	}
@@ -146,4 +216,69 @@ func (d *KindsBreaker) Unsafe(ctx context.Context, p unsafe.Pointer) (uintptr, e
 	r0, err := d.next.Unsafe(ctx, p)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithKindsArraysFallback returns an option of NewKindsBreaker giving Arrays a fallback:
+// while its circuit is open, Arrays returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsArraysFallback(fallback func(context.Context, [4]byte, [2][3]*Local) ([16]byte, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Arrays", fallback)
+}
+
+// WithKindsChansFallback returns an option of NewKindsBreaker giving Chans a fallback:
+// while its circuit is open, Chans returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsChansFallback(fallback func(context.Context, <-chan int, chan<- string, chan bool, chan (<-chan int), chan<- <-chan int) (<-chan error, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Chans", fallback)
+}
+
+// WithKindsFuncsFallback returns an option of NewKindsBreaker giving Funcs a fallback:
+// while its circuit is open, Funcs returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsFuncsFallback(fallback func(context.Context, func(context.Context, ...string) (int, error), func()) (func() error, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Funcs", fallback)
+}
+
+// WithKindsIfacesFallback returns an option of NewKindsBreaker giving Ifaces a fallback:
+// while its circuit is open, Ifaces returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsIfacesFallback(fallback func(context.Context, interface {
+	String() string
+}, any, interface{}) (fmt.Stringer, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Ifaces", fallback)
+}
+
+// WithKindsMapsFallback returns an option of NewKindsBreaker giving Maps a fallback:
+// while its circuit is open, Maps returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsMapsFallback(fallback func(context.Context, map[string][]*Local) (map[Local]struct{}, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Maps", fallback)
+}
+
+// WithKindsPointersFallback returns an option of NewKindsBreaker giving Pointers a fallback:
+// while its circuit is open, Pointers returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsPointersFallback(fallback func(context.Context, *Local, **Local) (*Local, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Pointers", fallback)
+}
+
+// WithKindsStructsFallback returns an option of NewKindsBreaker giving Structs a fallback:
+// while its circuit is open, Structs returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsStructsFallback(fallback func(context.Context, struct {
+	Name string `json:"name,omitempty" db:"name"`
+	Age  int    `json:"age"`
+	Local
+	*extapi.Item
+}) (struct {
+	OK bool `json:"ok"`
+}, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Structs", fallback)
+}
+
+// WithKindsUnsafeFallback returns an option of NewKindsBreaker giving Unsafe a fallback:
+// while its circuit is open, Unsafe returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithKindsUnsafeFallback(fallback func(context.Context, unsafe.Pointer) (uintptr, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/kinds.KindsBreaker.Unsafe", fallback)
 }

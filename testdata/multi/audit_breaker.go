@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // AuditBreaker decorates Audit: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type AuditBreaker struct {
 	next  Audit
 	audit *runtime.Circuit // "audit"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	checkFallback func(context.Context, string) (bool, error)
 }
 
 // NewAuditBreaker returns a decorator of next whose protected methods run through
 // the circuit "audit" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewAuditBreaker(next Audit, b *runtime.Breaker, opts ...runtime.DecoratorOption) *AuditBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/multi.AuditBreaker", opts...)
 	return &AuditBreaker{
-		next:  next,
-		audit: d.Circuit("audit"),
+		next:          next,
+		audit:         d.Circuit("audit"),
+		checkFallback: breakerimpl.Fallback[func(context.Context, string) (bool, error)](d, "github.com/breakergen/breakergen/testdata/multi.AuditBreaker.Check"),
 	}
 }
 
@@ -34,6 +40,10 @@ var _ Audit = (*AuditBreaker)(nil)
 func (d *AuditBreaker) Check(ctx context.Context, entry string) (bool, error) {
 	a, err := d.audit.Allow(ctx)
 	if err != nil {
+		if d.checkFallback != nil {
+			breakerimpl.CountFallback(d.audit)
+			return d.checkFallback(ctx, entry)
+		}
 		var r0 bool
 		return r0, err
 	}
@@ -41,4 +51,11 @@ func (d *AuditBreaker) Check(ctx context.Context, entry string) (bool, error) {
 	r0, err := d.next.Check(ctx, entry)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithAuditCheckFallback returns an option of NewAuditBreaker giving Check a fallback:
+// while its circuit is open, Check returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithAuditCheckFallback(fallback func(context.Context, string) (bool, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/multi.AuditBreaker.Check", fallback)
 }

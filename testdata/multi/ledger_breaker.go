@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // LedgerBreaker decorates Ledger: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type LedgerBreaker struct {
 	next        Ledger
 	multiLedger *runtime.Circuit // "multi.Ledger"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	appendFallback func(context.Context, string) error
 }
 
 // NewLedgerBreaker returns a decorator of next whose protected methods run through
 // the circuit "multi.Ledger" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.DecoratorOption) *LedgerBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/multi.LedgerBreaker", opts...)
 	return &LedgerBreaker{
-		next:        next,
-		multiLedger: d.Circuit("multi.Ledger"),
+		next:           next,
+		multiLedger:    d.Circuit("multi.Ledger"),
+		appendFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/multi.LedgerBreaker.Append"),
 	}
 }
 
@@ -34,10 +40,21 @@ var _ Ledger = (*LedgerBreaker)(nil)
 func (d *LedgerBreaker) Append(ctx context.Context, entry string) error {
 	a, err := d.multiLedger.Allow(ctx)
 	if err != nil {
+		if d.appendFallback != nil {
+			breakerimpl.CountFallback(d.multiLedger)
+			return d.appendFallback(ctx, entry)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Append(ctx, entry)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithLedgerAppendFallback returns an option of NewLedgerBreaker giving Append a fallback:
+// while its circuit is open, Append returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithLedgerAppendFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/multi.LedgerBreaker.Append", fallback)
 }

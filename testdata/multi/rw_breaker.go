@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ReaderBreaker decorates Reader: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type ReaderBreaker struct {
 	next        Reader
 	multiReader *runtime.Circuit // "multi.Reader"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	readFallback func(context.Context) (string, error)
 }
 
 // NewReaderBreaker returns a decorator of next whose protected methods run through
 // the circuit "multi.Reader" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewReaderBreaker(next Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/multi.ReaderBreaker", opts...)
 	return &ReaderBreaker{
-		next:        next,
-		multiReader: d.Circuit("multi.Reader"),
+		next:         next,
+		multiReader:  d.Circuit("multi.Reader"),
+		readFallback: breakerimpl.Fallback[func(context.Context) (string, error)](d, "github.com/breakergen/breakergen/testdata/multi.ReaderBreaker.Read"),
 	}
 }
 
@@ -34,6 +40,10 @@ var _ Reader = (*ReaderBreaker)(nil)
 func (d *ReaderBreaker) Read(ctx context.Context) (string, error) {
 	a, err := d.multiReader.Allow(ctx)
 	if err != nil {
+		if d.readFallback != nil {
+			breakerimpl.CountFallback(d.multiReader)
+			return d.readFallback(ctx)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -43,23 +53,35 @@ func (d *ReaderBreaker) Read(ctx context.Context) (string, error) {
 	return r0, err
 }
 
+// WithReaderReadFallback returns an option of NewReaderBreaker giving Read a fallback:
+// while its circuit is open, Read returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithReaderReadFallback(fallback func(context.Context) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/multi.ReaderBreaker.Read", fallback)
+}
+
 // WriterBreaker decorates Writer: its methods run through circuit breakers.
 // Build it with NewWriterBreaker. It is safe for concurrent use when the wrapped value is.
 type WriterBreaker struct {
 	next        Writer
 	multiWriter *runtime.Circuit // "multi.Writer"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	writeFallback func(context.Context, string) error
 }
 
 // NewWriterBreaker returns a decorator of next whose protected methods run through
 // the circuit "multi.Writer" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewWriterBreaker(next Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/multi.WriterBreaker", opts...)
 	return &WriterBreaker{
-		next:        next,
-		multiWriter: d.Circuit("multi.Writer"),
+		next:          next,
+		multiWriter:   d.Circuit("multi.Writer"),
+		writeFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/multi.WriterBreaker.Write"),
 	}
 }
 
@@ -69,10 +91,21 @@ var _ Writer = (*WriterBreaker)(nil)
 func (d *WriterBreaker) Write(ctx context.Context, s string) error {
 	a, err := d.multiWriter.Allow(ctx)
 	if err != nil {
+		if d.writeFallback != nil {
+			breakerimpl.CountFallback(d.multiWriter)
+			return d.writeFallback(ctx, s)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Write(ctx, s)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithWriterWriteFallback returns an option of NewWriterBreaker giving Write a fallback:
+// while its circuit is open, Write returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithWriterWriteFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/multi.WriterBreaker.Write", fallback)
 }

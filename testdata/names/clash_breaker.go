@@ -8,6 +8,7 @@ import (
 	"time"
 
 	runtime1 "github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	time1 "github.com/breakergen/breakergen/testdata/deps/othertime"
 )
 
@@ -16,15 +17,23 @@ import (
 type ClashBreaker struct {
 	next       Clash
 	namesClash *runtime1.Circuit // "names.Clash"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	builtinsFallback  func(int, string, bool, float64, rune, context.Context) (int, error)
+	fakeCtxFallback   func(string) (int, error)
+	generatedFallback func(context.Context, string, string, string, string, string, string, string, string) (string, error)
+	importsFallback   func(context.Context, time.Duration, string, int, bool) (string, error)
+	stampFallback     func(context.Context, time1.Stamp) (time.Time, error)
 }
 
 // NewClashBreaker returns a decorator of next whose protected methods run through
 // the circuit "names.Clash" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewClashBreaker(next Clash, b *runtime1.Breaker, opts ...runtime1.DecoratorOption) *ClashBreaker {
-	d := runtime1.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/names.ClashBreaker", opts...)
 	return &ClashBreaker{
 		next: next,
 		namesClash: d.Circuit("names.Clash", runtime1.Options{
@@ -32,6 +41,11 @@ func NewClashBreaker(next Clash, b *runtime1.Breaker, opts ...runtime1.Decorator
 			EvaluationWindow: 90 * time.Second,
 			Exclude:          []error{errors.ErrUnsupported},
 		}),
+		builtinsFallback:  breakerimpl.Fallback[func(int, string, bool, float64, rune, context.Context) (int, error)](d, "github.com/breakergen/breakergen/testdata/names.ClashBreaker.Builtins"),
+		fakeCtxFallback:   breakerimpl.Fallback[func(string) (int, error)](d, "github.com/breakergen/breakergen/testdata/names.ClashBreaker.FakeCtx"),
+		generatedFallback: breakerimpl.Fallback[func(context.Context, string, string, string, string, string, string, string, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/names.ClashBreaker.Generated"),
+		importsFallback:   breakerimpl.Fallback[func(context.Context, time.Duration, string, int, bool) (string, error)](d, "github.com/breakergen/breakergen/testdata/names.ClashBreaker.Imports"),
+		stampFallback:     breakerimpl.Fallback[func(context.Context, time1.Stamp) (time.Time, error)](d, "github.com/breakergen/breakergen/testdata/names.ClashBreaker.Stamp"),
 	}
 }
 
@@ -41,6 +55,10 @@ var _ Clash = (*ClashBreaker)(nil)
 func (d *ClashBreaker) Builtins(len1 int, error1 string, nil1 bool, string1 float64, any1 rune, ctx context.Context) (int, error) {
 	a, err := d.namesClash.Allow(ctx)
 	if err != nil {
+		if d.builtinsFallback != nil {
+			breakerimpl.CountFallback(d.namesClash)
+			return d.builtinsFallback(len1, error1, nil1, string1, any1, ctx)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -55,6 +73,10 @@ func (d *ClashBreaker) FakeCtx(ctx1 string) (int, error) {
 	ctx := context.Background()
 	a, err := d.namesClash.Allow(ctx)
 	if err != nil {
+		if d.fakeCtxFallback != nil {
+			breakerimpl.CountFallback(d.namesClash)
+			return d.fakeCtxFallback(ctx1)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -68,6 +90,10 @@ func (d *ClashBreaker) FakeCtx(ctx1 string) (int, error) {
 func (d *ClashBreaker) Generated(ctx context.Context, d1 string, a1 string, err1 string, r01 string, next string, b string, p0 string, v string) (string, error) {
 	a, err := d.namesClash.Allow(ctx)
 	if err != nil {
+		if d.generatedFallback != nil {
+			breakerimpl.CountFallback(d.namesClash)
+			return d.generatedFallback(ctx, d1, a1, err1, r01, next, b, p0, v)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -81,6 +107,10 @@ func (d *ClashBreaker) Generated(ctx context.Context, d1 string, a1 string, err1
 func (d *ClashBreaker) Imports(ctx context.Context, time2 time.Duration, errors1 string, context1 int, runtime2 bool) (string, error) {
 	a, err := d.namesClash.Allow(ctx)
 	if err != nil {
+		if d.importsFallback != nil {
+			breakerimpl.CountFallback(d.namesClash)
+			return d.importsFallback(ctx, time2, errors1, context1, runtime2)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -94,6 +124,10 @@ func (d *ClashBreaker) Imports(ctx context.Context, time2 time.Duration, errors1
 func (d *ClashBreaker) Stamp(ctx context.Context, t time1.Stamp) (time.Time, error) {
 	a, err := d.namesClash.Allow(ctx)
 	if err != nil {
+		if d.stampFallback != nil {
+			breakerimpl.CountFallback(d.namesClash)
+			return d.stampFallback(ctx, t)
+		}
 		var r0 time.Time
 		return r0, err
 	}
@@ -101,4 +135,39 @@ func (d *ClashBreaker) Stamp(ctx context.Context, t time1.Stamp) (time.Time, err
 	r0, err := d.next.Stamp(ctx, t)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithClashBuiltinsFallback returns an option of NewClashBreaker giving Builtins a fallback:
+// while its circuit is open, Builtins returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClashBuiltinsFallback(fallback func(int, string, bool, float64, rune, context.Context) (int, error)) runtime1.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/names.ClashBreaker.Builtins", fallback)
+}
+
+// WithClashFakeCtxFallback returns an option of NewClashBreaker giving FakeCtx a fallback:
+// while its circuit is open, FakeCtx returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClashFakeCtxFallback(fallback func(string) (int, error)) runtime1.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/names.ClashBreaker.FakeCtx", fallback)
+}
+
+// WithClashGeneratedFallback returns an option of NewClashBreaker giving Generated a fallback:
+// while its circuit is open, Generated returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClashGeneratedFallback(fallback func(context.Context, string, string, string, string, string, string, string, string) (string, error)) runtime1.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/names.ClashBreaker.Generated", fallback)
+}
+
+// WithClashImportsFallback returns an option of NewClashBreaker giving Imports a fallback:
+// while its circuit is open, Imports returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClashImportsFallback(fallback func(context.Context, time.Duration, string, int, bool) (string, error)) runtime1.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/names.ClashBreaker.Imports", fallback)
+}
+
+// WithClashStampFallback returns an option of NewClashBreaker giving Stamp a fallback:
+// while its circuit is open, Stamp returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClashStampFallback(fallback func(context.Context, time1.Stamp) (time.Time, error)) runtime1.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/names.ClashBreaker.Stamp", fallback)
 }

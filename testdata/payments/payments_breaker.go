@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // PaymentsBreaker decorates Payments: its methods run through circuit breakers.
@@ -16,15 +17,21 @@ type PaymentsBreaker struct {
 	paymentsCapture *runtime.Circuit // "payments.Capture"
 	paymentsCharge  *runtime.Circuit // "payments.charge"
 	payments        *runtime.Circuit // "payments"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	captureFallback func(context.Context, string) error
+	chargeFallback  func(context.Context, ChargeRequest) (Receipt, error)
+	refundFallback  func(context.Context, string) error
 }
 
 // NewPaymentsBreaker returns a decorator of next whose protected methods run through
 // the circuits "payments.Capture", "payments.charge" and "payments" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewPaymentsBreaker(next Payments, b *runtime.Breaker, opts ...runtime.DecoratorOption) *PaymentsBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker", opts...)
 	return &PaymentsBreaker{
 		next: next,
 		paymentsCapture: d.Circuit("payments.Capture", runtime.Options{
@@ -47,6 +54,9 @@ func NewPaymentsBreaker(next Payments, b *runtime.Breaker, opts ...runtime.Decor
 			RateThreshold:    0.5,
 			SampleThreshold:  5,
 		}),
+		captureFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Capture"),
+		chargeFallback:  breakerimpl.Fallback[func(context.Context, ChargeRequest) (Receipt, error)](d, "github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Charge"),
+		refundFallback:  breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Refund"),
 	}
 }
 
@@ -56,6 +66,10 @@ var _ Payments = (*PaymentsBreaker)(nil)
 func (d *PaymentsBreaker) Capture(ctx context.Context, id string) error {
 	a, err := d.paymentsCapture.Allow(ctx)
 	if err != nil {
+		if d.captureFallback != nil {
+			breakerimpl.CountFallback(d.paymentsCapture)
+			return d.captureFallback(ctx, id)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -69,7 +83,11 @@ func (d *PaymentsBreaker) Capture(ctx context.Context, id string) error {
 func (d *PaymentsBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	a, err := d.paymentsCharge.Allow(ctx)
 	if err != nil {
-		d.paymentsCharge.Fallback()
+		if d.chargeFallback != nil {
+			breakerimpl.CountFallback(d.paymentsCharge)
+			return d.chargeFallback(ctx, req)
+		}
+		breakerimpl.CountFallback(d.paymentsCharge)
 		return chargeOffline(ctx, req)
 	}
 	defer a.RecordPanic()
@@ -87,10 +105,35 @@ func (d *PaymentsBreaker) Name() string {
 func (d *PaymentsBreaker) Refund(ctx context.Context, id string) error {
 	a, err := d.payments.Allow(ctx)
 	if err != nil {
+		if d.refundFallback != nil {
+			breakerimpl.CountFallback(d.payments)
+			return d.refundFallback(ctx, id)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Refund(ctx, id)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithPaymentsCaptureFallback returns an option of NewPaymentsBreaker giving Capture a fallback:
+// while its circuit is open, Capture returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithPaymentsCaptureFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Capture", fallback)
+}
+
+// WithPaymentsChargeFallback returns an option of NewPaymentsBreaker giving Charge a fallback:
+// while its circuit is open, Charge returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithPaymentsChargeFallback(fallback func(context.Context, ChargeRequest) (Receipt, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Charge", fallback)
+}
+
+// WithPaymentsRefundFallback returns an option of NewPaymentsBreaker giving Refund a fallback:
+// while its circuit is open, Refund returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithPaymentsRefundFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/payments.PaymentsBreaker.Refund", fallback)
 }

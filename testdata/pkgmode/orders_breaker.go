@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // OrdersBreaker decorates Orders: its methods run through circuit breakers.
@@ -14,19 +15,26 @@ type OrdersBreaker struct {
 	next          Orders
 	pkgmodeOrders *runtime.Circuit // "pkgmode.Orders"
 	ordersList    *runtime.Circuit // "orders.list"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	countFallback func(context.Context) (int, error)
+	listFallback  func(context.Context) ([]string, error)
 }
 
 // NewOrdersBreaker returns a decorator of next whose protected methods run through
 // the circuits "pkgmode.Orders" and "orders.list" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewOrdersBreaker(next Orders, b *runtime.Breaker, opts ...runtime.DecoratorOption) *OrdersBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/pkgmode.OrdersBreaker", opts...)
 	return &OrdersBreaker{
 		next:          next,
 		pkgmodeOrders: d.Circuit("pkgmode.Orders"),
 		ordersList:    d.Circuit("orders.list", runtime.Options{SampleThreshold: 2}),
+		countFallback: breakerimpl.Fallback[func(context.Context) (int, error)](d, "github.com/breakergen/breakergen/testdata/pkgmode.OrdersBreaker.Count"),
+		listFallback:  breakerimpl.Fallback[func(context.Context) ([]string, error)](d, "github.com/breakergen/breakergen/testdata/pkgmode.OrdersBreaker.List"),
 	}
 }
 
@@ -36,6 +44,10 @@ var _ Orders = (*OrdersBreaker)(nil)
 func (d *OrdersBreaker) Count(ctx context.Context) (int, error) {
 	a, err := d.pkgmodeOrders.Allow(ctx)
 	if err != nil {
+		if d.countFallback != nil {
+			breakerimpl.CountFallback(d.pkgmodeOrders)
+			return d.countFallback(ctx)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -49,6 +61,10 @@ func (d *OrdersBreaker) Count(ctx context.Context) (int, error) {
 func (d *OrdersBreaker) List(ctx context.Context) ([]string, error) {
 	a, err := d.ordersList.Allow(ctx)
 	if err != nil {
+		if d.listFallback != nil {
+			breakerimpl.CountFallback(d.ordersList)
+			return d.listFallback(ctx)
+		}
 		var r0 []string
 		return r0, err
 	}
@@ -56,4 +72,18 @@ func (d *OrdersBreaker) List(ctx context.Context) ([]string, error) {
 	r0, err := d.next.List(ctx)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithOrdersCountFallback returns an option of NewOrdersBreaker giving Count a fallback:
+// while its circuit is open, Count returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithOrdersCountFallback(fallback func(context.Context) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/pkgmode.OrdersBreaker.Count", fallback)
+}
+
+// WithOrdersListFallback returns an option of NewOrdersBreaker giving List a fallback:
+// while its circuit is open, List returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithOrdersListFallback(fallback func(context.Context) ([]string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/pkgmode.OrdersBreaker.List", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // QueueBreaker decorates Queue: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type QueueBreaker struct {
 	next  Queue
 	queue *runtime.Circuit // "queue"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	pushFallback func(context.Context, string) error
 }
 
 // NewQueueBreaker returns a decorator of next whose protected methods run through
 // the circuit "queue" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewQueueBreaker(next Queue, b *runtime.Breaker, opts ...runtime.DecoratorOption) *QueueBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/pkgmode.QueueBreaker", opts...)
 	return &QueueBreaker{
-		next:  next,
-		queue: d.Circuit("queue"),
+		next:         next,
+		queue:        d.Circuit("queue"),
+		pushFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/pkgmode.QueueBreaker.Push"),
 	}
 }
 
@@ -39,10 +45,21 @@ func (d *QueueBreaker) Len() int {
 func (d *QueueBreaker) Push(ctx context.Context, msg string) error {
 	a, err := d.queue.Allow(ctx)
 	if err != nil {
+		if d.pushFallback != nil {
+			breakerimpl.CountFallback(d.queue)
+			return d.pushFallback(ctx, msg)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Push(ctx, msg)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithQueuePushFallback returns an option of NewQueueBreaker giving Push a fallback:
+// while its circuit is open, Push returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithQueuePushFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/pkgmode.QueueBreaker.Push", fallback)
 }

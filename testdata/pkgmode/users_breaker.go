@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // UsersBreaker decorates Users: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type UsersBreaker struct {
 	next  Users
 	users *runtime.Circuit // "users"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	getFallback func(context.Context, string) (string, error)
 }
 
 // NewUsersBreaker returns a decorator of next whose protected methods run through
 // the circuit "users" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewUsersBreaker(next Users, b *runtime.Breaker, opts ...runtime.DecoratorOption) *UsersBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/pkgmode.UsersBreaker", opts...)
 	return &UsersBreaker{
-		next:  next,
-		users: d.Circuit("users", runtime.Options{SampleThreshold: 2}),
+		next:        next,
+		users:       d.Circuit("users", runtime.Options{SampleThreshold: 2}),
+		getFallback: breakerimpl.Fallback[func(context.Context, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/pkgmode.UsersBreaker.Get"),
 	}
 }
 
@@ -34,6 +40,10 @@ var _ Users = (*UsersBreaker)(nil)
 func (d *UsersBreaker) Get(ctx context.Context, id string) (string, error) {
 	a, err := d.users.Allow(ctx)
 	if err != nil {
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.users)
+			return d.getFallback(ctx, id)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -41,4 +51,11 @@ func (d *UsersBreaker) Get(ctx context.Context, id string) (string, error) {
 	r0, err := d.next.Get(ctx, id)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithUsersGetFallback returns an option of NewUsersBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithUsersGetFallback(fallback func(context.Context, string) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/pkgmode.UsersBreaker.Get", fallback)
 }

@@ -7,23 +7,65 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	redis "github.com/redis/go-redis/v9"
 )
 
 // StringCmdableBreaker decorates redis.StringCmdable: its methods run through circuit breakers.
 // Build it with NewStringCmdableBreaker. It is safe for concurrent use when the wrapped value is.
 type StringCmdableBreaker struct {
-	next  redis.StringCmdable
-	redis *runtime.Circuit // "redis"
+	next        redis.StringCmdable
+	redis       *runtime.Circuit   // "redis"
+	redisGetDel *breakerimpl.Keyed // "redis.GetDel[<key>]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	appendFallback        func(context.Context, string, string) *redis.IntCmd
+	decrFallback          func(context.Context, string) *redis.IntCmd
+	decrByFallback        func(context.Context, string, int64) *redis.IntCmd
+	delExArgsFallback     func(context.Context, string, redis.DelExArgs) *redis.IntCmd
+	digestFallback        func(context.Context, string) *redis.DigestCmd
+	getFallback           func(context.Context, string) *redis.StringCmd
+	getDelFallback        func(context.Context, string) *redis.StringCmd
+	getExFallback         func(context.Context, string, time.Duration) *redis.StringCmd
+	getRangeFallback      func(context.Context, string, int64, int64) *redis.StringCmd
+	getSetFallback        func(context.Context, string, interface{}) *redis.StringCmd
+	getToBufferFallback   func(context.Context, string, []byte) *redis.ZeroCopyStringCmd
+	incrFallback          func(context.Context, string) *redis.IntCmd
+	incrByFallback        func(context.Context, string, int64) *redis.IntCmd
+	incrByFloatFallback   func(context.Context, string, float64) *redis.FloatCmd
+	incrEXFloatFallback   func(context.Context, string, redis.IncrEXFloatArgs) *redis.IncrEXFloatCmd
+	incrEXIntFallback     func(context.Context, string, redis.IncrEXIntArgs) *redis.IncrEXIntCmd
+	lCSFallback           func(context.Context, *redis.LCSQuery) *redis.LCSCmd
+	mGetFallback          func(context.Context, ...string) *redis.SliceCmd
+	mSetFallback          func(context.Context, ...interface{}) *redis.StatusCmd
+	mSetEXFallback        func(context.Context, redis.MSetEXArgs, ...interface{}) *redis.IntCmd
+	mSetNXFallback        func(context.Context, ...interface{}) *redis.BoolCmd
+	setFallback           func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd
+	setArgsFallback       func(context.Context, string, interface{}, redis.SetArgs) *redis.StatusCmd
+	setExFallback         func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd
+	setFromBufferFallback func(context.Context, string, []byte) *redis.StatusCmd
+	setIFDEQFallback      func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd
+	setIFDEQGetFallback   func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd
+	setIFDNEFallback      func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd
+	setIFDNEGetFallback   func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd
+	setIFEQFallback       func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd
+	setIFEQGetFallback    func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd
+	setIFNEFallback       func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd
+	setIFNEGetFallback    func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd
+	setNXFallback         func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd
+	setRangeFallback      func(context.Context, string, int64, string) *redis.IntCmd
+	setXXFallback         func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd
+	strLenFallback        func(context.Context, string) *redis.IntCmd
 }
 
 // NewStringCmdableBreaker returns a decorator of next whose protected methods run through
-// the circuit "redis" of b, resolved once here.
+// the circuits "redis" and "redis.GetDel[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewStringCmdableBreaker(next redis.StringCmdable, b *runtime.Breaker, opts ...runtime.DecoratorOption) *StringCmdableBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker", opts...)
 	return &StringCmdableBreaker{
 		next: next,
 		redis: d.Circuit("redis", runtime.Options{
@@ -31,6 +73,48 @@ func NewStringCmdableBreaker(next redis.StringCmdable, b *runtime.Breaker, opts 
 			SampleThreshold: 3,
 			Exclude:         []error{redis.Nil},
 		}),
+		redisGetDel: d.Keyed("redis.GetDel", 64, runtime.Options{
+			CoolDown:        10 * time.Second,
+			SampleThreshold: 3,
+			Exclude:         []error{redis.Nil},
+		}),
+		appendFallback:        breakerimpl.Fallback[func(context.Context, string, string) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Append"),
+		decrFallback:          breakerimpl.Fallback[func(context.Context, string) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Decr"),
+		decrByFallback:        breakerimpl.Fallback[func(context.Context, string, int64) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.DecrBy"),
+		delExArgsFallback:     breakerimpl.Fallback[func(context.Context, string, redis.DelExArgs) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.DelExArgs"),
+		digestFallback:        breakerimpl.Fallback[func(context.Context, string) *redis.DigestCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Digest"),
+		getFallback:           breakerimpl.Fallback[func(context.Context, string) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Get"),
+		getDelFallback:        breakerimpl.Fallback[func(context.Context, string) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetDel"),
+		getExFallback:         breakerimpl.Fallback[func(context.Context, string, time.Duration) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetEx"),
+		getRangeFallback:      breakerimpl.Fallback[func(context.Context, string, int64, int64) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetRange"),
+		getSetFallback:        breakerimpl.Fallback[func(context.Context, string, interface{}) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetSet"),
+		getToBufferFallback:   breakerimpl.Fallback[func(context.Context, string, []byte) *redis.ZeroCopyStringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetToBuffer"),
+		incrFallback:          breakerimpl.Fallback[func(context.Context, string) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Incr"),
+		incrByFallback:        breakerimpl.Fallback[func(context.Context, string, int64) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrBy"),
+		incrByFloatFallback:   breakerimpl.Fallback[func(context.Context, string, float64) *redis.FloatCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrByFloat"),
+		incrEXFloatFallback:   breakerimpl.Fallback[func(context.Context, string, redis.IncrEXFloatArgs) *redis.IncrEXFloatCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrEXFloat"),
+		incrEXIntFallback:     breakerimpl.Fallback[func(context.Context, string, redis.IncrEXIntArgs) *redis.IncrEXIntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrEXInt"),
+		lCSFallback:           breakerimpl.Fallback[func(context.Context, *redis.LCSQuery) *redis.LCSCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.LCS"),
+		mGetFallback:          breakerimpl.Fallback[func(context.Context, ...string) *redis.SliceCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MGet"),
+		mSetFallback:          breakerimpl.Fallback[func(context.Context, ...interface{}) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSet"),
+		mSetEXFallback:        breakerimpl.Fallback[func(context.Context, redis.MSetEXArgs, ...interface{}) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSetEX"),
+		mSetNXFallback:        breakerimpl.Fallback[func(context.Context, ...interface{}) *redis.BoolCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSetNX"),
+		setFallback:           breakerimpl.Fallback[func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Set"),
+		setArgsFallback:       breakerimpl.Fallback[func(context.Context, string, interface{}, redis.SetArgs) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetArgs"),
+		setExFallback:         breakerimpl.Fallback[func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetEx"),
+		setFromBufferFallback: breakerimpl.Fallback[func(context.Context, string, []byte) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetFromBuffer"),
+		setIFDEQFallback:      breakerimpl.Fallback[func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDEQ"),
+		setIFDEQGetFallback:   breakerimpl.Fallback[func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDEQGet"),
+		setIFDNEFallback:      breakerimpl.Fallback[func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDNE"),
+		setIFDNEGetFallback:   breakerimpl.Fallback[func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDNEGet"),
+		setIFEQFallback:       breakerimpl.Fallback[func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFEQ"),
+		setIFEQGetFallback:    breakerimpl.Fallback[func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFEQGet"),
+		setIFNEFallback:       breakerimpl.Fallback[func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFNE"),
+		setIFNEGetFallback:    breakerimpl.Fallback[func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFNEGet"),
+		setNXFallback:         breakerimpl.Fallback[func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetNX"),
+		setRangeFallback:      breakerimpl.Fallback[func(context.Context, string, int64, string) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetRange"),
+		setXXFallback:         breakerimpl.Fallback[func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetXX"),
+		strLenFallback:        breakerimpl.Fallback[func(context.Context, string) *redis.IntCmd](d, "github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.StrLen"),
 	}
 }
 
@@ -42,7 +126,11 @@ var _ redis.StringCmdable = (*StringCmdableBreaker)(nil)
 func (d *StringCmdableBreaker) Append(ctx context.Context, key string, value string) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.appendFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.appendFallback(ctx, key, value)
+		}
+		r0 := redis.NewIntCmd(ctx, "append")
 		r0.SetErr(err)
 		return r0
 	}
@@ -58,7 +146,11 @@ func (d *StringCmdableBreaker) Append(ctx context.Context, key string, value str
 func (d *StringCmdableBreaker) Decr(ctx context.Context, key string) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.decrFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.decrFallback(ctx, key)
+		}
+		r0 := redis.NewIntCmd(ctx, "decr")
 		r0.SetErr(err)
 		return r0
 	}
@@ -74,7 +166,11 @@ func (d *StringCmdableBreaker) Decr(ctx context.Context, key string) *redis.IntC
 func (d *StringCmdableBreaker) DecrBy(ctx context.Context, key string, decrement int64) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.decrByFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.decrByFallback(ctx, key, decrement)
+		}
+		r0 := redis.NewIntCmd(ctx, "decrby")
 		r0.SetErr(err)
 		return r0
 	}
@@ -90,7 +186,11 @@ func (d *StringCmdableBreaker) DecrBy(ctx context.Context, key string, decrement
 func (d *StringCmdableBreaker) DelExArgs(ctx context.Context, key string, a1 redis.DelExArgs) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.delExArgsFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.delExArgsFallback(ctx, key, a1)
+		}
+		r0 := redis.NewIntCmd(ctx, "delexargs")
 		r0.SetErr(err)
 		return r0
 	}
@@ -106,7 +206,11 @@ func (d *StringCmdableBreaker) DelExArgs(ctx context.Context, key string, a1 red
 func (d *StringCmdableBreaker) Digest(ctx context.Context, key string) *redis.DigestCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.DigestCmd)
+		if d.digestFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.digestFallback(ctx, key)
+		}
+		r0 := redis.NewDigestCmd(ctx, "digest")
 		r0.SetErr(err)
 		return r0
 	}
@@ -122,7 +226,11 @@ func (d *StringCmdableBreaker) Digest(ctx context.Context, key string) *redis.Di
 func (d *StringCmdableBreaker) Get(ctx context.Context, key string) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.getFallback(ctx, key)
+		}
+		r0 := redis.NewStringCmd(ctx, "get")
 		r0.SetErr(err)
 		return r0
 	}
@@ -132,13 +240,19 @@ func (d *StringCmdableBreaker) Get(ctx context.Context, key string) *redis.Strin
 	return r0
 }
 
-// GetDel calls the wrapped GetDel through circuit "redis".
+// GetDel calls the wrapped GetDel through the circuit of family "redis.GetDel"
+// for its key, $2.
 // Its outcome is the Err() of its result.
 // While the circuit is open its result carries the open-circuit error (SetErr).
 func (d *StringCmdableBreaker) GetDel(ctx context.Context, key string) *redis.StringCmd {
-	a, err := d.redis.Allow(ctx)
+	c := d.redisGetDel.Circuit(key)
+	a, err := c.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.getDelFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.getDelFallback(ctx, key)
+		}
+		r0 := redis.NewStringCmd(ctx, "getdel")
 		r0.SetErr(err)
 		return r0
 	}
@@ -154,7 +268,11 @@ func (d *StringCmdableBreaker) GetDel(ctx context.Context, key string) *redis.St
 func (d *StringCmdableBreaker) GetEx(ctx context.Context, key string, expiration time.Duration) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.getExFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.getExFallback(ctx, key, expiration)
+		}
+		r0 := redis.NewStringCmd(ctx, "getex")
 		r0.SetErr(err)
 		return r0
 	}
@@ -170,7 +288,11 @@ func (d *StringCmdableBreaker) GetEx(ctx context.Context, key string, expiration
 func (d *StringCmdableBreaker) GetRange(ctx context.Context, key string, start int64, end int64) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.getRangeFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.getRangeFallback(ctx, key, start, end)
+		}
+		r0 := redis.NewStringCmd(ctx, "getrange")
 		r0.SetErr(err)
 		return r0
 	}
@@ -186,7 +308,11 @@ func (d *StringCmdableBreaker) GetRange(ctx context.Context, key string, start i
 func (d *StringCmdableBreaker) GetSet(ctx context.Context, key string, value interface{}) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.getSetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.getSetFallback(ctx, key, value)
+		}
+		r0 := redis.NewStringCmd(ctx, "getset")
 		r0.SetErr(err)
 		return r0
 	}
@@ -202,6 +328,10 @@ func (d *StringCmdableBreaker) GetSet(ctx context.Context, key string, value int
 func (d *StringCmdableBreaker) GetToBuffer(ctx context.Context, key string, buf []byte) *redis.ZeroCopyStringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
+		if d.getToBufferFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.getToBufferFallback(ctx, key, buf)
+		}
 		r0 := new(redis.ZeroCopyStringCmd)
 		r0.SetErr(err)
 		return r0
@@ -218,7 +348,11 @@ func (d *StringCmdableBreaker) GetToBuffer(ctx context.Context, key string, buf 
 func (d *StringCmdableBreaker) Incr(ctx context.Context, key string) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.incrFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.incrFallback(ctx, key)
+		}
+		r0 := redis.NewIntCmd(ctx, "incr")
 		r0.SetErr(err)
 		return r0
 	}
@@ -234,7 +368,11 @@ func (d *StringCmdableBreaker) Incr(ctx context.Context, key string) *redis.IntC
 func (d *StringCmdableBreaker) IncrBy(ctx context.Context, key string, value int64) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.incrByFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.incrByFallback(ctx, key, value)
+		}
+		r0 := redis.NewIntCmd(ctx, "incrby")
 		r0.SetErr(err)
 		return r0
 	}
@@ -250,7 +388,11 @@ func (d *StringCmdableBreaker) IncrBy(ctx context.Context, key string, value int
 func (d *StringCmdableBreaker) IncrByFloat(ctx context.Context, key string, value float64) *redis.FloatCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.FloatCmd)
+		if d.incrByFloatFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.incrByFloatFallback(ctx, key, value)
+		}
+		r0 := redis.NewFloatCmd(ctx, "incrbyfloat")
 		r0.SetErr(err)
 		return r0
 	}
@@ -266,7 +408,11 @@ func (d *StringCmdableBreaker) IncrByFloat(ctx context.Context, key string, valu
 func (d *StringCmdableBreaker) IncrEXFloat(ctx context.Context, key string, args redis.IncrEXFloatArgs) *redis.IncrEXFloatCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IncrEXFloatCmd)
+		if d.incrEXFloatFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.incrEXFloatFallback(ctx, key, args)
+		}
+		r0 := redis.NewIncrEXFloatCmd(ctx, "increxfloat")
 		r0.SetErr(err)
 		return r0
 	}
@@ -282,7 +428,11 @@ func (d *StringCmdableBreaker) IncrEXFloat(ctx context.Context, key string, args
 func (d *StringCmdableBreaker) IncrEXInt(ctx context.Context, key string, args redis.IncrEXIntArgs) *redis.IncrEXIntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IncrEXIntCmd)
+		if d.incrEXIntFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.incrEXIntFallback(ctx, key, args)
+		}
+		r0 := redis.NewIncrEXIntCmd(ctx, "increxint")
 		r0.SetErr(err)
 		return r0
 	}
@@ -298,6 +448,10 @@ func (d *StringCmdableBreaker) IncrEXInt(ctx context.Context, key string, args r
 func (d *StringCmdableBreaker) LCS(ctx context.Context, q *redis.LCSQuery) *redis.LCSCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
+		if d.lCSFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.lCSFallback(ctx, q)
+		}
 		r0 := new(redis.LCSCmd)
 		r0.SetErr(err)
 		return r0
@@ -314,7 +468,11 @@ func (d *StringCmdableBreaker) LCS(ctx context.Context, q *redis.LCSQuery) *redi
 func (d *StringCmdableBreaker) MGet(ctx context.Context, keys ...string) *redis.SliceCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.SliceCmd)
+		if d.mGetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.mGetFallback(ctx, keys...)
+		}
+		r0 := redis.NewSliceCmd(ctx, "mget")
 		r0.SetErr(err)
 		return r0
 	}
@@ -330,7 +488,11 @@ func (d *StringCmdableBreaker) MGet(ctx context.Context, keys ...string) *redis.
 func (d *StringCmdableBreaker) MSet(ctx context.Context, values ...interface{}) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.mSetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.mSetFallback(ctx, values...)
+		}
+		r0 := redis.NewStatusCmd(ctx, "mset")
 		r0.SetErr(err)
 		return r0
 	}
@@ -346,7 +508,11 @@ func (d *StringCmdableBreaker) MSet(ctx context.Context, values ...interface{}) 
 func (d *StringCmdableBreaker) MSetEX(ctx context.Context, args redis.MSetEXArgs, values ...interface{}) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.mSetEXFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.mSetEXFallback(ctx, args, values...)
+		}
+		r0 := redis.NewIntCmd(ctx, "msetex")
 		r0.SetErr(err)
 		return r0
 	}
@@ -362,7 +528,11 @@ func (d *StringCmdableBreaker) MSetEX(ctx context.Context, args redis.MSetEXArgs
 func (d *StringCmdableBreaker) MSetNX(ctx context.Context, values ...interface{}) *redis.BoolCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.BoolCmd)
+		if d.mSetNXFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.mSetNXFallback(ctx, values...)
+		}
+		r0 := redis.NewBoolCmd(ctx, "msetnx")
 		r0.SetErr(err)
 		return r0
 	}
@@ -378,7 +548,11 @@ func (d *StringCmdableBreaker) MSetNX(ctx context.Context, values ...interface{}
 func (d *StringCmdableBreaker) Set(ctx context.Context, key string, value interface{}, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setFallback(ctx, key, value, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "set")
 		r0.SetErr(err)
 		return r0
 	}
@@ -394,7 +568,11 @@ func (d *StringCmdableBreaker) Set(ctx context.Context, key string, value interf
 func (d *StringCmdableBreaker) SetArgs(ctx context.Context, key string, value interface{}, a1 redis.SetArgs) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setArgsFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setArgsFallback(ctx, key, value, a1)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setargs")
 		r0.SetErr(err)
 		return r0
 	}
@@ -410,7 +588,11 @@ func (d *StringCmdableBreaker) SetArgs(ctx context.Context, key string, value in
 func (d *StringCmdableBreaker) SetEx(ctx context.Context, key string, value interface{}, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setExFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setExFallback(ctx, key, value, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setex")
 		r0.SetErr(err)
 		return r0
 	}
@@ -426,7 +608,11 @@ func (d *StringCmdableBreaker) SetEx(ctx context.Context, key string, value inte
 func (d *StringCmdableBreaker) SetFromBuffer(ctx context.Context, key string, buf []byte) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setFromBufferFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setFromBufferFallback(ctx, key, buf)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setfrombuffer")
 		r0.SetErr(err)
 		return r0
 	}
@@ -442,7 +628,11 @@ func (d *StringCmdableBreaker) SetFromBuffer(ctx context.Context, key string, bu
 func (d *StringCmdableBreaker) SetIFDEQ(ctx context.Context, key string, value interface{}, matchDigest uint64, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setIFDEQFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFDEQFallback(ctx, key, value, matchDigest, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setifdeq")
 		r0.SetErr(err)
 		return r0
 	}
@@ -458,7 +648,11 @@ func (d *StringCmdableBreaker) SetIFDEQ(ctx context.Context, key string, value i
 func (d *StringCmdableBreaker) SetIFDEQGet(ctx context.Context, key string, value interface{}, matchDigest uint64, expiration time.Duration) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.setIFDEQGetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFDEQGetFallback(ctx, key, value, matchDigest, expiration)
+		}
+		r0 := redis.NewStringCmd(ctx, "setifdeqget")
 		r0.SetErr(err)
 		return r0
 	}
@@ -474,7 +668,11 @@ func (d *StringCmdableBreaker) SetIFDEQGet(ctx context.Context, key string, valu
 func (d *StringCmdableBreaker) SetIFDNE(ctx context.Context, key string, value interface{}, matchDigest uint64, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setIFDNEFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFDNEFallback(ctx, key, value, matchDigest, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setifdne")
 		r0.SetErr(err)
 		return r0
 	}
@@ -490,7 +688,11 @@ func (d *StringCmdableBreaker) SetIFDNE(ctx context.Context, key string, value i
 func (d *StringCmdableBreaker) SetIFDNEGet(ctx context.Context, key string, value interface{}, matchDigest uint64, expiration time.Duration) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.setIFDNEGetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFDNEGetFallback(ctx, key, value, matchDigest, expiration)
+		}
+		r0 := redis.NewStringCmd(ctx, "setifdneget")
 		r0.SetErr(err)
 		return r0
 	}
@@ -506,7 +708,11 @@ func (d *StringCmdableBreaker) SetIFDNEGet(ctx context.Context, key string, valu
 func (d *StringCmdableBreaker) SetIFEQ(ctx context.Context, key string, value interface{}, matchValue interface{}, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setIFEQFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFEQFallback(ctx, key, value, matchValue, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setifeq")
 		r0.SetErr(err)
 		return r0
 	}
@@ -522,7 +728,11 @@ func (d *StringCmdableBreaker) SetIFEQ(ctx context.Context, key string, value in
 func (d *StringCmdableBreaker) SetIFEQGet(ctx context.Context, key string, value interface{}, matchValue interface{}, expiration time.Duration) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.setIFEQGetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFEQGetFallback(ctx, key, value, matchValue, expiration)
+		}
+		r0 := redis.NewStringCmd(ctx, "setifeqget")
 		r0.SetErr(err)
 		return r0
 	}
@@ -538,7 +748,11 @@ func (d *StringCmdableBreaker) SetIFEQGet(ctx context.Context, key string, value
 func (d *StringCmdableBreaker) SetIFNE(ctx context.Context, key string, value interface{}, matchValue interface{}, expiration time.Duration) *redis.StatusCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StatusCmd)
+		if d.setIFNEFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFNEFallback(ctx, key, value, matchValue, expiration)
+		}
+		r0 := redis.NewStatusCmd(ctx, "setifne")
 		r0.SetErr(err)
 		return r0
 	}
@@ -554,7 +768,11 @@ func (d *StringCmdableBreaker) SetIFNE(ctx context.Context, key string, value in
 func (d *StringCmdableBreaker) SetIFNEGet(ctx context.Context, key string, value interface{}, matchValue interface{}, expiration time.Duration) *redis.StringCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.StringCmd)
+		if d.setIFNEGetFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setIFNEGetFallback(ctx, key, value, matchValue, expiration)
+		}
+		r0 := redis.NewStringCmd(ctx, "setifneget")
 		r0.SetErr(err)
 		return r0
 	}
@@ -570,7 +788,11 @@ func (d *StringCmdableBreaker) SetIFNEGet(ctx context.Context, key string, value
 func (d *StringCmdableBreaker) SetNX(ctx context.Context, key string, value interface{}, expiration time.Duration) *redis.BoolCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.BoolCmd)
+		if d.setNXFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setNXFallback(ctx, key, value, expiration)
+		}
+		r0 := redis.NewBoolCmd(ctx, "setnx")
 		r0.SetErr(err)
 		return r0
 	}
@@ -586,7 +808,11 @@ func (d *StringCmdableBreaker) SetNX(ctx context.Context, key string, value inte
 func (d *StringCmdableBreaker) SetRange(ctx context.Context, key string, offset int64, value string) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.setRangeFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setRangeFallback(ctx, key, offset, value)
+		}
+		r0 := redis.NewIntCmd(ctx, "setrange")
 		r0.SetErr(err)
 		return r0
 	}
@@ -602,7 +828,11 @@ func (d *StringCmdableBreaker) SetRange(ctx context.Context, key string, offset 
 func (d *StringCmdableBreaker) SetXX(ctx context.Context, key string, value interface{}, expiration time.Duration) *redis.BoolCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.BoolCmd)
+		if d.setXXFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.setXXFallback(ctx, key, value, expiration)
+		}
+		r0 := redis.NewBoolCmd(ctx, "setxx")
 		r0.SetErr(err)
 		return r0
 	}
@@ -618,7 +848,11 @@ func (d *StringCmdableBreaker) SetXX(ctx context.Context, key string, value inte
 func (d *StringCmdableBreaker) StrLen(ctx context.Context, key string) *redis.IntCmd {
 	a, err := d.redis.Allow(ctx)
 	if err != nil {
-		r0 := new(redis.IntCmd)
+		if d.strLenFallback != nil {
+			breakerimpl.CountFallback(d.redis)
+			return d.strLenFallback(ctx, key)
+		}
+		r0 := redis.NewIntCmd(ctx, "strlen")
 		r0.SetErr(err)
 		return r0
 	}
@@ -626,4 +860,263 @@ func (d *StringCmdableBreaker) StrLen(ctx context.Context, key string) *redis.In
 	r0 := d.next.StrLen(ctx, key)
 	a.Done(ctx, r0.Err())
 	return r0
+}
+
+// WithStringCmdableAppendFallback returns an option of NewStringCmdableBreaker giving Append a fallback:
+// while its circuit is open, Append returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableAppendFallback(fallback func(context.Context, string, string) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Append", fallback)
+}
+
+// WithStringCmdableDecrFallback returns an option of NewStringCmdableBreaker giving Decr a fallback:
+// while its circuit is open, Decr returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableDecrFallback(fallback func(context.Context, string) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Decr", fallback)
+}
+
+// WithStringCmdableDecrByFallback returns an option of NewStringCmdableBreaker giving DecrBy a fallback:
+// while its circuit is open, DecrBy returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableDecrByFallback(fallback func(context.Context, string, int64) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.DecrBy", fallback)
+}
+
+// WithStringCmdableDelExArgsFallback returns an option of NewStringCmdableBreaker giving DelExArgs a fallback:
+// while its circuit is open, DelExArgs returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableDelExArgsFallback(fallback func(context.Context, string, redis.DelExArgs) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.DelExArgs", fallback)
+}
+
+// WithStringCmdableDigestFallback returns an option of NewStringCmdableBreaker giving Digest a fallback:
+// while its circuit is open, Digest returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableDigestFallback(fallback func(context.Context, string) *redis.DigestCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Digest", fallback)
+}
+
+// WithStringCmdableGetFallback returns an option of NewStringCmdableBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetFallback(fallback func(context.Context, string) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Get", fallback)
+}
+
+// WithStringCmdableGetDelFallback returns an option of NewStringCmdableBreaker giving GetDel a fallback:
+// while its circuit is open, GetDel returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetDelFallback(fallback func(context.Context, string) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetDel", fallback)
+}
+
+// WithStringCmdableGetExFallback returns an option of NewStringCmdableBreaker giving GetEx a fallback:
+// while its circuit is open, GetEx returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetExFallback(fallback func(context.Context, string, time.Duration) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetEx", fallback)
+}
+
+// WithStringCmdableGetRangeFallback returns an option of NewStringCmdableBreaker giving GetRange a fallback:
+// while its circuit is open, GetRange returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetRangeFallback(fallback func(context.Context, string, int64, int64) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetRange", fallback)
+}
+
+// WithStringCmdableGetSetFallback returns an option of NewStringCmdableBreaker giving GetSet a fallback:
+// while its circuit is open, GetSet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetSetFallback(fallback func(context.Context, string, interface{}) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetSet", fallback)
+}
+
+// WithStringCmdableGetToBufferFallback returns an option of NewStringCmdableBreaker giving GetToBuffer a fallback:
+// while its circuit is open, GetToBuffer returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableGetToBufferFallback(fallback func(context.Context, string, []byte) *redis.ZeroCopyStringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.GetToBuffer", fallback)
+}
+
+// WithStringCmdableIncrFallback returns an option of NewStringCmdableBreaker giving Incr a fallback:
+// while its circuit is open, Incr returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableIncrFallback(fallback func(context.Context, string) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Incr", fallback)
+}
+
+// WithStringCmdableIncrByFallback returns an option of NewStringCmdableBreaker giving IncrBy a fallback:
+// while its circuit is open, IncrBy returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableIncrByFallback(fallback func(context.Context, string, int64) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrBy", fallback)
+}
+
+// WithStringCmdableIncrByFloatFallback returns an option of NewStringCmdableBreaker giving IncrByFloat a fallback:
+// while its circuit is open, IncrByFloat returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableIncrByFloatFallback(fallback func(context.Context, string, float64) *redis.FloatCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrByFloat", fallback)
+}
+
+// WithStringCmdableIncrEXFloatFallback returns an option of NewStringCmdableBreaker giving IncrEXFloat a fallback:
+// while its circuit is open, IncrEXFloat returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableIncrEXFloatFallback(fallback func(context.Context, string, redis.IncrEXFloatArgs) *redis.IncrEXFloatCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrEXFloat", fallback)
+}
+
+// WithStringCmdableIncrEXIntFallback returns an option of NewStringCmdableBreaker giving IncrEXInt a fallback:
+// while its circuit is open, IncrEXInt returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableIncrEXIntFallback(fallback func(context.Context, string, redis.IncrEXIntArgs) *redis.IncrEXIntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.IncrEXInt", fallback)
+}
+
+// WithStringCmdableLCSFallback returns an option of NewStringCmdableBreaker giving LCS a fallback:
+// while its circuit is open, LCS returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableLCSFallback(fallback func(context.Context, *redis.LCSQuery) *redis.LCSCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.LCS", fallback)
+}
+
+// WithStringCmdableMGetFallback returns an option of NewStringCmdableBreaker giving MGet a fallback:
+// while its circuit is open, MGet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableMGetFallback(fallback func(context.Context, ...string) *redis.SliceCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MGet", fallback)
+}
+
+// WithStringCmdableMSetFallback returns an option of NewStringCmdableBreaker giving MSet a fallback:
+// while its circuit is open, MSet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableMSetFallback(fallback func(context.Context, ...interface{}) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSet", fallback)
+}
+
+// WithStringCmdableMSetEXFallback returns an option of NewStringCmdableBreaker giving MSetEX a fallback:
+// while its circuit is open, MSetEX returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableMSetEXFallback(fallback func(context.Context, redis.MSetEXArgs, ...interface{}) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSetEX", fallback)
+}
+
+// WithStringCmdableMSetNXFallback returns an option of NewStringCmdableBreaker giving MSetNX a fallback:
+// while its circuit is open, MSetNX returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableMSetNXFallback(fallback func(context.Context, ...interface{}) *redis.BoolCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.MSetNX", fallback)
+}
+
+// WithStringCmdableSetFallback returns an option of NewStringCmdableBreaker giving Set a fallback:
+// while its circuit is open, Set returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetFallback(fallback func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.Set", fallback)
+}
+
+// WithStringCmdableSetArgsFallback returns an option of NewStringCmdableBreaker giving SetArgs a fallback:
+// while its circuit is open, SetArgs returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetArgsFallback(fallback func(context.Context, string, interface{}, redis.SetArgs) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetArgs", fallback)
+}
+
+// WithStringCmdableSetExFallback returns an option of NewStringCmdableBreaker giving SetEx a fallback:
+// while its circuit is open, SetEx returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetExFallback(fallback func(context.Context, string, interface{}, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetEx", fallback)
+}
+
+// WithStringCmdableSetFromBufferFallback returns an option of NewStringCmdableBreaker giving SetFromBuffer a fallback:
+// while its circuit is open, SetFromBuffer returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetFromBufferFallback(fallback func(context.Context, string, []byte) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetFromBuffer", fallback)
+}
+
+// WithStringCmdableSetIFDEQFallback returns an option of NewStringCmdableBreaker giving SetIFDEQ a fallback:
+// while its circuit is open, SetIFDEQ returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFDEQFallback(fallback func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDEQ", fallback)
+}
+
+// WithStringCmdableSetIFDEQGetFallback returns an option of NewStringCmdableBreaker giving SetIFDEQGet a fallback:
+// while its circuit is open, SetIFDEQGet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFDEQGetFallback(fallback func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDEQGet", fallback)
+}
+
+// WithStringCmdableSetIFDNEFallback returns an option of NewStringCmdableBreaker giving SetIFDNE a fallback:
+// while its circuit is open, SetIFDNE returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFDNEFallback(fallback func(context.Context, string, interface{}, uint64, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDNE", fallback)
+}
+
+// WithStringCmdableSetIFDNEGetFallback returns an option of NewStringCmdableBreaker giving SetIFDNEGet a fallback:
+// while its circuit is open, SetIFDNEGet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFDNEGetFallback(fallback func(context.Context, string, interface{}, uint64, time.Duration) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFDNEGet", fallback)
+}
+
+// WithStringCmdableSetIFEQFallback returns an option of NewStringCmdableBreaker giving SetIFEQ a fallback:
+// while its circuit is open, SetIFEQ returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFEQFallback(fallback func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFEQ", fallback)
+}
+
+// WithStringCmdableSetIFEQGetFallback returns an option of NewStringCmdableBreaker giving SetIFEQGet a fallback:
+// while its circuit is open, SetIFEQGet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFEQGetFallback(fallback func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFEQGet", fallback)
+}
+
+// WithStringCmdableSetIFNEFallback returns an option of NewStringCmdableBreaker giving SetIFNE a fallback:
+// while its circuit is open, SetIFNE returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFNEFallback(fallback func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StatusCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFNE", fallback)
+}
+
+// WithStringCmdableSetIFNEGetFallback returns an option of NewStringCmdableBreaker giving SetIFNEGet a fallback:
+// while its circuit is open, SetIFNEGet returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetIFNEGetFallback(fallback func(context.Context, string, interface{}, interface{}, time.Duration) *redis.StringCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetIFNEGet", fallback)
+}
+
+// WithStringCmdableSetNXFallback returns an option of NewStringCmdableBreaker giving SetNX a fallback:
+// while its circuit is open, SetNX returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetNXFallback(fallback func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetNX", fallback)
+}
+
+// WithStringCmdableSetRangeFallback returns an option of NewStringCmdableBreaker giving SetRange a fallback:
+// while its circuit is open, SetRange returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetRangeFallback(fallback func(context.Context, string, int64, string) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetRange", fallback)
+}
+
+// WithStringCmdableSetXXFallback returns an option of NewStringCmdableBreaker giving SetXX a fallback:
+// while its circuit is open, SetXX returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableSetXXFallback(fallback func(context.Context, string, interface{}, time.Duration) *redis.BoolCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.SetXX", fallback)
+}
+
+// WithStringCmdableStrLenFallback returns an option of NewStringCmdableBreaker giving StrLen a fallback:
+// while its circuit is open, StrLen returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithStringCmdableStrLenFallback(fallback func(context.Context, string) *redis.IntCmd) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/rediscmd.StringCmdableBreaker.StrLen", fallback)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RepoBreaker decorates Repo: its methods run through circuit breakers.
@@ -15,15 +16,20 @@ type RepoBreaker[K comparable, V any] struct {
 	next    Repo[K, V]
 	repoGet *runtime.Circuit // "repo.Get"
 	repo    *runtime.Circuit // "repo"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	getFallback func(context.Context, K) (V, error)
+	putFallback func(context.Context, K, V) error
 }
 
 // NewRepoBreaker returns a decorator of next whose protected methods run through
 // the circuits "repo.Get" and "repo" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewRepoBreaker[K comparable, V any](next Repo[K, V], b *runtime.Breaker, opts ...runtime.DecoratorOption) *RepoBreaker[K, V] {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/repo.RepoBreaker", opts...)
 	return &RepoBreaker[K, V]{
 		next: next,
 		repoGet: d.Circuit("repo.Get", runtime.Options{
@@ -35,6 +41,8 @@ func NewRepoBreaker[K comparable, V any](next Repo[K, V], b *runtime.Breaker, op
 			CoolDown:        30 * time.Second,
 			SampleThreshold: 20,
 		}),
+		getFallback: breakerimpl.Fallback[func(context.Context, K) (V, error)](d, "github.com/breakergen/breakergen/testdata/repo.RepoBreaker.Get"),
+		putFallback: breakerimpl.Fallback[func(context.Context, K, V) error](d, "github.com/breakergen/breakergen/testdata/repo.RepoBreaker.Put"),
 	}
 }
 
@@ -46,6 +54,10 @@ func _[K comparable, V any]() {
 func (d *RepoBreaker[K, V]) Get(ctx context.Context, id K) (V, error) {
 	a, err := d.repoGet.Allow(ctx)
 	if err != nil {
+		if d.getFallback != nil {
+			breakerimpl.CountFallback(d.repoGet)
+			return d.getFallback(ctx, id)
+		}
 		var r0 V
 		return r0, err
 	}
@@ -59,10 +71,28 @@ func (d *RepoBreaker[K, V]) Get(ctx context.Context, id K) (V, error) {
 func (d *RepoBreaker[K, V]) Put(ctx context.Context, id K, v V) error {
 	a, err := d.repo.Allow(ctx)
 	if err != nil {
+		if d.putFallback != nil {
+			breakerimpl.CountFallback(d.repo)
+			return d.putFallback(ctx, id, v)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Put(ctx, id, v)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithRepoGetFallback returns an option of NewRepoBreaker giving Get a fallback:
+// while its circuit is open, Get returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRepoGetFallback[K comparable, V any](fallback func(context.Context, K) (V, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/repo.RepoBreaker.Get", fallback)
+}
+
+// WithRepoPutFallback returns an option of NewRepoBreaker giving Put a fallback:
+// while its circuit is open, Put returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRepoPutFallback[K comparable, V any](fallback func(context.Context, K, V) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/repo.RepoBreaker.Put", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // FetchBreaker decorates Fetch: its methods run through circuit breakers.
@@ -13,18 +14,23 @@ import (
 type FetchBreaker struct {
 	next           Fetch
 	selfnamedFetch *runtime.Circuit // "selfnamed.Fetch"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	fetchFallback func(context.Context, string) ([]byte, error)
 }
 
 // NewFetchBreaker returns a decorator of next whose protected methods run through
 // the circuit "selfnamed.Fetch" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewFetchBreaker(next1 Fetch, b *runtime.Breaker, opts ...runtime.DecoratorOption) *FetchBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/selfnamed.FetchBreaker", opts...)
 	return &FetchBreaker{
 		next:           next1,
 		selfnamedFetch: d.Circuit("selfnamed.Fetch"),
+		fetchFallback:  breakerimpl.Fallback[func(context.Context, string) ([]byte, error)](d, "github.com/breakergen/breakergen/testdata/selfnamed.FetchBreaker.Fetch"),
 	}
 }
 
@@ -34,6 +40,10 @@ var _ Fetch = (*FetchBreaker)(nil)
 func (d *FetchBreaker) Fetch(ctx context.Context, url string) ([]byte, error) {
 	a, err := d.selfnamedFetch.Allow(ctx)
 	if err != nil {
+		if d.fetchFallback != nil {
+			breakerimpl.CountFallback(d.selfnamedFetch)
+			return d.fetchFallback(ctx, url)
+		}
 		var r0 []byte
 		return r0, err
 	}
@@ -41,4 +51,11 @@ func (d *FetchBreaker) Fetch(ctx context.Context, url string) ([]byte, error) {
 	r0, err := d.next.Fetch(ctx, url)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithFetchFetchFallback returns an option of NewFetchBreaker giving Fetch a fallback:
+// while its circuit is open, Fetch returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithFetchFetchFallback(fallback func(context.Context, string) ([]byte, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/selfnamed.FetchBreaker.Fetch", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // nextBreaker decorates next: its methods run through circuit breakers.
@@ -13,18 +14,25 @@ import (
 type nextBreaker struct {
 	next1          next
 	selfnamedNext1 *runtime.Circuit // "selfnamed.next"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	nextFallback          func(context.Context) error
+	selfnamedNextFallback func(context.Context) error
 }
 
 // newNextBreaker returns a decorator of next whose protected methods run through
 // the circuit "selfnamed.next" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func newNextBreaker(next1 next, b *runtime.Breaker, opts ...runtime.DecoratorOption) *nextBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/selfnamed.nextBreaker", opts...)
 	return &nextBreaker{
-		next1:          next1,
-		selfnamedNext1: d.Circuit("selfnamed.next"),
+		next1:                 next1,
+		selfnamedNext1:        d.Circuit("selfnamed.next"),
+		nextFallback:          breakerimpl.Fallback[func(context.Context) error](d, "github.com/breakergen/breakergen/testdata/selfnamed.nextBreaker.next"),
+		selfnamedNextFallback: breakerimpl.Fallback[func(context.Context) error](d, "github.com/breakergen/breakergen/testdata/selfnamed.nextBreaker.selfnamedNext"),
 	}
 }
 
@@ -39,6 +47,10 @@ func (d *nextBreaker) Breaker() string {
 func (d *nextBreaker) next(ctx context.Context) error {
 	a, err := d.selfnamedNext1.Allow(ctx)
 	if err != nil {
+		if d.nextFallback != nil {
+			breakerimpl.CountFallback(d.selfnamedNext1)
+			return d.nextFallback(ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -51,10 +63,28 @@ func (d *nextBreaker) next(ctx context.Context) error {
 func (d *nextBreaker) selfnamedNext(ctx context.Context) error {
 	a, err := d.selfnamedNext1.Allow(ctx)
 	if err != nil {
+		if d.selfnamedNextFallback != nil {
+			breakerimpl.CountFallback(d.selfnamedNext1)
+			return d.selfnamedNextFallback(ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next1.selfnamedNext(ctx)
 	a.Done(ctx, err)
 	return err
+}
+
+// withNextnextFallback returns an option of newNextBreaker giving next a fallback:
+// while its circuit is open, next returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func withNextnextFallback(fallback func(context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/selfnamed.nextBreaker.next", fallback)
+}
+
+// withNextselfnamedNextFallback returns an option of newNextBreaker giving selfnamedNext a fallback:
+// while its circuit is open, selfnamedNext returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func withNextselfnamedNextFallback(fallback func(context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/selfnamed.nextBreaker.selfnamedNext", fallback)
 }

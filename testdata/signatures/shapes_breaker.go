@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ShapesBreaker decorates Shapes: its methods run through circuit breakers.
@@ -13,18 +14,41 @@ import (
 type ShapesBreaker struct {
 	next             Shapes
 	signaturesShapes *runtime.Circuit // "signatures.Shapes"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	aliasedFallback       func(Ctx, int) (int, error)
+	blankFallback         func(context.Context, string, int) error
+	blankVariadicFallback func(context.Context, ...string) (int, error)
+	contextLaterFallback  func(string, context.Context) error
+	manyFallback          func(context.Context) (int8, int16, int32, int64, string, []byte, map[string]int, error)
+	namedFallback         func(context.Context, string) (int, string, error)
+	noContextFallback     func(string) (string, error)
+	pingFallback          func() error
+	unnamedFallback       func(context.Context, string, int) error
+	variadicFallback      func(context.Context, string, ...any) (string, error)
 }
 
 // NewShapesBreaker returns a decorator of next whose protected methods run through
 // the circuit "signatures.Shapes" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewShapesBreaker(next Shapes, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ShapesBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker", opts...)
 	return &ShapesBreaker{
-		next:             next,
-		signaturesShapes: d.Circuit("signatures.Shapes"),
+		next:                  next,
+		signaturesShapes:      d.Circuit("signatures.Shapes"),
+		aliasedFallback:       breakerimpl.Fallback[func(Ctx, int) (int, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Aliased"),
+		blankFallback:         breakerimpl.Fallback[func(context.Context, string, int) error](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Blank"),
+		blankVariadicFallback: breakerimpl.Fallback[func(context.Context, ...string) (int, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.BlankVariadic"),
+		contextLaterFallback:  breakerimpl.Fallback[func(string, context.Context) error](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.ContextLater"),
+		manyFallback:          breakerimpl.Fallback[func(context.Context) (int8, int16, int32, int64, string, []byte, map[string]int, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Many"),
+		namedFallback:         breakerimpl.Fallback[func(context.Context, string) (int, string, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Named"),
+		noContextFallback:     breakerimpl.Fallback[func(string) (string, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.NoContext"),
+		pingFallback:          breakerimpl.Fallback[func() error](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Ping"),
+		unnamedFallback:       breakerimpl.Fallback[func(context.Context, string, int) error](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Unnamed"),
+		variadicFallback:      breakerimpl.Fallback[func(context.Context, string, ...any) (string, error)](d, "github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Variadic"),
 	}
 }
 
@@ -34,6 +58,10 @@ var _ Shapes = (*ShapesBreaker)(nil)
 func (d *ShapesBreaker) Aliased(c Ctx, n int) (int, error) {
 	a, err := d.signaturesShapes.Allow(c)
 	if err != nil {
+		if d.aliasedFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.aliasedFallback(c, n)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -47,6 +75,10 @@ func (d *ShapesBreaker) Aliased(c Ctx, n int) (int, error) {
 func (d *ShapesBreaker) Blank(ctx context.Context, p1 string, n int) error {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.blankFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.blankFallback(ctx, p1, n)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -59,6 +91,10 @@ func (d *ShapesBreaker) Blank(ctx context.Context, p1 string, n int) error {
 func (d *ShapesBreaker) BlankVariadic(ctx context.Context, p1 ...string) (int, error) {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.blankVariadicFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.blankVariadicFallback(ctx, p1...)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -72,6 +108,10 @@ func (d *ShapesBreaker) BlankVariadic(ctx context.Context, p1 ...string) (int, e
 func (d *ShapesBreaker) ContextLater(id string, ctx context.Context) error {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.contextLaterFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.contextLaterFallback(id, ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -94,6 +134,10 @@ func (d *ShapesBreaker) ErrorFirst(ctx context.Context) (error, int) {
 func (d *ShapesBreaker) Many(ctx context.Context) (int8, int16, int32, int64, string, []byte, map[string]int, error) {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.manyFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.manyFallback(ctx)
+		}
 		var r0 int8
 		var r1 int16
 		var r2 int32
@@ -113,6 +157,10 @@ func (d *ShapesBreaker) Many(ctx context.Context) (int8, int16, int32, int64, st
 func (d *ShapesBreaker) Named(ctx context.Context, id string) (int, string, error) {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.namedFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.namedFallback(ctx, id)
+		}
 		var r0 int
 		var r1 string
 		return r0, r1, err
@@ -128,6 +176,10 @@ func (d *ShapesBreaker) NoContext(id string) (string, error) {
 	ctx := context.Background()
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.noContextFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.noContextFallback(id)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -152,6 +204,10 @@ func (d *ShapesBreaker) Ping() error {
 	ctx := context.Background()
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.pingFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.pingFallback()
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -164,6 +220,10 @@ func (d *ShapesBreaker) Ping() error {
 func (d *ShapesBreaker) Unnamed(ctx context.Context, p1 string, p2 int) error {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.unnamedFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.unnamedFallback(ctx, p1, p2)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -176,6 +236,10 @@ func (d *ShapesBreaker) Unnamed(ctx context.Context, p1 string, p2 int) error {
 func (d *ShapesBreaker) Variadic(ctx context.Context, format string, args ...any) (string, error) {
 	a, err := d.signaturesShapes.Allow(ctx)
 	if err != nil {
+		if d.variadicFallback != nil {
+			breakerimpl.CountFallback(d.signaturesShapes)
+			return d.variadicFallback(ctx, format, args...)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -183,4 +247,74 @@ func (d *ShapesBreaker) Variadic(ctx context.Context, format string, args ...any
 	r0, err := d.next.Variadic(ctx, format, args...)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithShapesAliasedFallback returns an option of NewShapesBreaker giving Aliased a fallback:
+// while its circuit is open, Aliased returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesAliasedFallback(fallback func(Ctx, int) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Aliased", fallback)
+}
+
+// WithShapesBlankFallback returns an option of NewShapesBreaker giving Blank a fallback:
+// while its circuit is open, Blank returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesBlankFallback(fallback func(context.Context, string, int) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Blank", fallback)
+}
+
+// WithShapesBlankVariadicFallback returns an option of NewShapesBreaker giving BlankVariadic a fallback:
+// while its circuit is open, BlankVariadic returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesBlankVariadicFallback(fallback func(context.Context, ...string) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.BlankVariadic", fallback)
+}
+
+// WithShapesContextLaterFallback returns an option of NewShapesBreaker giving ContextLater a fallback:
+// while its circuit is open, ContextLater returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesContextLaterFallback(fallback func(string, context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.ContextLater", fallback)
+}
+
+// WithShapesManyFallback returns an option of NewShapesBreaker giving Many a fallback:
+// while its circuit is open, Many returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesManyFallback(fallback func(context.Context) (int8, int16, int32, int64, string, []byte, map[string]int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Many", fallback)
+}
+
+// WithShapesNamedFallback returns an option of NewShapesBreaker giving Named a fallback:
+// while its circuit is open, Named returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesNamedFallback(fallback func(context.Context, string) (int, string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Named", fallback)
+}
+
+// WithShapesNoContextFallback returns an option of NewShapesBreaker giving NoContext a fallback:
+// while its circuit is open, NoContext returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesNoContextFallback(fallback func(string) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.NoContext", fallback)
+}
+
+// WithShapesPingFallback returns an option of NewShapesBreaker giving Ping a fallback:
+// while its circuit is open, Ping returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesPingFallback(fallback func() error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Ping", fallback)
+}
+
+// WithShapesUnnamedFallback returns an option of NewShapesBreaker giving Unnamed a fallback:
+// while its circuit is open, Unnamed returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesUnnamedFallback(fallback func(context.Context, string, int) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Unnamed", fallback)
+}
+
+// WithShapesVariadicFallback returns an option of NewShapesBreaker giving Variadic a fallback:
+// while its circuit is open, Variadic returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithShapesVariadicFallback(fallback func(context.Context, string, ...any) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/signatures.ShapesBreaker.Variadic", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 )
 
@@ -14,18 +15,25 @@ import (
 type ClientBreaker struct {
 	next   vendorsdk.Client
 	vendor *runtime.Circuit // "vendor"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	sendFallback   func(context.Context, vendorsdk.Message) (string, error)
+	statusFallback func(context.Context, string) (bool, error)
 }
 
 // NewClientBreaker returns a decorator of next whose protected methods run through
 // the circuit "vendor" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewClientBreaker(next vendorsdk.Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/source.ClientBreaker", opts...)
 	return &ClientBreaker{
-		next:   next,
-		vendor: d.Circuit("vendor", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
+		next:           next,
+		vendor:         d.Circuit("vendor", runtime.Options{Exclude: []error{vendorsdk.ErrThrottled}}),
+		sendFallback:   breakerimpl.Fallback[func(context.Context, vendorsdk.Message) (string, error)](d, "github.com/breakergen/breakergen/testdata/source.ClientBreaker.Send"),
+		statusFallback: breakerimpl.Fallback[func(context.Context, string) (bool, error)](d, "github.com/breakergen/breakergen/testdata/source.ClientBreaker.Status"),
 	}
 }
 
@@ -40,6 +48,10 @@ func (d *ClientBreaker) Region() string {
 func (d *ClientBreaker) Send(ctx context.Context, m vendorsdk.Message) (string, error) {
 	a, err := d.vendor.Allow(ctx)
 	if err != nil {
+		if d.sendFallback != nil {
+			breakerimpl.CountFallback(d.vendor)
+			return d.sendFallback(ctx, m)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -53,6 +65,10 @@ func (d *ClientBreaker) Send(ctx context.Context, m vendorsdk.Message) (string, 
 func (d *ClientBreaker) Status(ctx context.Context, id string) (bool, error) {
 	a, err := d.vendor.Allow(ctx)
 	if err != nil {
+		if d.statusFallback != nil {
+			breakerimpl.CountFallback(d.vendor)
+			return d.statusFallback(ctx, id)
+		}
 		var r0 bool
 		return r0, err
 	}
@@ -60,4 +76,18 @@ func (d *ClientBreaker) Status(ctx context.Context, id string) (bool, error) {
 	r0, err := d.next.Status(ctx, id)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithClientSendFallback returns an option of NewClientBreaker giving Send a fallback:
+// while its circuit is open, Send returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClientSendFallback(fallback func(context.Context, vendorsdk.Message) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.ClientBreaker.Send", fallback)
+}
+
+// WithClientStatusFallback returns an option of NewClientBreaker giving Status a fallback:
+// while its circuit is open, Status returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClientStatusFallback(fallback func(context.Context, string) (bool, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.ClientBreaker.Status", fallback)
 }

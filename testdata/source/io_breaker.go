@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ReaderBreaker decorates io.Reader: its methods run through circuit breakers.
@@ -14,18 +15,23 @@ import (
 type ReaderBreaker struct {
 	next     io.Reader
 	ioReader *runtime.Circuit // "io.Reader"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	readFallback func([]byte) (int, error)
 }
 
 // NewReaderBreaker returns a decorator of next whose protected methods run through
 // the circuit "io.Reader" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewReaderBreaker(next io.Reader, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReaderBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/source.ReaderBreaker", opts...)
 	return &ReaderBreaker{
-		next:     next,
-		ioReader: d.Circuit("io.Reader"),
+		next:         next,
+		ioReader:     d.Circuit("io.Reader"),
+		readFallback: breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/source.ReaderBreaker.Read"),
 	}
 }
 
@@ -36,6 +42,10 @@ func (d *ReaderBreaker) Read(p []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.ioReader.Allow(ctx)
 	if err != nil {
+		if d.readFallback != nil {
+			breakerimpl.CountFallback(d.ioReader)
+			return d.readFallback(p)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -45,23 +55,35 @@ func (d *ReaderBreaker) Read(p []byte) (int, error) {
 	return r0, err
 }
 
+// WithReaderReadFallback returns an option of NewReaderBreaker giving Read a fallback:
+// while its circuit is open, Read returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithReaderReadFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.ReaderBreaker.Read", fallback)
+}
+
 // WriterBreaker decorates io.Writer: its methods run through circuit breakers.
 // Build it with NewWriterBreaker. It is safe for concurrent use when the wrapped value is.
 type WriterBreaker struct {
 	next     io.Writer
 	ioWriter *runtime.Circuit // "io.Writer"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	writeFallback func([]byte) (int, error)
 }
 
 // NewWriterBreaker returns a decorator of next whose protected methods run through
 // the circuit "io.Writer" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewWriterBreaker(next io.Writer, b *runtime.Breaker, opts ...runtime.DecoratorOption) *WriterBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/source.WriterBreaker", opts...)
 	return &WriterBreaker{
-		next:     next,
-		ioWriter: d.Circuit("io.Writer"),
+		next:          next,
+		ioWriter:      d.Circuit("io.Writer"),
+		writeFallback: breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/source.WriterBreaker.Write"),
 	}
 }
 
@@ -72,6 +94,10 @@ func (d *WriterBreaker) Write(p []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.ioWriter.Allow(ctx)
 	if err != nil {
+		if d.writeFallback != nil {
+			breakerimpl.CountFallback(d.ioWriter)
+			return d.writeFallback(p)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -81,23 +107,37 @@ func (d *WriterBreaker) Write(p []byte) (int, error) {
 	return r0, err
 }
 
+// WithWriterWriteFallback returns an option of NewWriterBreaker giving Write a fallback:
+// while its circuit is open, Write returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithWriterWriteFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.WriterBreaker.Write", fallback)
+}
+
 // ReadWriteCloserBreaker decorates io.ReadWriteCloser: its methods run through circuit breakers.
 // Build it with NewReadWriteCloserBreaker. It is safe for concurrent use when the wrapped value is.
 type ReadWriteCloserBreaker struct {
 	next              io.ReadWriteCloser
 	ioReadWriteCloser *runtime.Circuit // "io.ReadWriteCloser"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	readFallback  func([]byte) (int, error)
+	writeFallback func([]byte) (int, error)
 }
 
 // NewReadWriteCloserBreaker returns a decorator of next whose protected methods run through
 // the circuit "io.ReadWriteCloser" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewReadWriteCloserBreaker(next io.ReadWriteCloser, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ReadWriteCloserBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/source.ReadWriteCloserBreaker", opts...)
 	return &ReadWriteCloserBreaker{
 		next:              next,
 		ioReadWriteCloser: d.Circuit("io.ReadWriteCloser"),
+		readFallback:      breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/source.ReadWriteCloserBreaker.Read"),
+		writeFallback:     breakerimpl.Fallback[func([]byte) (int, error)](d, "github.com/breakergen/breakergen/testdata/source.ReadWriteCloserBreaker.Write"),
 	}
 }
 
@@ -113,6 +153,10 @@ func (d *ReadWriteCloserBreaker) Read(p []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.ioReadWriteCloser.Allow(ctx)
 	if err != nil {
+		if d.readFallback != nil {
+			breakerimpl.CountFallback(d.ioReadWriteCloser)
+			return d.readFallback(p)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -127,6 +171,10 @@ func (d *ReadWriteCloserBreaker) Write(p []byte) (int, error) {
 	ctx := context.Background()
 	a, err := d.ioReadWriteCloser.Allow(ctx)
 	if err != nil {
+		if d.writeFallback != nil {
+			breakerimpl.CountFallback(d.ioReadWriteCloser)
+			return d.writeFallback(p)
+		}
 		var r0 int
 		return r0, err
 	}
@@ -134,4 +182,18 @@ func (d *ReadWriteCloserBreaker) Write(p []byte) (int, error) {
 	r0, err := d.next.Write(p)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithReadWriteCloserReadFallback returns an option of NewReadWriteCloserBreaker giving Read a fallback:
+// while its circuit is open, Read returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithReadWriteCloserReadFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.ReadWriteCloserBreaker.Read", fallback)
+}
+
+// WithReadWriteCloserWriteFallback returns an option of NewReadWriteCloserBreaker giving Write a fallback:
+// while its circuit is open, Write returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithReadWriteCloserWriteFallback(fallback func([]byte) (int, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.ReadWriteCloserBreaker.Write", fallback)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
@@ -15,21 +16,26 @@ import (
 type RoundTripperBreaker struct {
 	next http.RoundTripper
 	http *runtime.Circuit // "http"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	roundTripFallback func(*http.Request) (*http.Response, error)
 }
 
 // NewRoundTripperBreaker returns a decorator of next whose protected methods run through
 // the circuit "http" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/source.RoundTripperBreaker", opts...)
 	return &RoundTripperBreaker{
 		next: next,
 		http: d.Circuit("http", runtime.Options{
 			CoolDown: 15 * time.Second,
 			Exclude:  []error{context.Canceled},
 		}),
+		roundTripFallback: breakerimpl.Fallback[func(*http.Request) (*http.Response, error)](d, "github.com/breakergen/breakergen/testdata/source.RoundTripperBreaker.RoundTrip"),
 	}
 }
 
@@ -44,6 +50,10 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	a, err := d.http.Allow(ctx)
 	if err != nil {
+		if d.roundTripFallback != nil {
+			breakerimpl.CountFallback(d.http)
+			return d.roundTripFallback(p0)
+		}
 		if p0 != nil && p0.Body != nil {
 			p0.Body.Close()
 		}
@@ -52,6 +62,13 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
-	a.Done(ctx, err)
+	a.Done(ctx, breakerimpl.RoundTripOutcome(err))
 	return r0, err
+}
+
+// WithRoundTripperRoundTripFallback returns an option of NewRoundTripperBreaker giving RoundTrip a fallback:
+// while its circuit is open, RoundTrip returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRoundTripperRoundTripFallback(fallback func(*http.Request) (*http.Response, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/source.RoundTripperBreaker.RoundTrip", fallback)
 }

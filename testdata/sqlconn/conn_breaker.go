@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ConnBreaker decorates Conn: its methods run through circuit breakers.
@@ -14,21 +15,34 @@ import (
 type ConnBreaker struct {
 	next Conn
 	db   *runtime.Circuit // "db"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	beginFallback        func() (driver.Tx, error)
+	execContextFallback  func(context.Context, string, []driver.NamedValue) (driver.Result, error)
+	pingFallback         func(context.Context) error
+	prepareFallback      func(string) (driver.Stmt, error)
+	queryContextFallback func(context.Context, string, []driver.NamedValue) (driver.Rows, error)
 }
 
 // NewConnBreaker returns a decorator of next whose protected methods run through
 // the circuit "db" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewConnBreaker(next Conn, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ConnBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker", opts...)
 	return &ConnBreaker{
 		next: next,
 		db: d.Circuit("db", runtime.Options{
 			SampleThreshold: 3,
 			Exclude:         []error{driver.ErrSkip},
 		}),
+		beginFallback:        breakerimpl.Fallback[func() (driver.Tx, error)](d, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Begin"),
+		execContextFallback:  breakerimpl.Fallback[func(context.Context, string, []driver.NamedValue) (driver.Result, error)](d, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.ExecContext"),
+		pingFallback:         breakerimpl.Fallback[func(context.Context) error](d, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Ping"),
+		prepareFallback:      breakerimpl.Fallback[func(string) (driver.Stmt, error)](d, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Prepare"),
+		queryContextFallback: breakerimpl.Fallback[func(context.Context, string, []driver.NamedValue) (driver.Rows, error)](d, "github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.QueryContext"),
 	}
 }
 
@@ -39,6 +53,10 @@ func (d *ConnBreaker) Begin() (driver.Tx, error) {
 	ctx := context.Background()
 	a, err := d.db.Allow(ctx)
 	if err != nil {
+		if d.beginFallback != nil {
+			breakerimpl.CountFallback(d.db)
+			return d.beginFallback()
+		}
 		var r0 driver.Tx
 		return r0, err
 	}
@@ -57,6 +75,10 @@ func (d *ConnBreaker) Close() error {
 func (d *ConnBreaker) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	a, err := d.db.Allow(ctx)
 	if err != nil {
+		if d.execContextFallback != nil {
+			breakerimpl.CountFallback(d.db)
+			return d.execContextFallback(ctx, query, args)
+		}
 		var r0 driver.Result
 		return r0, err
 	}
@@ -70,6 +92,10 @@ func (d *ConnBreaker) ExecContext(ctx context.Context, query string, args []driv
 func (d *ConnBreaker) Ping(ctx context.Context) error {
 	a, err := d.db.Allow(ctx)
 	if err != nil {
+		if d.pingFallback != nil {
+			breakerimpl.CountFallback(d.db)
+			return d.pingFallback(ctx)
+		}
 		return err
 	}
 	defer a.RecordPanic()
@@ -83,6 +109,10 @@ func (d *ConnBreaker) Prepare(query string) (driver.Stmt, error) {
 	ctx := context.Background()
 	a, err := d.db.Allow(ctx)
 	if err != nil {
+		if d.prepareFallback != nil {
+			breakerimpl.CountFallback(d.db)
+			return d.prepareFallback(query)
+		}
 		var r0 driver.Stmt
 		return r0, err
 	}
@@ -96,6 +126,10 @@ func (d *ConnBreaker) Prepare(query string) (driver.Stmt, error) {
 func (d *ConnBreaker) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	a, err := d.db.Allow(ctx)
 	if err != nil {
+		if d.queryContextFallback != nil {
+			breakerimpl.CountFallback(d.db)
+			return d.queryContextFallback(ctx, query, args)
+		}
 		var r0 driver.Rows
 		return r0, err
 	}
@@ -103,4 +137,39 @@ func (d *ConnBreaker) QueryContext(ctx context.Context, query string, args []dri
 	r0, err := d.next.QueryContext(ctx, query, args)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithConnBeginFallback returns an option of NewConnBreaker giving Begin a fallback:
+// while its circuit is open, Begin returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithConnBeginFallback(fallback func() (driver.Tx, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Begin", fallback)
+}
+
+// WithConnExecContextFallback returns an option of NewConnBreaker giving ExecContext a fallback:
+// while its circuit is open, ExecContext returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithConnExecContextFallback(fallback func(context.Context, string, []driver.NamedValue) (driver.Result, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.ExecContext", fallback)
+}
+
+// WithConnPingFallback returns an option of NewConnBreaker giving Ping a fallback:
+// while its circuit is open, Ping returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithConnPingFallback(fallback func(context.Context) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Ping", fallback)
+}
+
+// WithConnPrepareFallback returns an option of NewConnBreaker giving Prepare a fallback:
+// while its circuit is open, Prepare returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithConnPrepareFallback(fallback func(string) (driver.Stmt, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.Prepare", fallback)
+}
+
+// WithConnQueryContextFallback returns an option of NewConnBreaker giving QueryContext a fallback:
+// while its circuit is open, QueryContext returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithConnQueryContextFallback(fallback func(context.Context, string, []driver.NamedValue) (driver.Rows, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/sqlconn.ConnBreaker.QueryContext", fallback)
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
+	vendorsdk "github.com/breakergen/breakergen/testdata/deps/go-vendorsdk"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 )
 
@@ -15,15 +17,20 @@ type LedgerBreaker struct {
 	next        Ledger
 	ledger      *runtime.Circuit // "ledger"
 	ledgerWrite *runtime.Circuit // "ledger.Write"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	readFallback  func(context.Context, string) (string, error)
+	writeFallback func(context.Context, string) error
 }
 
 // NewLedgerBreaker returns a decorator of next whose protected methods run through
 // the circuits "ledger" and "ledger.Write" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.DecoratorOption) *LedgerBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker", opts...)
 	return &LedgerBreaker{
 		next: next,
 		ledger: d.Circuit("ledger", runtime.Options{
@@ -33,8 +40,10 @@ func NewLedgerBreaker(next Ledger, b *runtime.Breaker, opts ...runtime.Decorator
 		ledgerWrite: d.Circuit("ledger.Write", runtime.Options{
 			SampleThreshold: 3,
 			Exclude:         []error{ErrLocked, runtime.ErrorAs[*types.NoSuchKey]()},
-			Success:         []error{runtime.ErrorAs[ConflictError](), context.DeadlineExceeded},
+			Success:         []error{runtime.ErrorAs[ConflictError](), context.DeadlineExceeded, vendorsdk.ErrThrottled},
 		}),
+		readFallback:  breakerimpl.Fallback[func(context.Context, string) (string, error)](d, "github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Read"),
+		writeFallback: breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Write"),
 	}
 }
 
@@ -44,6 +53,10 @@ var _ Ledger = (*LedgerBreaker)(nil)
 func (d *LedgerBreaker) Read(ctx context.Context, entry string) (string, error) {
 	a, err := d.ledger.Allow(ctx)
 	if err != nil {
+		if d.readFallback != nil {
+			breakerimpl.CountFallback(d.ledger)
+			return d.readFallback(ctx, entry)
+		}
 		var r0 string
 		return r0, err
 	}
@@ -57,10 +70,28 @@ func (d *LedgerBreaker) Read(ctx context.Context, entry string) (string, error) 
 func (d *LedgerBreaker) Write(ctx context.Context, entry string) error {
 	a, err := d.ledgerWrite.Allow(ctx)
 	if err != nil {
+		if d.writeFallback != nil {
+			breakerimpl.CountFallback(d.ledgerWrite)
+			return d.writeFallback(ctx, entry)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Write(ctx, entry)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithLedgerReadFallback returns an option of NewLedgerBreaker giving Read a fallback:
+// while its circuit is open, Read returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithLedgerReadFallback(fallback func(context.Context, string) (string, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Read", fallback)
+}
+
+// WithLedgerWriteFallback returns an option of NewLedgerBreaker giving Write a fallback:
+// while its circuit is open, Write returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithLedgerWriteFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/typederrs.LedgerBreaker.Write", fallback)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/testdata/deps/s3like"
 	"github.com/breakergen/breakergen/testdata/deps/s3like/types"
 )
@@ -14,22 +15,29 @@ import (
 // Build it with NewObjects. It is safe for concurrent use when the wrapped value is.
 type Objects struct {
 	next s3like.API
-	s3   *runtime.Keyed // "s3[<key>]"
+	s3   *breakerimpl.Keyed // "s3[<key>]"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	getObjectFallback func(context.Context, *s3like.GetObjectInput, ...func(*s3like.Options)) (*s3like.GetObjectOutput, error)
+	putObjectFallback func(context.Context, *s3like.PutObjectInput, ...func(*s3like.Options)) (*s3like.PutObjectOutput, error)
 }
 
 // NewObjects returns a decorator of next whose protected methods run through
 // the circuit "s3[<key>]" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewObjects(next s3like.API, b *runtime.Breaker, opts ...runtime.DecoratorOption) *Objects {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/testdata/typederrs.Objects", opts...)
 	return &Objects{
 		next: next,
-		s3: d.Keyed("s3", runtime.DefaultMaxKeys, runtime.Options{
+		s3: d.Keyed("s3", breakerimpl.DefaultMaxKeys, runtime.Options{
 			SampleThreshold: 3,
 			Exclude:         []error{runtime.ErrorAs[*types.NoSuchKey](), runtime.ErrorAs[types.SlowDown]()},
 		}),
+		getObjectFallback: breakerimpl.Fallback[func(context.Context, *s3like.GetObjectInput, ...func(*s3like.Options)) (*s3like.GetObjectOutput, error)](d, "github.com/breakergen/breakergen/testdata/typederrs.Objects.GetObject"),
+		putObjectFallback: breakerimpl.Fallback[func(context.Context, *s3like.PutObjectInput, ...func(*s3like.Options)) (*s3like.PutObjectOutput, error)](d, "github.com/breakergen/breakergen/testdata/typederrs.Objects.PutObject"),
 	}
 }
 
@@ -41,6 +49,10 @@ func (d *Objects) GetObject(ctx context.Context, params *s3like.GetObjectInput, 
 	c := d.s3.Circuit(*params.Bucket)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.getObjectFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.getObjectFallback(ctx, params, optFns...)
+		}
 		var r0 *s3like.GetObjectOutput
 		return r0, err
 	}
@@ -56,6 +68,10 @@ func (d *Objects) PutObject(ctx context.Context, params *s3like.PutObjectInput, 
 	c := d.s3.Circuit(*params.Bucket)
 	a, err := c.Allow(ctx)
 	if err != nil {
+		if d.putObjectFallback != nil {
+			breakerimpl.CountFallback(c)
+			return d.putObjectFallback(ctx, params, optFns...)
+		}
 		var r0 *s3like.PutObjectOutput
 		return r0, err
 	}
@@ -63,4 +79,18 @@ func (d *Objects) PutObject(ctx context.Context, params *s3like.PutObjectInput, 
 	r0, err := d.next.PutObject(ctx, params, optFns...)
 	a.Done(ctx, err)
 	return r0, err
+}
+
+// WithObjectsGetObjectFallback returns an option of NewObjects giving GetObject a fallback:
+// while its circuit is open, GetObject returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithObjectsGetObjectFallback(fallback func(context.Context, *s3like.GetObjectInput, ...func(*s3like.Options)) (*s3like.GetObjectOutput, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/typederrs.Objects.GetObject", fallback)
+}
+
+// WithObjectsPutObjectFallback returns an option of NewObjects giving PutObject a fallback:
+// while its circuit is open, PutObject returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithObjectsPutObjectFallback(fallback func(context.Context, *s3like.PutObjectInput, ...func(*s3like.Options)) (*s3like.PutObjectOutput, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/testdata/typederrs.Objects.PutObject", fallback)
 }

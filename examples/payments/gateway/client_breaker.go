@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // ClientBreaker decorates Client: its methods run through circuit breakers.
@@ -15,15 +16,21 @@ type ClientBreaker struct {
 	next           Client
 	payments       *runtime.Circuit // "payments"
 	paymentsCharge *runtime.Circuit // "payments.charge"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	balanceFallback func(context.Context, string) (int64, error)
+	chargeFallback  func(context.Context, ChargeRequest) (Receipt, error)
+	refundFallback  func(context.Context, string) error
 }
 
 // NewClientBreaker returns a decorator of next whose protected methods run through
 // the circuits "payments" and "payments.charge" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewClientBreaker(next Client, b *runtime.Breaker, opts ...runtime.DecoratorOption) *ClientBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker", opts...)
 	return &ClientBreaker{
 		next: next,
 		payments: d.Circuit("payments", runtime.Options{
@@ -39,6 +46,9 @@ func NewClientBreaker(next Client, b *runtime.Breaker, opts ...runtime.Decorator
 			SampleThreshold:  3,
 			Exclude:          []error{ErrDeclined},
 		}),
+		balanceFallback: breakerimpl.Fallback[func(context.Context, string) (int64, error)](d, "github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Balance"),
+		chargeFallback:  breakerimpl.Fallback[func(context.Context, ChargeRequest) (Receipt, error)](d, "github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Charge"),
+		refundFallback:  breakerimpl.Fallback[func(context.Context, string) error](d, "github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Refund"),
 	}
 }
 
@@ -49,7 +59,11 @@ var _ Client = (*ClientBreaker)(nil)
 func (d *ClientBreaker) Balance(ctx context.Context, account string) (int64, error) {
 	a, err := d.payments.Allow(ctx)
 	if err != nil {
-		d.payments.Fallback()
+		if d.balanceFallback != nil {
+			breakerimpl.CountFallback(d.payments)
+			return d.balanceFallback(ctx, account)
+		}
+		breakerimpl.CountFallback(d.payments)
 		return CachedBalance(ctx, account)
 	}
 	defer a.RecordPanic()
@@ -62,6 +76,10 @@ func (d *ClientBreaker) Balance(ctx context.Context, account string) (int64, err
 func (d *ClientBreaker) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
 	a, err := d.paymentsCharge.Allow(ctx)
 	if err != nil {
+		if d.chargeFallback != nil {
+			breakerimpl.CountFallback(d.paymentsCharge)
+			return d.chargeFallback(ctx, req)
+		}
 		var r0 Receipt
 		return r0, err
 	}
@@ -80,10 +98,35 @@ func (d *ClientBreaker) Name() string {
 func (d *ClientBreaker) Refund(ctx context.Context, receiptID string) error {
 	a, err := d.payments.Allow(ctx)
 	if err != nil {
+		if d.refundFallback != nil {
+			breakerimpl.CountFallback(d.payments)
+			return d.refundFallback(ctx, receiptID)
+		}
 		return err
 	}
 	defer a.RecordPanic()
 	err = d.next.Refund(ctx, receiptID)
 	a.Done(ctx, err)
 	return err
+}
+
+// WithClientBalanceFallback returns an option of NewClientBreaker giving Balance a fallback:
+// while its circuit is open, Balance returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClientBalanceFallback(fallback func(context.Context, string) (int64, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Balance", fallback)
+}
+
+// WithClientChargeFallback returns an option of NewClientBreaker giving Charge a fallback:
+// while its circuit is open, Charge returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClientChargeFallback(fallback func(context.Context, ChargeRequest) (Receipt, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Charge", fallback)
+}
+
+// WithClientRefundFallback returns an option of NewClientBreaker giving Refund a fallback:
+// while its circuit is open, Refund returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithClientRefundFallback(fallback func(context.Context, string) error) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/examples/payments/gateway.ClientBreaker.Refund", fallback)
 }

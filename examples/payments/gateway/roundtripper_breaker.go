@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // RoundTripperBreaker decorates http.RoundTripper: its methods run through circuit breakers.
@@ -14,18 +15,23 @@ import (
 type RoundTripperBreaker struct {
 	next             http.RoundTripper
 	httpRoundTripper *runtime.Circuit // "http.RoundTripper"
+
+	// Fallbacks given by the With...Fallback options, nil when none was.
+	roundTripFallback func(*http.Request) (*http.Response, error)
 }
 
 // NewRoundTripperBreaker returns a decorator of next whose protected methods run through
 // the circuit "http.RoundTripper" of b, resolved once here.
 // runtime.WithInstance(name) in opts gives this decorator circuits of its own,
-// named "<circuit>@name". Options given by runtime.WithOverrides on b win over
-// the ones written in the directives.
+// named "<circuit>@name"; the With...Fallback options give methods fallbacks.
+// Options given by runtime.WithOverrides on b win over the ones written in the
+// directives. It panics when a circuit is registered on b with other options.
 func NewRoundTripperBreaker(next http.RoundTripper, b *runtime.Breaker, opts ...runtime.DecoratorOption) *RoundTripperBreaker {
-	d := runtime.Decorate(b, opts...)
+	d := breakerimpl.Decorate(b, "github.com/breakergen/breakergen/examples/payments/gateway.RoundTripperBreaker", opts...)
 	return &RoundTripperBreaker{
-		next:             next,
-		httpRoundTripper: d.Circuit("http.RoundTripper"),
+		next:              next,
+		httpRoundTripper:  d.Circuit("http.RoundTripper"),
+		roundTripFallback: breakerimpl.Fallback[func(*http.Request) (*http.Response, error)](d, "github.com/breakergen/breakergen/examples/payments/gateway.RoundTripperBreaker.RoundTrip"),
 	}
 }
 
@@ -40,6 +46,10 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	a, err := d.httpRoundTripper.Allow(ctx)
 	if err != nil {
+		if d.roundTripFallback != nil {
+			breakerimpl.CountFallback(d.httpRoundTripper)
+			return d.roundTripFallback(p0)
+		}
 		if p0 != nil && p0.Body != nil {
 			p0.Body.Close()
 		}
@@ -48,6 +58,13 @@ func (d *RoundTripperBreaker) RoundTrip(p0 *http.Request) (*http.Response, error
 	}
 	defer a.RecordPanic()
 	r0, err := d.next.RoundTrip(p0)
-	a.Done(ctx, err)
+	a.Done(ctx, breakerimpl.RoundTripOutcome(err))
 	return r0, err
+}
+
+// WithRoundTripperRoundTripFallback returns an option of NewRoundTripperBreaker giving RoundTrip a fallback:
+// while its circuit is open, RoundTrip returns what fallback returns instead of
+// the open-circuit error (or the directive's fallback=). fallback must not be nil.
+func WithRoundTripperRoundTripFallback(fallback func(*http.Request) (*http.Response, error)) runtime.DecoratorOption {
+	return breakerimpl.WithFallback("github.com/breakergen/breakergen/examples/payments/gateway.RoundTripperBreaker.RoundTrip", fallback)
 }

@@ -7,6 +7,13 @@ import "context"
 // Value is a variable, not a function.
 var Value = 1
 
+// local has methods, one of the wrong type.
+var local lookup
+
+type lookup struct{ Field int }
+
+func (lookup) Wrong(ctx context.Context) error { return nil }
+
 func wrongArgs(ctx context.Context, id int) (string, error) { return "", nil }
 
 func wrongResults(ctx context.Context, id string) string { return "" }
@@ -25,6 +32,18 @@ type Fallback interface {
 	D(ctx context.Context, id string) (string, error)
 	//breaker:circuit fallback=generic
 	E(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback=local.Missing
+	F(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback=local.Wrong
+	G(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback=local.Field
+	H(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback="context".Background
+	I(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback="example.com/not/loaded".F
+	J(ctx context.Context, id string) (string, error)
+	//breaker:circuit fallback=a.b.c.d
+	K(ctx context.Context, id string) (string, error)
 }
 
 //breaker:circuit fallback=wrongArgs

@@ -13,11 +13,11 @@ func (c *Cmd) Err() error { return c.err }
 // Health has no error.
 type Health struct{ OK bool }
 
-func wrongArity(err error) error             { return err }
-func wrongResult(s string, err error) bool   { return err != nil }
-func variadic(s string, errs ...error) error { return nil }
-func healthy(h Health) error                 { return nil }
-func generic[T any](v T, err error) error    { return err }
+func wrongArity(err error) error               { return err }
+func wrongResult(s string, err error) bool     { return err != nil }
+func variadic(s string, errs ...error) error   { return nil }
+func healthy(h Health) error                   { return nil }
+func generic[T any](v string, err error) error { return err }
 
 // NotAFunc is a variable.
 var NotAFunc = 1

@@ -1,4 +1,4 @@
-package runtime
+package breakerimpl
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"weak"
+
+	"github.com/breakergen/breakergen/runtime"
 )
 
 // DefaultMaxKeys is how many circuits of one keyed family may live at once
@@ -30,21 +32,21 @@ const evictSample = 4
 // Keyed is a family of circuits of one decorator, one per key value: the
 // circuits of a method whose directive says key=req.URL.Host are named
 // "<name>[<key>]" ("http[api.example.com]", "http@eu[api.example.com]" under
-// WithInstance), so a dead host trips its own circuit and no other. Get one
-// from Decoration.Keyed, once, and look up a key's circuit per call with
-// Circuit.
+// runtime.WithInstance), so a dead host trips its own circuit and no other.
+// Get one from Decoration.Keyed, once, and look up a key's circuit per call
+// with Circuit.
 //
 // At most maxKeys circuits of a family live at once. A circuit unused for
 // longer than its CoolDown and EvaluationWindow (it holds nothing a new one
 // would not) is evicted as new keys arrive, and when the family is full the
 // least recently used of a sample is evicted: the Breaker drops it
-// (Breaker.Drop), so in-memory storage forgets it and its Redis keys expire.
+// (runtime.Breaker.Drop), so in-memory storage forgets it and its Redis keys expire.
 // A key seen again gets a new circuit, which finds any state the storage
 // still holds (Redis) or starts closed (memory). So memory stays bounded
 // whatever keys callers send, at the price of forgetting idle state.
 //
 // Keyed circuits belong to their family: do not Drop them, nor rely on a
-// *Circuit of a key after it may have been evicted. A Keyed is safe for
+// *runtime.Circuit of a key after it may have been evicted. A Keyed is safe for
 // concurrent use; looking up a key that has a circuit takes no lock and
 // allocates nothing.
 type Keyed struct {
@@ -54,9 +56,11 @@ type Keyed struct {
 // keyedState is what a Keyed holds, apart from it so that the cleanup run when
 // the Keyed is collected can reach it.
 type keyedState struct {
-	b       *Breaker
-	name    string    // the family's full name
-	opts    []Options // of every circuit: code options, then the family's override
+	b       *runtime.Breaker
+	name    string            // the family's full name
+	opts    []runtime.Options // of every circuit: code options, then the family's override
+	eff     runtime.Options   // the family's effective options, for conflicts
+	now     func() int64      // the Breaker's clock, in Unix nanoseconds
 	max     int64
 	seed    maphash.Seed
 	intSeed uint64 // of integer keys
@@ -89,7 +93,7 @@ type keyedKey struct {
 // keyedEntry is one key's circuit and when it was last looked up.
 type keyedEntry struct {
 	keyedKey
-	c    *Circuit
+	c    *runtime.Circuit
 	idle int64        // nanoseconds without use after which it may go
 	used atomic.Int64 // Unix nanoseconds of the last lookup, by the circuit's clock
 }
@@ -113,50 +117,83 @@ var families = struct {
 
 // familyKey identifies a family.
 type familyKey struct {
-	b    weak.Pointer[Breaker]
+	b    weak.Pointer[runtime.Breaker]
 	name string
 }
 
 // Keyed returns the family of circuits named name (see Name) whose keys are
 // given per call, with at most maxKeys circuits alive (DefaultMaxKeys when
-// maxKeys <= 0). Each circuit has the options o, those of WithOptions laid
-// over them, then WithOverrides of the family's full name, then those of the
-// circuit's own name ("http[api.example.com]"). Decorators that ask one
-// Breaker for one family name share it; the first one's maxKeys and options
-// apply, as with Breaker.Circuit. Keyed panics, as Decorate does, when an o is
-// invalid.
-func (d Decoration) Keyed(name string, maxKeys int, o ...Options) *Keyed {
-	for _, opt := range o {
-		if err := opt.Validate(); err != nil {
-			panic(fmt.Errorf("%w (circuit family %q)", err, d.Name(name)))
-		}
+// maxKeys <= 0). Each circuit has the options o, those of
+// runtime.WithOptions laid over them, then runtime.WithOverrides of the
+// family's full name, then those of the circuit's own name
+// ("http[api.example.com]"). Decorators that ask one Breaker for one family
+// name share it, and must agree on its options and maxKeys, as registrations
+// of one circuit must (runtime.Breaker.Register). Keyed panics, as Decorate
+// does, when an o is invalid or the family exists with other options.
+func (d Decoration) Keyed(name string, maxKeys int, o ...runtime.Options) *Keyed {
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
 	}
 	full := d.Name(name)
+	for _, opt := range o {
+		if err := opt.Validate(); err != nil {
+			panic(fmt.Errorf("%w (circuit family %q)", err, full))
+		}
+	}
+	opts := d.options(o)
+	eff, err := hooks.Resolve(d.b, full, opts)
+	if err != nil {
+		panic(err) // WithOptions validated its layers already
+	}
 	key := familyKey{b: weak.Make(d.b), name: full}
 	families.Lock()
 	defer families.Unlock()
 	if k := families.m[key].Value(); k != nil {
+		if err := k.st.conflict(eff, hooks.GivesOptions(opts), maxKeys); err != nil {
+			panic(fmt.Errorf("%w (building %s)", err, d.decorator))
+		}
 		return k
 	}
-	opts := append(slices.Clone(d.options(o)), d.b.overrides[full])
+	opts = append(slices.Clone(opts), hooks.Override(d.b, full))
 	k := &Keyed{st: newKeyedState(d.b, full, maxKeys, opts)}
+	k.st.eff = eff
 	families.m[key] = weak.Make(k)
 	goruntime.AddCleanup(k, forgetFamily, familyCleanup{key: key, st: k.st})
 	return k
 }
 
-// newKeyedState returns an empty family with about eight keys per shard.
-func newKeyedState(b *Breaker, name string, maxKeys int, opts []Options) *keyedState {
-	if maxKeys <= 0 {
-		maxKeys = DefaultMaxKeys
+// conflict returns the error of a second request for the family with the
+// effective options eff (when it gives options) and maxKeys, or nil when
+// they are the family's.
+func (st *keyedState) conflict(eff runtime.Options, gives bool, maxKeys int) error {
+	var diff string
+	if gives {
+		diff = hooks.Differ(st.eff, eff)
 	}
+	if int64(maxKeys) != st.max {
+		if diff != "" {
+			diff += "; "
+		}
+		diff += fmt.Sprintf("maxkeys: %d first, %d now", st.max, maxKeys)
+	}
+	if diff == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: circuit family %q is already registered with other options (%s); "+
+		"registrations of one circuit must agree: give this one a circuit of its own with "+
+		"runtime.WithInstance(name) (a decorator option) or name= in its directive",
+		runtime.ErrInvalid, st.name, diff)
+}
+
+// newKeyedState returns an empty family with about eight keys per shard.
+func newKeyedState(b *runtime.Breaker, name string, maxKeys int, opts []runtime.Options) *keyedState {
 	seed := maphash.MakeSeed()
 	n := 1
 	for n*8 < maxKeys && n < 4096 {
 		n *= 2
 	}
 	return &keyedState{
-		b: b, name: name, opts: opts, max: int64(maxKeys),
+		b: b, name: name, opts: opts, now: hooks.Clock(b), max: int64(maxKeys),
 		seed: seed, intSeed: maphash.String(seed, "int"), shards: make([]keyedShard, n), mask: uint64(n - 1),
 	}
 }
@@ -180,7 +217,7 @@ func forgetFamily(fc familyCleanup) {
 		sh := &fc.st.shards[i]
 		sh.mu.Lock()
 		for _, s := range sh.load() {
-			fc.st.b.Drop(s.e.c.name)
+			fc.st.b.Drop(s.e.c.Name())
 		}
 		sh.slots.Store(nil)
 		sh.mu.Unlock()
@@ -202,7 +239,7 @@ func KeyedName(family, key string) string {
 
 // Circuit returns the circuit of key, making it on the key's first use (or
 // first use since its eviction).
-func (k *Keyed) Circuit(key string) *Circuit {
+func (k *Keyed) Circuit(key string) *runtime.Circuit {
 	st := k.st
 	if len(key) > MaxKeyLen {
 		key = shortKey(key)
@@ -212,7 +249,7 @@ func (k *Keyed) Circuit(key string) *Circuit {
 	if p := sh.slots.Load(); p != nil {
 		for _, s := range *p {
 			if s.hash == h && s.e.key == key {
-				s.e.touch()
+				s.e.touch(st.now)
 				return s.e.c
 			}
 		}
@@ -223,26 +260,26 @@ func (k *Keyed) Circuit(key string) *Circuit {
 // CircuitInt returns the circuit of an integer key, named in decimal. A
 // family's keys should be all strings or all integers: the string "42" and the
 // integer 42 name one circuit but are two keys.
-func (k *Keyed) CircuitInt(key int64) *Circuit {
+func (k *Keyed) CircuitInt(key int64) *runtime.Circuit {
 	return k.circuitInt(uint64(key), keySigned)
 }
 
 // CircuitUint returns the circuit of an unsigned integer key, named in
 // decimal.
-func (k *Keyed) CircuitUint(key uint64) *Circuit {
+func (k *Keyed) CircuitUint(key uint64) *runtime.Circuit {
 	return k.circuitInt(key, keyUnsigned)
 }
 
 // circuitInt is Circuit for an integer key: hashed by a mixer, not as a
 // string, and formatted only when its circuit is made.
-func (k *Keyed) circuitInt(key uint64, kind keyKind) *Circuit {
+func (k *Keyed) circuitInt(key uint64, kind keyKind) *runtime.Circuit {
 	st := k.st
 	h := mixInt(key, st.intSeed)
 	sh := &st.shards[h&st.mask]
 	if p := sh.slots.Load(); p != nil {
 		for _, s := range *p {
 			if s.hash == h && s.e.ikey == key && s.e.kind == kind {
-				s.e.touch()
+				s.e.touch(st.now)
 				return s.e.c
 			}
 		}
@@ -267,9 +304,9 @@ func mixInt(x, seed uint64) uint64 {
 	return x ^ x>>31
 }
 
-// touch records a lookup, writing only when the clock moved.
-func (e *keyedEntry) touch() {
-	if now := e.c.nowNanos(); e.used.Load() != now {
+// touch records a lookup at now(), writing only when the clock moved.
+func (e *keyedEntry) touch(now func() int64) {
+	if now := now(); e.used.Load() != now {
 		e.used.Store(now)
 	}
 }
@@ -300,7 +337,7 @@ func shortKey(key string) string {
 // goroutine did in the meantime. Before it takes the shard's lock it makes
 // room: it sweeps one shard for idle circuits and, while the family is full,
 // evicts the least recently used circuit of a sample.
-func (st *keyedState) add(sh *keyedShard, h uint64, want keyedKey) *Circuit {
+func (st *keyedState) add(sh *keyedShard, h uint64, want keyedKey) *runtime.Circuit {
 	st.sweep(&st.shards[st.cursor.Add(1)&st.mask])
 	for tries := 0; st.live.Load() >= st.max && tries < 4*evictSample; tries++ {
 		if !st.evictOne() {
@@ -311,14 +348,15 @@ func (st *keyedState) add(sh *keyedShard, h uint64, want keyedKey) *Circuit {
 	defer sh.mu.Unlock()
 	for _, s := range sh.load() {
 		if s.hash == h && s.e.key == want.key && s.e.kind == want.kind {
-			s.e.touch()
+			s.e.touch(st.now)
 			return s.e.c
 		}
 	}
 	key := strings.Clone(want.key) // keep no caller's larger string alive
 	c := st.b.Circuit(st.name+"["+key+"]", st.opts...)
-	e := &keyedEntry{keyedKey: keyedKey{key: key, ikey: want.ikey, kind: want.kind}, c: c, idle: int64(max(c.opts.CoolDown, c.opts.EvaluationWindow))}
-	now := c.nowNanos()
+	o := c.Options()
+	e := &keyedEntry{keyedKey: keyedKey{key: key, ikey: want.ikey, kind: want.kind}, c: c, idle: int64(max(o.CoolDown, o.EvaluationWindow))}
+	now := st.now()
 	e.used.Store(now)
 	st.live.Add(1)
 	st.rebuild(sh, keyedSlot{hash: h, e: e}, func(o *keyedEntry) bool { return now-o.used.Load() <= o.idle })
@@ -333,7 +371,7 @@ func (st *keyedState) rebuild(sh *keyedShard, extra keyedSlot, keep func(*keyedE
 	for _, s := range old {
 		if !keep(s.e) {
 			st.live.Add(-1)
-			st.b.Drop(s.e.c.name)
+			st.b.Drop(s.e.c.Name())
 			continue
 		}
 		fresh = append(fresh, s)
@@ -351,7 +389,7 @@ func (st *keyedState) sweep(sh *keyedShard) {
 	if len(slots) == 0 {
 		return
 	}
-	now := slots[0].e.c.nowNanos()
+	now := st.now()
 	fresh := func(e *keyedEntry) bool { return now-e.used.Load() <= e.idle }
 	if !slices.ContainsFunc(slots, func(s keyedSlot) bool { return !fresh(s.e) }) {
 		return

@@ -1,4 +1,4 @@
-package runtime_test
+package breakerimpl_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
 )
 
@@ -45,7 +46,7 @@ func names(b *runtime.Breaker) []string {
 
 func TestKeyedNamesAndIsolation(t *testing.T) {
 	b, _ := keyedBreaker()
-	hosts := runtime.Decorate(b).Keyed("http", 0, runtime.Options{SampleThreshold: 2})
+	hosts := breakerimpl.Decorate(b, "test").Keyed("http", 0, runtime.Options{SampleThreshold: 2})
 	dead, healthy := hosts.Circuit("dead.example"), hosts.Circuit("ok.example")
 	assert.Equal(t, "http[dead.example]", dead.Name())
 	assert.Same(t, dead, hosts.Circuit("dead.example"), "a key keeps its circuit")
@@ -66,24 +67,24 @@ func TestKeyedNamesAndIsolation(t *testing.T) {
 
 func TestKeyedIntegerKeys(t *testing.T) {
 	b, _ := keyedBreaker()
-	k := runtime.Decorate(b, runtime.WithInstance("orders")).Keyed("repo", 0)
+	k := breakerimpl.Decorate(b, "test", runtime.WithInstance("orders")).Keyed("repo", 0)
 	c := k.CircuitInt(-42)
 	assert.Equal(t, "repo@orders[-42]", c.Name())
 	assert.Same(t, c, k.CircuitInt(-42))
 	assert.Equal(t, "repo@orders[18446744073709551615]", k.CircuitUint(1<<64-1).Name())
-	assert.Equal(t, "repo@orders[7]", runtime.KeyedName("repo@orders", "7"))
+	assert.Equal(t, "repo@orders[7]", breakerimpl.KeyedName("repo@orders", "7"))
 }
 
 func TestKeyedLongKeysAreShortened(t *testing.T) {
 	b, _ := keyedBreaker()
-	k := runtime.Decorate(b).Keyed("kv", 0)
+	k := breakerimpl.Decorate(b, "test").Keyed("kv", 0)
 	long := strings.Repeat("k", 10_000)
 	c := k.Circuit(long)
 	assert.Same(t, c, k.Circuit(long))
-	assert.LessOrEqual(t, len(c.Name()), len("kv[]")+runtime.MaxKeyLen)
-	assert.Equal(t, runtime.KeyedName("kv", long), c.Name(), "the short form is the same in every process")
+	assert.LessOrEqual(t, len(c.Name()), len("kv[]")+breakerimpl.MaxKeyLen)
+	assert.Equal(t, breakerimpl.KeyedName("kv", long), c.Name(), "the short form is the same in every process")
 	assert.NotEqual(t, c, k.Circuit(long+"x"), "keys differing past the cut keep their own circuits")
-	short := strings.Repeat("k", runtime.MaxKeyLen)
+	short := strings.Repeat("k", breakerimpl.MaxKeyLen)
 	assert.Equal(t, "kv["+short+"]", k.Circuit(short).Name())
 }
 
@@ -92,7 +93,7 @@ func TestKeyedOptionLayers(t *testing.T) {
 		runtime.WithOverrides("http@eu", runtime.Options{SampleThreshold: 7}),
 		runtime.WithOverrides("http@eu[pinned]", runtime.Options{SampleThreshold: 9}),
 	)
-	d := runtime.Decorate(b, runtime.WithInstance("eu"), runtime.WithOptions(runtime.Options{RateThreshold: 0.25}))
+	d := breakerimpl.Decorate(b, "test", runtime.WithInstance("eu"), runtime.WithOptions(runtime.Options{RateThreshold: 0.25}))
 	k := d.Keyed("http", 0, runtime.Options{CoolDown: time.Minute, SampleThreshold: 2, RateThreshold: 0.9})
 	o := k.Circuit("a").Options()
 	assert.Equal(t, time.Minute, o.CoolDown, "directive option")
@@ -103,17 +104,34 @@ func TestKeyedOptionLayers(t *testing.T) {
 
 func TestKeyedFamiliesAreShared(t *testing.T) {
 	b, _ := keyedBreaker()
-	one := runtime.Decorate(b).Keyed("http", 4)
-	assert.Same(t, one, runtime.Decorate(b).Keyed("http", 8), "one Breaker, one family name: one family")
-	assert.NotSame(t, one, runtime.Decorate(b, runtime.WithInstance("x")).Keyed("http", 4))
+	one := breakerimpl.Decorate(b, "test").Keyed("http", 4)
+	assert.Same(t, one, breakerimpl.Decorate(b, "test").Keyed("http", 4), "one Breaker, one family name: one family")
+	assert.NotSame(t, one, breakerimpl.Decorate(b, "test", runtime.WithInstance("x")).Keyed("http", 4))
 	other, _ := keyedBreaker()
-	assert.NotSame(t, one, runtime.Decorate(other).Keyed("http", 4))
+	assert.NotSame(t, one, breakerimpl.Decorate(other, "test").Keyed("http", 4))
+}
+
+// TestKeyedFamilyConflictsAreLoud checks that a family asked for again with
+// other options or another bound fails, naming what differs, and that the
+// same options, given in another order or by equal layers, share it.
+func TestKeyedFamilyConflictsAreLoud(t *testing.T) {
+	b, _ := keyedBreaker()
+	d := breakerimpl.Decorate(b, "test")
+	one := d.Keyed("hosts", 4, runtime.Options{SampleThreshold: 2})
+	assert.Same(t, one, breakerimpl.Decorate(b, "test", runtime.WithOptions(runtime.Options{SampleThreshold: 2})).Keyed("hosts", 4),
+		"the same effective options, from WithOptions")
+	assert.PanicsWithError(t, `breakergen: invalid configuration: circuit family "hosts" is already registered with other options `+
+		`(SampleThreshold: 2 first, 3 now; maxkeys: 4 first, 8 now); registrations of one circuit must agree: `+
+		`give this one a circuit of its own with runtime.WithInstance(name) (a decorator option) or name= in its directive (building test)`,
+		func() { d.Keyed("hosts", 8, runtime.Options{SampleThreshold: 3}) })
+	assert.Same(t, one, d.Keyed("hosts", 4), "no options: joins the family as it is")
+	assert.NotSame(t, one, breakerimpl.Decorate(b, "test", runtime.WithInstance("eu")).Keyed("hosts", 8), "WithInstance separates them")
 }
 
 func TestKeyedFamilyNobodyHoldsIsDropped(t *testing.T) {
 	b, _ := keyedBreaker()
 	func() {
-		k := runtime.Decorate(b).Keyed("gone", 0)
+		k := breakerimpl.Decorate(b, "test").Keyed("gone", 0)
 		k.Circuit("a")
 		k.CircuitInt(1)
 	}()
@@ -123,12 +141,12 @@ func TestKeyedFamilyNobodyHoldsIsDropped(t *testing.T) {
 		goruntime.Gosched()
 	}
 	assert.Empty(t, names(b), "the circuits of a collected family are dropped")
-	assert.Zero(t, runtime.Decorate(b).Keyed("gone", 0).Len(), "a new family starts empty")
+	assert.Zero(t, breakerimpl.Decorate(b, "test").Keyed("gone", 0).Len(), "a new family starts empty")
 }
 
 func TestKeyedBoundEvictsLeastRecentlyUsed(t *testing.T) {
 	b, clock := keyedBreaker()
-	k := runtime.Decorate(b).Keyed("lru", 4)
+	k := breakerimpl.Decorate(b, "test").Keyed("lru", 4)
 	for _, key := range []string{"a", "b", "c", "d"} {
 		k.Circuit(key)
 		clock.Advance(time.Millisecond)
@@ -142,7 +160,7 @@ func TestKeyedBoundEvictsLeastRecentlyUsed(t *testing.T) {
 
 func TestKeyedIdleCircuitsAreEvicted(t *testing.T) {
 	b, clock := keyedBreaker()
-	k := runtime.Decorate(b).Keyed("idle", 0, runtime.Options{CoolDown: time.Minute, EvaluationWindow: 30 * time.Second})
+	k := breakerimpl.Decorate(b, "test").Keyed("idle", 0, runtime.Options{CoolDown: time.Minute, EvaluationWindow: 30 * time.Second})
 	for i := range 50 {
 		k.Circuit(fmt.Sprint("old", i))
 	}
@@ -160,7 +178,7 @@ func TestKeyedIdleCircuitsAreEvicted(t *testing.T) {
 
 func TestKeyedHostileKeysStayBounded(t *testing.T) {
 	b, _ := keyedBreaker()
-	k := runtime.Decorate(b).Keyed("hostile", 64)
+	k := breakerimpl.Decorate(b, "test").Keyed("hostile", 64)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -179,7 +197,7 @@ func TestKeyedHostileKeysStayBounded(t *testing.T) {
 }
 
 func TestKeyedLookupAllocatesNothing(t *testing.T) {
-	k := runtime.Decorate(runtime.MustNew()).Keyed("allocs", 0)
+	k := breakerimpl.Decorate(runtime.MustNew(), "test").Keyed("allocs", 0)
 	k.Circuit("api.example.com")
 	k.CircuitInt(12345)
 	assert.Zero(t, testing.AllocsPerRun(100, func() { k.Circuit("api.example.com") }), "string key")
@@ -187,36 +205,16 @@ func TestKeyedLookupAllocatesNothing(t *testing.T) {
 }
 
 func TestKeyedInvalidOptionsPanic(t *testing.T) {
-	d := runtime.Decorate(runtime.MustNew())
+	d := breakerimpl.Decorate(runtime.MustNew(), "test")
 	assert.PanicsWithError(t,
 		`breakergen: invalid options: breakergen: invalid configuration: CoolDown 1ns outside [1ms, 24h0m0s] (circuit family "bad")`,
 		func() { d.Keyed("bad", 0, runtime.Options{CoolDown: 1}) })
 }
 
-func TestDecorationOptions(t *testing.T) {
-	b := runtime.MustNew(runtime.WithOverrides("repo@users", runtime.Options{SampleThreshold: 11}))
-	d := runtime.Decorate(b, runtime.WithInstance("users"),
-		runtime.WithOptions(runtime.Options{CoolDown: time.Second}),
-		runtime.WithOptions(runtime.Options{CoolDown: 2 * time.Second, RateThreshold: 0.75}))
-	assert.Equal(t, "users", d.Instance())
-	assert.Same(t, b, d.Breaker())
-	c := d.Circuit("repo", runtime.Options{CoolDown: time.Hour, SampleThreshold: 4, EvaluationWindow: time.Minute})
-	assert.Equal(t, "repo@users", c.Name())
-	o := c.Options()
-	assert.Equal(t, 2*time.Second, o.CoolDown, "the last WithOptions wins over the directive")
-	assert.Equal(t, 0.75, o.RateThreshold)
-	assert.Equal(t, time.Minute, o.EvaluationWindow, "zero fields of WithOptions keep the directive's")
-	assert.Equal(t, 11, o.SampleThreshold, "WithOverrides wins over both")
-
-	assert.Panics(t, func() { runtime.Decorate(b, runtime.WithOptions(runtime.Options{RateThreshold: 2})) })
-	assert.Panics(t, func() { runtime.Decorate(b, runtime.WithInstance("")) })
-	assert.Panics(t, func() { runtime.Decorate(nil) })
-}
-
 // BenchmarkKeyedLookup is the per-call cost of a keyed method's key: finding
 // the circuit of a key that has one, among 1000 keys.
 func BenchmarkKeyedLookup(b *testing.B) {
-	d := runtime.Decorate(runtime.MustNew())
+	d := breakerimpl.Decorate(runtime.MustNew(), "test")
 	k, ints := d.Keyed("hosts", 0), d.Keyed("ids", 0)
 	for i := range 1000 {
 		k.Circuit(fmt.Sprintf("host-%d.example.com", i))
