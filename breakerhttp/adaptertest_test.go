@@ -19,6 +19,7 @@ import (
 	"github.com/breakergen/breakergen/adaptertest"
 	"github.com/breakergen/breakergen/breakerhttp"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 )
 
 // TestConformance runs the adapters' shared suite against the Transport: two
@@ -109,7 +110,7 @@ func (f *httpFixture) Call(ctx context.Context, target int, b adaptertest.Behavi
 }
 
 func (f *httpFixture) Circuit(target int) string {
-	return runtime.KeyedName("http", strings.TrimPrefix(f.servers[target].URL, "http://"))
+	return breakerimpl.KeyedName("http", strings.TrimPrefix(f.servers[target].URL, "http://"))
 }
 
 func (f *httpFixture) Hits(_ testing.TB, target int) int { return int(f.servers[target].hits.Load()) }

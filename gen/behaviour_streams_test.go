@@ -146,7 +146,7 @@ func TestHungUpServerIsAFailure(t *testing.T) {
 		circuit string
 	}{
 		{"source", func(b *runtime.Breaker) http.RoundTripper { return source.NewRoundTripperBreaker(transport(), b) }, "http"},
-		{"breakerhttp", func(b *runtime.Breaker) http.RoundTripper { return breakerhttp.New(transport(), b) }, "http[" + addr + "]"},
+		{"breakerhttp", func(b *runtime.Breaker) http.RoundTripper { return breakerhttp.MustNew(transport(), b) }, "http[" + addr + "]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness()

@@ -29,6 +29,7 @@ type Circuit struct {
 	// detached limits the notices of a storage cut off from its shared state
 	// (storage.ErrDetached) apart from the failures that led to them.
 	detached failureLimiter
+	lost     failureLimiter // of storage.ErrStateLost
 }
 
 // askAlways is the hot path of a handle without one: it always asks.

@@ -94,14 +94,18 @@ func (l *failureLimiter) admit(now time.Time) (int, bool) {
 // the first at once, then at most one a second with the count suppressed. A
 // storage that says it is cut off from its shared state (storage.ErrDetached)
 // is a cause of its own, limited apart, so that the notice is never folded
-// into the failures that led to it.
+// into the failures that led to it; so is a storage that lost state it
+// restored (storage.ErrStateLost).
 func (c *Circuit) storageFailed(err error, now time.Time) {
 	if !c.ls.wants(EventStorageFailure) {
 		return
 	}
 	limiter := &c.fails
-	if errors.Is(err, storage.ErrDetached) {
+	switch {
+	case errors.Is(err, storage.ErrDetached):
 		limiter = &c.detached
+	case errors.Is(err, storage.ErrStateLost):
+		limiter = &c.lost
 	}
 	n, ok := limiter.admit(now)
 	if !ok {

@@ -315,6 +315,13 @@ var ErrStorageOpen = errors.New("breakergen: storage circuit open")
 // ErrCorrupt is wrapped by errors about stored data that cannot be understood.
 var ErrCorrupt = errors.New("breakergen: corrupt circuit data")
 
+// ErrStateLost is wrapped by the storage failure a shared backend reports when
+// it found that the backend had lost a circuit's state that this process knew
+// (an opening, an operator's lock): a failover to a replica that had not
+// received it, a restart without persistence, an eviction, FLUSHALL. The
+// backend restores what it knew where nothing newer stands in its place.
+var ErrStateLost = errors.New("breakergen: shared state lost; restored from what this process knew")
+
 // ErrDetached is wrapped by the errors of a backend that knows it is cut off
 // from the state it shares with other processes and answered at once, without
 // a network call: a Redis fleet store past its staleness bound refuses an

@@ -183,7 +183,7 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 			due = append(due, c)
 		}
 	}
-	return f.refresh(ctx, due)
+	return errors.Join(f.refresh(ctx, due), f.restore(ctx, due))
 }
 
 // shutdown flushes what every circuit counted, stops the goroutines and the

@@ -17,6 +17,7 @@ import (
 type cached struct {
 	state    storage.State
 	lock     storage.Lock
+	lockAt   int64 // server microseconds when the lock was first known here
 	opened   int64 // server microseconds, 0 for never
 	reserved int64 // server microseconds, 0 for none
 	failures int   // the shared window's counts at at, flushed outcomes included
@@ -73,6 +74,9 @@ type fcircuit struct {
 	// opening counts the flushes on their way that may open the fleet's
 	// circuit: while one is, it decides, and no failure opens the circuit here.
 	opening atomic.Int32
+	// lost holds what a reply showed Redis lost of what this process knew
+	// (presentState, presentLock), until the restore writes it back.
+	lost atomic.Uint32
 	// inflight holds the counts of the batches taken and not yet acknowledged.
 	inflightF, inflightN atomic.Int64
 	pending              ring.Ring // local outcomes not yet taken, by the epoch of their Redis bucket
@@ -132,6 +136,21 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 		next := *cur
 		next.state, next.lock, next.opened, next.reserved = st.State, st.Lock, micros(st.OpenedAt), micros(st.ReservedAt)
 		next.at = at
+		if lost := c.lostOf(cur, st, at, q); lost != 0 {
+			// Redis lost what this process knew: keep it, and restore it.
+			if lost&presentState != 0 {
+				next.state, next.opened, next.reserved = cur.state, cur.opened, cur.reserved
+			}
+			if lost&presentLock != 0 {
+				next.lock = cur.lock
+			}
+			// The next refresh round writes it back (it re-reads every
+			// circuit open or locked here); a strict read at once.
+			c.lost.Or(uint32(lost))
+		}
+		if next.lock != cur.lock || !cur.known {
+			next.lockAt = at
+		}
 		// After Shutdown the hot path stays off: nothing would flush. Before
 		// the server's clock is known (an announcement can come first) it
 		// stays off too: the ring numbers its buckets with that clock.
@@ -162,6 +181,28 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 			return
 		}
 	}
+}
+
+// lostOf returns what Redis lost of what this process knew of the circuit,
+// in cur, as a reply read at at shows it (presentState, presentLock, or
+// both): an opening whose state hash is gone, while the opening is younger
+// than the state's TTL, and a lock whose key is gone, while younger than the
+// lock's TTL. A removal by an operator leaves a tombstone, not an absence.
+func (c *fcircuit) lostOf(cur *cached, st storage.Status, at int64, q *answer) int {
+	if q == nil || !cur.known || cur.detached {
+		return 0
+	}
+	lost := 0
+	if cur.state == storage.StateOpen && st.State == storage.StateClosed && q.present&presentState == 0 &&
+		at < cur.opened+c.h.stateTTL*1000 {
+		lost |= presentState
+	}
+	ttl := c.f.s.cfg.lockTTL.Microseconds()
+	if cur.lock != storage.LockNone && st.Lock == storage.LockNone && q.present&presentLock == 0 &&
+		(ttl == 0 || at < cur.lockAt+ttl) {
+		lost |= presentLock
+	}
+	return lost
 }
 
 // learnt tells the runtime of the transitions and lock changes from cur to

@@ -329,8 +329,9 @@ func TestOneBadHost(t *testing.T) {
 			t.Logf("quorum %d: the bad process ran %d of %d calls (openings: %d local, %d fleet); the 9 healthy refused %d",
 				quorum, bad.Ran, bad.Calls, bad.OpenedLocal, bad.OpenedFleet, refused)
 			require.NotZero(t, bad.FirstSkip, "the bad process never skipped")
-			assert.LessOrEqual(t, bad.Ran, int64(cs[0].Goroutines+runtime.DefaultOptions().SampleThreshold),
-				"the bad process's calls: its first wave and its threshold")
+			// Its first wave of 40 calls in flight, and the few its goroutines
+			// start before the opening its third failure makes is published.
+			assert.LessOrEqual(t, bad.Ran, int64(cs[0].Goroutines+10), "the bad process's calls")
 			if quorum == 0 {
 				assert.Zero(t, refused, "calls the healthy processes refused")
 				assert.Equal(t, 1, bad.OpenedLocal, "the bad process's local openings")

@@ -52,6 +52,10 @@ func (h *shandle) Status(ctx context.Context, _ time.Time) (storage.Status, erro
 	at := micros(a.res.Status.CurrentTime)
 	h.c.f.clock.learn(at, sent)
 	h.c.learn(a.res.Status, at, true, &a, true)
+	if h.c.lost.Load() != 0 { // Redis lost what this process knew: write it back now
+		_ = h.c.f.restore(ctx, []*fcircuit{h.c})
+		return h.view(h.c.composed()), nil
+	}
 	return h.view(a.res.Status), nil
 }
 
