@@ -137,16 +137,18 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 		next.state, next.lock, next.opened, next.reserved = st.State, st.Lock, micros(st.OpenedAt), micros(st.ReservedAt)
 		next.at = at
 		if lost := c.lostOf(cur, st, at, q); lost != 0 {
-			// Redis lost what this process knew: keep it, and restore it.
-			if lost&presentState != 0 {
-				next.state, next.opened, next.reserved = cur.state, cur.opened, cur.reserved
-			}
-			if lost&presentLock != 0 {
-				next.lock = cur.lock
-			}
 			// The next refresh round writes it back (it re-reads every
 			// circuit open or locked here); a strict read at once.
 			c.lost.Or(uint32(lost))
+		}
+		// Redis lost what this process knew: keep it until it is written
+		// back, whatever a reading without it says meanwhile.
+		lost := c.lost.Load()
+		if lost&presentState != 0 {
+			next.state, next.opened, next.reserved = cur.state, cur.opened, cur.reserved
+		}
+		if lost&presentLock != 0 {
+			next.lock = cur.lock
 		}
 		if next.lock != cur.lock || !cur.known {
 			next.lockAt = at

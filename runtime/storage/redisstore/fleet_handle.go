@@ -173,7 +173,7 @@ func (h *fhandle) read(ctx context.Context, remote bool) (storage.Status, error)
 	if s := c.cache.Load(); s.lopen && s.state == storage.StateClosed {
 		return h.composed(), nil
 	}
-	st := a.res.Status
+	st := c.kept(a.res.Status)
 	f, n := c.pending.Counts(c.epoch())
 	st.Failures += f + int(c.inflightF.Load())
 	st.Samples += n + int(c.inflightN.Load())
@@ -367,6 +367,7 @@ func (h *fhandle) send(ctx context.Context, seq uint64, probe int, seen int64, o
 	a, err := g.flush(ctx, "Record", seq, probe, seen, outcome, vote, buckets)
 	if err == nil {
 		c.learnAnswer(a, sent) // before the batch leaves the in-flight counts: see flush
+		a.res.Status = c.kept(a.res.Status)
 	}
 	return a, err
 }

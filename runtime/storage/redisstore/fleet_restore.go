@@ -69,8 +69,7 @@ func (c *fcircuit) restoreArgs(lost uint32) []any {
 
 // restored learns the reply of a restore and reports what it wrote back.
 func (c *fcircuit) restored(v any, err error, sent int64) error {
-	c.lost.Store(0)
-	if err != nil {
+	if err != nil { // tried again at the next round
 		err = c.h.fail("Restore", err)
 		c.failed("Restore", err)
 		return err
@@ -83,6 +82,7 @@ func (c *fcircuit) restored(v any, err error, sent int64) error {
 	}
 	st := storage.Status{State: storage.State(a[1]), Lock: storage.Lock(a[2]),
 		OpenedAt: fromMicros(a[3]), ReservedAt: fromMicros(a[4]), CurrentTime: fromMicros(a[5])}
+	c.lost.Store(0) // Redis holds what it holds now: a restore, or a tombstone since
 	c.f.clock.learn(a[5], sent)
 	c.learn(st, a[5], false, nil, false)
 	if a[0] != 0 {
@@ -100,4 +100,22 @@ func restoredWhat(bits int64) string {
 		return "the lock"
 	}
 	return "the opening and the lock"
+}
+
+// kept returns st, a status read from Redis, with what Redis lost of this
+// process's knowledge put back: the status the runtime decides with until it
+// is written back.
+func (c *fcircuit) kept(st storage.Status) storage.Status {
+	lost := c.lost.Load()
+	if lost == 0 {
+		return st
+	}
+	s := c.cache.Load()
+	if lost&presentState != 0 {
+		st.State, st.OpenedAt, st.ReservedAt = s.state, fromMicros(s.opened), fromMicros(s.reserved)
+	}
+	if lost&presentLock != 0 {
+		st.Lock = s.lock
+	}
+	return st
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -41,17 +42,21 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// Clear deletes every circuit key under the prefix, on every master or shard.
-// Other keys are left alone. It is not atomic: a circuit written while Clear runs
+// Clear deletes every circuit key under the prefix, on every master or shard,
+// and leaves each circuit the tombstone a Reset leaves, so that processes that
+// knew an opening or a lock do not write it back as state Redis lost. Other
+// keys are left alone. It is not atomic: a circuit written while Clear runs
 // may survive it.
 func (s *Store) Clear(ctx context.Context) error {
+	tombstone := ttlMillis(s.cfg.stateTTL)
 	err := s.forEachNode(ctx, func(ctx context.Context, node redis.UniversalClient) error {
 		return s.scan(ctx, node, func(keys []string) error {
-			// One UNLINK per key: keys of different circuits may lie in
+			// One command per key: keys of different circuits may lie in
 			// different slots of the same cluster node.
 			_, err := node.Pipelined(ctx, func(p redis.Pipeliner) error {
 				for _, k := range keys {
-					if _, ok := s.nameOf(k); ok {
+					if name, ok := s.nameOf(k); ok {
+						p.Set(ctx, s.keys(name)[6], "reset", time.Duration(tombstone)*time.Millisecond)
 						p.Unlink(ctx, k)
 					}
 				}

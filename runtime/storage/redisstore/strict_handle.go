@@ -105,7 +105,7 @@ func (h *shandle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (s
 			return storage.Result{Transition: storage.TransitionOpened, Status: c.composed()}, nil
 		}
 	}
-	return storage.Result{Transition: a.res.Transition, Status: h.view(a.res.Status)}, nil
+	return storage.Result{Transition: a.res.Transition, Status: h.view(c.kept(a.res.Status))}, nil
 }
 
 // localOutcome closes or reopens this process's opening of opened after its
