@@ -17,10 +17,13 @@ const maxRefresh = 3600
 // StatusHandler returns a read-only handler that serves the status of every
 // circuit b holds: its state in runtime.Status.String's words ("closed",
 // "open", "half-open", "open, probe in flight", with a lock "open (locked
-// open)" or "closed (locked closed)"), operator lock, when
+// open)" or "closed (locked closed)"), whose verdict that is (the fleet's,
+// or this process's own: a local opening, or a process cut off from a shared
+// storage, whose state then ends with "(this process)"), operator lock, when
 // it opened, its failure rate and samples within the window, and when its
-// next probe may run. It reads each circuit's status from the storage on
-// every request.
+// next probe may run. The summary counts the circuits open in this process,
+// and among them those open in this process only. It reads each circuit's
+// status from the storage on every request.
 //
 // It answers GET and HEAD, and 405 to any other method. The answer is JSON
 // when the query has format=json, or when the request accepts

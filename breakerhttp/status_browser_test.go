@@ -57,7 +57,8 @@ func dumpDOM(t *testing.T, url string) string {
 }
 
 // TestStatusPageInABrowser loads the page in a real headless Chromium and
-// checks what it rendered: every circuit as a row, and a circuit name made of
+// checks what it rendered: every circuit as a row, a local opening (this
+// process's own verdict) marked and counted apart, and a circuit name made of
 // markup shown as text, its script never run.
 func TestStatusPageInABrowser(t *testing.T) {
 	b, _ := statusBreaker(t)
@@ -65,20 +66,25 @@ func TestStatusPageInABrowser(t *testing.T) {
 	defer srv.Close()
 
 	dom := dumpDOM(t, srv.URL+"/")
-	assert.Contains(t, dom, "<title>Circuits: 5 open, 2 locked open</title>", "the title, not one a script set")
+	assert.Contains(t, dom, "<title>Circuits: 6 open, 2 locked open</title>", "the title, not one a script set")
 	assert.NotContains(t, dom, "pwned=\"1\"", "no handler of the name ran")
 	assert.NotContains(t, dom, "data-pwned")
 	assert.NotContains(t, dom, "<script", "no script element")
 	assert.NotContains(t, dom, "<img", "no image element")
 	assert.Contains(t, dom, `<td class="name">&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror="document.body.dataset.pwned=1"&gt;'"&amp;</td>`,
 		"the name, as text")
-	assert.Equal(t, 8, strings.Count(dom, `<td class="name">`), "a row per circuit")
-	assert.Contains(t, dom, `<p id="summary">8 circuits: 5 open or half-open, 2 locked open, 1 locked closed;`)
+	assert.Equal(t, 10, strings.Count(dom, `<td class="name">`), "a row per circuit")
+	assert.Contains(t, dom, `<p id="summary">10 circuits: 6 open or half-open (1 open in this process only), 2 locked open, 1 locked closed;`)
+	assert.Contains(t, dom, `<th>State</th><th>Verdict</th><th>Lock</th>`)
+	assert.Equal(t, 2, strings.Count(dom, `<td class="verdict verdict-process">this process</td>`), "the local opening and the circuit decided alone")
+	assert.Equal(t, 8, strings.Count(dom, `<td class="verdict verdict-fleet">fleet</td>`))
 	for _, want := range []string{
 		`<td class="name">payments</td>`, `<td class="state open">open</td>`, "in 45s",
 		`<td class="state half-open">half-open</td>`, "none while locked open", "25.0%",
 		`<td class="state open">open, probe in flight</td>`, "<td>probe in flight</td>",
 		`<td class="state open">open (locked open)</td>`, `<td class="state closed">closed (locked closed)</td>`,
+		"<td class=\"name\">inventory</td>\n<td class=\"state open\">open (this process)</td>\n<td class=\"verdict verdict-process\">this process</td>",
+		"<td class=\"name\">alone</td>\n<td class=\"state closed\">closed (this process)</td>\n<td class=\"verdict verdict-process\">this process</td>",
 	} {
 		assert.Contains(t, dom, want)
 	}

@@ -22,6 +22,7 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 	"probe":   probe,
 	"class":   stateClass,
 	"plural":  plural,
+	"verdict": verdict,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -38,18 +39,20 @@ td.num { text-align: right; }
 .closed { color: #176117; } .open { color: #b00020; font-weight: bold; }
 .half-open { color: #a05a00; font-weight: bold; } .unknown { color: #666; font-style: italic; }
 .lock { font-weight: bold; } .lock-open { color: #b00020; } .lock-closed { color: #a05a00; }
+.verdict-process { font-weight: bold; color: #6a1b9a; }
 </style>
 </head>
 <body>
 <h1>Circuits</h1>
-<p id="summary">{{plural (len .Page.Circuits) "circuit"}}: {{.Open}} open or half-open, {{.LockedOpen}} locked open, {{.LockedClosed}} locked closed{{if .Unknown}}, {{.Unknown}} unknown (storage error){{end}}; as of <time datetime="{{.Page.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{.Page.Time.Format "2006-01-02 15:04:05 MST"}}</time>.</p>
+<p id="summary">{{plural (len .Page.Circuits) "circuit"}}: {{.Open}} open or half-open{{if .Local}} ({{.Local}} open in this process only){{end}}, {{.LockedOpen}} locked open, {{.LockedClosed}} locked closed{{if .Unknown}}, {{.Unknown}} unknown (storage error){{end}}; as of <time datetime="{{.Page.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{.Page.Time.Format "2006-01-02 15:04:05 MST"}}</time>.</p>
 <table id="circuits">
-<thead><tr><th>Circuit</th><th>State</th><th>Lock</th><th>Opened at</th><th>Failure rate</th><th>Samples</th><th>Next probe</th></tr></thead>
+<thead><tr><th>Circuit</th><th>State</th><th>Verdict</th><th>Lock</th><th>Opened at</th><th>Failure rate</th><th>Samples</th><th>Next probe</th></tr></thead>
 <tbody>
 {{- range .Page.Circuits}}
 <tr>
 <td class="name">{{.Name}}</td>
 <td class="state {{class .State}}">{{.State}}{{if .Error}} <span title="{{.Error}}">(storage error)</span>{{end}}</td>
+<td class="verdict verdict-{{.Scope}}">{{verdict .Scope}}</td>
 <td class="{{if ne .Lock "none"}}lock lock-{{.Lock}}{{end}}">{{.Lock}}</td>
 <td>{{when .OpenedAt}}</td>
 <td class="num">{{percent .FailureRate}}</td>
@@ -57,7 +60,7 @@ td.num { text-align: right; }
 <td>{{probe .}}</td>
 </tr>
 {{- else}}
-<tr><td colspan="7">No circuits yet: they appear on first use.</td></tr>
+<tr><td colspan="8">No circuits yet: they appear on first use.</td></tr>
 {{- end}}
 </tbody>
 </table>
@@ -68,9 +71,12 @@ td.num { text-align: right; }
 
 // htmlPage is what the template renders.
 type htmlPage struct {
-	Page                                    statusPage
-	Open, LockedOpen, LockedClosed, Unknown int
-	Refresh                                 int
+	Page statusPage
+	// Open counts the circuits open or half-open in this process, Local
+	// those of them whose verdict is this process's own (local openings).
+	Open, Local                       int
+	LockedOpen, LockedClosed, Unknown int
+	Refresh                           int
 }
 
 func writeHTML(w http.ResponseWriter, r *http.Request, page statusPage, refresh int) {
@@ -79,6 +85,9 @@ func writeHTML(w http.ResponseWriter, r *http.Request, page statusPage, refresh 
 		switch stateClass(c.State) {
 		case "open", "half-open":
 			data.Open++
+			if c.Scope == scopeProcess {
+				data.Local++
+			}
 		case "unknown":
 			data.Unknown++
 		}
@@ -109,6 +118,15 @@ func when(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// verdict names whose verdict a circuit's state is, for the page: the
+// fleet's, or this process's own.
+func verdict(scope string) string {
+	if scope == scopeProcess {
+		return "this process"
+	}
+	return scope
 }
 
 // plural counts n things: "1 circuit", "2 circuits".

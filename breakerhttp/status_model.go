@@ -20,8 +20,14 @@ type circuitStatus struct {
 	Name string `json:"name"`
 	// State is runtime.Status.String: "closed", "open", "half-open", "open,
 	// probe in flight", "open (locked open)", "closed (locked closed)", or
-	// "unknown (storage failed)".
+	// "unknown (storage failed)"; followed by " (this process)" when Scope is
+	// "process".
 	State string `json:"state"`
+	// Scope is whose verdict State is (runtime.Status.Scope): "fleet", the
+	// storage's shared state (the only one with in-memory storage), or
+	// "process", this process's own: a local opening of a fleet circuit, or
+	// a process cut off from its storage deciding alone.
+	Scope string `json:"scope"`
 	Lock  string `json:"lock"` // none, open or closed
 	// OpenedAt is when the circuit last opened; absent when never.
 	OpenedAt    time.Time `json:"opened_at,omitzero"`
@@ -45,11 +51,12 @@ func newCircuitStatus(name string, st runtime.Status, err error) circuitStatus {
 	cs := circuitStatus{
 		Name:            name,
 		State:           st.String(),
+		Scope:           st.Scope.String(),
 		Lock:            st.Lock.String(),
 		OpenedAt:        st.OpenedAt.UTC(),
 		FailureRate:     st.FailureRate,
 		Samples:         st.SampleSize,
-		ProbeInFlight:   st.String() == probing,
+		ProbeInFlight:   strings.HasPrefix(st.String(), probing), // " (this process)" may follow
 		CoolDown:        st.Options.CoolDown.Seconds(),
 		Window:          st.Options.EvaluationWindow.Seconds(),
 		RateThreshold:   st.Options.RateThreshold,
@@ -70,10 +77,12 @@ func newCircuitStatus(name string, st runtime.Status, err error) circuitStatus {
 	return cs
 }
 
-// Words of runtime.Status.String the page acts on.
+// Words of runtime.Status.String, and of runtime.Scope.String, the page acts
+// on.
 const (
-	probing = "open, probe in flight"
-	unknown = "unknown (storage failed)"
+	probing      = "open, probe in flight"
+	unknown      = "unknown (storage failed)"
+	scopeProcess = "process"
 )
 
 // stateClass is the kind of a state, for the page's style and counts:

@@ -28,13 +28,48 @@ func fail(c *runtime.Circuit) {
 	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("down") })
 }
 
+// localStorage is memory storage whose circuits named in local report this
+// process's own verdict (ScopeProcess), as a Redis fleet store does for a
+// local opening, or for every circuit while it is cut off from Redis.
+type localStorage struct {
+	storage.Storage
+	local map[string]bool
+}
+
+func (s localStorage) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := s.Storage.Bind(name, p)
+	if err != nil || !s.local[name] {
+		return h, err
+	}
+	return localHandle{h}, nil
+}
+
+// localHandle hides the memory handle's optional interfaces: only the
+// decision path, every status of ScopeProcess.
+type localHandle struct{ storage.Handle }
+
+func (h localHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	st, err := h.Handle.Status(ctx, now)
+	st.Scope = storage.ScopeProcess
+	return st, err
+}
+
+func (h localHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	r, err := h.Handle.Record(ctx, now, o)
+	r.Status.Scope = storage.ScopeProcess
+	return r, err
+}
+
 // statusBreaker returns a breaker with circuits in every state: closed with
 // samples, open, half-open, a probe in flight, locked open (closed and
-// half-open underneath) and locked closed, and a hostile name.
+// half-open underneath) and locked closed, open in this process only (a
+// local opening) and closed by this process alone (as when cut off from
+// Redis), and a hostile name.
 func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	t.Helper()
 	clock := fakeclock.New(statusStart)
-	b := runtime.MustNew(runtime.WithClock(clock))
+	local := localStorage{storage.NewMemory(), map[string]bool{"inventory": true, "alone": true}}
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithStorage(local))
 	ctx := context.Background()
 	opts := runtime.Options{CoolDown: time.Minute}
 	for _, name := range []string{"half-open", "probing", "locked-half-open"} {
@@ -43,9 +78,12 @@ func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 		}
 	}
 	clock.Advance(time.Minute)
-	for range 3 {
-		fail(b.Circuit("payments", opts))
+	for _, name := range []string{"payments", "inventory"} {
+		for range 3 {
+			fail(b.Circuit(name, opts))
+		}
 	}
+	require.NoError(t, b.Circuit("alone").Run(ctx, func(context.Context) error { return nil }))
 	clock.Advance(15 * time.Second)
 	search := b.Circuit("search", runtime.Options{SampleThreshold: 10})
 	for _, err := range []error{nil, nil, nil, errors.New("slow")} {
@@ -94,7 +132,7 @@ func TestStatusJSON(t *testing.T) {
 	b, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	got := decode(t, serve(t, h, "/?format=json"))
-	require.Len(t, got, 8)
+	require.Len(t, got, 10)
 
 	p := got["payments"]
 	assert.Equal(t, "open", p["state"])
@@ -105,6 +143,15 @@ func TestStatusJSON(t *testing.T) {
 	assert.InDelta(t, 1.0, p["failure_rate"], 1e-9)
 	assert.InDelta(t, 3, p["samples"], 1e-9)
 	assert.InDelta(t, 60, p["cool_down_seconds"], 1e-9)
+
+	assert.Equal(t, "fleet", p["scope"])
+
+	inv := got["inventory"]
+	assert.Equal(t, "open (this process)", inv["state"], "a local opening")
+	assert.Equal(t, "process", inv["scope"])
+	assert.InDelta(t, 45, inv["next_probe_in_seconds"], 1e-9)
+	assert.Equal(t, "closed (this process)", got["alone"]["state"])
+	assert.Equal(t, "process", got["alone"]["scope"])
 
 	assert.Equal(t, "half-open", got["half-open"]["state"])
 	assert.InDelta(t, 0, got["half-open"]["next_probe_in_seconds"], 1e-9, "due")
@@ -127,7 +174,7 @@ func TestStatusJSON(t *testing.T) {
 	assert.Contains(t, got, hostileName, "names are data, kept as they are")
 
 	accept := decode(t, serve(t, h, "/", "Accept", "application/json"))
-	assert.Len(t, accept, 8, "Accept: application/json")
+	assert.Len(t, accept, 10, "Accept: application/json")
 }
 
 func TestStatusHTML(t *testing.T) {
@@ -143,8 +190,11 @@ func TestStatusHTML(t *testing.T) {
 		assert.Contains(t, w.Header().Get("Content-Security-Policy"), "default-src 'none'")
 		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 		body := w.Body.String()
-		assert.Contains(t, body, "8 circuits: 5 open or half-open, 2 locked open, 1 locked closed; as of <time datetime=\"2026-03-01T12:01:15Z\">")
+		assert.Contains(t, body, "10 circuits: 6 open or half-open (1 open in this process only), 2 locked open, 1 locked closed; as of <time datetime=\"2026-03-01T12:01:15Z\">")
 		assert.Contains(t, body, `<td class="state open">open, probe in flight</td>`)
+		assert.Contains(t, body, "<td class=\"state open\">open (this process)</td>\n<td class=\"verdict verdict-process\">this process</td>")
+		assert.Contains(t, body, "<td class=\"state closed\">closed (this process)</td>\n<td class=\"verdict verdict-process\">this process</td>")
+		assert.Contains(t, body, "<td class=\"state open\">open</td>\n<td class=\"verdict verdict-fleet\">fleet</td>")
 		assert.Contains(t, body, "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;&lt;img src=x onerror=&#34;document.body.dataset.pwned=1&#34;&gt;&#39;&#34;&amp;")
 		assert.NotContains(t, body, "<script")
 		assert.Contains(t, body, "in 45s")
@@ -179,6 +229,30 @@ func TestStatusWordsAfterAFailedProbe(t *testing.T) {
 	assert.Contains(t, body, "1 circuit: 1 open or half-open")
 	assert.Contains(t, body, "in 1m0s")
 	assert.NotContains(t, body, "probe in flight")
+}
+
+// TestStatusOfALocalProbe: a probe in flight of a local opening is one,
+// though its words end with "(this process)".
+func TestStatusOfALocalProbe(t *testing.T) {
+	clock := fakeclock.New(statusStart)
+	b := runtime.MustNew(runtime.WithClock(clock),
+		runtime.WithStorage(localStorage{storage.NewMemory(), map[string]bool{"inventory": true}}))
+	c := b.Circuit("inventory", runtime.Options{CoolDown: time.Minute})
+	for range 3 {
+		fail(c)
+	}
+	clock.Advance(time.Minute)
+	probe, err := c.Allow(context.Background())
+	require.NoError(t, err)
+	require.True(t, probe.Probe())
+	h := breakerhttp.StatusHandler(b)
+	got := decode(t, serve(t, h, "/?format=json"))["inventory"]
+	assert.Equal(t, "open, probe in flight (this process)", got["state"])
+	assert.Equal(t, "process", got["scope"])
+	assert.Equal(t, true, got["probe_in_flight"])
+	body := serve(t, h, "/").Body.String()
+	assert.Contains(t, body, "1 circuit: 1 open or half-open (1 open in this process only)")
+	assert.Contains(t, body, "<td>probe in flight</td>")
 }
 
 func TestStatusIsReadOnly(t *testing.T) {

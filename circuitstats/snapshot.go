@@ -10,10 +10,15 @@ import (
 // Circuit is one circuit's counts and status at a snapshot. It is a plain
 // value, safe to copy and to read from any goroutine.
 type Circuit struct {
-	Name        string
-	Calls       [NumOutcomes]uint64      // by index of Outcomes; their sum is the calls
-	Fallbacks   uint64                   // skipped calls a fallback answered
-	Transitions [len(Transitions)]uint64 // by index of Transitions
+	Name      string
+	Calls     [NumOutcomes]uint64 // by index of Outcomes; their sum is the calls
+	Fallbacks uint64              // skipped calls a fallback answered
+	// Transitions are by index of Transitions, then of Scopes: the verdict
+	// the transition changed, the fleet's or this process's own.
+	Transitions [len(Transitions)][len(Scopes)]uint64
+	// LockChanges are the operator's lock changes by index of Locks: the lock
+	// set (LockNone: unlocked), here or learnt from another process.
+	LockChanges [len(Locks)]uint64
 	Probes      uint64
 	// Counted is set when the circuit's calls were counted: Stats is a
 	// listener of its breaker. Otherwise the counts are zero and mean nothing.
@@ -90,7 +95,12 @@ func (c *circuit) snapshot(name string) Circuit {
 	}
 	out.Fallbacks = c.calls.total(fallbackSlot)
 	for i := range out.Transitions {
-		out.Transitions[i] = c.transitions[i].Load()
+		for j := range out.Transitions[i] {
+			out.Transitions[i][j] = c.transitions[i][j].Load()
+		}
+	}
+	for i := range out.LockChanges {
+		out.LockChanges[i] = c.locks[i].Load()
 	}
 	return out
 }

@@ -11,6 +11,15 @@ import (
 // Transitions are the transition events counted, in index order.
 var Transitions = [3]runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventClosed}
 
+// Scopes are the verdicts transitions are counted by, in index order: the
+// fleet's (the storage's shared state) and this process's own (a local
+// opening, or a process cut off from its shared storage deciding alone).
+var Scopes = [2]runtime.Scope{runtime.ScopeFleet, runtime.ScopeProcess}
+
+// Locks are the operator's locks whose setting is counted in
+// Circuit.LockChanges, in index order: runtime.LockNone counts unlocks.
+var Locks = [3]runtime.Lock{runtime.LockNone, runtime.LockOpen, runtime.LockClosed}
+
 // Outcomes are the call outcomes counted in Circuit.Calls, in index order.
 // runtime.CallFallback is not among them: a fallback answers a call already
 // counted as skipped, and is counted in Circuit.Fallbacks.
@@ -19,10 +28,12 @@ var Outcomes = [NumOutcomes]runtime.CallOutcome{
 }
 
 // Events returns the event types Stats needs, for runtime.WithListener:
-// transitions, probes and storage failures. Calls are counted without events.
+// transitions, lock changes, probes and storage failures. Calls are counted
+// without events.
 func (s *Stats) Events() []runtime.EventType {
 	return []runtime.EventType{
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventLocked, runtime.EventUnlocked,
 		runtime.EventProbe, runtime.EventStorageFailure,
 	}
 }
@@ -42,7 +53,8 @@ type Stats struct {
 // circuit is what Stats counts of one circuit name.
 type circuit struct {
 	calls       counts
-	transitions [len(Transitions)]atomic.Uint64
+	transitions [len(Transitions)][len(Scopes)]atomic.Uint64
+	locks       [len(Locks)]atomic.Uint64
 	probes      atomic.Uint64
 	seq         uint64 // Stats.seq when it was last made or remade; guarded by Stats.mu
 }
@@ -80,17 +92,31 @@ func (s *Stats) circuit(name string) *circuit {
 	return c
 }
 
-// Handle counts transitions, probes and storage failures (one, plus the
-// failures the event says were suppressed).
+// Handle counts transitions by the scope of the verdict they changed, lock
+// changes by the lock set, probes and storage failures (one, plus the
+// failures the event says were suppressed). A transition or lock change
+// another process made and this one learnt (Event.Remote) counts like one of
+// its own: every process emits each once, so each process's counts tell the
+// whole story of the circuits it uses.
 func (s *Stats) Handle(e runtime.Event) {
 	switch e.Type {
 	case runtime.EventStorageFailure:
 		s.storageFailures.Add(1 + uint64(max(e.Suppressed, 0)))
 	case runtime.EventProbe:
 		s.lookup(e.Circuit).probes.Add(1)
+	case runtime.EventLocked, runtime.EventUnlocked:
+		l := e.Status.Lock
+		if e.Type == runtime.EventUnlocked {
+			l = runtime.LockNone // whatever the status read after it says
+		}
+		if i := slices.Index(Locks[:], l); i >= 0 {
+			s.lookup(e.Circuit).locks[i].Add(1)
+		}
 	default:
-		if i := slices.Index(Transitions[:], e.Type); i >= 0 {
-			s.lookup(e.Circuit).transitions[i].Add(1)
+		i := slices.Index(Transitions[:], e.Type)
+		j := slices.Index(Scopes[:], e.Status.Scope)
+		if i >= 0 && j >= 0 {
+			s.lookup(e.Circuit).transitions[i][j].Add(1)
 		}
 	}
 }

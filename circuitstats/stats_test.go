@@ -44,8 +44,43 @@ func TestCountsCallsAndEvents(t *testing.T) {
 		sum += n
 	}
 	assert.Equal(t, uint64(6), sum, "the outcomes partition the six calls")
-	assert.Equal(t, [3]uint64{1, 0, 0}, got.Transitions)
+	assert.Equal(t, [3][2]uint64{{1, 0}, {0, 0}, {0, 0}}, got.Transitions, "one opening of the fleet's verdict")
 	assert.False(t, got.HasStatus, "no breaker watched")
+}
+
+// TestCountsTransitionsByScopeAndLockChanges: a local opening is told apart
+// from the fleet's, a transition learnt from another process counts like one
+// of this process's own, and lock changes are counted by the lock set.
+func TestCountsTransitionsByScopeAndLockChanges(t *testing.T) {
+	s := circuitstats.New()
+	b := runtime.MustNew(runtime.WithListener(s, s.Events()...))
+	c := b.Circuit("db")
+	ctx := context.Background()
+	require.NoError(t, c.LockOpen(ctx))
+	require.NoError(t, c.LockClosed(ctx))
+	require.NoError(t, c.Unlock(ctx))
+	local := runtime.Status{State: runtime.StateOpen, Scope: runtime.ScopeProcess}
+	fleet := runtime.Status{State: runtime.StateOpen, Scope: runtime.ScopeFleet}
+	for _, e := range []runtime.Event{
+		{Type: runtime.EventOpened, Status: local},
+		{Type: runtime.EventReopened, Status: local},
+		{Type: runtime.EventClosed, Status: runtime.Status{Scope: runtime.ScopeProcess}},
+		{Type: runtime.EventOpened, Status: fleet, Remote: true},
+		{Type: runtime.EventClosed, Remote: true},
+		{Type: runtime.EventLocked, Status: runtime.Status{Lock: runtime.LockOpen}, Remote: true},
+		{Type: runtime.EventUnlocked, Status: runtime.Status{Lock: runtime.LockOpen}, Remote: true},
+	} {
+		e.Circuit = "db"
+		s.Handle(e)
+	}
+
+	snap := s.Snapshot(context.Background())
+	require.Len(t, snap.Circuits, 1)
+	got := snap.Circuits[0]
+	assert.Equal(t, [3][2]uint64{{1, 1}, {0, 1}, {1, 1}}, got.Transitions, "by transition, then fleet and process")
+	assert.Equal(t, [3]uint64{2, 2, 1}, got.LockChanges, "unlocks (one read with the lock it removed), locks open, locks closed")
+	assert.Contains(t, s.Events(), runtime.EventLocked)
+	assert.Contains(t, s.Events(), runtime.EventUnlocked)
 }
 
 func TestWatchedBreakerBoundsTheCircuits(t *testing.T) {

@@ -29,13 +29,23 @@
 //
 //	breakergen.calls                 counter {call}: calls by breakergen.call.outcome (below)
 //	breakergen.fallbacks             counter {call}: skipped calls a fallback answered
-//	breakergen.transitions           counter {transition}: by breakergen.transition.to: opened, reopened, closed
+//	breakergen.transitions           counter {transition}: by breakergen.transition.to: opened, reopened, closed,
+//	                                 and breakergen.circuit.scope: fleet, process
+//	breakergen.lock_changes          counter {change}: operator lock changes, by breakergen.circuit.lock: open, closed, none (unlocked)
 //	breakergen.probes                counter {probe}: half-open probes granted
 //	breakergen.circuit.open          gauge 1: 1 open (half-open too), 0 closed
+//	breakergen.circuit.local         gauge 1: 1 when this process's own verdict is in force, 0 the fleet's
 //	breakergen.circuit.failure_rate  gauge 1: failures / samples in the window, 0 to 1
 //	breakergen.circuit.samples       gauge {call}: outcomes in the window
 //	breakergen.circuit.locked        gauge 1: 1 for the operator's lock in force, by breakergen.circuit.lock: open, closed
 //	breakergen.storage.failures      counter {failure}: storage failures the breaker survived
+//
+// The scope of a transition is the verdict it changed (runtime.Status.Scope):
+// fleet, the storage's shared state (the only one with in-memory storage), or
+// process, this process's own (a local opening of a fleet circuit, or a
+// process cut off from Redis deciding alone). Transitions and lock changes a
+// process learnt from the others of its fleet (runtime.Event.Remote) are
+// counted like its own: every process counts each once.
 //
 // The outcomes are success, failure, excluded (an excluded error or the
 // caller's own cancellation: nothing recorded) and skipped (refused); they

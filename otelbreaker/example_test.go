@@ -37,9 +37,11 @@ func Example() {
 	// breakergen.calls {call}
 	// breakergen.fallbacks {call}
 	// breakergen.transitions {transition}
+	// breakergen.lock_changes {change}
 	// breakergen.probes {probe}
 	// breakergen.storage.failures {failure}
 	// breakergen.circuit.open 1
+	// breakergen.circuit.local 1
 	// breakergen.circuit.failure_rate 1
 	// breakergen.circuit.samples {call}
 	// breakergen.circuit.locked 1

@@ -107,12 +107,13 @@ func NewRecorder(opts ...Option) (*Recorder, error) {
 	return r, nil
 }
 
-// Events returns the event types the recorder needs: transitions, probes and
-// storage failures. runtime.WithListener(rec) with no types asks for just
-// these.
+// Events returns the event types the recorder needs: transitions, lock
+// changes, probes and storage failures. runtime.WithListener(rec) with no
+// types asks for just these.
 func (r *Recorder) Events() []runtime.EventType { return r.stats.Events() }
 
-// Handle counts transitions, probes and storage failures.
+// Handle counts transitions (by scope), lock changes, probes and storage
+// failures, those learnt from other processes (Event.Remote) like its own.
 func (r *Recorder) Handle(e runtime.Event) { r.stats.Handle(e) }
 
 // CountCalls returns the function that counts the calls of the circuit: it

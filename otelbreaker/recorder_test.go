@@ -9,6 +9,7 @@ import (
 	"github.com/breakergen/breakergen/otelbreaker"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -73,6 +74,19 @@ func calls(circuit string, success, failure, excluded, skipped int64) []metricda
 	}
 }
 
+// transitions returns the data points of breakergen.transitions of circuit:
+// n by opened, reopened, closed, then fleet and process.
+func transitions(circuit string, n [3][2]int64) []metricdata.DataPoint[int64] {
+	var out []metricdata.DataPoint[int64]
+	for i, to := range []string{"opened", "reopened", "closed"} {
+		for j, scope := range []string{"fleet", "process"} {
+			out = append(out, point(n[i][j], otelbreaker.AttrCircuit.String(circuit),
+				otelbreaker.AttrTransitionTo.String(to), otelbreaker.AttrScope.String(scope)))
+		}
+	}
+	return out
+}
+
 func TestInstrumentsThroughALifeCycle(t *testing.T) {
 	f := newFixture(t)
 	c := f.b.Circuit("payments", runtime.Options{CoolDown: 30 * time.Second})
@@ -101,15 +115,11 @@ func TestInstrumentsThroughALifeCycle(t *testing.T) {
 	require.NoError(t, run(c, nil)) // the probe closes it
 	require.NoError(t, c.LockOpen(context.Background()))
 	got = f.collect(t)
-	to := otelbreaker.AttrTransitionTo
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
 		Name: "breakergen.transitions", Unit: "{transition}", Description: got["breakergen.transitions"].Description,
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
-			DataPoints: []metricdata.DataPoint[int64]{
-				point[int64](1, name, to.String("opened")), point[int64](0, name, to.String("reopened")),
-				point[int64](1, name, to.String("closed")),
-			},
+			DataPoints: transitions("payments", [3][2]int64{{1, 0}, {0, 0}, {1, 0}}),
 		},
 	}, got["breakergen.transitions"], metricdatatest.IgnoreTimestamp())
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
@@ -213,4 +223,88 @@ func TestBadOptions(t *testing.T) {
 			assert.Nil(t, rec)
 		})
 	}
+}
+
+// localStorage is memory storage whose circuits named in local report this
+// process's own verdict (ScopeProcess), as a fleet store does for a local
+// opening or when cut off from Redis.
+type localStorage struct {
+	storage.Storage
+	local map[string]bool
+}
+
+func (s localStorage) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := s.Storage.Bind(name, p)
+	if err != nil || !s.local[name] {
+		return h, err
+	}
+	return localHandle{h}, nil
+}
+
+// localHandle hides the memory handle's optional interfaces: only the
+// decision path, every status of ScopeProcess.
+type localHandle struct{ storage.Handle }
+
+func (h localHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	st, err := h.Handle.Status(ctx, now)
+	st.Scope = storage.ScopeProcess
+	return st, err
+}
+
+func (h localHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	r, err := h.Handle.Record(ctx, now, o)
+	r.Status.Scope = storage.ScopeProcess
+	return r, err
+}
+
+// TestScopeLocalVerdictAndLockChanges: a local opening counts with scope
+// process and sets breakergen.circuit.local; a transition learnt from
+// another process counts like one of this process's own; lock changes count
+// by the lock set, learnt ones included.
+func TestScopeLocalVerdictAndLockChanges(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	rec, err := otelbreaker.NewRecorder(otelbreaker.WithMeterProvider(mp))
+	require.NoError(t, err)
+	f := &fixture{reader: reader, clock: fakeclock.New(start), rec: rec}
+	f.b = runtime.MustNew(runtime.WithClock(f.clock), runtime.WithListener(rec),
+		runtime.WithStorage(localStorage{storage.NewMemory(), map[string]bool{"payments": true}}))
+	rec.Watch(f.b)
+	for range 3 {
+		_ = run(f.b.Circuit("payments"), errors.New("down"))
+	}
+	search := f.b.Circuit("search")
+	require.NoError(t, run(search, nil))
+	rec.Handle(runtime.Event{Type: runtime.EventOpened, Circuit: "search", Status: runtime.Status{State: runtime.StateOpen}, Remote: true})
+	require.NoError(t, search.LockClosed(context.Background()))
+	rec.Handle(runtime.Event{Type: runtime.EventUnlocked, Circuit: "search", Remote: true})
+
+	got := f.collect(t)
+	payments, searchName := otelbreaker.AttrCircuit.String("payments"), otelbreaker.AttrCircuit.String("search")
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.circuit.local", Unit: "1", Description: got["breakergen.circuit.local"].Description,
+		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{point[int64](1, payments), point[int64](0, searchName)}},
+	}, got["breakergen.circuit.local"], metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.transitions", Unit: "{transition}", Description: got["breakergen.transitions"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: append(transitions("payments", [3][2]int64{{0, 1}, {0, 0}, {0, 0}}),
+				transitions("search", [3][2]int64{{1, 0}, {0, 0}, {0, 0}})...),
+		},
+	}, got["breakergen.transitions"], metricdatatest.IgnoreTimestamp())
+	lock := otelbreaker.AttrLock
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name: "breakergen.lock_changes", Unit: "{change}", Description: got["breakergen.lock_changes"].Description,
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{
+				point[int64](0, payments, lock.String("none")), point[int64](0, payments, lock.String("open")),
+				point[int64](0, payments, lock.String("closed")),
+				point[int64](1, searchName, lock.String("none")), point[int64](0, searchName, lock.String("open")),
+				point[int64](1, searchName, lock.String("closed")),
+			},
+		},
+	}, got["breakergen.lock_changes"], metricdatatest.IgnoreTimestamp())
 }

@@ -62,7 +62,7 @@ func WithNamespace(ns string) Option {
 }
 
 // WithConstLabels adds labels with fixed values to every metric, such as the
-// service's name. They must not be circuit, outcome, to or lock.
+// service's name. They must not be circuit, outcome, to, scope or lock.
 func WithConstLabels(l prometheus.Labels) Option {
 	return optionFunc(func(c *config) error {
 		for k := range l {
@@ -70,7 +70,7 @@ func WithConstLabels(l prometheus.Labels) Option {
 				return fmt.Errorf("WithConstLabels: %q is not a label name", k)
 			}
 			switch k {
-			case "circuit", "outcome", "to", "lock":
+			case "circuit", "outcome", "to", "scope", "lock":
 				return fmt.Errorf("WithConstLabels: label %q is the collector's own", k)
 			}
 		}
@@ -126,12 +126,14 @@ func MustNewCollector(opts ...Option) *Collector {
 	return c
 }
 
-// Events returns the event types the collector needs: transitions, probes and
-// storage failures. runtime.WithListener(col) with no types asks for just
-// these, so a closed circuit's success stays on the hot path.
+// Events returns the event types the collector needs: transitions, lock
+// changes, probes and storage failures. runtime.WithListener(col) with no
+// types asks for just these, so a closed circuit's success stays on the hot
+// path.
 func (c *Collector) Events() []runtime.EventType { return c.stats.Events() }
 
-// Handle counts transitions, probes and storage failures.
+// Handle counts transitions (by scope), lock changes, probes and storage
+// failures, those learnt from other processes (Event.Remote) like its own.
 func (c *Collector) Handle(e runtime.Event) { c.stats.Handle(e) }
 
 // CountCalls returns the function that counts the calls of the circuit: it

@@ -11,6 +11,7 @@ import (
 	"github.com/breakergen/breakergen/prombreaker"
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -58,6 +59,10 @@ const callsHelp = `# HELP breakergen_calls_total Calls through the circuit, by o
 # TYPE breakergen_calls_total counter
 `
 
+const transitionsHelp = `Transitions of the circuit: to opened (a closed circuit failed its threshold), reopened (a probe failed) or closed (a probe succeeded), ` +
+	`by scope: fleet (the storage's shared state) or process (this process's own verdict: a local opening, or a process cut off from its storage); ` +
+	`transitions learnt from other processes included.`
+
 const gaugesHelp = `# HELP breakergen_circuit_open 1 when the circuit is open or half-open, 0 when closed; read at scrape time.
 # TYPE breakergen_circuit_open gauge
 `
@@ -102,14 +107,20 @@ breakergen_circuit_open{circuit="search"} 0
 	f.scrape(t, gaugesHelp+`breakergen_circuit_open{circuit="payments"} 0
 breakergen_circuit_open{circuit="search"} 0
 `, "breakergen_circuit_open")
-	f.scrape(t, `# HELP breakergen_transitions_total Transitions of the circuit: to opened (a closed circuit failed its threshold), reopened (a probe failed) or closed (a probe succeeded).
+	f.scrape(t, `# HELP breakergen_transitions_total `+transitionsHelp+`
 # TYPE breakergen_transitions_total counter
-breakergen_transitions_total{circuit="payments",to="closed"} 1
-breakergen_transitions_total{circuit="payments",to="opened"} 1
-breakergen_transitions_total{circuit="payments",to="reopened"} 0
-breakergen_transitions_total{circuit="search",to="closed"} 0
-breakergen_transitions_total{circuit="search",to="opened"} 0
-breakergen_transitions_total{circuit="search",to="reopened"} 0
+breakergen_transitions_total{circuit="payments",scope="fleet",to="closed"} 1
+breakergen_transitions_total{circuit="payments",scope="fleet",to="opened"} 1
+breakergen_transitions_total{circuit="payments",scope="fleet",to="reopened"} 0
+breakergen_transitions_total{circuit="payments",scope="process",to="closed"} 0
+breakergen_transitions_total{circuit="payments",scope="process",to="opened"} 0
+breakergen_transitions_total{circuit="payments",scope="process",to="reopened"} 0
+breakergen_transitions_total{circuit="search",scope="fleet",to="closed"} 0
+breakergen_transitions_total{circuit="search",scope="fleet",to="opened"} 0
+breakergen_transitions_total{circuit="search",scope="fleet",to="reopened"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="closed"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="opened"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="reopened"} 0
 # HELP breakergen_probes_total Probes granted: calls let through a half-open circuit to test the dependency.
 # TYPE breakergen_probes_total counter
 breakergen_probes_total{circuit="payments"} 1
@@ -191,6 +202,7 @@ shop_window_samples{circuit="db",service="checkout"} 1
 	for name, opts := range map[string][]prombreaker.Option{
 		"bad namespace":    {prombreaker.WithNamespace("9 lives")},
 		"label of its own": {prombreaker.WithConstLabels(prometheus.Labels{"circuit": "x"})},
+		"scope label":      {prombreaker.WithConstLabels(prometheus.Labels{"scope": "x"})},
 		"bad label name":   {prombreaker.WithConstLabels(prometheus.Labels{"a-b": "x"})},
 		"timeout":          {prombreaker.WithStatusTimeout(0)},
 		"nil option":       {nil},
@@ -202,4 +214,87 @@ shop_window_samples{circuit="db",service="checkout"} 1
 		})
 	}
 	assert.Panics(t, func() { prombreaker.MustNewCollector(prombreaker.WithStatusTimeout(-1)) })
+}
+
+// localStorage is memory storage whose circuits named in local report this
+// process's own verdict (ScopeProcess), as a fleet store does for a local
+// opening or when cut off from Redis.
+type localStorage struct {
+	storage.Storage
+	local map[string]bool
+}
+
+func (s localStorage) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := s.Storage.Bind(name, p)
+	if err != nil || !s.local[name] {
+		return h, err
+	}
+	return localHandle{h}, nil
+}
+
+// localHandle hides the memory handle's optional interfaces: only the
+// decision path, every status of ScopeProcess.
+type localHandle struct{ storage.Handle }
+
+func (h localHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
+	st, err := h.Handle.Status(ctx, now)
+	st.Scope = storage.ScopeProcess
+	return st, err
+}
+
+func (h localHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	r, err := h.Handle.Record(ctx, now, o)
+	r.Status.Scope = storage.ScopeProcess
+	return r, err
+}
+
+// TestTransitionsByScopeAndTheLocalGauge: a local opening counts under
+// scope="process" and sets breakergen_circuit_local; a transition learnt from
+// another process counts like one of this process's own; lock changes count
+// by the lock set, learnt ones included.
+func TestTransitionsByScopeAndTheLocalGauge(t *testing.T) {
+	col := prombreaker.MustNewCollector()
+	clock := fakeclock.New(start)
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithListener(col),
+		runtime.WithStorage(localStorage{storage.NewMemory(), map[string]bool{"payments": true}}))
+	col.Watch(b)
+	local, fleet := b.Circuit("payments"), b.Circuit("search")
+	for range 3 {
+		_ = run(local, down)
+	}
+	require.ErrorIs(t, run(local, nil), runtime.ErrOpen)
+	require.NoError(t, run(fleet, nil))
+	learnt := runtime.Status{State: runtime.StateOpen, OpenedAt: start, CurrentTime: start}
+	col.Handle(runtime.Event{Type: runtime.EventOpened, Circuit: "search", Status: learnt, Remote: true})
+	col.Handle(runtime.Event{Type: runtime.EventClosed, Circuit: "search", Remote: true})
+	require.NoError(t, fleet.LockOpen(context.Background()))
+	col.Handle(runtime.Event{Type: runtime.EventUnlocked, Circuit: "search", Remote: true})
+
+	assert.NoError(t, testutil.CollectAndCompare(col, strings.NewReader(`# HELP breakergen_circuit_local 1 when the verdict in force is this process's own (a local opening, or a process cut off from its storage deciding alone), 0 when the fleet's; read at scrape time.
+# TYPE breakergen_circuit_local gauge
+breakergen_circuit_local{circuit="payments"} 1
+breakergen_circuit_local{circuit="search"} 0
+# HELP breakergen_transitions_total `+transitionsHelp+`
+# TYPE breakergen_transitions_total counter
+breakergen_transitions_total{circuit="payments",scope="fleet",to="closed"} 0
+breakergen_transitions_total{circuit="payments",scope="fleet",to="opened"} 0
+breakergen_transitions_total{circuit="payments",scope="fleet",to="reopened"} 0
+breakergen_transitions_total{circuit="payments",scope="process",to="closed"} 0
+breakergen_transitions_total{circuit="payments",scope="process",to="opened"} 1
+breakergen_transitions_total{circuit="payments",scope="process",to="reopened"} 0
+breakergen_transitions_total{circuit="search",scope="fleet",to="closed"} 1
+breakergen_transitions_total{circuit="search",scope="fleet",to="opened"} 1
+breakergen_transitions_total{circuit="search",scope="fleet",to="reopened"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="closed"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="opened"} 0
+breakergen_transitions_total{circuit="search",scope="process",to="reopened"} 0
+# HELP breakergen_lock_changes_total Operator lock changes of the circuit, by the lock set: open, closed, or none (unlocked); changes learnt from other processes included.
+# TYPE breakergen_lock_changes_total counter
+breakergen_lock_changes_total{circuit="payments",lock="closed"} 0
+breakergen_lock_changes_total{circuit="payments",lock="none"} 0
+breakergen_lock_changes_total{circuit="payments",lock="open"} 0
+breakergen_lock_changes_total{circuit="search",lock="closed"} 0
+breakergen_lock_changes_total{circuit="search",lock="none"} 1
+breakergen_lock_changes_total{circuit="search",lock="open"} 1
+`), "breakergen_circuit_local", "breakergen_transitions_total", "breakergen_lock_changes_total"))
 }

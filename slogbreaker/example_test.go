@@ -27,5 +27,5 @@ func Example() {
 	c := b.Circuit("inventory", runtime.Options{SampleThreshold: 1})
 	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("503 from upstream") })
 	// Output:
-	// level=WARN msg="breakergen: circuit opened" circuit=inventory event=opened error="503 from upstream" state=open lock=none failure_rate=1 samples=1
+	// level=WARN msg="breakergen: circuit opened" circuit=inventory event=opened error="503 from upstream" state=open scope=fleet lock=none failure_rate=1 samples=1
 }

@@ -15,11 +15,12 @@ import (
 var eventTypes = []runtime.EventType{
 	runtime.EventSuccess, runtime.EventFailure, runtime.EventOpened, runtime.EventReopened,
 	runtime.EventClosed, runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
+	runtime.EventLocked, runtime.EventUnlocked,
 }
 
 // defaultLevels fit an incident: what changes a circuit (a transition, a
-// probe, a storage outage, at most one a second per circuit) is logged at Warn
-// or Info, once per change; what happens per call (a success, a failure, a
+// probe, an operator's lock, a storage outage, at most one a second per
+// circuit) is logged at Warn or Info, once per change; what happens per call (a success, a failure, a
 // skipped call) is Debug, so that an outage at 1,000 calls a second does not
 // write 1,000 lines a second. Nothing is an Error: the breaker handled it.
 var defaultLevels = map[runtime.EventType]slog.Level{
@@ -31,8 +32,12 @@ var defaultLevels = map[runtime.EventType]slog.Level{
 	runtime.EventSkipped:        slog.LevelDebug,
 	runtime.EventStorageFailure: slog.LevelWarn,
 	runtime.EventProbe:          slog.LevelInfo,
+	runtime.EventLocked:         slog.LevelInfo,
+	runtime.EventUnlocked:       slog.LevelInfo,
 }
 
+// messages are the records' messages, one per event type: a transition learnt
+// from another process has its own's message, and remote=true says so.
 var messages = map[runtime.EventType]string{
 	runtime.EventSuccess:        "breakergen: call succeeded",
 	runtime.EventFailure:        "breakergen: call failed",
@@ -42,6 +47,8 @@ var messages = map[runtime.EventType]string{
 	runtime.EventSkipped:        "breakergen: call skipped",
 	runtime.EventStorageFailure: "breakergen: storage failed",
 	runtime.EventProbe:          "breakergen: probe granted",
+	runtime.EventLocked:         "breakergen: circuit locked",
+	runtime.EventUnlocked:       "breakergen: circuit unlocked",
 }
 
 // Listener writes one slog record per event. Build it with NewListener (or

@@ -116,10 +116,65 @@ func TestStateNamesALock(t *testing.T) {
 	require.NoError(t, c.LockOpen(context.Background()))
 	_ = c.Run(context.Background(), func(context.Context) error { return nil })
 	rs := records(t, &buf)
-	require.Len(t, rs, 1)
-	assert.Equal(t, "skipped", rs[0]["event"])
-	assert.Equal(t, "open (locked open)", rs[0]["state"])
-	assert.Equal(t, "open", rs[0]["lock"])
+	require.Len(t, rs, 2)
+	assert.Equal(t, "locked", rs[0]["event"])
+	assert.Equal(t, "skipped", rs[1]["event"])
+	assert.Equal(t, "open (locked open)", rs[1]["state"])
+	assert.Equal(t, "open", rs[1]["lock"])
+}
+
+// TestLockChangesAreLoggedAtInfo: an operator's lock and unlock are records
+// of their own at Info, naming the lock set.
+func TestLockChangesAreLoggedAtInfo(t *testing.T) {
+	var buf bytes.Buffer
+	l := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
+	b := runtime.MustNew(runtime.WithListener(l))
+	c := b.Circuit("db")
+	require.NoError(t, c.LockClosed(context.Background()))
+	require.NoError(t, c.Unlock(context.Background()))
+	rs := records(t, &buf)
+	require.Len(t, rs, 2)
+	assert.Equal(t, "INFO", rs[0]["level"])
+	assert.Equal(t, "breakergen: circuit locked", rs[0]["msg"])
+	assert.Equal(t, "closed", rs[0]["lock"])
+	assert.Equal(t, "closed (locked closed)", rs[0]["state"])
+	assert.Equal(t, "INFO", rs[1]["level"])
+	assert.Equal(t, "breakergen: circuit unlocked", rs[1]["msg"])
+	assert.Equal(t, "none", rs[1]["lock"])
+	assert.NotContains(t, rs[1], "remote", "this process's own unlock")
+}
+
+// TestRecordsSayWhoseVerdictAndWhetherLearnt: every record carries the
+// scope of its status; a local opening says "process", and a transition
+// learnt from another process carries remote=true.
+func TestRecordsSayWhoseVerdictAndWhetherLearnt(t *testing.T) {
+	var buf bytes.Buffer
+	l := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
+	l.Handle(runtime.Event{
+		Type: runtime.EventOpened, Circuit: "db", Err: errors.New("no route to host"),
+		Status: runtime.Status{
+			State: runtime.StateOpen, OpenedAt: start, CurrentTime: start, Scope: runtime.ScopeProcess,
+			Options: runtime.Options{CoolDown: time.Minute},
+		},
+	})
+	l.Handle(runtime.Event{
+		Type: runtime.EventOpened, Circuit: "db", Remote: true,
+		Status: runtime.Status{State: runtime.StateOpen, OpenedAt: start, CurrentTime: start},
+	})
+	l.Handle(runtime.Event{Type: runtime.EventLocked, Circuit: "db", Remote: true, Status: runtime.Status{Lock: runtime.LockOpen}})
+	rs := records(t, &buf)
+	require.Len(t, rs, 3)
+	assert.Equal(t, "WARN", rs[0]["level"])
+	assert.Equal(t, "process", rs[0]["scope"])
+	assert.Equal(t, "open (this process)", rs[0]["state"])
+	assert.Equal(t, "no route to host", rs[0]["error"])
+	assert.NotContains(t, rs[0], "remote")
+	assert.Equal(t, "WARN", rs[1]["level"], "a learnt opening is logged like one's own")
+	assert.Equal(t, "fleet", rs[1]["scope"])
+	assert.Equal(t, true, rs[1]["remote"])
+	assert.Equal(t, "locked", rs[2]["event"])
+	assert.Equal(t, true, rs[2]["remote"])
+	assert.Equal(t, "open", rs[2]["lock"])
 }
 
 func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
@@ -127,8 +182,14 @@ func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
 	info := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
 	assert.Equal(t, []runtime.EventType{
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
-		runtime.EventStorageFailure, runtime.EventProbe,
-	}, info.Events(), "no per-call event at Info")
+		runtime.EventStorageFailure, runtime.EventProbe, runtime.EventLocked, runtime.EventUnlocked,
+	}, info.Events(), "no per-call event at Info; transitions and lock changes")
+
+	warn := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelWarn))
+	assert.Equal(t, []runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventStorageFailure}, warn.Events())
+	lockedAtWarn := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelWarn), slogbreaker.WithLevel(runtime.EventLocked, slog.LevelWarn))
+	assert.Contains(t, lockedAtWarn.Events(), runtime.EventLocked, "the lock events' level is configurable")
+	assert.NotContains(t, lockedAtWarn.Events(), runtime.EventUnlocked)
 
 	errorsOnly := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelError))
 	assert.Empty(t, errorsOnly.Events())

@@ -20,14 +20,14 @@ func writeJSON(w io.Writer, v any) error {
 // writeTable prints circuits as an aligned table.
 func writeTable(w io.Writer, views []view) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tLOCK\tOPENED-AT\tFAILURE-RATE\tSAMPLES\tNEXT-PROBE")
+	fmt.Fprintln(tw, "NAME\tSTATE\tLOCK\tOPENED-AT\tFAILURE-RATE\tSAMPLES\tNEXT-PROBE\tVOTING")
 	for _, v := range views {
 		opened := stamp(v.OpenedAt)
 		if v.History {
 			opened += " (history)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n",
-			display(v.Name), v.State, v.Lock, opened, percent(v.FailureRate), v.Samples, probe(v))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
+			display(v.Name), v.State, v.Lock, opened, percent(v.FailureRate), v.Samples, probe(v), voting(v))
 	}
 	if len(views) == 0 {
 		fmt.Fprintln(tw, "(no circuits under this prefix)")
@@ -52,6 +52,7 @@ func writeDetail(w io.Writer, v view) error {
 	fmt.Fprintf(tw, "failure-rate:\t%s (%s of %d)\n", percent(v.FailureRate), plural(v.Failures, "failure"), v.Samples)
 	fmt.Fprintf(tw, "samples:\t%d\n", v.Samples)
 	fmt.Fprintf(tw, "next-probe:\t%s\n", probe(v))
+	fmt.Fprintf(tw, "processes:\t%s\n", processes(v))
 	if v.CoolDown > 0 {
 		fmt.Fprintf(tw, "cool-down:\t%s\n", seconds(v.CoolDown))
 	}
@@ -109,6 +110,23 @@ func stamp(t time.Time) string {
 func percent(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
 func seconds(s float64) string { return time.Duration(s * float64(time.Second)).String() }
+
+// voting is the quorum's view in a column: "1 of 10" processes that reported
+// within the last window voted to open, "-" when none reported.
+func voting(v view) string {
+	if v.Reporting == 0 {
+		return "-"
+	}
+	return strconv.Itoa(v.Voting) + " of " + strconv.Itoa(v.Reporting)
+}
+
+// processes is the quorum's view in words: "10 reporting, 1 voting to open".
+func processes(v view) string {
+	if v.Reporting == 0 {
+		return "none reported within the last window"
+	}
+	return strconv.Itoa(v.Reporting) + " reporting, " + strconv.Itoa(v.Voting) + " voting to open"
+}
 
 // probe tells when the circuit's next probe may run.
 func probe(v view) string {

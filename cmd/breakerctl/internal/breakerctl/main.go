@@ -23,7 +23,9 @@ const (
 const usageText = `usage: breakerctl [flags] COMMAND [NAME]
 
 Commands:
-  list              every circuit: state, lock, opened-at, failure rate, samples, next probe
+  list              every circuit: state, lock, opened-at, failure rate, samples, next probe,
+                    and VOTING: how many of the processes that reported within the last
+                    window vote to open (the fleet's circuit opens with a quorum of them)
   status NAME       one circuit in detail
   lock-open NAME    skip every call of the circuit until unlock or reset
   lock-closed NAME  run every call of the circuit until unlock or reset

@@ -68,9 +68,9 @@ func TestCommandsAgainstRedis(t *testing.T) {
 	require.Equal(t, breakerctl.ExitOK, list.code, list.stderr)
 	lines := strings.Split(strings.TrimSpace(list.stdout), "\n")
 	require.Len(t, lines, 3, list.stdout)
-	assert.Regexp(t, `^NAME +STATE +LOCK +OPENED-AT +FAILURE-RATE +SAMPLES +NEXT-PROBE$`, lines[0])
-	assert.Regexp(t, `^payments +open +none +\d{4}-\d\d-\d\dT[0-9:]+Z +100\.0% +3 +in (59m5\ds|1h0m0s)$`, lines[1])
-	assert.Regexp(t, `^search +closed +none +- +0\.0% +1 +-$`, lines[2])
+	assert.Regexp(t, `^NAME +STATE +LOCK +OPENED-AT +FAILURE-RATE +SAMPLES +NEXT-PROBE +VOTING$`, lines[0])
+	assert.Regexp(t, `^payments +open +none +\d{4}-\d\d-\d\dT[0-9:]+Z +100\.0% +3 +in (59m5\ds|1h0m0s) +1 of 1$`, lines[1])
+	assert.Regexp(t, `^search +closed +none +- +0\.0% +1 +- +0 of 1$`, lines[2])
 	assert.Equal(t, strings.Index(lines[0], "STATE"), strings.Index(lines[1], "open"), "aligned")
 
 	status := runCtl(env, "status", "payments", "-prefix", "shop", "-json")
@@ -104,7 +104,42 @@ func TestCommandsAgainstRedis(t *testing.T) {
 	assert.Equal(t, breakerctl.ExitError, missing.code)
 	assert.Equal(t, "breakerctl: unlock: no circuit \"payment\" under prefix \"shop\" (breakerctl list shows them)\n", missing.stderr)
 	empty := runCtl(env, "list") // the default prefix holds nothing
-	assert.Equal(t, "NAME  STATE  LOCK  OPENED-AT  FAILURE-RATE  SAMPLES  NEXT-PROBE\n(no circuits under this prefix)\n", empty.stdout)
+	assert.Equal(t, "NAME  STATE  LOCK  OPENED-AT  FAILURE-RATE  SAMPLES  NEXT-PROBE  VOTING\n(no circuits under this prefix)\n", empty.stdout)
+}
+
+// TestQuorumView: two services report outcomes of one circuit, one of them
+// failing alone: it opens for itself only, and breakerctl shows the fleet's
+// circuit closed, two processes reporting and one voting to open, in list,
+// status and their JSON.
+func TestQuorumView(t *testing.T) {
+	_, url, _ := guarded(t)
+	healthy, healthyStore := service(t, url)
+	bad, badStore := service(t, url)
+	ctx := context.Background()
+	for range 10 {
+		require.NoError(t, healthy.Circuit("search").Run(ctx, func(context.Context) error { return nil }))
+	}
+	require.NoError(t, healthyStore.Flush(ctx))
+	trip(t, bad.Circuit("search"))
+	require.NoError(t, badStore.Flush(ctx))
+	st, err := bad.Circuit("search").Status(ctx)
+	require.NoError(t, err)
+	require.Equal(t, runtime.ScopeProcess, st.Scope, "the bad service's opening is its own: %v", st)
+	env := map[string]string{"REDIS_URL": url}
+
+	status := runCtl(env, "-prefix", "shop", "status", "search")
+	require.Equal(t, breakerctl.ExitOK, status.code, status.stderr)
+	assert.Regexp(t, `(?m)^state: +closed$`, status.stdout, "the fleet's circuit")
+	assert.Regexp(t, `(?m)^processes: +2 reporting, 1 voting to open$`, status.stdout)
+	list := runCtl(env, "-prefix", "shop", "list")
+	require.Equal(t, breakerctl.ExitOK, list.code, list.stderr)
+	assert.Regexp(t, `(?m)^search +closed +none +- +23\.1% +13 +- +1 of 2$`, list.stdout)
+	asJSON := runCtl(env, "-prefix", "shop", "-json", "list")
+	var views []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(asJSON.stdout), &views))
+	require.Len(t, views, 1)
+	assert.InDelta(t, 2, views[0]["reporting_processes"], 1e-9)
+	assert.InDelta(t, 1, views[0]["voting_processes"], 1e-9)
 }
 
 // TestStatusLabelsHistory: a closed circuit's last opening is history, and
@@ -152,7 +187,9 @@ func TestLockOpenForceLocksACircuitAheadOfItsFirstCall(t *testing.T) {
 	require.ErrorIs(t, err, runtime.ErrOpen, "the service's first call meets the lock")
 	assert.Contains(t, err.Error(), "open (locked open)")
 	list := runCtl(env, "-prefix", "shop", "list")
-	assert.Regexp(t, `(?m)^billing +open \(locked open\) +open `, list.stdout)
+	assert.Regexp(t, `(?m)^billing +open \(locked open\) +open .* -$`, list.stdout, "no process reported")
+	status := runCtl(env, "-prefix", "shop", "status", "billing")
+	assert.Regexp(t, `(?m)^processes: +none reported within the last window$`, status.stdout)
 }
 
 func TestWrongPasswordIsOneLineWithoutIt(t *testing.T) {

@@ -29,7 +29,14 @@ type view struct {
 	ProbeInFlight bool         `json:"probe_in_flight"`
 	CoolDown      float64      `json:"cool_down_seconds,omitempty"`
 	Windows       []windowView `json:"windows,omitempty"`
-	Time          time.Time    `json:"time"` // the Redis server's
+	// Reporting is how many processes reported outcomes within the last
+	// window, Voting how many of them voted to open (their own outcomes
+	// failed the rate threshold): the quorum's view. The fleet's circuit
+	// opens only with a quorum of voters (redisstore.WithQuorum, default 2,
+	// fewer when fewer report); a voter alone has a local opening.
+	Reporting int       `json:"reporting_processes"`
+	Voting    int       `json:"voting_processes"`
+	Time      time.Time `json:"time"` // the Redis server's
 }
 
 // windowView is the window of one geometry.
@@ -52,16 +59,18 @@ func newView(in redisstore.Inspection) view {
 	failures, samples := in.Counts()
 	st := status(in)
 	v := view{
-		Name:     in.Name,
-		State:    st.String(),
-		Stored:   in.State.String(),
-		History:  in.State == storage.StateClosed && !in.OpenedAt.IsZero(),
-		Lock:     in.Lock.String(),
-		OpenedAt: in.OpenedAt.UTC(),
-		Failures: failures,
-		Samples:  samples,
-		CoolDown: in.CoolDown.Seconds(),
-		Time:     in.CurrentTime.UTC(),
+		Name:      in.Name,
+		State:     st.String(),
+		Stored:    in.State.String(),
+		History:   in.State == storage.StateClosed && !in.OpenedAt.IsZero(),
+		Lock:      in.Lock.String(),
+		OpenedAt:  in.OpenedAt.UTC(),
+		Failures:  failures,
+		Samples:   samples,
+		CoolDown:  in.CoolDown.Seconds(),
+		Time:      in.CurrentTime.UTC(),
+		Reporting: in.Reporting,
+		Voting:    in.Voting,
 	}
 	if samples > 0 {
 		v.FailureRate = float64(failures) / float64(samples)
