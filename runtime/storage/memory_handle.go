@@ -93,7 +93,7 @@ func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result,
 	c.mu.Lock()
 	s := c.state.Load()
 	switch {
-	case o.Probe && s.state == StateOpen && o.Success:
+	case o.Probe && s.state == StateOpen && o.Success && s.openedAt == nanos(o.OpenedAt):
 		c.closeLocked()
 		t = TransitionClosed
 	case o.Probe && s.state == StateOpen && s.openedAt == nanos(o.OpenedAt):

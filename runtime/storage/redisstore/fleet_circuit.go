@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -301,6 +302,29 @@ func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 	}
 	c.inflightF.Add(int64(b.f))
 	c.inflightN.Add(int64(b.n))
+	b.vote = c.voteLocked(e, rate)
+	return b
+}
+
+// failureBatch takes the ring's outcomes into a batch, as newBatch does, with
+// one more failure in bucket e: a failure counted nowhere else. The caller
+// holds mu.
+func (c *fcircuit) failureBatch(e, now int64, rate float64) *batch {
+	b := c.newBatch(e, now, rate)
+	if b == nil {
+		b = &batch{seq: c.h.seq.Add(1), created: now}
+	}
+	i := slices.IndexFunc(b.buckets, func(x bucketCount) bool { return x.epoch == e })
+	if i < 0 {
+		b.buckets = append(b.buckets, bucketCount{epoch: e})
+		i = len(b.buckets) - 1
+	}
+	b.buckets[i].failures++
+	b.f++
+	b.n++
+	c.inflightF.Add(1)
+	c.inflightN.Add(1)
+	c.own.add(e, 0, 1)
 	b.vote = c.voteLocked(e, rate)
 	return b
 }

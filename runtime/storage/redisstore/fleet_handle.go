@@ -221,22 +221,18 @@ func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) 
 // as well.
 func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	c := h.c
-	c.count(false)
 	ownF, ownN, fleetF, fleetN := c.counts(c.epoch())
-	if !h.mayOpenFleet(c.cache.Load(), fleetF, fleetN, ownF, ownN) {
+	if !h.mayOpenFleet(c.cache.Load(), fleetF+1, fleetN+1, ownF+1, ownN+1) {
+		c.count(false)
 		if c.opening.Load() == 0 {
-			return h.ownOpening(ownF, ownN), nil
+			return h.ownOpening(ownF+1, ownN+1), nil
 		}
 		return storage.Result{Status: h.composed()}, nil
 	}
 	c.opening.Add(1)
 	defer c.opening.Add(-1)
-	a, err := h.flushRing(ctx)
-	switch {
-	case err == nil && a.res.Transition != storage.TransitionNone:
+	if a, err := h.flushFailure(ctx); err == nil && a.res.Transition != storage.TransitionNone {
 		return a.res, nil
-	case err == nil && a.res.Status.CurrentTime.IsZero():
-		return storage.Result{Status: h.composed()}, nil // the flusher took the outcomes: its flush decides
 	}
 	ownF, ownN, _, _ = c.counts(c.epoch())
 	return h.ownOpening(ownF, ownN), nil
@@ -337,18 +333,16 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	return a.res, err
 }
 
-// flushRing sends the ring's outcomes at once, in one script with this
-// binding's thresholds, for a failure that may open the fleet's circuit. A
-// failure of the script is reported, and the batch waits in the outbox for
-// the flusher, under the same token.
-func (h *fhandle) flushRing(ctx context.Context) (answer, error) {
+// flushFailure sends a failure that may open the fleet's circuit at once, with
+// the ring's outcomes, in one batch and one script with this binding's
+// thresholds, so that the caller learns the transition it made. A failure of
+// the script is reported, and the batch waits in the outbox for the flusher,
+// under the same sequence number: the failure counts once, sent or not.
+func (h *fhandle) flushFailure(ctx context.Context) (answer, error) {
 	c := h.c
 	c.mu.Lock()
-	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
+	b := c.failureBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
-	if b == nil {
-		return answer{}, nil // the flusher took it: its flush decides
-	}
 	a, err := h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
 	h.settleSent(b, err)
 	if err != nil {

@@ -118,7 +118,11 @@ func (h *handle) announced(args ...any) []any {
 // that began at openedAt and its ReservedAt equals reservedAt (zero for none),
 // and returns it. Of several callers passing the same pair, exactly one wins.
 func (h *handle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
-	return h.reserve(ctx, openedAt, reservedAt, newToken())
+	r, err := h.reserveOnce(ctx, openedAt, reservedAt)
+	if err != nil || !r.won {
+		return time.Time{}, false, err
+	}
+	return r.status.ReservedAt, true, nil
 }
 
 // reserve runs the reservation's compare-and-set with token: a replay of the
@@ -131,6 +135,20 @@ func (h *handle) reserve(ctx context.Context, openedAt, reservedAt time.Time, to
 	return r.status.ReservedAt, true, nil
 }
 
+// reserveOnce runs the reservation's compare-and-set and, when its reply was
+// lost on the way (the script may have run), sends it again with the same
+// token within ctx: if the first one won, the second finds its reservation and
+// wins again, so a lost reply costs no cool-down.
+func (h *handle) reserveOnce(ctx context.Context, openedAt, reservedAt time.Time) (reserved, error) {
+	token := newToken()
+	r, err := h.reserveStatus(ctx, openedAt, reservedAt, token)
+	var rerr redis.Error
+	if err != nil && !errors.As(err, &rerr) && ctx.Err() == nil {
+		r, err = h.reserveStatus(ctx, openedAt, reservedAt, token)
+	}
+	return r, err
+}
+
 // reserved is the answer of the reserve script: whether it won, and the state
 // it found or made.
 type reserved struct {
@@ -139,7 +157,7 @@ type reserved struct {
 }
 
 func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Time, token string) (reserved, error) {
-	v, err := h.run(ctx, scriptReserve, "Reserve", h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)...)
+	v, acked, err := h.runAcked(ctx, scriptReserve, "Reserve", h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)...)
 	if err != nil {
 		return reserved{}, err
 	}
@@ -147,10 +165,18 @@ func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Ti
 	if err != nil || a[0] < 0 || a[0] > 1 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
 		return reserved{}, h.fail("Reserve", fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v))
 	}
-	return reserved{won: a[0] == 1, status: storage.Status{
+	r := reserved{won: a[0] == 1, status: storage.Status{
 		State: storage.State(a[1]), Lock: storage.Lock(a[2]),
 		OpenedAt: fromMicros(a[3]), ReservedAt: fromMicros(a[4]), CurrentTime: fromMicros(a[5]),
-	}}, nil
+	}}
+	if r.won && !acked {
+		// No replica has it: a failover now would let another caller win
+		// the same window. Not granted; given back, so the next caller may
+		// try (a release that fails leaves it to expire after CoolDown).
+		_, _ = h.Release(ctx, time.Time{}, r.status.ReservedAt)
+		r.won = false
+	}
+	return r, nil
 }
 
 // Release clears the reservation if ReservedAt equals reservedAt.
@@ -171,13 +197,19 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 	default:
 		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
 	}
-	_, err := h.run(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL), h.stateTTL)...)
+	_, acked, err := h.runAcked(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL), h.stateTTL)...)
+	if err == nil && !acked {
+		return h.unacknowledged("Lock")
+	}
 	return err
 }
 
 // Reset deletes every key of the circuit: state, window, reservation and lock.
 func (h *handle) Reset(ctx context.Context, _ time.Time) error {
-	_, err := h.run(ctx, scriptReset, "Reset", h.announced(h.stateTTL)...)
+	_, acked, err := h.runAcked(ctx, scriptReset, "Reset", h.announced(h.stateTTL)...)
+	if err == nil && !acked {
+		return h.unacknowledged("Reset")
+	}
 	return err
 }
 

@@ -72,11 +72,15 @@ type config struct {
 	refresh  time.Duration
 	stale    time.Duration // 0: DefaultStaleRefreshes refresh intervals
 	quorum   int
+	// acks is how many replicas must acknowledge a reservation or an
+	// operator's write, within ackTimeout; -1: one when the master has any.
+	acks       int
+	ackTimeout time.Duration
 }
 
 func defaults() config {
 	return config{prefix: DefaultPrefix, stateTTL: DefaultStateTTL, buckets: DefaultBuckets,
-		flush: DefaultFlushInterval, refresh: DefaultRefreshInterval, quorum: DefaultQuorum}
+		flush: DefaultFlushInterval, refresh: DefaultRefreshInterval, quorum: DefaultQuorum, acks: -1}
 }
 
 // staleAfter is the staleness bound in force.
@@ -223,6 +227,27 @@ func WithQuorum(n int) Option {
 			return fmt.Errorf("%w: quorum %d, want 1 to %d", ErrInvalid, n, MaxQuorum)
 		}
 		c.quorum = n
+		return nil
+	})
+}
+
+// WithReplicaAcks makes every reservation of a probe and every operator write
+// (lock, unlock, reset) wait for n replicas of the master that owns the
+// circuit to acknowledge it, within timeout, with WAIT pipelined after the
+// script (no extra round trip). A reservation that fewer replicas acknowledged
+// is not granted (the caller is skipped, and the reservation given back), so a
+// failover to a replica never grants a second probe in one half-open window;
+// an operator write that fewer acknowledged returns an error wrapping
+// ErrUnacknowledged (it holds on the master; send it again). n = 0 waits for
+// none. Default: one replica within DefaultReplicaAckTimeout when the master
+// reports connected replicas (asked with ROLE every 10 s), none otherwise.
+// n from 0 to 16; timeout from 1ms to 1m when n > 0.
+func WithReplicaAcks(n int, timeout time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 || n > 16 || (n > 0 && (timeout < time.Millisecond || timeout > time.Minute)) {
+			return fmt.Errorf("%w: replica acks %d within %v, want 0 to 16 within 1ms to 1m", ErrInvalid, n, timeout)
+		}
+		c.acks, c.ackTimeout = n, timeout
 		return nil
 	})
 }

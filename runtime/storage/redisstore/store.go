@@ -24,8 +24,9 @@ type Store struct {
 	fleet    *fleet // the circuits' verdicts; in fleet mode, also the cache and goroutines
 	// pid names this store among the processes of the fleet in the quorum's
 	// sets: 64 random bits, new with every store.
-	pid  string
-	link link // when Redis last answered
+	pid      string
+	link     link // when Redis last answered
+	replicas acks // the replicas behind each master, when counted automatically
 
 	// offset is added to the server's time inside every script, in microseconds.
 	// Only the package's tests change it, to move time without sleeping.

@@ -224,4 +224,8 @@ func testProbeFailureReopens(e *env) {
 	r = e.record("c", standard, storage.Outcome{Probe: true, OpenedAt: o1})
 	assert.Equal(e.t, storage.TransitionNone, r.Transition, "a late probe's failure against a replaced OpenedAt")
 	assert.True(e.t, e.status("c", standard).OpenedAt.Equal(o2), "OpenedAt moved on a late probe's failure")
+	r = e.record("c", standard, storage.Outcome{Success: true, Probe: true, OpenedAt: o1})
+	assert.Equal(e.t, storage.TransitionNone, r.Transition,
+		"a late probe's success (it outlived its reservation) against a circuit reopened since")
+	e.checkState("after a late probe's success", e.status("c", standard), storage.StateOpen)
 }

@@ -88,7 +88,7 @@ func (h *mapHandle) Record(_ context.Context, now time.Time, o storage.Outcome) 
 	st := h.status(now)
 	t := storage.TransitionNone
 	switch {
-	case o.Probe && c.state == storage.StateOpen && o.Success:
+	case o.Probe && c.state == storage.StateOpen && o.Success && c.openedAt.Equal(o.OpenedAt):
 		c.state, c.reservedAt, c.outcomes = storage.StateClosed, time.Time{}, nil
 		t = storage.TransitionClosed
 	case o.Probe && c.state == storage.StateOpen && c.openedAt.Equal(o.OpenedAt):

@@ -59,6 +59,10 @@ func (m *mutantHandle) Status(ctx context.Context, now time.Time) (storage.Statu
 }
 
 func (m *mutantHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	if m.kind == "late-probe-closes" && o.Probe && o.Success {
+		st, _ := m.Handle.Status(ctx, now)
+		o.OpenedAt = st.OpenedAt // closes whatever open period it finds
+	}
 	r, err := m.Handle.Record(ctx, now, o)
 	if r.Transition == storage.TransitionClosed && m.kind == "close-drops-lock" {
 		_ = m.Handle.Lock(ctx, now, storage.LockNone) // after the result was read

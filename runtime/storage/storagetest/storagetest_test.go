@@ -142,6 +142,7 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		"list-unsorted":           "ListAndClear",
 		"reset-keeps-lock":        "Reset",
 		"hot-ignores-threshold":   "HotPath",
+		"late-probe-closes":       "ProbeFailureReopens",
 	} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
