@@ -2,6 +2,7 @@ package breakergrpc
 
 import (
 	"context"
+	"fmt"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -78,15 +79,9 @@ func (i *Interceptors) unary(ctx context.Context, method string, req, reply any,
 	return err
 }
 
-// cancelled is a context that is always done: Done with it and
-// context.Canceled records nothing and releases a probe's reservation, the
-// runtime's rule for a caller that gave up, which is what an outcome the
-// interceptors leave out amounts to.
-var cancelled = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
+// notRecorded is what the interceptors give Done for an outcome they leave
+// out: nothing is recorded, and a probe's reservation is released.
+var notRecorded = fmt.Errorf("breakergrpc: %w", runtime.ErrNotRecorded)
 
 // record gives the attempt the outcome of a call made with ctx.
 func (i *Interceptors) record(ctx context.Context, a *runtime.Attempt, err error) {
@@ -94,11 +89,11 @@ func (i *Interceptors) record(ctx context.Context, a *runtime.Attempt, err error
 	case err == nil:
 		a.Done(ctx, nil)
 	case ctx.Err() == context.Canceled: //nolint:errorlint // Err returns the sentinel itself
-		a.Done(cancelled, context.Canceled) // the caller gave up
+		a.Done(ctx, notRecorded) // the caller gave up
 	case i.failure(status.Code(err)):
 		a.Done(ctx, err)
 	default:
-		a.Done(cancelled, context.Canceled) // an answer about the request
+		a.Done(ctx, notRecorded) // an answer about the request
 	}
 }
 

@@ -3,6 +3,8 @@ package breakerredis
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -22,25 +24,27 @@ const (
 	ignored
 )
 
-// cancelled is a context that is always done: Done with it and
-// context.Canceled records nothing and releases a probe's reservation, the
-// runtime's rule for a caller that gave up, which is what an outcome the hook
-// leaves out amounts to.
-var cancelled = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
+// notRecorded is what the hook gives Done for an outcome it leaves out:
+// nothing is recorded, and a probe's reservation is released.
+var notRecorded = fmt.Errorf("breakerredis: %w", runtime.ErrNotRecorded)
+
+// errHungUp is what the hook records for io.EOF itself, which go-redis
+// returns when the server closed the connection without answering: the
+// runtime takes a bare io.EOF for a stream's end, not recorded, while here it
+// is a failure of the server.
+var errHungUp = fmt.Errorf("breakerredis: the server closed the connection without answering: %w", io.ErrUnexpectedEOF)
 
 // record gives the attempt the verdict.
 func record(ctx context.Context, a *runtime.Attempt, v verdict) {
-	switch v.kind {
-	case success:
+	switch {
+	case v.kind == success:
 		a.Done(ctx, nil)
-	case failure:
+	case v.kind == failure && v.err == io.EOF: //nolint:errorlint // io.EOF itself, as go-redis returns it
+		a.Done(ctx, errHungUp)
+	case v.kind == failure:
 		a.Done(ctx, v.err)
 	default:
-		a.Done(cancelled, context.Canceled)
+		a.Done(ctx, notRecorded)
 	}
 }
 

@@ -80,7 +80,7 @@ func (cn *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, 
 		cn.c.done(ctx, &a, err)
 		return nil, err
 	}
-	a.Done(cancelled, context.Canceled)
+	a.Done(ctx, notRecorded)
 	return &stmt{next: st, c: cn.c}, nil
 }
 

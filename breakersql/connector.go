@@ -71,7 +71,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		c.done(ctx, &a, err)
 		return nil, err
 	}
-	a.Done(cancelled, context.Canceled)
+	a.Done(ctx, notRecorded)
 	return &conn{next: dc, c: c}, nil
 }
 

@@ -5,19 +5,19 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/breakergen/breakergen/runtime"
 )
 
-// cancelled is a context that is always done: Done with it and
-// context.Canceled records nothing and releases a probe's reservation, the
-// runtime's rule for a caller that gave up, which is what an outcome the
-// Connector leaves out amounts to.
-var cancelled = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
+// notRecorded is what the Connector gives Done for an outcome it leaves out:
+// nothing is recorded, and a probe's reservation is released.
+var notRecorded = fmt.Errorf("breakersql: %w", runtime.ErrNotRecorded)
+
+// errHungUp is what the Connector records for io.EOF itself, a server that
+// closed the connection: the runtime takes a bare io.EOF for a stream's end.
+var errHungUp = fmt.Errorf("breakersql: the server closed the connection: %w", io.ErrUnexpectedEOF)
 
 // done records err, the outcome of a call made with ctx, as the Connector
 // judges it.
@@ -26,7 +26,9 @@ func (c *Connector) done(ctx context.Context, a *runtime.Attempt, err error) {
 	case err == nil:
 		a.Done(ctx, nil)
 	case ignored(ctx, err) || !c.cfg.isFailure(err):
-		a.Done(cancelled, context.Canceled)
+		a.Done(ctx, notRecorded)
+	case err == io.EOF: //nolint:errorlint // io.EOF itself, as a driver returns it
+		a.Done(ctx, errHungUp)
 	default:
 		a.Done(ctx, err)
 	}
