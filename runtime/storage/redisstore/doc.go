@@ -66,8 +66,8 @@
 // bound (WithStaleAfter, default three refresh intervals), with nothing
 // answered since, is cut off: it stops trusting what it last learnt of the
 // fleet and decides from its own verdict alone. An opening of the fleet's that
-// it knew becomes its own, which it probes alone; every circuit reports a
-// storage failure wrapping ErrStale once; no call waits on Redis, and
+// it knew becomes its own, which it probes alone; the store reports a storage
+// failure wrapping ErrStale once; no call waits on Redis, and
 // operator writes fail at once (the runtime keeps them and sends them again).
 // Its outcomes are kept and sent, once, when Redis answers; at that answer it
 // trusts the fleet again and re-reads every circuit. A strict store keeps no

@@ -25,6 +25,7 @@ type fleet struct {
 	// detached is set while Redis has not answered for longer than the
 	// staleness bound: every circuit decides from this process's outcomes.
 	detached atomic.Bool
+	failures storeFailures // the store's own failures, one report a second per cause
 
 	mu        sync.Mutex
 	circuits  map[string]*fcircuit

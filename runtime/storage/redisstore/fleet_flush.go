@@ -1,33 +1,75 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/redis/go-redis/v9"
 )
 
-// reply is the answer to one script of a pipeline.
+// reply is the answer to one script of a pipeline. lost is set when its chunk
+// failed as a whole (the network, a timeout): the store reported that once.
 type reply struct {
-	v   any
-	err error
+	v    any
+	err  error
+	lost bool
 }
 
-// pipeline sends one script per call of add, in one pipeline (go-redis splits
-// it by node on a cluster), and returns their replies in order. The whole round
-// trip is bounded by ctx. A script the server no longer caches (after a restart
-// or a failover) is sent again as EVAL.
-func (f *fleet) pipeline(ctx context.Context, script *redis.Script, n int, keys func(i int) []string, args func(i int) []any) ([]reply, error) {
+// Pipelines are sent in chunks of at most pipelineChunk scripts, each within
+// chunkTimeout (and the round's context): a slow reply fails only its chunk's
+// circuits, whose batches wait in their outboxes for the next round, and a
+// chunk's reply comes back well within a client's read timeout.
+const (
+	pipelineChunk = 128
+	chunkTimeout  = roundTimeout / 4
+)
+
+// pipeline sends one script per circuit of cs, in chunks, and returns their
+// replies in order, and the first chunk's error. A chunk that fails as a
+// whole is reported once for the store (op names the round), not once per
+// circuit; the chunks after the round's context ended are lost too.
+func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
+	out := make([]reply, len(cs))
+	var first error
+	var lost []*fcircuit
+	for lo := 0; lo < len(cs); lo += pipelineChunk {
+		hi := min(lo+pipelineChunk, len(cs))
+		chunk, cancel := context.WithTimeout(ctx, chunkTimeout)
+		rs, err := f.chunk(chunk, script, cs[lo:hi], func(i int) []any { return args(lo + i) })
+		cancel()
+		if err == nil {
+			copy(out[lo:], rs)
+			continue
+		}
+		for i := lo; i < hi; i++ {
+			out[i] = reply{err: err, lost: true}
+		}
+		lost, first = append(lost, cs[lo:hi]...), cmp.Or(first, err)
+	}
+	if len(lost) > 0 {
+		f.storeFailed(op, first, lost)
+	}
+	return out, first
+}
+
+// chunk sends one script per circuit of cs in one pipeline (go-redis splits it
+// by node on a cluster), bounded by ctx. A script the server no longer caches
+// (after a restart or a failover) is sent again as EVAL.
+func (f *fleet) chunk(ctx context.Context, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
 	client := f.s.client
 	f.s.link.sent(monoNanos())
 	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
 		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i := range n {
-				p.EvalSha(ctx, script.Hash(), keys(i), args(i)...)
+			for i, c := range cs {
+				p.EvalSha(ctx, script.Hash(), c.h.keys, args(i)...)
 			}
 			return nil
 		})
@@ -43,15 +85,15 @@ func (f *fleet) pipeline(ctx context.Context, script *redis.Script, n int, keys 
 	if len(cmds) > 0 {
 		f.s.link.done(cmds[0].Err())
 	}
-	out := make([]reply, n)
+	out := make([]reply, len(cs))
 	for i, cmd := range cmds {
 		v, err := cmd.(*redis.Cmd).Result()
 		if isNoScript(err) {
 			v, err = bounded.Call(ctx, func(ctx context.Context) (any, error) {
-				return script.Run(ctx, client, keys(i), args(i)...).Result()
+				return script.Run(ctx, client, cs[i].h.keys, args(i)...).Result()
 			})
 		}
-		out[i] = reply{v, err}
+		out[i] = reply{v: v, err: err}
 	}
 	return out, nil
 }
@@ -91,21 +133,20 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, scriptFlush, len(jobs),
-		func(i int) []string { return jobs[i].c.h.keys },
-		func(i int) []any {
-			j := jobs[i]
-			return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.seq, 0, 0, "", j.b.vote, j.b.buckets)...))
-		})
-	if err != nil {
-		for _, j := range jobs {
-			j.c.failed("Flush", j.c.h.fail("Flush", err))
-		}
-		return err
+	targets := make([]*fcircuit, len(jobs))
+	for i, j := range jobs {
+		targets[i] = j.c
 	}
-	var errs []error
+	replies, err := f.pipeline(ctx, "Flush", scriptFlush, targets, func(i int) []any {
+		j := jobs[i]
+		return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.seq, 0, 0, "", j.b.vote, j.b.buckets)...))
+	})
+	errs := []error{err}
 	for i, r := range replies {
 		j := jobs[i]
+		if r.lost {
+			continue // reported for the store; the batch waits in the outbox
+		}
 		a, err := j.c.h.answer("Flush", r.v, r.err)
 		if err != nil {
 			j.c.failed("Flush", err)
@@ -129,17 +170,13 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, scriptStatus, len(cs),
-		func(i int) []string { return cs[i].h.keys },
+	replies, err := f.pipeline(ctx, "Refresh", scriptStatus, cs,
 		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
-	if err != nil {
-		for _, c := range cs {
-			c.failed("Refresh", c.h.fail("Refresh", err))
-		}
-		return err
-	}
-	var errs []error
+	errs := []error{err}
 	for i, r := range replies {
+		if r.lost {
+			continue
+		}
 		a, err := cs[i].h.answer("Refresh", r.v, r.err)
 		if err != nil {
 			cs[i].failed("Refresh", err)
@@ -170,4 +207,36 @@ func (c *fcircuit) notify(res storage.Result) {
 	if fn := c.onTransition.Load(); fn != nil {
 		(*fn)(res)
 	}
+}
+
+// storeFailures limits the failures a fleet store reports for itself (a
+// pipeline or a connection that failed every circuit of a chunk) to one a
+// second per cause, counting the rest. It is safe for concurrent use.
+type storeFailures struct {
+	mu         sync.Mutex
+	last       map[string]time.Time
+	suppressed map[string]int
+}
+
+// storeFailed reports a failure of op that failed every circuit of cs, once a
+// second per op for the whole store, through the first of cs: the runtime's
+// event names that circuit, and the error how many the failure took.
+func (f *fleet) storeFailed(op string, err error, cs []*fcircuit) {
+	sf := &f.failures
+	sf.mu.Lock()
+	if sf.last == nil {
+		sf.last, sf.suppressed = make(map[string]time.Time), make(map[string]int)
+	}
+	now := time.Now()
+	if last, ok := sf.last[op]; ok && now.Sub(last) < time.Second {
+		sf.suppressed[op] += len(cs)
+		sf.mu.Unlock()
+		return
+	}
+	missed := sf.suppressed[op]
+	sf.last[op], sf.suppressed[op] = now, 0
+	sf.mu.Unlock()
+	c := slices.MinFunc(cs, func(a, b *fcircuit) int { return strings.Compare(a.h.name, b.h.name) })
+	c.failed(op, fmt.Errorf("breakergen: redisstore: %s of %d circuits of the store (and %d more since the last report): %w",
+		op, len(cs), missed, err))
 }

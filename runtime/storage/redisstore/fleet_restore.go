@@ -31,15 +31,13 @@ func (f *fleet) restore(ctx context.Context, cs []*fcircuit) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, scriptRestore, len(due),
-		func(i int) []string { return due[i].h.keys },
+	replies, err := f.pipeline(ctx, "Restore", scriptRestore, due,
 		func(i int) []any { return due[i].h.argv(due[i].restoreArgs(due[i].lost.Load())) })
-	if err != nil {
-		return err
-	}
-	var errs []error
+	errs := []error{err}
 	for i, r := range replies {
-		errs = append(errs, due[i].restored(r.v, r.err, sent))
+		if !r.lost { // a lost chunk is tried again at the next round
+			errs = append(errs, due[i].restored(r.v, r.err, sent))
+		}
 	}
 	return errors.Join(errs...)
 }

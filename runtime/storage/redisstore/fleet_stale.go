@@ -73,18 +73,21 @@ func (f *fleet) watch() {
 }
 
 // detach makes every circuit decide from this process's own outcomes: an
-// opening of the fleet's becomes this process's, to be probed here, and each
-// circuit reports ErrStale once.
+// opening of the fleet's becomes this process's, to be probed here. The store
+// reports ErrStale once, for all its circuits.
 func (f *fleet) detach(bound time.Duration) {
 	f.detached.Store(true)
-	for _, c := range f.all() {
+	all := f.all()
+	for _, c := range all {
 		c.change(func(s *cached) {
 			s.detached = true
 			if s.state == storage.StateOpen && !s.lopen {
 				s.lopen, s.lopened, s.lreserved = true, s.opened, 0
 			}
 		})
-		c.failed("Stale", fmt.Errorf("breakergen: redisstore: circuit %q: %w (nothing answered for %v)", c.h.name, ErrStale, bound))
+	}
+	if len(all) > 0 {
+		f.storeFailed("Stale", fmt.Errorf("%w (nothing answered for %v)", ErrStale, bound), all)
 	}
 }
 
