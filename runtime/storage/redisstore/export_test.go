@@ -20,7 +20,7 @@ func (s *Store) Keys(name string) []string { return s.keys(name) }
 // RecordSeq is Record as the batch seq of the store's process, so a test can
 // send it again as a client's retry would, or out of order.
 func RecordSeq(ctx context.Context, h storage.Handle, o storage.Outcome, seq uint64) (storage.Result, error) {
-	a, err := raw(h).record(ctx, o, !o.Success, seq)
+	a, err := raw(h).record(ctx, o, !o.Success, seqNum{n: seq})
 	return a.res, err
 }
 

@@ -30,6 +30,10 @@ type fleet struct {
 	mu        sync.Mutex
 	circuits  map[string]*fcircuit
 	byChannel map[string]*fcircuit
+	retired   map[string]*fcircuit // dropped, with outcomes still to send
+	// unverified are circuits assumed closed when they were bound, for the
+	// flush round to read.
+	unverified []*fcircuit
 	started   bool
 
 	stopped   atomic.Bool
@@ -47,6 +51,7 @@ func newFleet(s *Store) *fleet {
 		strict:    s.cfg.strict,
 		circuits:  make(map[string]*fcircuit),
 		byChannel: make(map[string]*fcircuit),
+		retired:   make(map[string]*fcircuit),
 		stop:      make(chan struct{}),
 		refreshed: make(chan struct{}, 1),
 	}
@@ -61,19 +66,26 @@ func (f *fleet) bind(h *handle) *fcircuit {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.circuits[h.name]
-	if c != nil {
+	switch r := f.retired[h.name]; {
+	case c != nil:
 		h.seq = c.h.seq
-	} else {
+	case r != nil:
+		// The name is back before its retired circuit sent everything: its
+		// batches go on numbering from the retired one's, which Redis knows.
+		h.seq = r.h.seq
+	default:
 		// A circuit made again after it was dropped numbers its batches on
 		// from where any earlier one of this store could have got: Redis
 		// remembers the last it counted, and a lower number counts nothing.
-		h.seq = new(atomic.Uint64)
-		h.seq.Store(uint64((monoNanos() - f.born) / int64(time.Microsecond)))
+		h.seq = newSequence(uint64((monoNanos() - f.born) / int64(time.Microsecond)))
+	}
+	if c == nil {
 		c = newFcircuit(f, h)
 		f.circuits[h.name] = c
 		if !f.strict {
 			f.byChannel[h.channel] = c
 			f.subs.add(h.channel)
+			f.assumeClosed(c)
 		}
 	}
 	c.handles++
@@ -87,25 +99,40 @@ func (f *fleet) bind(h *handle) *fcircuit {
 	return c
 }
 
-// unbind gives back one handle of c; the last one flushes what c counted and
-// forgets it.
+// unbind gives back one handle of c; the last one forgets it.
+//
+// The circuit's outcomes not yet sent are not sent here, on the call that
+// dropped it (a keyed family evicts on the call that brings a new key): the
+// circuit retires, and the flush rounds send what it holds, then forget it.
 func (f *fleet) unbind(c *fcircuit) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	c.handles--
-	last := c.handles == 0 && f.circuits[c.h.name] == c
-	if last {
-		delete(f.circuits, c.h.name)
-		if !f.strict {
-			delete(f.byChannel, c.h.channel)
-			f.subs.remove(c.h.channel)
+	if c.handles != 0 || f.circuits[c.h.name] != c {
+		return
+	}
+	delete(f.circuits, c.h.name)
+	if !f.strict {
+		delete(f.byChannel, c.h.channel)
+		f.subs.remove(c.h.channel)
+		f.retired[c.h.name] = c
+	}
+}
+
+// retiredOnes returns the retired circuits that hold outcomes not yet sent,
+// and forgets the others.
+func (f *fleet) retiredOnes() []*fcircuit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]*fcircuit, 0, len(f.retired))
+	for name, c := range f.retired {
+		if pending([]*fcircuit{c}) {
+			out = append(out, c)
+		} else {
+			delete(f.retired, name)
 		}
 	}
-	f.mu.Unlock()
-	if last && !f.stopped.Load() {
-		ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
-		defer cancel()
-		_ = f.drain(ctx, []*fcircuit{c})
-	}
+	return out
 }
 
 // all returns the fleet's circuits.
@@ -167,7 +194,7 @@ func (f *fleet) loop(interval time.Duration, round func(ctx context.Context, all
 
 // flushRound flushes the outcomes of every circuit with traffic.
 func (f *fleet) flushRound(ctx context.Context, _ bool) error {
-	return f.flush(ctx, f.all())
+	return errors.Join(f.flush(ctx, append(f.all(), f.retiredOnes()...)), f.verify(ctx))
 }
 
 // refreshRound re-reads the circuits whose cached state may be stale: those not
@@ -180,7 +207,7 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 	for _, c := range f.all() {
 		s := c.cache.Load()
 		idle := !c.dirty.Load() && c.inflightN.Load() == 0
-		if all || !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || (!idle && now-s.at >= stale) {
+		if all || !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || s.lopen || (!idle && now-s.at >= stale) {
 			due = append(due, c)
 		}
 	}
@@ -197,7 +224,7 @@ func (f *fleet) shutdown(ctx context.Context) error {
 		f.mu.Unlock()
 		close(f.stop)
 		var errs []error
-		errs = append(errs, f.drain(ctx, f.all()))
+		errs = append(errs, f.drain(ctx, append(f.all(), f.retiredOnes()...)))
 		for _, c := range f.all() {
 			c.forget() // the hot path asks from now on: nothing would flush its counts
 		}
@@ -255,3 +282,68 @@ func pending(cs []*fcircuit) bool {
 
 // monoNanos is the local monotonic clock batches are stamped with.
 func monoNanos() int64 { return coarse.MonoNow() }
+
+// assumeClosed lets a circuit bound while the store knows the server's clock
+// decide its calls at once, as closed, unless the store is cut off or
+// stopped: a new circuit (a keyed family's new key) costs its call no round
+// trip. The next flush round reads it (verify), and an opening or a lock Redis
+// holds for it takes over from then on: a call or two of a new key may run
+// while the fleet holds its circuit open. The caller holds f.mu.
+func (f *fleet) assumeClosed(c *fcircuit) {
+	if !f.clock.known.Load() || f.stopped.Load() {
+		return
+	}
+	c.cache.Store(&cached{known: true, detached: f.detached.Load(), version: 1})
+	f.unverified = append(f.unverified, c)
+}
+
+// verify reads the circuits assumed closed when they were bound; those whose
+// read failed are read at the next round.
+func (f *fleet) verify(ctx context.Context) error {
+	f.mu.Lock()
+	cs := f.unverified
+	f.unverified = nil
+	f.mu.Unlock()
+	if len(cs) == 0 {
+		return nil
+	}
+	sent := f.s.offset.Load()
+	replies, err := f.pipeline(ctx, "Refresh", scriptStatus, cs,
+		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
+	var again []*fcircuit
+	for i, r := range replies {
+		a, err := cs[i].h.answer("Refresh", r.v, r.err)
+		if err != nil {
+			again = append(again, cs[i])
+			continue
+		}
+		at := micros(a.res.Status.CurrentTime)
+		f.clock.learn(at, sent)
+		cs[i].learn(a.res.Status, at, true, &a, false) // what it was, not a change it saw
+	}
+	f.mu.Lock()
+	f.unverified = append(f.unverified, again...)
+	f.mu.Unlock()
+	return err
+}
+
+// forgetAll forgets what every circuit holds (its outcomes not sent, its
+// local verdict) and knew of Redis, for Clear: every circuit reads as never
+// written again.
+func (f *fleet) forgetAll() {
+	f.mu.Lock()
+	cs := make([]*fcircuit, 0, len(f.circuits)+len(f.retired))
+	for _, c := range f.circuits {
+		cs = append(cs, c)
+	}
+	for _, c := range f.retired {
+		cs = append(cs, c)
+	}
+	f.mu.Unlock()
+	known := f.clock.known.Load() && !f.stopped.Load() && !f.strict
+	for _, c := range cs {
+		c.clear()
+		c.lost.Store(0)
+		c.change(func(s *cached) { *s = cached{known: known, at: s.at, version: s.version, detached: s.detached} })
+	}
+}

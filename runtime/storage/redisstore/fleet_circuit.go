@@ -99,7 +99,7 @@ type fcircuit struct {
 // batch is counts taken from a circuit's ring to be flushed, with the sequence
 // number that makes their flush count once however often it is sent.
 type batch struct {
-	seq     uint64
+	seq     seqNum
 	buckets []bucketCount
 	created int64 // local monotonic nanoseconds
 	f, n    int
@@ -293,7 +293,7 @@ func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 	if len(taken) == 0 {
 		return nil
 	}
-	b := &batch{seq: c.h.seq.Add(1), created: now}
+	b := &batch{seq: c.h.seq.batch(), created: now}
 	for _, t := range taken {
 		b.buckets = append(b.buckets, bucketCount{epoch: t.Epoch, successes: t.Successes, failures: t.Failures})
 		b.f += t.Failures
@@ -312,7 +312,7 @@ func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 func (c *fcircuit) failureBatch(e, now int64, rate float64) *batch {
 	b := c.newBatch(e, now, rate)
 	if b == nil {
-		b = &batch{seq: c.h.seq.Add(1), created: now}
+		b = &batch{seq: c.h.seq.batch(), created: now}
 	}
 	i := slices.IndexFunc(b.buckets, func(x bucketCount) bool { return x.epoch == e })
 	if i < 0 {

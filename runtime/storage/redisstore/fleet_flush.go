@@ -108,9 +108,15 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 	// Take the circuits' tokens in one order, so two flushes never deadlock.
 	cs = slices.SortedFunc(slices.Values(cs), func(a, b *fcircuit) int { return strings.Compare(a.h.name, b.h.name) })
 	var held []*fcircuit
+	var made []storage.Result // transitions, told once the tokens are given back
+	var makers []*fcircuit
 	defer func() {
 		for _, c := range held {
 			c.unlock()
+		}
+		// A listener may call the circuits: never while this round holds them.
+		for i, c := range makers {
+			c.notify(made[i])
 		}
 	}()
 	now := monoNanos()
@@ -159,7 +165,9 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		// flushes a failure at once that did not need it.
 		j.c.learnAnswer(a, sent)
 		j.c.settle(j.b)
-		j.c.notify(a.res)
+		if a.res.Transition != storage.TransitionNone {
+			made, makers = append(made, a.res), append(makers, j.c)
+		}
 	}
 	return errors.Join(errs...)
 }

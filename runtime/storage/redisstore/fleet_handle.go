@@ -231,7 +231,11 @@ func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	}
 	c.opening.Add(1)
 	defer c.opening.Add(-1)
-	if a, err := h.flushFailure(ctx); err == nil && a.res.Transition != storage.TransitionNone {
+	a, sent, err := h.flushFailure(ctx)
+	switch {
+	case !sent: // another flush of the circuit is on its way: it decides
+		return storage.Result{Status: h.composed()}, nil
+	case err == nil && a.res.Transition != storage.TransitionNone:
 		return a.res, nil
 	}
 	ownF, ownN, _, _ = c.counts(c.epoch())
@@ -311,15 +315,22 @@ func (c *fcircuit) composed() storage.Status {
 // (the caller's storage failure is its fallback's business).
 func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Result, error) {
 	c := h.c
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := c.lock(ctx); err != nil { // batches travel one at a time: see flushFailure
+		return storage.Result{}, h.h.fail("Record", err)
+	}
+	defer c.unlock()
 	c.mu.Lock()
 	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
-	seq, buckets := uint64(0), []bucketCount(nil)
+	seq, buckets := seqNum{}, []bucketCount(nil)
 	if b != nil {
 		seq, buckets = b.seq, b.buckets
 	} else {
-		seq = c.h.seq.Add(1)
+		seq = c.h.seq.batch()
 	}
 	outcome := "f"
 	if o.Success {
@@ -338,22 +349,33 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 // thresholds, so that the caller learns the transition it made. A failure of
 // the script is reported, and the batch waits in the outbox for the flusher,
 // under the same sequence number: the failure counts once, sent or not.
-func (h *fhandle) flushFailure(ctx context.Context) (answer, error) {
+//
+// The circuit's batches travel one at a time, in the order of their numbers:
+// when another flush of the circuit is on its way, the failure is counted in
+// the ring for the next one, and flushFailure reports sent false.
+func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err error) {
 	c := h.c
+	select {
+	case c.flushing <- struct{}{}:
+		defer c.unlock()
+	default:
+		c.count(false)
+		return answer{}, false, nil
+	}
 	c.mu.Lock()
 	b := c.failureBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
-	a, err := h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
+	a, err = h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
 	h.settleSent(b, err)
 	if err != nil {
 		c.failed("Record", err)
 	}
-	return a, err
+	return a, true, err
 }
 
 // send runs the flush script with the circuit's geometry and this binding's
 // thresholds, and learns its answer.
-func (h *fhandle) send(ctx context.Context, seq uint64, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
+func (h *fhandle) send(ctx context.Context, seq seqNum, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
 	c := h.c
 	g := *h.h
 	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL

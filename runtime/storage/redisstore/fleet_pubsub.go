@@ -17,13 +17,19 @@ import (
 // subscriber keeps one subscription per master, the one that owns the slots of
 // the channels it carries; on a ring, one subscription per shard, the one that
 // owns the circuit's keys (a ring shards channels as keys, by hash tag, so its
-// scripts publish there); elsewhere one subscription carries every channel.
-// Announcements are lost while a subscription reconnects, so every reconnect
-// asks the fleet for a refresh of every circuit. It is safe for concurrent use.
+// scripts publish there). Elsewhere (a single server, a Sentinel set) one
+// subscription to a pattern, every channel of the store's prefix, carries
+// every circuit's announcements: binding and dropping circuits (a keyed
+// family's keys come and go by the thousand) then costs Redis no command, at
+// the price of hearing the announcements of circuits this process does not
+// hold, which are transitions and locks only. Announcements are lost while a
+// subscription reconnects, so every reconnect asks the fleet for a refresh of
+// every circuit. It is safe for concurrent use.
 type subscriber struct {
 	f       *fleet
 	cluster *redis.ClusterClient // nil on a single server, a Sentinel set or a ring
 	ring    *redis.Ring          // nil but on a ring
+	pattern string               // the pattern of every channel, off a cluster or ring
 	mu      sync.Mutex
 	subs    map[string]*redis.PubSub // by node address; "" off a cluster
 	node    map[string]string        // channel -> node address
@@ -43,14 +49,33 @@ func newSubscriber(f *fleet) *subscriber {
 	s := &subscriber{f: f, subs: make(map[string]*redis.PubSub), node: make(map[string]string), wake: make(chan struct{}, 1)}
 	s.cluster, _ = f.s.client.(*redis.ClusterClient)
 	s.ring, _ = f.s.client.(*redis.Ring)
+	if s.cluster == nil && s.ring == nil {
+		s.pattern = globber.Replace(f.s.tagStart) + "*}:c"
+	}
 	return s
 }
 
 // add subscribes to channel; remove unsubscribes. Neither waits for Redis: a
 // goroutine of the fleet makes the changes in order, so binding a circuit never
-// blocks on the network.
-func (s *subscriber) add(channel string)    { s.enqueue(subOp{add: true, channel: channel}) }
-func (s *subscriber) remove(channel string) { s.enqueue(subOp{channel: channel}) }
+// blocks on the network. With a pattern, the first add subscribes to it, and
+// the others change nothing.
+func (s *subscriber) add(channel string) {
+	if s.pattern != "" {
+		s.mu.Lock()
+		first := len(s.subs) == 0 && !s.running
+		s.mu.Unlock()
+		if !first {
+			return
+		}
+	}
+	s.enqueue(subOp{add: true, channel: channel})
+}
+
+func (s *subscriber) remove(channel string) {
+	if s.pattern == "" {
+		s.enqueue(subOp{channel: channel})
+	}
+}
 
 func (s *subscriber) enqueue(op subOp) {
 	s.mu.Lock()
@@ -116,9 +141,12 @@ func (s *subscriber) subscribe(channel string) {
 		s.subs[addr] = ps
 	}
 	s.mu.Unlock()
-	if s.cluster != nil {
+	switch {
+	case s.cluster != nil:
 		_ = ps.SSubscribe(ctx, channel)
-	} else {
+	case s.pattern != "":
+		_ = ps.PSubscribe(ctx, s.pattern)
+	default:
 		_ = ps.Subscribe(ctx, channel)
 	}
 	if fresh {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime/storage"
@@ -31,7 +30,7 @@ type handle struct {
 	coolDown  int64 // microseconds, kept with an opening for operators
 	// seq numbers this process's batches of the circuit, shared by its
 	// handles: every flush or record takes the next one.
-	seq *atomic.Uint64
+	seq *sequence
 }
 
 var (
@@ -55,14 +54,14 @@ func (h *handle) read(ctx context.Context) (answer, error) {
 // in one script. The handle alone knows no process's own outcomes, so it votes
 // to open on a failure: a plain handle decides as a process that fails.
 func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (storage.Result, error) {
-	a, err := h.record(ctx, o, !o.Success, h.seq.Add(1))
+	a, err := h.record(ctx, o, !o.Success, h.seq.record())
 	return a.res, err
 }
 
 // record runs the flush script for one outcome, with the process's vote, as
 // the batch seq of this process: sent again, it counts nothing and returns the
 // transition its first run made.
-func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, seq uint64) (answer, error) {
+func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, seq seqNum) (answer, error) {
 	outcome := "f"
 	if o.Success {
 		outcome = "s"
@@ -72,17 +71,17 @@ func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, seq u
 
 // flush runs the flush script: a batch of bucket counts and maybe one outcome,
 // merged once as the batch seq of this process, with the process's vote.
-func (h *handle) flush(ctx context.Context, op string, seq uint64, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
+func (h *handle) flush(ctx context.Context, op string, seq seqNum, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
 	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(seq, probe, seen, outcome, vote, batch)...)...)
 	return h.answer(op, v, err)
 }
 
 // flushArgs returns the flush script's arguments, before the announce ones.
-func (h *handle) flushArgs(seq uint64, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
+func (h *handle) flushArgs(seq seqNum, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
 	args := make([]any, 0, 20+3*len(batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
-		h.stateTTL, h.windowTTL, h.s.pid, seq, h.coolDown,
-		probe, seen, outcome, flag(vote), h.s.cfg.quorum, len(batch))
+		h.stateTTL, h.windowTTL, h.s.pid, seq.n, h.coolDown,
+		probe, seen, outcome, flag(vote), h.s.cfg.quorum, seq.id(h.s.pid), len(batch))
 	for _, b := range batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}

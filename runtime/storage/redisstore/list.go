@@ -16,7 +16,13 @@ const scanCount = 500
 // List returns the names of the circuits that have a key under the prefix,
 // sorted. It SCANs every master of a cluster (every shard of a ring), so it costs
 // a pass over the keyspace: it is meant for operators, not the request path.
+//
+// A fleet store first sends what it counted and has not sent yet, so that a
+// circuit it holds outcomes of is listed.
 func (s *Store) List(ctx context.Context) ([]string, error) {
+	if !s.cfg.strict {
+		_ = s.Flush(ctx) // what cannot be sent now is listed when it is
+	}
 	var mu sync.Mutex
 	seen := make(map[string]struct{})
 	err := s.forEachNode(ctx, func(ctx context.Context, node redis.UniversalClient) error {
@@ -47,7 +53,11 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 // knew an opening or a lock do not write it back as state Redis lost. Other
 // keys are left alone. It is not atomic: a circuit written while Clear runs
 // may survive it.
+//
+// The circuits this store holds forget, here too, the outcomes they have not
+// sent yet and what they knew of Redis.
 func (s *Store) Clear(ctx context.Context) error {
+	defer s.fleet.forgetAll()
 	tombstone := ttlMillis(s.cfg.stateTTL)
 	err := s.forEachNode(ctx, func(ctx context.Context, node redis.UniversalClient) error {
 		return s.scan(ctx, node, func(keys []string) error {

@@ -80,7 +80,7 @@ func (h *shandle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (s
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
 	sent := c.f.s.offset.Load()
 	fleet := storage.Outcome{Success: o.Success, Probe: o.Probe && !local, OpenedAt: o.OpenedAt}
-	a, err := h.h.record(ctx, fleet, vote, h.h.seq.Add(1))
+	a, err := h.h.record(ctx, fleet, vote, h.h.seq.record())
 	if err == nil {
 		c.learnAnswer(a, sent)
 		if !counted {

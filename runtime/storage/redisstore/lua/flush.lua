@@ -12,7 +12,8 @@
 -- ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL
 -- ms, window TTL ms, process id, sequence, cool-down µs (kept with an opening,
 -- for operators), probe (0/1), the probe's opened, the outcome ('s', 'f' or ''
--- for none), vote (0/1), quorum, the number k of batch entries, then k times:
+-- for none), vote (0/1), quorum, the sequence's field (the process id, and
+-- its lane), the number k of batch entries, then k times:
 -- bucket epoch, successes, failures; then the announcing process id, the
 -- the announce arguments. It returns {transition, state, lock, opened,
 -- reserved, failures, samples, now, voters, reporters, present}, voters and
@@ -23,21 +24,21 @@ local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local rate, threshold = tonumber(ARGV[4]), tonumber(ARGV[5])
 local pid, seq = ARGV[8], tonumber(ARGV[9])
 local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
-local vote, quorum = ARGV[14] == '1', tonumber(ARGV[15])
+local vote, quorum, seqid = ARGV[14] == '1', tonumber(ARGV[15]), ARGV[16]
 local from = now - width * n
 local st, opened, reserved, _, ttok, ttr = read_state()
 local lock = read_lock()
 local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
 local reporters, voters = fleet(from, pid)
-local last, mask = read_seq(pid)
+local last, mask = read_seq(seqid)
 local here = present()
-local mine = pid .. ':' .. fmt(seq)
+local mine = seqid .. ':' .. fmt(seq)
 if counted(last, mask, seq) then
   local t = 0
   if ttok == mine then t = ttr end
   return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here}
 end
-count(pid, last, mask, seq, ARGV[7])
+count(seqid, last, mask, seq, ARGV[7])
 local changed, added_failures = {}, 0
 local function add(b, s, f)
   if b > cur then b = cur end -- a client clock ahead of the server's
@@ -47,9 +48,9 @@ local function add(b, s, f)
   changed[b] = true
   failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
 end
-local k = tonumber(ARGV[16])
+local k = tonumber(ARGV[17])
 for i = 0, k - 1 do
-  add(tonumber(ARGV[17 + 3 * i]), tonumber(ARGV[18 + 3 * i]), tonumber(ARGV[19 + 3 * i]))
+  add(tonumber(ARGV[18 + 3 * i]), tonumber(ARGV[19 + 3 * i]), tonumber(ARGV[20 + 3 * i]))
 end
 local success = outcome == 's'
 if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end

@@ -150,8 +150,9 @@ local function report(now, from, pid, vote, ttl)
   expire_longer(KEYS[6], ttl)
 end
 -- Exactly once. Every batch of outcomes a process sends carries its process
--- id and a sequence number of its own, one more for each batch of the circuit.
--- KEYS[4] holds, per process, "last:mask": the highest sequence counted and a
+-- id and a sequence number of its own, one more for each batch of the circuit
+-- (a strict store numbers its records in lanes, "pid/lane", sent at once).
+-- KEYS[4] holds, per process and lane, "last:mask": the highest sequence counted and a
 -- mask of the WINDOW sequences below it (bit i set: last-1-i was counted), so
 -- that a batch sent again after its reply was lost, or overtaken by a later
 -- one, counts once, whatever the clocks say. A sequence older than the window

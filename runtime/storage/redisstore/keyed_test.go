@@ -1,0 +1,77 @@
+package redisstore_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
+	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestKeyedFamilyOffTheCallPath calls a keyed family with a new key on every
+// call, its circuits evicted as the family fills, while Redis answers only
+// after a long delay: no call waits on Redis (a new key and an eviction cost
+// the call no round trip), and what the evicted circuits counted still
+// reaches Redis, once.
+func TestKeyedFamilyOffTheCallPath(t *testing.T) {
+	keys, latencies := 5000, []time.Duration{500 * time.Millisecond}
+	if os.Getenv(envLong) != "" {
+		keys, latencies = 1_000_000, []time.Duration{500 * time.Millisecond, 3 * time.Second}
+	}
+	for _, latency := range latencies {
+		t.Run(latency.String(), func(t *testing.T) { keyedOffTheCallPath(t, keys, latency) })
+	}
+}
+
+func keyedOffTheCallPath(t *testing.T, keys int, latency time.Duration) {
+	srv := redistest.Start(t)
+	proxy := faultproxy.Start(t, srv.Addr())
+	client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), ReadTimeout: -1, WriteTimeout: -1, PoolSize: 8})
+	t.Cleanup(func() { _ = client.Close() })
+	store := newStore(t, client)
+	b := runtime.MustNew(runtime.WithStorage(store))
+	family := breakerimpl.Decorate(b, "test").Keyed("tenants", 100, runtime.Options{SampleThreshold: 1000})
+	ctx := context.Background()
+	require.NoError(t, family.Circuit("warm").Run(ctx, succeed)) // the store learns the server's clock
+	require.NoError(t, store.Flush(ctx))
+	proxy.SetLatency(latency)
+
+	slowest := time.Duration(0)
+	names := make([]string, 0, min(keys, 10_000))
+	for i := range keys {
+		c := family.Circuit("tenant-" + strconv.Itoa(i))
+		if len(names) < cap(names) {
+			names = append(names, c.Name())
+		}
+		start := time.Now()
+		_ = c.Run(ctx, succeed)
+		slowest = max(slowest, time.Since(start))
+	}
+	t.Logf("%d new keys with Redis %v away: the slowest call took %v", keys, latency, slowest)
+	assert.Less(t, slowest, runtime.DefaultStorageTimeout+5*time.Millisecond, "the slowest call")
+	assert.LessOrEqual(t, family.Len(), 100, "circuits alive in the family")
+
+	proxy.SetLatency(0)
+	flushed, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(t, store.Shutdown(flushed), "what the evicted circuits counted goes out")
+	if keys <= 10_000 {
+		total := 0
+		for _, name := range names {
+			in, err := redisstore.Inspect(t, srv.Client(t, nil), store.Prefix(), name)
+			require.NoError(t, err)
+			_, n := in.Counts()
+			total += n
+		}
+		assert.Equal(t, keys, total, "every call of every key counted once in Redis")
+	}
+}
