@@ -29,8 +29,9 @@ const memberConf = "repl-diskless-sync-delay 0\n"
 // the sentinels. Any member may be killed and restarted with its Kill and
 // Restart: a restarted replica comes back as a replica of the master the
 // sentinels last gave it (they rewrite its configuration file, as in
-// production), and a restarted master comes back as a master, empty, which the
-// sentinels turn into a replica about 8 s later if they have failed over
+// production), and a restarted master comes back as a master, empty: its
+// replicas copy the empty data set if the sentinels still name it, and the
+// sentinels turn it into a replica 8 to 10 s later if they have failed over
 // meanwhile. Its methods are safe for concurrent use; those that take a
 // testing.TB must be called from the test's goroutine.
 type Replicated struct {
@@ -155,7 +156,7 @@ func (r *Replicated) Replicas(t testing.TB) []*Server {
 // Failover has a sentinel fail the master over (SENTINEL FAILOVER, with no
 // agreement needed) and returns the new master once every running sentinel
 // names it. If the old master still runs, Failover then makes it a replica of
-// the new one, as the sentinels would about 8 s later, and waits until it has
+// the new one, as the sentinels would 8 to 10 s later, and waits until it has
 // synchronised: in production, the old master takes writes from clients that
 // have not followed the failover until then, and loses them. To see that
 // window, send SENTINEL FAILOVER yourself and use WaitNewMaster.
