@@ -23,9 +23,12 @@ type faultTolerantOptionFunc func(*faultTolerantConfig)
 
 func (f faultTolerantOptionFunc) applyFaultTolerant(c *faultTolerantConfig) { f(c) }
 
-// OnFailure registers fn to be told of every backend failure the storage
-// tolerates, on any circuit, besides the function each handle's NotifyFailures
-// registers. fn must not be nil. Default: none.
+// OnFailure registers fn to be told of every backend failure a FaultTolerant
+// wrapper meets, on any circuit, besides the function each handle's
+// NotifyFailures registers: those it tolerates and those an operator's call
+// returns. A storage that never fails, which FaultTolerant returns unchanged,
+// reports no failures, so fn is never called for it. fn must not be nil.
+// Default: none.
 func OnFailure(fn func(Failure)) FaultTolerantOption {
 	return faultTolerantOptionFunc(func(c *faultTolerantConfig) {
 		if fn == nil {
@@ -44,11 +47,12 @@ func OnFailure(fn func(Failure)) FaultTolerantOption {
 // runtime's, which emits EventStorageFailure) and to every OnFailure function,
 // and answers from an in-process Memory instead: the circuit keeps counting
 // outcomes, opening and probing within this process. Statuses and results that
-// come from the fallback have Stub set and Scope ScopeProcess. Status, Record, Reserve and Release never
-// return an error; a Reserve that s failed is answered by the fallback's
-// compare-and-set, and succeeds when the fallback holds the circuit closed (it
-// has no probe to coordinate), failing open. An error that is the caller's own
-// context error is not reported, since the storage did nothing wrong.
+// come from the fallback have Stub set and Scope ScopeProcess. Status, Record,
+// Reserve and Release never return an error; a Reserve that s failed is
+// answered by the fallback's compare-and-set, and succeeds when the fallback
+// holds the circuit closed (it has no probe to coordinate), failing open. An
+// error that is the caller's own context error is not reported, since the
+// storage did nothing wrong.
 //
 // Operator writes are different: Lock and Reset apply the change locally and
 // then return s's error, so an operator learns that the fleet did not get it (as
@@ -59,19 +63,30 @@ func OnFailure(fn func(Failure)) FaultTolerantOption {
 // before a Lock does not apply its older lock. Reset's other effects (state,
 // window) are not re-sent.
 //
+// Operator reads do not fall back at all: History (on a handle) and List return
+// s's error, with no data, as Faulty raises, since the fallback holds only this
+// process's outcomes and circuits and a tool would show them as the fleet's. The
+// failure is reported as above. A backend without Operator or Admin makes them
+// fail with an error wrapping errors.ErrUnsupported. Operator's Open, Reopen and
+// Close fall back like the decision path; Clear clears s and every fallback and
+// returns s's error.
+//
 // The fallback of a circuit is made on its first failure, so a healthy backend
 // costs no memory here. There is no recovery step: every call tries s first, so
 // the handle returns to s as soon as s answers. Wrap s in CircuitProxy first
 // (FaultTolerant(CircuitProxy(s))) so that a dead backend is not called, and
 // waited for, on every call. Handles implement HotPath: s's hot path is used
 // while s answers, and the decision path is asked after a failure until s
-// answers again. Operator's methods and Admin's fall back like the decision
-// path.
+// answers again.
 //
-// If s is already fault tolerant it is returned as it is (a FaultTolerant
-// result gets opts registered on it). FaultTolerant fails, with an error
-// wrapping ErrInvalid, when s is nil or an option is invalid. The result is
-// safe for concurrent use.
+// If s is already tolerant (IsTolerant) it is returned unchanged. When s is a
+// FaultTolerant result, opts are registered on it. Any other tolerant storage
+// (Memory, Null, a FallbackChain with a tolerant member) is not wrapped, so opts
+// are checked and then ignored and an OnFailure function is never called for
+// it: its decision path never fails, and a FallbackChain's handles report the
+// failures of their members to their own NotifyFailures function and return an
+// operator's errors. FaultTolerant fails, with an error wrapping ErrInvalid,
+// when s is nil or an option is invalid. The result is safe for concurrent use.
 func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
 	if nilness.Is(s) {
 		return nil, fmt.Errorf("%w: fault tolerant: nil storage", ErrInvalid)
@@ -92,7 +107,9 @@ func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
 		}
 		return ft, nil
 	}
-	if IsTolerant(s) && len(cfg.onFailure) == 0 {
+	if IsTolerant(s) {
+		// s decides without failing; a wrapper made only to carry
+		// cfg.onFailure would break the promise to return s as it is.
 		return s, nil
 	}
 	ft := &faultTolerant{backend: s, fallback: NewMemory()}
@@ -128,16 +145,20 @@ func (f *faultTolerant) Bind(name string, p Policy) (Handle, error) {
 	return h, nil
 }
 
-// List returns the backend's circuits, or the fallback's when it fails.
+// List returns the backend's circuits, or its error. It never answers from the
+// fallback, which holds only the circuits that failed in this process: a tool
+// would show them as the fleet's.
 func (f *faultTolerant) List(ctx context.Context) ([]string, error) {
-	if a, err := adminOf(f.backend); err == nil {
-		names, err := a.List(ctx)
-		if err == nil {
-			return names, nil
-		}
-		f.notify.report(ctx, Failure{Op: "List", Err: err})
+	a, err := adminOf(f.backend)
+	if err != nil {
+		return nil, err
 	}
-	return f.fallback.List(ctx)
+	names, err := a.List(ctx)
+	if err != nil {
+		f.notify.report(ctx, Failure{Op: "List", Err: err})
+		return nil, err
+	}
+	return names, nil
 }
 
 // Clear clears the backend and every circuit's local state, and returns the

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestFaultTolerantReportsEveryFailure(t *testing.T) {
 	backend.fail(errBackend)
 	for _, o := range ops {
 		err := o.call(t.Context(), h)
-		if o.name == "Lock" || o.name == "Reset" {
+		if o.name == "Lock" || o.name == "Reset" || o.name == "History" {
 			assert.ErrorIs(t, err, errBackend, "%s returns the backend's error", o.name)
 		} else {
 			assert.NoError(t, err, "%s never fails", o.name)
@@ -202,6 +203,101 @@ func TestFaultTolerantCallerContext(t *testing.T) {
 	_, err = h.Status(tctx, pxT0)
 	require.NoError(t, err)
 	assert.Len(t, log.take(), 1, "the runtime's storage deadline is a storage failure")
+}
+
+// TestFaultTolerantOperatorReadsFail is the defect of a wrapper that answered
+// History and List from its fallback with no error, so that an operator's tool
+// showed one process's memory as the fleet's: they return the backend's error.
+func TestFaultTolerantOperatorReadsFail(t *testing.T) {
+	ctx := t.Context()
+	backend, log := newFlaky(), &failureLog{}
+	s := must(storage.FaultTolerant(backend, storage.OnFailure(log.add)))
+	h := bind(t, s)
+	backend.fail(errBackend)
+	for range 2 {
+		_, err := h.Record(ctx, pxT0, storage.Outcome{})
+		require.NoError(t, err)
+	}
+	require.Equal(t, 2, statusAt(t, h, pxT0).Samples, "the fallback counts while the backend fails")
+	log.take()
+
+	b, err := h.(storage.Operator).History(ctx, pxT0)
+	require.ErrorIs(t, err, errBackend, "History while the backend fails")
+	assert.Nil(t, b, "History answered with the fallback's buckets")
+	assert.Equal(t, []storage.Failure{{Op: "History", Circuit: "c", Err: errBackend}}, log.take())
+
+	names, err := s.(storage.Admin).List(ctx)
+	require.ErrorIs(t, err, errBackend, "List while the backend fails")
+	assert.Nil(t, names, "List answered with the fallback's circuits")
+	assert.Equal(t, []storage.Failure{{Op: "List", Err: errBackend}}, log.take())
+
+	backend.heal()
+	b, err = h.(storage.Operator).History(ctx, pxT0)
+	require.NoError(t, err)
+	assert.Empty(t, b, "the backend's window, which the failed records never reached")
+	names, err = s.(storage.Admin).List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, must(backend.mem.List(ctx)), names)
+}
+
+// bareStorage is a backend with the decision path only: no Admin, and handles
+// with no Operator.
+type bareStorage struct{ mem *storage.Memory }
+
+func (b bareStorage) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := b.mem.Bind(name, p)
+	return struct{ storage.Handle }{h}, err
+}
+
+func TestFaultTolerantOperatorReadsUnsupported(t *testing.T) {
+	ctx := t.Context()
+	log := &failureLog{}
+	s := must(storage.FaultTolerant(bareStorage{storage.NewMemory()}, storage.OnFailure(log.add)))
+	h := bind(t, s)
+	_, err := h.(storage.Operator).Open(ctx, pxT0)
+	require.NoError(t, err, "Open falls back for a backend without Operator")
+	b, err := h.(storage.Operator).History(ctx, pxT0)
+	assert.ErrorIs(t, err, errors.ErrUnsupported, "History of a backend without Operator")
+	assert.Nil(t, b)
+	names, err := s.(storage.Admin).List(ctx)
+	assert.ErrorIs(t, err, errors.ErrUnsupported, "List of a backend without Admin")
+	assert.Nil(t, names)
+	assert.Empty(t, log.take(), "a missing method is not a backend failure")
+}
+
+// TestFaultTolerantKeepsTolerantStorage is the defect of a wrapper made around
+// a storage that never fails only because an option was given: such a storage
+// is returned unchanged, and OnFailure is never called for it.
+func TestFaultTolerantKeepsTolerantStorage(t *testing.T) {
+	member := newFlaky()
+	tests := []struct {
+		name string
+		s    storage.Storage
+	}{
+		{"memory", storage.NewMemory()},
+		{"null", storage.NewNull()},
+		{"fallback chain", must(storage.FallbackChain(member, storage.NewMemory()))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.True(t, storage.IsTolerant(tt.s))
+			log := &failureLog{}
+			got, err := storage.FaultTolerant(tt.s, storage.OnFailure(log.add))
+			require.NoError(t, err)
+			assert.Same(t, tt.s, got, "a tolerant storage given OnFailure")
+			_, err = storage.FaultTolerant(tt.s, storage.OnFailure(nil))
+			assert.ErrorIs(t, err, storage.ErrInvalid, "options are still checked")
+		})
+	}
+	// The chain's handles report a member's failure to their own function only.
+	chain, log, mine := tests[2].s, &failureLog{}, &failureLog{}
+	_ = must(storage.FaultTolerant(chain, storage.OnFailure(log.add)))
+	h := bind(t, chain)
+	h.(storage.FailureNotifier).NotifyFailures(mine.add)
+	member.fail(errBackend)
+	_ = statusAt(t, h, pxT0)
+	assert.Empty(t, log.take(), "OnFailure given with a tolerant storage")
+	assert.NotEmpty(t, mine.take(), "the chain's handle reports its member's failure")
 }
 
 func TestFaultTolerantNoDoubleWrap(t *testing.T) {

@@ -41,17 +41,20 @@ func (h *ftHandle) Close(ctx context.Context, now time.Time) (bool, error) {
 	return h.operate(ctx, "Close", func(o Operator) (bool, error) { return o.Close(ctx, now) })
 }
 
-// History returns the backend's buckets, or the fallback's.
+// History returns the backend's buckets, or its error. It never answers from
+// the fallback: History is an operator's read, and the fallback's window holds
+// only this process's outcomes, which a tool would show as the fleet's.
 func (h *ftHandle) History(ctx context.Context, now time.Time) ([]Bucket, error) {
 	o, err := operatorOf(h.backend)
-	if err == nil {
-		var b []Bucket
-		if b, err = o.History(ctx, now); err == nil {
-			return b, nil
-		}
-		h.failed(ctx, "History", err)
+	if err != nil {
+		return nil, err
 	}
-	return h.fallback().History(ctx, now)
+	b, err := o.History(ctx, now)
+	if err != nil {
+		h.failed(ctx, "History", err)
+		return nil, err
+	}
+	return b, nil
 }
 
 // operate runs an Operator method on the backend, or on the fallback when the

@@ -23,9 +23,7 @@ type Sentinel struct {
 // address. It is killed when the test ends.
 func StartSentinel(t testing.TB, master *Server, name string) *Sentinel {
 	t.Helper()
-	conf := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\n"+
-		"sentinel down-after-milliseconds %s 1000\n", name, master.Port(), name)
-	s := &Sentinel{Server: start(t, sentinel, nil, conf), MasterName: name}
+	s := &Sentinel{Server: start(t, sentinel, nil, sentinelConf(name, master.Port(), 1)), MasterName: name}
 	c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr()})
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -57,4 +55,25 @@ func (s *Sentinel) Client(t testing.TB, opts *redis.FailoverOptions) *redis.Clie
 	c := redis.NewFailoverClient(&o)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// Sentinel timing. A master is down after downAfter without an answer; a
+// failover that has not promoted a replica within failoverTimeout is aborted,
+// and retried after twice that. Both are short so that a test's failover takes
+// a second or two, and not so short that a loaded machine's pauses look like a
+// dead master.
+const (
+	downAfter       = time.Second
+	failoverTimeout = 3 * time.Second
+)
+
+// sentinelConf is the configuration of a sentinel that monitors the master on
+// port under name with quorum, and reconfigures every replica at once after a
+// failover.
+func sentinelConf(name string, port, quorum int) string {
+	return fmt.Sprintf("sentinel monitor %[1]s 127.0.0.1 %[2]d %[3]d\n"+
+		"sentinel down-after-milliseconds %[1]s %[4]d\n"+
+		"sentinel failover-timeout %[1]s %[5]d\n"+
+		"sentinel parallel-syncs %[1]s 16\n",
+		name, port, quorum, downAfter.Milliseconds(), failoverTimeout.Milliseconds())
 }
