@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -18,8 +17,8 @@ import (
 var ErrUnacknowledged = errors.New("breakergen: redisstore: the write was not acknowledged by a replica in time")
 
 // DefaultReplicaAckTimeout is how long a reservation or an operator's write
-// waits for a replica's acknowledgement when the master reports replicas and
-// WithReplicaAcks was not given: well within the storage deadline of a
+// waits for the replicas' acknowledgement when the master reports replicas
+// and WithReplicaAcks was not given: well within the storage deadline of a
 // protected call (100 ms by default), far above a healthy replica's lag.
 const DefaultReplicaAckTimeout = 50 * time.Millisecond
 
@@ -41,8 +40,17 @@ type replicaCount struct {
 
 // wanted returns how many replicas must acknowledge a write to node, and how
 // long the write waits for them: the store's WithReplicaAcks, or, by default,
-// one when node reported connected replicas at its last check (every
-// replicaRecheck, with ROLE), none otherwise.
+// every replica node reported connected at its last check (every
+// replicaRecheck with ROLE; a ROLE pipelined after every write that waited
+// counts replicas added at once). Every one, not one: right after a failover the
+// old master may still take writes from clients that have not followed it,
+// with the replicas the sentinels have not moved yet still attached; one of
+// them acknowledging a write that the promoted replica never sees, and that
+// it drops when it follows the new master, is how acknowledged writes are
+// lost. The old master has lost at least the promoted replica, so it cannot
+// gather every acknowledgement it had. After a failover the new master's
+// writes are refused until its replicas are counted again (replicaRecheck at
+// most).
 func (s *Store) wanted(ctx context.Context, node redis.UniversalClient, addr string) (int, time.Duration) {
 	if s.cfg.acks >= 0 {
 		return s.cfg.acks, s.cfg.ackTimeout
@@ -51,30 +59,52 @@ func (s *Store) wanted(ctx context.Context, node redis.UniversalClient, addr str
 	rc, ok := s.replicas.nodes[addr]
 	s.replicas.mu.Unlock()
 	if !ok || time.Since(rc.checked) > replicaRecheck {
-		rc = replicaCount{n: countReplicas(ctx, node), checked: time.Now()}
-		s.replicas.mu.Lock()
-		if s.replicas.nodes == nil {
-			s.replicas.nodes = make(map[string]replicaCount)
-		}
-		s.replicas.nodes[addr] = rc
-		s.replicas.mu.Unlock()
+		rc.n = countReplicas(ctx, node)
+		s.counted(addr, rc.n)
 	}
-	if rc.n == 0 {
-		return 0, 0
-	}
-	return 1, DefaultReplicaAckTimeout
+	return rc.n, DefaultReplicaAckTimeout
 }
 
 // countReplicas returns the replicas ROLE says node has: 0 when it cannot
 // tell (an error, a server that is not a master), so that a write never waits
 // for replicas that are not there.
 func countReplicas(ctx context.Context, node redis.UniversalClient) int {
-	v, err := node.Do(ctx, "ROLE").Slice()
+	return replicasOf(node.Do(ctx, "ROLE"))
+}
+
+// replicasOf returns the replicas a ROLE reply names, 0 when it names none.
+func replicasOf(role *redis.Cmd) int {
+	v, err := role.Slice()
 	if err != nil || len(v) < 3 || v[0] != "master" {
 		return 0
 	}
 	replicas, _ := v[2].([]any)
 	return len(replicas)
+}
+
+// more notes that node at addr has n replicas, as a write's ROLE said, when
+// they are more than it knew: fewer are taken only at the next check. A
+// master that lost replicas may be one the sentinels have just replaced,
+// still taking writes from clients that have not followed, with replicas
+// that are about to follow the new one: their acknowledgements are worth
+// nothing, and the count it had refuses them.
+func (s *Store) more(addr string, n int) {
+	s.replicas.mu.Lock()
+	rc, ok := s.replicas.nodes[addr]
+	s.replicas.mu.Unlock()
+	if ok && n > rc.n {
+		s.counted(addr, n)
+	}
+}
+
+// counted notes that node at addr has n replicas.
+func (s *Store) counted(addr string, n int) {
+	s.replicas.mu.Lock()
+	defer s.replicas.mu.Unlock()
+	if s.replicas.nodes == nil {
+		s.replicas.nodes = make(map[string]replicaCount)
+	}
+	s.replicas.nodes[addr] = replicaCount{n: n, checked: time.Now()}
 }
 
 // node returns the client of the server that owns the circuit's keys, and its
@@ -116,14 +146,17 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 	}
 	argv := h.argv(args)
 	h.s.link.sent(monoNanos())
-	var eval *redis.Cmd
-	var wait *redis.Cmd
+	var eval, wait, role *redis.Cmd
 	ms := max(timeout.Milliseconds(), 1)
 	_, err = node.Pipelined(ctx, func(p redis.Pipeliner) error {
 		eval = p.EvalSha(ctx, script.Hash(), h.keys, argv...)
 		wait = p.Do(ctx, "WAIT", n, ms)
+		role = p.Do(ctx, "ROLE") // the replicas the next write waits for
 		return nil
 	})
+	if h.s.cfg.acks < 0 {
+		h.s.more(addr, replicasOf(role))
+	}
 	if isNoScript(eval.Err()) { // a new master after a failover: load it, and wait again
 		eval = script.Run(ctx, node, h.keys, argv...)
 		wait = node.Do(ctx, "WAIT", n, ms)
@@ -140,5 +173,5 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 // unacknowledged is the error of an operator's write that too few replicas
 // acknowledged.
 func (h *handle) unacknowledged(op string) error {
-	return h.fail(op, fmt.Errorf("%w (wanted %d)", ErrUnacknowledged, max(h.s.cfg.acks, 1)))
+	return h.fail(op, ErrUnacknowledged)
 }

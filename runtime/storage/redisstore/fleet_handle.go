@@ -406,7 +406,9 @@ func (h *fhandle) settleSent(b *batch, err error) {
 // Reserve runs the reservation's compare-and-set: this process's, here, for
 // a probe of its own opening; the fleet's, in Redis, otherwise. The loser of
 // the fleet's learns the reservation that beat it and skips here until it
-// ends.
+// ends. A reservation Redis could not answer (or that its replicas did not
+// acknowledge) is not granted, and the failure is reported: exactly one
+// caller in the fleet probes, or none.
 func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time) (time.Time, bool, error) {
 	c := h.c
 	s := c.cache.Load()
@@ -421,9 +423,13 @@ func (h *fhandle) Reserve(ctx context.Context, _, openedAt, reservedAt time.Time
 		return time.Time{}, false, nil // no reservation of the fleet's is in reach
 	}
 	sent := c.f.s.offset.Load()
-	r, err := h.h.reserveStatus(ctx, openedAt, reservedAt, newToken())
+	r, err := h.h.reserveOnce(ctx, openedAt, reservedAt)
 	if err != nil {
-		return time.Time{}, false, err
+		// Not granted, rather than granted by the runtime's fallback, which
+		// fails open: a second probe in the window is worse than a probe
+		// put off to the next caller.
+		c.failed("Reserve", err)
+		return time.Time{}, false, nil
 	}
 	at := micros(r.status.CurrentTime)
 	c.f.clock.learn(at, sent)

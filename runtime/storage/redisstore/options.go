@@ -239,9 +239,13 @@ func WithQuorum(n int) Option {
 // failover to a replica never grants a second probe in one half-open window;
 // an operator write that fewer acknowledged returns an error wrapping
 // ErrUnacknowledged (it holds on the master; send it again). n = 0 waits for
-// none. Default: one replica within DefaultReplicaAckTimeout when the master
-// reports connected replicas (asked with ROLE every 10 s), none otherwise.
-// n from 0 to 16; timeout from 1ms to 1m when n > 0.
+// none. Default: every replica the master reports connected (asked with ROLE
+// every 10 s), within DefaultReplicaAckTimeout; none when it has none. A
+// write that only some replicas acknowledged can still be lost when the
+// sentinels promote another, which is why the default asks for all: a master
+// that lost one (to a failover, or a replica down) refuses, until its next
+// check, writes a failover could lose. n from 0 to 16; timeout from 1ms to 1m
+// when n > 0.
 func WithReplicaAcks(n int, timeout time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if n < 0 || n > 16 || (n > 0 && (timeout < time.Millisecond || timeout > time.Minute)) {

@@ -153,7 +153,12 @@ func (h *shandle) Reserve(ctx context.Context, now, openedAt, reservedAt time.Ti
 		}
 		return fromMicros(at), true, nil
 	}
-	return h.h.Reserve(ctx, now, openedAt, reservedAt)
+	at, ok, err := h.h.Reserve(ctx, now, openedAt, reservedAt)
+	if err != nil { // not granted rather than failed open: see fhandle.Reserve
+		c.failed("Reserve", err)
+		return time.Time{}, false, nil
+	}
+	return at, ok, nil
 }
 
 // Release clears the reservation: this process's, here, or the fleet's, in
