@@ -34,7 +34,7 @@ type fleet struct {
 	// unverified are circuits assumed closed when they were bound, for the
 	// flush round to read.
 	unverified []*fcircuit
-	started   bool
+	started    bool
 
 	stopped   atomic.Bool
 	stop      chan struct{}
