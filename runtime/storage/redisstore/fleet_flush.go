@@ -84,6 +84,12 @@ func (f *fleet) chunk(ctx context.Context, script *redis.Script, cs []*fcircuit,
 	}
 	if len(cmds) > 0 {
 		f.s.link.done(cmds[0].Err())
+		// go-redis hands a pipeline that the network failed back with the
+		// error in every command: the chunk failed, not each script.
+		var rerr redis.Error
+		if err := cmds[0].Err(); err != nil && !errors.As(err, &rerr) {
+			return nil, err
+		}
 	}
 	out := make([]reply, len(cs))
 	for i, cmd := range cmds {

@@ -2,10 +2,13 @@ package redisstore_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/testing/faultproxy"
+	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -359,3 +362,48 @@ func TestInspectGarbage(t *testing.T) {
 
 // WindowOf is the window a store with the default buckets makes of p's.
 func WindowOf(p storage.Policy) time.Duration { return p.EvaluationWindow }
+
+// TestReserveLostReplyStillWins loses the reply of a reservation that Redis
+// made (the connection is reset in its place): the store sends the
+// reservation again with its token and wins it, rather than failing and
+// leaving the fleet's probe to wait a cool-down for a reservation nobody
+// holds.
+func TestReserveLostReplyStillWins(t *testing.T) {
+	srv := redistest.Start(t)
+	proxy := faultproxy.Start(t, srv.Addr())
+	client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ReadTimeout: time.Second})
+	t.Cleanup(func() { _ = client.Close() })
+	s := newStore(t, client, redisstore.WithStrict(), redisstore.WithReplicaAcks(0, 0)) // no ROLE: the first reply is the reservation's
+	h := bind(t, s, "c", policy)
+	ctx := context.Background()
+	ok, err := h.(storage.Operator).Open(ctx, time.Time{})
+	require.True(t, ok && err == nil, "Open = %v, %v", ok, err)
+	s.Advance(policy.CoolDown + time.Second)
+	st, err := h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	proxy.ResetReplies(0.5, lostThenKept(0.5)) // the reservation's reply is lost, the next kept
+	at, won, err := h.Reserve(ctx, time.Time{}, st.OpenedAt, st.ReservedAt)
+	proxy.Heal()
+	require.NoError(t, err)
+	assert.True(t, won, "the reservation whose reply was lost")
+	assert.Positive(t, proxy.Stats().Resets, "replies reset")
+	st, err = h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.True(t, st.ReservedAt.Equal(at), "the reservation Redis holds is the one won")
+}
+
+// lostThenKept returns a seed of the proxy's draws whose first draw resets a
+// reply at rate and whose next five do not: the reconnection's handshake and
+// the reservation sent again get through.
+func lostThenKept(rate float64) int64 {
+	for seed := int64(1); ; seed++ {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0))
+		ok := rng.Float64() < rate
+		for range 5 {
+			ok = ok && rng.Float64() >= rate
+		}
+		if ok {
+			return seed
+		}
+	}
+}

@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -364,5 +366,80 @@ func TestLearntTransitions(t *testing.T) {
 			assert.True(t, b.events.of(runtime.EventClosed)[0].Remote)
 			assert.Len(t, a.events.of(runtime.EventOpened), 1, "a learnt nothing of its own")
 		})
+	}
+}
+
+// TestCorruptSequenceKeyStillProtects corrupts the key the exactly-once
+// sequences live in: every flush fails, and the circuit still stops calling
+// the failing dependency, on this process's own verdict.
+func TestCorruptSequenceKeyStillProtects(t *testing.T) {
+	srv, client := server(t)
+	p := newProcess(t, client, nil, fleetOpts)
+	p.calls(1, succeed)
+	require.NoError(t, srv.Client(t, nil).Set(context.Background(), p.s.Keys("c")[3], "x", 0).Err())
+	ran := p.calls(100, fail)
+	assert.LessOrEqual(t, ran, fleetOpts.SampleThreshold+1, "calls that reached the failing dependency")
+	st := p.status(t)
+	assert.True(t, st.Open(), "the circuit: %v", st)
+}
+
+// TestReplayAfterAClockStep replays a batch after the server's clock jumped
+// forward an hour, and as seen by a replica whose clock differs: sequence
+// numbers, unlike tokens kept for a while, do not expire, so it counts once.
+func TestReplayAfterAClockStep(t *testing.T) {
+	_, client := server(t)
+	s := newStore(t, client, redisstore.WithStrict())
+	h := bind(t, s, "c", storage.Policy{CoolDown: time.Hour, EvaluationWindow: 24 * time.Hour, RateThreshold: 1, SampleThreshold: 1 << 30})
+	ctx := context.Background()
+	_, err := redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
+	require.NoError(t, err)
+	s.Advance(time.Hour)
+	_, err = redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
+	require.NoError(t, err)
+	s.Advance(-2 * time.Hour) // a replica behind
+	_, err = redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
+	require.NoError(t, err)
+	s.Advance(time.Hour)
+	st, err := h.Status(ctx, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Samples, "one record sent three times across clock steps")
+}
+
+// TestFailureStormsAreReportedPerStore blackholes Redis under a store of many
+// busy circuits: the flushes and refreshes that fail every circuit at once are
+// reported once a second per cause for the store, not once per circuit.
+func TestFailureStormsAreReportedPerStore(t *testing.T) {
+	const circuits, watch = 2000, 3 * time.Second
+	srv := redistest.Start(t)
+	proxy := faultproxy.Start(t, srv.Addr())
+	client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	s := newStore(t, client, redisstore.WithRefreshInterval(100*time.Millisecond))
+	ev := &events{}
+	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithListener(ev, runtime.EventStorageFailure))
+	ctx := context.Background()
+	cs := make([]*runtime.Circuit, circuits)
+	for i := range cs {
+		cs[i] = b.Circuit(fmt.Sprintf("c%d", i), fleetOpts)
+		require.NoError(t, cs[i].Run(ctx, succeed))
+	}
+	require.NoError(t, s.Flush(ctx))
+	proxy.Blackhole()
+	for end := time.Now().Add(watch); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		for _, c := range cs {
+			_ = c.Run(ctx, succeed)
+		}
+	}
+	failures := ev.of(runtime.EventStorageFailure)
+	causes := make(map[string]int)
+	op := regexp.MustCompile(`redisstore: (\w+)`)
+	for _, e := range failures {
+		m := op.FindStringSubmatch(e.Err.Error())
+		require.NotNil(t, m, "an event of another cause: %v", e.Err)
+		causes[m[1]]++
+	}
+	t.Logf("%d storage-failure events in %v for %d busy circuits: %v", len(failures), watch, circuits, causes)
+	for cause, n := range causes {
+		assert.LessOrEqual(t, n, int(watch/time.Second)+1, "events of %q", cause)
 	}
 }
