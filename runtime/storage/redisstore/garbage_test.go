@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -71,7 +72,19 @@ func TestGarbage(t *testing.T) {
 				ops["Open"] = func() error { _, err := o.Open(ctx, zero); return err }
 				ops["Reopen"] = func() error { _, err := o.Reopen(ctx, zero, zero); return err }
 				ops["Close"] = func() error { _, err := o.Close(ctx, zero); return err }
-				ops["Reserve"] = func() error { _, _, err := h.Reserve(ctx, zero, zero, zero); return err }
+				// A reservation Redis cannot make is not granted, never an
+				// error the runtime would fail open on: the failure is
+				// reported to the handle's notifier.
+				ops["Reserve"] = func() error {
+					var reported error
+					h.(storage.FailureNotifier).NotifyFailures(func(f storage.Failure) { reported = f.Err })
+					defer h.(storage.FailureNotifier).NotifyFailures(nil)
+					_, won, err := h.Reserve(ctx, zero, zero, zero)
+					if err != nil || won {
+						return fmt.Errorf("Reserve = %v, %w, want not granted", won, err)
+					}
+					return reported
+				}
 				ops["Release"] = func() error { _, err := h.Release(ctx, zero, time.Now()); return err }
 			}
 			if tt.key == buckets {
