@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/coarse"
-	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // fleet is the machinery of a fleet store: its circuits, the server clock
@@ -31,6 +30,11 @@ type fleet struct {
 	circuits  map[string]*fcircuit
 	byChannel map[string]*fcircuit
 	retired   map[string]*fcircuit // dropped, with outcomes still to send
+
+	dmu     sync.Mutex             // guards dirty
+	dirty   []*fcircuit            // circuits that counted outcomes since they sent them
+	wmu     sync.Mutex             // guards watched
+	watched map[*fcircuit]struct{} // circuits in trouble, which refresh rounds read
 	// unverified are circuits assumed closed when they were bound, for the
 	// flush round to read.
 	unverified []*fcircuit
@@ -52,6 +56,7 @@ func newFleet(s *Store) *fleet {
 		circuits:  make(map[string]*fcircuit),
 		byChannel: make(map[string]*fcircuit),
 		retired:   make(map[string]*fcircuit),
+		watched:   make(map[*fcircuit]struct{}),
 		stop:      make(chan struct{}),
 		refreshed: make(chan struct{}, 1),
 	}
@@ -94,7 +99,7 @@ func (f *fleet) bind(h *handle) *fcircuit {
 		f.wg.Add(3)
 		go f.loop(f.s.cfg.flush, f.flushRound, nil)
 		go f.loop(f.s.cfg.refresh, f.refreshRound, f.refreshed)
-		go f.watch()
+		go f.watchLink()
 	}
 	return c
 }
@@ -116,6 +121,7 @@ func (f *fleet) unbind(c *fcircuit) {
 		delete(f.byChannel, c.h.channel)
 		f.subs.remove(c.h.channel)
 		f.retired[c.h.name] = c
+		f.unwatch(c)
 	}
 }
 
@@ -190,28 +196,6 @@ func (f *fleet) loop(interval time.Duration, round func(ctx context.Context, all
 		backoff = min(max(2*backoff, interval), time.Second)
 		next = time.Now().Add(backoff)
 	}
-}
-
-// flushRound flushes the outcomes of every circuit with traffic.
-func (f *fleet) flushRound(ctx context.Context, _ bool) error {
-	return errors.Join(f.flush(ctx, append(f.all(), f.retiredOnes()...)), f.verify(ctx))
-}
-
-// refreshRound re-reads the circuits whose cached state may be stale: those not
-// closed and unlocked, those with traffic not synced within the refresh
-// interval, or every one when all is set.
-func (f *fleet) refreshRound(ctx context.Context, all bool) error {
-	stale := time.Duration(f.s.cfg.refresh).Microseconds()
-	now := f.clock.nowUS()
-	var due []*fcircuit
-	for _, c := range f.all() {
-		s := c.cache.Load()
-		idle := !c.dirty.Load() && c.inflightN.Load() == 0
-		if all || !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || s.lopen || (!idle && now-s.at >= stale) {
-			due = append(due, c)
-		}
-	}
-	return errors.Join(f.refresh(ctx, due), f.restore(ctx, due))
 }
 
 // shutdown flushes what every circuit counted, stops the goroutines and the

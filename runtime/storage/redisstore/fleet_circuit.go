@@ -71,7 +71,11 @@ type fcircuit struct {
 	// onFailure is the runtime's (through the fault-tolerant wrapper), told of
 	// the failures of background flushes and refreshes, which no call returns.
 	onFailure atomic.Pointer[func(storage.Failure)]
-	dirty     atomic.Bool // outcomes counted since the last flush took them
+	dirty     atomic.Bool  // outcomes counted since the last flush took them
+	since     atomic.Int64 // the bucket of the first of them
+	reported  atomic.Bool  // the process has sent outcomes of the circuit
+	watched   atomic.Bool  // among the circuits refresh rounds read
+	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
 	// opening counts the flushes on their way that may open the fleet's
 	// circuit: while one is, it decides, and no failure opens the circuit here.
 	opening atomic.Int32
@@ -175,6 +179,9 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 			next.version++
 		}
 		if c.cache.CompareAndSwap(cur, &next) {
+			if !c.f.strict {
+				c.f.watch(c, &next)
+			}
 			if moved && next.state == storage.StateClosed {
 				c.freshOwn()
 			}
@@ -244,12 +251,6 @@ func (c *fcircuit) forget() {
 	c.change(func(s *cached) { s.known = false })
 }
 
-// markDirty notes that the ring holds outcomes to flush.
-func (c *fcircuit) markDirty() {
-	if !c.dirty.Load() {
-		c.dirty.Store(true)
-	}
-}
 
 // counts returns this process's own counts (its window) and the fleet's as
 // known here (the shared window's, the batches in flight and the ring's) of
@@ -341,6 +342,7 @@ func (c *fcircuit) voteLocked(e int64, rate float64) bool {
 
 // settle removes b from the outbox: it was acknowledged, or dropped.
 func (c *fcircuit) settle(b *batch) {
+	c.reported.Store(true)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, x := range c.outbox {

@@ -85,8 +85,9 @@ func (h *fhandle) free(opened, reserved int64) bool {
 // Succeeded counts a success in the circuit's ring, to be flushed.
 func (h *fhandle) Succeeded(int64) {
 	c := h.c
-	c.pending.Success(c.epoch())
-	c.markDirty()
+	e := c.epoch()
+	c.pending.Success(e)
+	c.dirtied(e)
 }
 
 // Failed counts a failure in the circuit's ring, unless it may make a
@@ -108,7 +109,7 @@ func (h *fhandle) Failed(int64) bool {
 		}
 	}
 	c.pending.Failure(e, 0)
-	c.markDirty()
+	c.dirtied(e)
 	return true
 }
 
@@ -233,8 +234,8 @@ func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	defer c.opening.Add(-1)
 	a, sent, err := h.flushFailure(ctx)
 	switch {
-	case !sent: // another flush of the circuit is on its way: it decides
-		return storage.Result{Status: h.composed()}, nil
+	case !sent && c.cache.Load().state == storage.StateOpen:
+		return storage.Result{Status: h.composed()}, nil // the flush on its way opened it
 	case err == nil && a.res.Transition != storage.TransitionNone:
 		return a.res, nil
 	}
@@ -351,17 +352,23 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 // under the same sequence number: the failure counts once, sent or not.
 //
 // The circuit's batches travel one at a time, in the order of their numbers:
-// when another flush of the circuit is on its way, the failure is counted in
-// the ring for the next one, and flushFailure reports sent false.
+// flushFailure waits a little (statusWait) for a flush of the circuit on its
+// way, whose reply tells whether it opened the fleet's circuit; past that,
+// the failure is counted in the ring for the next flush, and flushFailure
+// reports sent false.
 func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err error) {
 	c := h.c
-	select {
-	case c.flushing <- struct{}{}:
-		defer c.unlock()
-	default:
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	wait, cancel := context.WithTimeout(ctx, statusWait)
+	err = c.lock(wait)
+	cancel()
+	if err != nil {
 		c.count(false)
 		return answer{}, false, nil
 	}
+	defer c.unlock()
 	c.mu.Lock()
 	b := c.failureBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()

@@ -89,6 +89,9 @@ func (c *fcircuit) localChange(ok func(s *cached) bool, fn func(s *cached)) bool
 		fn(&next)
 		next.version++
 		if c.cache.CompareAndSwap(cur, &next) {
+			if !c.f.strict {
+				c.f.watch(c, &next)
+			}
 			return true
 		}
 	}
@@ -144,5 +147,5 @@ func (c *fcircuit) count(success bool) {
 	} else {
 		c.pending.Failure(e, 0)
 	}
-	c.markDirty()
+	c.dirtied(e)
 }

@@ -60,6 +60,9 @@ func (c *fcircuit) change(fn func(s *cached)) {
 			next.at = now
 		}
 		if c.cache.CompareAndSwap(cur, &next) {
+			if !c.f.strict {
+				c.f.watch(c, &next)
+			}
 			return
 		}
 	}

@@ -47,11 +47,11 @@ func (l *link) stale(now int64, d time.Duration) bool {
 	return w != 0 && now-w > int64(d)
 }
 
-// watch detaches the fleet's circuits when Redis has not answered for the
+// watchLink detaches the fleet's circuits when Redis has not answered for the
 // staleness bound, and attaches them again once it has, until the fleet
 // stops. A tick is a quarter of the bound, between 5 ms and 250 ms, so the
 // process decides alone within a quarter more than the bound.
-func (f *fleet) watch() {
+func (f *fleet) watchLink() {
 	defer f.wg.Done()
 	bound := f.s.cfg.staleAfter()
 	t := time.NewTicker(min(max(bound/4, 5*time.Millisecond), 250*time.Millisecond))

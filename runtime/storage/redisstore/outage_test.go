@@ -97,7 +97,9 @@ func TestRedisRestart(t *testing.T) {
 	store := newStore(t, client)
 	events := &recorder{typ: runtime.EventStorageFailure}
 	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
-	c := b.Circuit("dep", runtime.Options{CoolDown: time.Minute})
+	// A healthy fleet circuit reports at its bucket boundaries, which a short
+	// window brings often enough for the outage to show within the test.
+	c := b.Circuit("dep", runtime.Options{CoolDown: time.Minute, EvaluationWindow: 2 * time.Second})
 	ran := 0
 	call := func(context.Context) error { ran++; return nil }
 	require.NoError(t, c.Run(ctx, call))
@@ -113,7 +115,8 @@ func TestRedisRestart(t *testing.T) {
 	ranBefore := ran
 	elapsed := time.Since(start)
 	assert.Less(t, elapsed, 2*time.Second, "calls during the outage should not wait for the dead server")
-	// A fleet store learns of the outage at its next flush, a strict one at once.
+	// A fleet store learns of the outage at its next report (a healthy
+	// circuit's come at its bucket boundaries), a strict one at once.
 	eventually(t, 3*time.Second, "EventStorageFailure during the outage", func() bool {
 		require.NoError(t, c.Run(ctx, call))
 		return events.count() > 0
@@ -148,7 +151,7 @@ func TestRedisSlow(t *testing.T) {
 	store := newStore(t, client)
 	events := &recorder{typ: runtime.EventStorageFailure}
 	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(events, runtime.EventStorageFailure))
-	c := b.Circuit("slow", runtime.Options{CoolDown: time.Minute})
+	c := b.Circuit("slow", runtime.Options{CoolDown: time.Minute, EvaluationWindow: 2 * time.Second})
 	require.NoError(t, c.Run(ctx, func(context.Context) error { return nil }))
 	admin := srv.Client(t, nil)
 	slept := make(chan error, 1)

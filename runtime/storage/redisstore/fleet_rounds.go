@@ -1,0 +1,177 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+
+	"github.com/breakergen/breakergen/runtime/storage"
+)
+
+// This file holds what the fleet's rounds visit, so that a store's work grows
+// with its traffic and its trouble, not with the circuits it holds: a flush
+// round visits the circuits that counted outcomes since they last sent them,
+// and sends those whose outcomes can matter now (eager) or whose bucket has
+// closed (lazy); a refresh round visits the circuits that are open, locked or
+// open here, each at most once per refresh interval times the processes that
+// report it, so the fleet as a whole re-reads a circuit in trouble about once
+// per refresh interval, whatever its size.
+
+// eagerShare is the share of the rate threshold at which a process's own
+// failure rate makes its outcomes travel every flush interval: below it a
+// process reports at bucket boundaries, since its counts cannot move the
+// fleet's verdict soon.
+const eagerShare = 0.5
+
+// dirtied notes that c counted its first outcome since it last sent them, in
+// bucket e, and adds it to the circuits the next flush round visits. Only the
+// first outcome after a send writes anything.
+func (c *fcircuit) dirtied(e int64) {
+	if c.dirty.Load() || !c.dirty.CompareAndSwap(false, true) {
+		return
+	}
+	c.since.Store(e)
+	c.f.visit(c)
+}
+
+// visit adds c to the circuits the next flush round visits.
+func (f *fleet) visit(c *fcircuit) {
+	f.dmu.Lock()
+	f.dirty = append(f.dirty, c)
+	f.dmu.Unlock()
+}
+
+// due reports whether c's outcomes travel in this round: a batch waits to be
+// sent again; the process has not reported the circuit yet (so it counts
+// among the processes a quorum weighs from its first calls); the bucket of its
+// oldest outcome not sent has closed (lazy: the shared window is right to a
+// bucket); its own failure rate is near the threshold, or other processes
+// vote to open (eager: its failures may open the fleet's circuit).
+func (c *fcircuit) due(e int64) bool {
+	c.mu.Lock()
+	waiting := len(c.outbox) > 0
+	c.mu.Unlock()
+	if waiting || !c.reported.Load() || c.since.Load() < e {
+		return true
+	}
+	s := c.cache.Load()
+	f, n := c.ownCounts(e)
+	return s.voters > 0 && f > 0 || f > 0 && float64(f)/float64(n) >= eagerShare*c.h.rate
+}
+
+// ownCounts returns the process's own counts of the window ending with e.
+func (c *fcircuit) ownCounts(e int64) (failures, samples int) {
+	of, on, _, _ := c.counts(e)
+	return of, on
+}
+
+// dueNow returns the circuits the flush round sends: the dirty ones that are
+// due, and the retired ones; the dirty ones that are not due yet wait for the
+// next round.
+func (f *fleet) dueNow() []*fcircuit {
+	f.dmu.Lock()
+	visit := f.dirty
+	f.dirty = nil
+	f.dmu.Unlock()
+	var due, later []*fcircuit
+	for _, c := range visit {
+		if c.f.clock.known.Load() && !c.due(c.epoch()) {
+			later = append(later, c)
+		} else {
+			due = append(due, c)
+		}
+	}
+	f.dmu.Lock()
+	f.dirty = append(f.dirty, later...)
+	f.dmu.Unlock()
+	return append(due, f.retiredOnes()...)
+}
+
+// flushRound sends the outcomes that are due, and reads the circuits assumed
+// closed when they were bound. A circuit whose batch failed is visited again
+// at the next round.
+func (f *fleet) flushRound(ctx context.Context, _ bool) error {
+	due := f.dueNow()
+	err := f.flush(ctx, due)
+	for _, c := range due {
+		if pending([]*fcircuit{c}) && f.held(c) {
+			c.dirty.Store(true)
+			f.visit(c)
+		}
+	}
+	return errors.Join(err, f.verify(ctx))
+}
+
+// held reports whether c is bound, or retired with outcomes to send.
+func (f *fleet) held(c *fcircuit) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.circuits[c.h.name] == c
+}
+
+// watch keeps c among the circuits refresh rounds visit while s shows it in
+// trouble (open, locked, open here) or unknown, and drops it otherwise.
+func (f *fleet) watch(c *fcircuit, s *cached) {
+	trouble := !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || s.lopen
+	if trouble == c.watched.Load() {
+		return
+	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	if trouble {
+		f.watched[c] = struct{}{}
+	} else {
+		delete(f.watched, c)
+	}
+	c.watched.Store(trouble)
+}
+
+// refreshRound re-reads the watched circuits whose turn has come, or every
+// circuit when all is set (a subscription came back: announcements may have
+// been lost), spread over the next refresh interval.
+func (f *fleet) refreshRound(ctx context.Context, all bool) error {
+	now := monoNanos()
+	interval := int64(f.s.cfg.refresh)
+	if all {
+		for _, c := range f.all() {
+			c.nextRead.Store(now + rand.Int64N(interval)) // jittered: not all at once
+			f.watchAll(c)
+		}
+		return nil
+	}
+	f.wmu.Lock()
+	var due []*fcircuit
+	for c := range f.watched {
+		if c.nextRead.Load() <= now {
+			due = append(due, c)
+		}
+	}
+	f.wmu.Unlock()
+	for _, c := range due {
+		// Each process re-reads every (processes × interval), jittered: the
+		// fleet about once per interval. Announcements do the real work.
+		turn := interval * int64(min(c.cache.Load().reporters+1, maxTurns))
+		c.nextRead.Store(now + turn/2 + rand.Int64N(turn))
+	}
+	return errors.Join(f.refresh(ctx, due), f.restore(ctx, due))
+}
+
+// maxTurns caps the processes a refresh interval is multiplied by, so that a
+// lost announcement is repaired within a minute at the default interval.
+const maxTurns = 60
+
+// watchAll makes a refresh round read c once, whatever its state.
+func (f *fleet) watchAll(c *fcircuit) {
+	f.wmu.Lock()
+	f.watched[c] = struct{}{}
+	f.wmu.Unlock()
+	c.watched.Store(true)
+}
+
+// unwatch drops c from the refresh rounds, when it is forgotten.
+func (f *fleet) unwatch(c *fcircuit) {
+	f.wmu.Lock()
+	delete(f.watched, c)
+	f.wmu.Unlock()
+	c.watched.Store(false)
+}
