@@ -80,7 +80,7 @@ func (h *statusHandler) read(ctx context.Context) statusPage {
 	circuits := h.b.Circuits()
 	page := statusPage{Circuits: make([]circuitStatus, 0, len(circuits))}
 	for _, c := range circuits {
-		st, err := c.Status(ctx)
+		st, err := c.Peek(ctx)
 		page.Circuits = append(page.Circuits, newCircuitStatus(c.Name(), st, err))
 		if st.CurrentTime.After(page.Time) {
 			page.Time = st.CurrentTime // the storage's clock, which the circuits follow

@@ -82,7 +82,7 @@ func (s *Stats) Snapshot(ctx context.Context) Snapshot {
 	s.mu.Unlock()
 	sort.Slice(snap.Circuits, func(i, j int) bool { return snap.Circuits[i].Name < snap.Circuits[j].Name })
 	for i := range snap.Circuits {
-		st, err := held[snap.Circuits[i].Name].Status(ctx)
+		st, err := held[snap.Circuits[i].Name].Peek(ctx)
 		snap.Circuits[i].Status, snap.Circuits[i].HasStatus = st, err == nil && !st.Stub
 	}
 	return snap

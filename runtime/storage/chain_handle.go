@@ -188,3 +188,11 @@ func (h *chainHandle) NotifyTransitions(fn func(Result)) {
 		notifyTransitions(m, fn)
 	}
 }
+
+// View passes on the first member's view.
+func (h *chainHandle) View(now time.Time) (Status, bool) {
+	if v, ok := h.members[0].(Viewer); ok {
+		return v.View(now)
+	}
+	return Status{}, false
+}

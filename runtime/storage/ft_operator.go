@@ -81,3 +81,17 @@ func notifyTransitions(h Handle, fn func(Result)) {
 		n.NotifyTransitions(fn)
 	}
 }
+
+// View passes on the backend's view while the backend answers, with the lock
+// known here; none otherwise.
+func (h *ftHandle) View(now time.Time) (Status, bool) {
+	v, ok := h.backend.(Viewer)
+	if !ok || h.degraded.Load() {
+		return Status{}, false
+	}
+	st, ok := v.View(now)
+	if ok {
+		st.Lock = h.locks.shown(st.Lock)
+	}
+	return st, ok
+}

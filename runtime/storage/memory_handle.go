@@ -204,3 +204,6 @@ func (h *memHandle) History(_ context.Context, now time.Time) ([]Bucket, error) 
 	}
 	return out, nil
 }
+
+// View returns the status: memory holds it all.
+func (h *memHandle) View(now time.Time) (Status, bool) { return h.c.status(now.UnixNano()), true }

@@ -138,3 +138,11 @@ func (p *proxyHandle) NotifyFailures(fn func(Failure)) {
 		n.NotifyFailures(fn)
 	}
 }
+
+// View passes on the backend's view while the proxy is closed.
+func (p *proxyHandle) View(now time.Time) (Status, bool) {
+	if v, ok := p.h.(Viewer); ok && p.br.closed() {
+		return v.View(now)
+	}
+	return Status{}, false
+}

@@ -308,6 +308,18 @@ func IsTolerant(s Storage) bool {
 	return ok && t.FaultTolerant()
 }
 
+// Viewer is implemented by handles that keep a view of their circuit's
+// status in the process (a Redis fleet store), so that reading the status of
+// every circuit for a scrape or a status page costs the backend nothing. The
+// view may lag the backend (another process's counts by a bucket of the
+// window, its transitions by an announcement); decisions use the decision
+// path. Every wrapper of this package passes it on.
+type Viewer interface {
+	// View returns the status known here at now, without blocking, or false
+	// when the handle knows none yet.
+	View(now time.Time) (Status, bool)
+}
+
 // ErrStorageOpen is returned by CircuitProxy while its own circuit is open: the
 // backend failed recently and is given time before it is called again.
 var ErrStorageOpen = errors.New("breakergen: storage circuit open")

@@ -49,3 +49,10 @@ func Inspect(t testing.TB, client redis.UniversalClient, prefix, name string) (I
 	}
 	return s.Inspect(t.Context(), name)
 }
+
+// FlushListedTwice runs a flush of the fleet circuit behind h with the circuit
+// listed twice, as a round's dirty list can hold it.
+func FlushListedTwice(ctx context.Context, h storage.Handle) error {
+	c := h.(*fhandle).c
+	return c.f.flush(ctx, []*fcircuit{c, c})
+}

@@ -251,7 +251,6 @@ func (c *fcircuit) forget() {
 	c.change(func(s *cached) { s.known = false })
 }
 
-
 // counts returns this process's own counts (its window) and the fleet's as
 // known here (the shared window's, the batches in flight and the ring's) of
 // the window that ends with bucket e.

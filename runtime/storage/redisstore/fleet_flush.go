@@ -111,8 +111,12 @@ func isNoScript(err error) bool {
 // flush sends the batches of cs, taking what their rings counted into new
 // batches, and learns from the replies. It returns the first error.
 func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
-	// Take the circuits' tokens in one order, so two flushes never deadlock.
+	// Take the circuits' tokens in one order, so two flushes never deadlock,
+	// and each once: a circuit listed twice (a round's dirty list and a
+	// retired one, or a visit added while a flush of its own was on its way)
+	// would wait for the token it holds until the round's deadline.
 	cs = slices.SortedFunc(slices.Values(cs), func(a, b *fcircuit) int { return strings.Compare(a.h.name, b.h.name) })
+	cs = slices.Compact(cs)
 	var held []*fcircuit
 	var made []storage.Result // transitions, told once the tokens are given back
 	var makers []*fcircuit

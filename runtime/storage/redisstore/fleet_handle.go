@@ -36,6 +36,7 @@ var (
 	_ storage.Unbinder           = (*fhandle)(nil)
 	_ storage.TransitionNotifier = (*fhandle)(nil)
 	_ storage.FailureNotifier    = (*fhandle)(nil)
+	_ storage.Viewer             = (*fhandle)(nil)
 )
 
 // NotifyFailures registers fn for the failures of the circuit's background
@@ -137,6 +138,19 @@ func (h *fhandle) Status(ctx context.Context, now time.Time) (storage.Status, er
 		return h.composed(), nil
 	}
 	return h.read(ctx, true)
+}
+
+// View returns the circuit's status as this process knows it, without a
+// round trip, for scrapes: what replies, announcements and refreshes taught
+// it of the fleet's state (an announcement reaches it within milliseconds;
+// other processes' counts within a bucket, as of the last reading), with the
+// outcomes counted here and not yet sent, or this process's own verdict. It
+// reports false while nothing is known of the circuit yet.
+func (h *fhandle) View(time.Time) (storage.Status, bool) {
+	if !h.c.cache.Load().known {
+		return storage.Status{}, false
+	}
+	return h.composed(), true
 }
 
 // read reads the circuit's status in Redis, as Status does; remote says
@@ -293,7 +307,10 @@ func (h *fhandle) composed() storage.Status { return h.c.composed() }
 func (c *fcircuit) composed() storage.Status {
 	s := c.cache.Load()
 	ownF, ownN, fleetF, fleetN := c.counts(c.epoch())
-	st := storage.Status{Lock: s.lock, CurrentTime: fromMicros(c.f.clock.nowUS())}
+	// The estimate of the server's clock may lag an instant a reply stamped:
+	// a status is never read before what it shows.
+	now := max(c.f.clock.nowUS(), s.at, s.opened, s.reserved, s.lopened, s.lreserved)
+	st := storage.Status{Lock: s.lock, CurrentTime: fromMicros(now)}
 	switch {
 	case s.lopen && s.ownVerdict():
 		st.State, st.OpenedAt, st.ReservedAt = storage.StateOpen, fromMicros(s.lopened), fromMicros(s.lreserved)

@@ -111,6 +111,30 @@ func TestFleetFlush(t *testing.T) {
 	assert.NoError(t, strict.Flush(ctx))
 }
 
+// TestFleetFlushTakesACircuitOnce checks that a flush given a circuit twice
+// (a round's dirty list can hold it twice) sends its outcomes once and does
+// not wait for the flushing token it already holds: it once did, until the
+// round's deadline, so no flush of the circuit reached Redis for a second and
+// a fleet whose processes had opened on their own windows never opened.
+func TestFleetFlushTakesACircuitOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, nil)
+	s := newStore(t, client, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	h := bind(t, s, "c", policy)
+	_, err := h.Status(t.Context(), time.Now()) // learns the server's clock, which numbers the buckets
+	require.NoError(t, err)
+	for range 3 {
+		h.(storage.HotPath).Succeeded(0)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	require.NoError(t, redisstore.FlushListedTwice(ctx, h))
+	in, err := s.Inspect(t.Context(), "c")
+	require.NoError(t, err)
+	_, samples := in.Counts()
+	assert.Equal(t, 3, samples, "counted once")
+}
+
 // TestFleetOpensFast checks that a single process behaves as a strict one:
 // three failures of three open the shared circuit before the third call
 // returns, without waiting for a flush.
