@@ -1,0 +1,12 @@
+//go:build !linux
+
+package fleetsim
+
+import "time"
+
+// cpuTime returns 0: the simulator reads its CPU time on Linux only, where its
+// figures are taken.
+func cpuTime() time.Duration { return 0 }
+
+// loadAvg returns zeros: the load average is read from Linux's /proc only.
+func loadAvg() [3]float64 { return [3]float64{} }
