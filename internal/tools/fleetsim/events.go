@@ -12,6 +12,7 @@ import (
 // concurrent use.
 type events struct {
 	opened, reopened, closed, remote, probes, failures, suppressed atomic.Int64
+	lastFailure                                                    atomic.Pointer[string] // the latest storage failure's error
 }
 
 // EventCounts are the events of every process of the fleet.
@@ -27,6 +28,9 @@ type EventCounts struct {
 	// storage failures they said were not reported on their own.
 	StorageFailures int64 `json:"storage_failures"`
 	Suppressed      int64 `json:"suppressed"`
+	// LastFailure is the error of the latest storage failure of the run so
+	// far, an example of what failed.
+	LastFailure string `json:"last_storage_failure,omitempty"`
 }
 
 func (e *events) types() []runtime.EventType {
@@ -48,6 +52,10 @@ func (e *events) Handle(ev runtime.Event) {
 	case runtime.EventStorageFailure:
 		e.failures.Add(1)
 		e.suppressed.Add(int64(ev.Suppressed))
+		if ev.Err != nil {
+			msg := ev.Err.Error()
+			e.lastFailure.Store(&msg)
+		}
 	}
 	if ev.Remote {
 		e.remote.Add(1)
@@ -57,11 +65,22 @@ func (e *events) Handle(ev runtime.Event) {
 func (e *events) counts() EventCounts {
 	return EventCounts{Opened: e.opened.Load(), Reopened: e.reopened.Load(), Closed: e.closed.Load(),
 		Remote: e.remote.Load(), Probes: e.probes.Load(), StorageFailures: e.failures.Load(),
-		Suppressed: e.suppressed.Load()}
+		Suppressed: e.suppressed.Load(), LastFailure: e.last()}
+}
+
+func (e *events) last() string {
+	if p := e.lastFailure.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 func (c EventCounts) minus(o EventCounts) EventCounts {
-	return EventCounts{Opened: c.Opened - o.Opened, Reopened: c.Reopened - o.Reopened, Closed: c.Closed - o.Closed,
+	d := EventCounts{Opened: c.Opened - o.Opened, Reopened: c.Reopened - o.Reopened, Closed: c.Closed - o.Closed,
 		Remote: c.Remote - o.Remote, Probes: c.Probes - o.Probes, StorageFailures: c.StorageFailures - o.StorageFailures,
 		Suppressed: c.Suppressed - o.Suppressed}
+	if d.StorageFailures > 0 {
+		d.LastFailure = c.LastFailure
+	}
+	return d
 }

@@ -58,7 +58,12 @@ func Large() []Preset {
 	}
 }
 
+// with returns c with scenario s; an idle run makes no calls, so its rate and
+// failures are zero, to say so in its report.
 func with(c Config, s Scenario) Config {
 	c.Scenario = s
+	if s == Idle {
+		c.Rate, c.Failures = 0, 0
+	}
 	return c
 }

@@ -33,3 +33,29 @@ func loadAvg() [3]float64 {
 	}
 	return l
 }
+
+// machineCPU returns the time every CPU of the machine spent busy and idle
+// (idle and iowait), in clock ticks, from the first line of /proc/stat; zeros
+// when it cannot be read.
+func machineCPU() (busy, idle int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	// user nice system idle iowait irq softirq steal (guest time is counted
+	// in user already).
+	for i, s := range f[1:9] {
+		v, _ := strconv.ParseInt(s, 10, 64)
+		if i == 3 || i == 4 {
+			idle += v
+		} else {
+			busy += v
+		}
+	}
+	return busy, idle
+}

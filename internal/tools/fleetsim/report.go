@@ -2,6 +2,7 @@ package fleetsim
 
 import (
 	"cmp"
+	goruntime "runtime"
 	"slices"
 	"time"
 )
@@ -55,14 +56,17 @@ type PhaseReport struct {
 	RedisCores  float64 `json:"redis_cores"`
 	// Commands is INFO's total_commands_processed, which counts the commands
 	// scripts run as well as the scripts.
-	Commands     float64     `json:"commands_per_s"`
-	Scripts      float64     `json:"scripts_per_s"`   // EVAL, EVALSHA (and _RO), FCALL
-	Publishes    float64     `json:"publishes_per_s"` // PUBLISH and SPUBLISH, from scripts included
-	RedisMB      float64     `json:"redis_used_mb"`   // used_memory at the phase's end
-	RedisKeys    int64       `json:"redis_keys"`
-	RedisClients int64       `json:"redis_clients"` // connected_clients, the simulator's INFO client included
-	SimCores     float64     `json:"sim_cores"`     // this process: every store, the workers and INFO
-	SimHeapMB    float64     `json:"sim_heap_mb"`   // live heap at the last GC
+	Commands     float64 `json:"commands_per_s"`
+	Scripts      float64 `json:"scripts_per_s"`   // EVAL, EVALSHA (and _RO), FCALL
+	Publishes    float64 `json:"publishes_per_s"` // PUBLISH and SPUBLISH, from scripts included
+	RedisMB      float64 `json:"redis_used_mb"`   // used_memory at the phase's end
+	RedisKeys    int64   `json:"redis_keys"`
+	RedisClients int64   `json:"redis_clients"` // connected_clients, the simulator's INFO client included
+	SimCores     float64 `json:"sim_cores"`     // this process: every store, the workers and INFO
+	SimHeapMB    float64 `json:"sim_heap_mb"`   // live heap at the last GC
+	// MachineCores is the CPU the whole machine used (/proc/stat): Redis,
+	// the simulator, and whatever else ran, such as other people's work.
+	MachineCores float64     `json:"machine_cores"`
 	Events       EventCounts `json:"events"`
 	// IncidentRefused counts the incident's pairs refused at least once in
 	// the phase, and IncidentSlowest is the longest an incident pair took,
@@ -93,6 +97,8 @@ type Sample struct {
 	Commands   float64 `json:"commands_per_s"`
 	RedisMB    float64 `json:"redis_used_mb"`
 	SimCores   float64 `json:"sim_cores"`
+	// MachineCores: see PhaseReport.
+	MachineCores float64 `json:"machine_cores"`
 }
 
 // phaseReport computes the figures of phase ph from its first and last
@@ -110,7 +116,7 @@ func phaseReport(cfg Config, ph phase, a, b snapshot) PhaseReport {
 		Publishes: rate(b.redis.calls(a.redis, publishCommands)), RedisMB: float64(b.redis.memory) / megabyte,
 		RedisKeys: b.redis.keys, RedisClients: b.redis.clients,
 		SimCores: (b.cpu - a.cpu).Seconds() / sec, SimHeapMB: float64(b.heap) / megabyte,
-		Events: b.events.minus(a.events), Load: b.load, CommandStats: commandStats(a.redis, b.redis, sec),
+		MachineCores: machineCores(a, b), Events: b.events.minus(a.events), Load: b.load, CommandStats: commandStats(a.redis, b.redis, sec),
 	}
 	if ph.traffic != trafficNone {
 		r.TargetCalls = cfg.Rate * float64(cfg.Pairs())
@@ -149,6 +155,15 @@ func sample(start time.Time, name string, a, b snapshot) Sample {
 		RedisCores: (b.redis.cpu - a.redis.cpu) / sec, Scripts: float64(b.redis.calls(a.redis, scriptCommands)) / sec,
 		Publishes: float64(b.redis.calls(a.redis, publishCommands)) / sec,
 		Commands:  float64(b.redis.commands-a.redis.commands) / sec, RedisMB: float64(b.redis.memory) / megabyte,
-		SimCores: (b.cpu - a.cpu).Seconds() / sec,
+		SimCores: (b.cpu - a.cpu).Seconds() / sec, MachineCores: machineCores(a, b),
 	}
+}
+
+// machineCores is the number of the machine's CPUs busy between a and b.
+func machineCores(a, b snapshot) float64 {
+	busy, idle := b.busy-a.busy, b.idle-a.idle
+	if busy+idle <= 0 {
+		return 0
+	}
+	return float64(busy) / float64(busy+idle) * float64(goruntime.NumCPU())
 }

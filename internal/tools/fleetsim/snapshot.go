@@ -21,6 +21,7 @@ type snapshot struct {
 	slowest      time.Duration
 	heap         uint64 // live heap at the last GC
 	load         [3]float64
+	busy, idle   int64 // the machine's CPU time, in clock ticks
 }
 
 // snap takes a snapshot. INFO is read first: it is the one part that waits,
@@ -33,6 +34,7 @@ func (s *sim) snap(ctx context.Context) (snapshot, error) {
 	}
 	sn := snapshot{at: time.Now(), redis: in, cpu: cpuTime(), events: s.events.counts(),
 		heap: liveHeap(), load: loadAvg()}
+	sn.busy, sn.idle = machineCPU()
 	for _, w := range s.workers {
 		st := &w.stats
 		sn.work.issued += st.issued.Load()

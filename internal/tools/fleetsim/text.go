@@ -32,10 +32,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		r.writePhase(&b, p)
 	}
 	if len(r.Timeline) > 0 {
-		fmt.Fprintf(&b, "timeline, every %v: t_s phase calls/s refused/s redis_cores scripts/s publish/s redis_cmds/s redis_MB sim_cores\n", c.Sample)
+		fmt.Fprintf(&b, "timeline, every %v: t_s phase calls/s refused/s redis_cores scripts/s publish/s redis_cmds/s redis_MB sim_cores machine_cores\n", c.Sample)
 		for _, s := range r.Timeline {
-			fmt.Fprintf(&b, "  %7.1f %-12s %9.0f %8.0f %6.3f %8.0f %6.0f %9.0f %8.2f %6.3f\n", s.At, s.Phase, s.Calls,
-				s.Refused, s.RedisCores, s.Scripts, s.Publishes, s.Commands, s.RedisMB, s.SimCores)
+			fmt.Fprintf(&b, "  %7.1f %-12s %9.0f %8.0f %6.3f %8.0f %6.0f %9.0f %8.2f %6.3f %6.3f\n", s.At, s.Phase, s.Calls,
+				s.Refused, s.RedisCores, s.Scripts, s.Publishes, s.Commands, s.RedisMB, s.SimCores, s.MachineCores)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -55,13 +55,17 @@ func (r *Report) writePhase(b *strings.Builder, p PhaseReport) {
 	fmt.Fprintf(b, "  per pair       %.2f µs Redis CPU/s, %.3f scripts/s, %.0f B Redis memory over empty\n",
 		p.RedisCores*1e6/pairs, p.Scripts/pairs, (p.RedisMB-r.RedisEmptyMB)*megabyte/pairs)
 	fmt.Fprintf(b, "  simulator      %.3f cores, %.1f MB live heap\n", p.SimCores, p.SimHeapMB)
+	fmt.Fprintf(b, "  machine        %.3f of %d cores busy: %.3f neither Redis nor the simulator; load average %s\n",
+		p.MachineCores, r.Machine.CPUs, p.MachineCores-p.RedisCores-p.SimCores, load(p.Load))
 	e := p.Events
 	fmt.Fprintf(b, "  events         opened %d, reopened %d, closed %d (%d learnt from Redis), probes %d, storage failures %d (+%d suppressed)\n",
 		e.Opened, e.Reopened, e.Closed, e.Remote, e.Probes, e.StorageFailures, e.Suppressed)
+	if e.LastFailure != "" {
+		fmt.Fprintf(b, "  last failure   %s\n", e.LastFailure)
+	}
 	if p.Name == "incident" {
 		fmt.Fprintf(b, "  incident       %d pairs refused, the last %.2f s after the incident began\n", p.IncidentRefused, p.IncidentSlowest)
 	}
-	fmt.Fprintf(b, "  load average   %s\n", load(p.Load))
 	fmt.Fprintf(b, "  commandstats   command calls/s µs/call\n")
 	for _, cs := range p.CommandStats {
 		fmt.Fprintf(b, "    %-14s %10.1f %8.2f\n", cs.Name, cs.PerSecond, cs.MicrosPerCall)
