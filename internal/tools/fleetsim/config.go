@@ -50,7 +50,7 @@ type Config struct {
 	Workers  int           // goroutines issuing the calls
 	Tick     time.Duration // how often each worker issues the calls that are due
 	// Sample is the period of the timeline: rows of figures every Sample
-	// throughout the run, warm-up included. Zero: no timeline.
+	// throughout the measured phases. Zero: no timeline.
 	Sample time.Duration
 }
 

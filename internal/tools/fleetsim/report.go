@@ -14,15 +14,20 @@ const megabyte = 1e6
 type Report struct {
 	Config  Config  `json:"config"`
 	Machine Machine `json:"machine"`
-	// HeapPerPair is the live heap of the simulator after the fleet was built
-	// and warmed up, over what it held before, per (process, circuit) pair:
-	// stores, circuits, clients (their connections' buffers included) and
-	// the simulator's own state of the pair (PairStateBytes).
-	HeapPerPair    float64       `json:"heap_per_pair_bytes"`
-	PairStateBytes int           `json:"pair_state_bytes"`
-	RedisEmptyMB   float64       `json:"redis_empty_mb"` // used_memory before the run
-	Phases         []PhaseReport `json:"phases"`
-	// Timeline holds the rows taken every Config.Sample, warm-up included.
+	// HeapBoundPerPair is the live heap of the simulator once the fleet was
+	// built and its circuits bound, before any call, over what it held
+	// before, per (process, circuit) pair: stores, circuits, clients and the
+	// simulator's own state of the pair (PairStateBytes). HeapPerPair is the
+	// same before the first measured phase, after the warm-up's traffic if
+	// the scenario has one: it includes the buffers of the clients'
+	// connections (32 KiB and more each, see PhaseReport.RedisClients).
+	HeapBoundPerPair float64       `json:"heap_bound_per_pair_bytes"`
+	HeapPerPair      float64       `json:"heap_per_pair_bytes"`
+	PairStateBytes   int           `json:"pair_state_bytes"`
+	RedisEmptyMB     float64       `json:"redis_empty_mb"` // used_memory before the run
+	Phases           []PhaseReport `json:"phases"`
+	// Timeline holds the rows taken every Config.Sample in the measured
+	// phases.
 	Timeline []Sample `json:"timeline,omitempty"`
 }
 

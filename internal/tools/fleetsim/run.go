@@ -53,6 +53,8 @@ func Run(ctx context.Context, addr string, cfg Config) (*Report, error) {
 		return nil, errors.Join(err, f.shutdown())
 	}
 	s.workers = f.workers(cfg)
+	goruntime.GC()
+	s.report.HeapBoundPerPair = (float64(liveHeap()) - float64(heapBefore)) / float64(cfg.Pairs())
 	err = s.phases(ctx, heapBefore)
 	s.report.Machine.LoadEnd = loadAvg()
 	if err := errors.Join(err, f.shutdown()); err != nil {
@@ -88,8 +90,8 @@ func (s *sim) phases(ctx context.Context, heapBefore uint64) error {
 	return nil
 }
 
-// phase runs phase i, taking a timeline row every Config.Sample, and reports
-// it if it is measured.
+// phase runs phase i and, if it is measured, reports it, with a timeline row
+// every Config.Sample.
 func (s *sim) phase(ctx context.Context, i int, ph phase) error {
 	s.now.Store(&phaseNow{index: int32(i + 1), traffic: ph.traffic, start: time.Since(s.start)})
 	first, err := s.snap(ctx)
@@ -113,7 +115,7 @@ func (s *sim) phase(ctx context.Context, i int, ph phase) error {
 		if err != nil {
 			return err
 		}
-		if s.cfg.Sample > 0 {
+		if s.cfg.Sample > 0 && ph.measured {
 			s.report.Timeline = append(s.report.Timeline, sample(s.start, ph.name, prev, cur))
 		}
 		prev = cur

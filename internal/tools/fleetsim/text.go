@@ -26,8 +26,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		orDefault(c.Window.String(), c.Window == 0), c.Workers, c.Tick)
 	fmt.Fprintf(&b, "machine: %s %s, %d CPUs, GOMAXPROCS %d, redis %s; load average %s at start, %s at end\n",
 		m.Go, m.Platform, m.CPUs, m.GOMAXPROCS, m.RedisVersion, load(m.LoadStart), load(m.LoadEnd))
-	fmt.Fprintf(&b, "process heap per (process, circuit) before the first measured phase: %.0f B (the simulator's own pair state: %d B); empty Redis: %.2f MB\n",
-		r.HeapPerPair, r.PairStateBytes, r.RedisEmptyMB)
+	fmt.Fprintf(&b, "process heap per (process, circuit): %.0f B bound, before any call; %.0f B before the first measured phase, connections' buffers included (the simulator's own pair state: %d B)\n",
+		r.HeapBoundPerPair, r.HeapPerPair, r.PairStateBytes)
+	fmt.Fprintf(&b, "empty Redis: %.2f MB used\n", r.RedisEmptyMB)
 	for _, p := range r.Phases {
 		r.writePhase(&b, p)
 	}
