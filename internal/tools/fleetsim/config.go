@@ -47,8 +47,13 @@ type Config struct {
 	// EvaluationWindow; zero keeps the library's defaults (5m and 1m).
 	CoolDown time.Duration
 	Window   time.Duration
-	Workers  int           // goroutines issuing the calls
-	Tick     time.Duration // how often each worker issues the calls that are due
+	// Workers is the number of goroutines issuing the calls, each calling
+	// its share of the pairs. A call that waits for Redis (a failure sent at
+	// once, a probe's reservation) holds up its worker's other pairs until
+	// it returns, as it would not in a service, where every request has a
+	// goroutine; the more workers, the fewer pairs one wait holds up.
+	Workers int
+	Tick    time.Duration // how often each worker issues the calls that are due
 	// Sample is the period of the timeline: rows of figures every Sample
 	// throughout the measured phases. Zero: no timeline.
 	Sample time.Duration
@@ -65,7 +70,7 @@ var DefaultConfig = Config{
 	Warmup:    60 * time.Second,
 	Phase:     20 * time.Second,
 	Incident:  60 * time.Second,
-	Workers:   32,
+	Workers:   128,
 	Tick:      10 * time.Millisecond,
 }
 

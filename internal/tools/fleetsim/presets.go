@@ -20,11 +20,16 @@ var small = Config{
 // Small returns the configurations CI runs, each in seconds: steady traffic,
 // an incident of one circuit and of all, and idle circuits.
 func Small() []Preset {
+	idle := with(small, Idle)
+	// Longer than the stores' refresh interval (1 s), in which they read
+	// the circuits just bound or just called once: the idle phases measure
+	// what follows.
+	idle.Warmup = 1200 * time.Millisecond
 	return []Preset{
 		{"steady", with(small, Steady)},
 		{"incident-one", with(small, IncidentOne)},
 		{"incident-all", with(small, IncidentAll)},
-		{"idle", with(small, Idle)},
+		{"idle", idle},
 	}
 }
 

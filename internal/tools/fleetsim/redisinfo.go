@@ -19,6 +19,8 @@ type redisInfo struct {
 	cpu      float64 // used_cpu_sys + used_cpu_user, seconds
 	commands int64   // total_commands_processed
 	memory   int64   // used_memory, bytes
+	dataset  int64   // used_memory_dataset: used_memory without the server's overhead
+	conns    int64   // mem_clients_normal: the clients' buffers
 	clients  int64   // connected_clients
 	keys     int64   // keys of every database
 	cmds     map[string]cmdStat
@@ -58,6 +60,10 @@ func parseInfo(s string) (redisInfo, error) {
 			in.commands, err = strconv.ParseInt(v, 10, 64)
 		case k == "used_memory":
 			in.memory, err = strconv.ParseInt(v, 10, 64)
+		case k == "used_memory_dataset":
+			in.dataset, err = strconv.ParseInt(v, 10, 64)
+		case k == "mem_clients_normal":
+			in.conns, err = strconv.ParseInt(v, 10, 64)
 		case k == "connected_clients":
 			in.clients, err = strconv.ParseInt(v, 10, 64)
 		case strings.HasPrefix(k, "cmdstat_"):

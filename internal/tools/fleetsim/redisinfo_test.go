@@ -11,7 +11,7 @@ import (
 // counts scripts and publishes from commandstats.
 func TestParseInfo(t *testing.T) {
 	const text = "# Server\r\nredis_version:7.0.15\r\n# Clients\r\nconnected_clients:33\r\n" +
-		"# Memory\r\nused_memory:77100000\r\nused_memory_human:73.53M\r\n# Stats\r\ntotal_commands_processed:480120\r\n" +
+		"# Memory\r\nused_memory:77100000\r\nused_memory_human:73.53M\r\nused_memory_dataset:70000000\r\nmem_clients_normal:1000000\r\n# Stats\r\ntotal_commands_processed:480120\r\n" +
 		"# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.250000\r\n# Commandstats\r\n" +
 		"cmdstat_evalsha:calls=48012,usec=975123,usec_per_call=20.31,rejected_calls=0,failed_calls=0\r\n" +
 		"cmdstat_eval:calls=3,usec=300,usec_per_call=100.00,rejected_calls=0,failed_calls=0\r\n" +
@@ -23,6 +23,8 @@ func TestParseInfo(t *testing.T) {
 	assert.InDelta(t, 3.75, in.cpu, 1e-9)
 	assert.Equal(t, int64(480120), in.commands)
 	assert.Equal(t, int64(77100000), in.memory)
+	assert.Equal(t, int64(70000000), in.dataset)
+	assert.Equal(t, int64(1000000), in.conns)
 	assert.Equal(t, int64(33), in.clients)
 	assert.Equal(t, int64(34002), in.keys)
 	assert.Equal(t, cmdStat{calls: 48012, usec: 975123}, in.cmds["evalsha"])

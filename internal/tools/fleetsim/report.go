@@ -21,11 +21,16 @@ type Report struct {
 	// same before the first measured phase, after the warm-up's traffic if
 	// the scenario has one: it includes the buffers of the clients'
 	// connections (32 KiB and more each, see PhaseReport.RedisClients).
-	HeapBoundPerPair float64       `json:"heap_bound_per_pair_bytes"`
-	HeapPerPair      float64       `json:"heap_per_pair_bytes"`
-	PairStateBytes   int           `json:"pair_state_bytes"`
-	RedisEmptyMB     float64       `json:"redis_empty_mb"` // used_memory before the run
-	Phases           []PhaseReport `json:"phases"`
+	HeapBoundPerPair float64 `json:"heap_bound_per_pair_bytes"`
+	HeapPerPair      float64 `json:"heap_per_pair_bytes"`
+	PairStateBytes   int     `json:"pair_state_bytes"`
+	RedisEmptyMB     float64 `json:"redis_empty_mb"` // used_memory before the run
+	// RedisEmptyDatasetMB is used_memory_dataset before the run.
+	RedisEmptyDatasetMB float64 `json:"redis_empty_dataset_mb"`
+	// Shutdown is the error of the fleet's shutdown (every store flushes what
+	// it counted and stops, within 30 s), if it failed.
+	Shutdown string        `json:"shutdown_error,omitempty"`
+	Phases   []PhaseReport `json:"phases"`
 	// Timeline holds the rows taken every Config.Sample in the measured
 	// phases.
 	Timeline []Sample `json:"timeline,omitempty"`
@@ -61,14 +66,19 @@ type PhaseReport struct {
 	RedisCores  float64 `json:"redis_cores"`
 	// Commands is INFO's total_commands_processed, which counts the commands
 	// scripts run as well as the scripts.
-	Commands     float64 `json:"commands_per_s"`
-	Scripts      float64 `json:"scripts_per_s"`   // EVAL, EVALSHA (and _RO), FCALL
-	Publishes    float64 `json:"publishes_per_s"` // PUBLISH and SPUBLISH, from scripts included
-	RedisMB      float64 `json:"redis_used_mb"`   // used_memory at the phase's end
-	RedisKeys    int64   `json:"redis_keys"`
-	RedisClients int64   `json:"redis_clients"` // connected_clients, the simulator's INFO client included
-	SimCores     float64 `json:"sim_cores"`     // this process: every store, the workers and INFO
-	SimHeapMB    float64 `json:"sim_heap_mb"`   // live heap at the last GC
+	Commands  float64 `json:"commands_per_s"`
+	Scripts   float64 `json:"scripts_per_s"`   // EVAL, EVALSHA (and _RO), FCALL
+	Publishes float64 `json:"publishes_per_s"` // PUBLISH and SPUBLISH, from scripts included
+	RedisMB   float64 `json:"redis_used_mb"`   // used_memory at the phase's end
+	// RedisDatasetMB is used_memory_dataset: the keys and their values,
+	// without the server's overhead (clients' buffers, the scripts' cache).
+	// RedisClientsMB is mem_clients_normal: the clients' buffers.
+	RedisDatasetMB float64 `json:"redis_dataset_mb"`
+	RedisClientsMB float64 `json:"redis_clients_mb"`
+	RedisKeys      int64   `json:"redis_keys"`
+	RedisClients   int64   `json:"redis_clients"` // connected_clients, the simulator's INFO client included
+	SimCores       float64 `json:"sim_cores"`     // this process: every store, the workers and INFO
+	SimHeapMB      float64 `json:"sim_heap_mb"`   // live heap at the last GC
 	// MachineCores is the CPU the whole machine used (/proc/stat): Redis,
 	// the simulator, and whatever else ran, such as other people's work.
 	MachineCores float64     `json:"machine_cores"`
@@ -119,6 +129,7 @@ func phaseReport(cfg Config, ph phase, a, b snapshot) PhaseReport {
 		RedisCores: (b.redis.cpu - a.redis.cpu) / sec, Commands: rate(b.redis.commands - a.redis.commands),
 		Scripts:   rate(b.redis.calls(a.redis, scriptCommands)),
 		Publishes: rate(b.redis.calls(a.redis, publishCommands)), RedisMB: float64(b.redis.memory) / megabyte,
+		RedisDatasetMB: float64(b.redis.dataset) / megabyte, RedisClientsMB: float64(b.redis.conns) / megabyte,
 		RedisKeys: b.redis.keys, RedisClients: b.redis.clients,
 		SimCores: (b.cpu - a.cpu).Seconds() / sec, SimHeapMB: float64(b.heap) / megabyte,
 		MachineCores: machineCores(a, b), Events: b.events.minus(a.events), Load: b.load, CommandStats: commandStats(a.redis, b.redis, sec),

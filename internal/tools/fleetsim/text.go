@@ -28,9 +28,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		m.Go, m.Platform, m.CPUs, m.GOMAXPROCS, m.RedisVersion, load(m.LoadStart), load(m.LoadEnd))
 	fmt.Fprintf(&b, "process heap per (process, circuit): %.0f B bound, before any call; %.0f B before the first measured phase, connections' buffers included (the simulator's own pair state: %d B)\n",
 		r.HeapBoundPerPair, r.HeapPerPair, r.PairStateBytes)
-	fmt.Fprintf(&b, "empty Redis: %.2f MB used\n", r.RedisEmptyMB)
+	fmt.Fprintf(&b, "empty Redis: %.2f MB used, %.3f MB dataset\n", r.RedisEmptyMB, r.RedisEmptyDatasetMB)
 	for _, p := range r.Phases {
 		r.writePhase(&b, p)
+	}
+	if r.Shutdown != "" {
+		fmt.Fprintf(&b, "shutdown failed: %s\n", strings.ReplaceAll(r.Shutdown, "\n", "; "))
 	}
 	if len(r.Timeline) > 0 {
 		fmt.Fprintf(&b, "timeline, every %v: t_s phase calls/s refused/s redis_cores scripts/s publish/s redis_cmds/s redis_MB sim_cores machine_cores\n", c.Sample)
@@ -52,9 +55,11 @@ func (r *Report) writePhase(b *strings.Builder, p PhaseReport) {
 	fmt.Fprintf(b, "  redis cpu      %.3f cores\n", p.RedisCores)
 	fmt.Fprintf(b, "  redis calls    %.0f scripts/s, %.0f publish/s, %.0f commands/s (scripts' commands included)\n",
 		p.Scripts, p.Publishes, p.Commands)
-	fmt.Fprintf(b, "  redis memory   %.2f MB used, %d keys, %d clients\n", p.RedisMB, p.RedisKeys, p.RedisClients)
-	fmt.Fprintf(b, "  per pair       %.2f µs Redis CPU/s, %.3f scripts/s, %.0f B Redis memory over empty\n",
-		p.RedisCores*1e6/pairs, p.Scripts/pairs, (p.RedisMB-r.RedisEmptyMB)*megabyte/pairs)
+	fmt.Fprintf(b, "  redis memory   %.2f MB used: %.2f MB dataset, %.2f MB clients' buffers; %d keys, %d clients\n",
+		p.RedisMB, p.RedisDatasetMB, p.RedisClientsMB, p.RedisKeys, p.RedisClients)
+	fmt.Fprintf(b, "  per pair       %.2f µs Redis CPU/s, %.3f scripts/s, %.0f B Redis memory (%.0f B dataset) over empty\n",
+		p.RedisCores*1e6/pairs, p.Scripts/pairs, (p.RedisMB-r.RedisEmptyMB)*megabyte/pairs,
+		(p.RedisDatasetMB-r.RedisEmptyDatasetMB)*megabyte/pairs)
 	fmt.Fprintf(b, "  simulator      %.3f cores, %.1f MB live heap\n", p.SimCores, p.SimHeapMB)
 	fmt.Fprintf(b, "  machine        %.3f of %d cores busy: %.3f neither Redis nor the simulator; load average %s\n",
 		p.MachineCores, r.Machine.CPUs, p.MachineCores-p.RedisCores-p.SimCores, load(p.Load))
