@@ -29,34 +29,35 @@ const (
 )
 
 // Config is one run of the simulator. A zero field takes the value of
-// DefaultConfig, except Failures and Rate, for which zero is a value.
+// DefaultConfig, except Failures and Rate, for which zero is a value. In JSON
+// the durations are nanoseconds.
 type Config struct {
-	Scenario  Scenario
-	Processes int     // fleet stores, each with its own Redis client
-	Circuits  int     // circuits bound in each store
-	Rate      float64 // calls a second to each (store, circuit) pair; 0 for none
+	Scenario  Scenario `json:"scenario"`
+	Processes int      `json:"processes"`     // fleet stores, each with its own Redis client
+	Circuits  int      `json:"circuits"`      // circuits bound in each store
+	Rate      float64  `json:"rate_per_pair"` // calls a second to each (store, circuit) pair; 0 for none
 	// Failures is the fraction, in [0, 1], of the calls that fail outside an
 	// incident. They are evenly spaced in each pair's calls (a call fails when
 	// a running sum of Failures passes a whole number), so no pair ever fails
 	// more than its share, and the circuits never open by chance.
-	Failures float64
-	Warmup   time.Duration // traffic before the first measured phase
-	Phase    time.Duration // each measured phase but the incident
-	Incident time.Duration // the incident phase (incident scenarios)
+	Failures float64       `json:"failures"`
+	Warmup   time.Duration `json:"warmup_ns"`   // traffic before the first measured phase
+	Phase    time.Duration `json:"phase_ns"`    // each measured phase but the incident
+	Incident time.Duration `json:"incident_ns"` // the incident phase (incident scenarios)
 	// CoolDown and Window are the circuits' runtime.Options CoolDown and
 	// EvaluationWindow; zero keeps the library's defaults (5m and 1m).
-	CoolDown time.Duration
-	Window   time.Duration
+	CoolDown time.Duration `json:"cooldown_ns"`
+	Window   time.Duration `json:"window_ns"`
 	// Workers is the number of goroutines issuing the calls, each calling
 	// its share of the pairs. A call that waits for Redis (a failure sent at
 	// once, a probe's reservation) holds up its worker's other pairs until
 	// it returns, as it would not in a service, where every request has a
 	// goroutine; the more workers, the fewer pairs one wait holds up.
-	Workers int
-	Tick    time.Duration // how often each worker issues the calls that are due
+	Workers int           `json:"workers"`
+	Tick    time.Duration `json:"tick_ns"` // how often each worker issues the calls that are due
 	// Sample is the period of the timeline: rows of figures every Sample
 	// throughout the measured phases. Zero: no timeline.
-	Sample time.Duration
+	Sample time.Duration `json:"sample_ns"`
 }
 
 // DefaultConfig is the issue's fleet: 16 processes × 1,000 busy circuits at 20
