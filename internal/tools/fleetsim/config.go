@@ -30,7 +30,8 @@ const (
 
 // Config is one run of the simulator. A zero field takes the value of
 // DefaultConfig, except Failures and Rate, for which zero is a value. In JSON
-// the durations are nanoseconds.
+// the durations are nanoseconds. A Config is a plain value, safe to copy and
+// share.
 type Config struct {
 	Scenario  Scenario `json:"scenario"`
 	Processes int      `json:"processes"`     // fleet stores, each with its own Redis client

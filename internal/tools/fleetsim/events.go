@@ -15,7 +15,7 @@ type events struct {
 	lastFailure                                                    atomic.Pointer[string] // the latest storage failure's error
 }
 
-// EventCounts are the events of every process of the fleet.
+// EventCounts are the events of every process of the fleet, a plain value.
 type EventCounts struct {
 	Opened   int64 `json:"opened"`   // EventOpened, in every process (each transition once per process)
 	Reopened int64 `json:"reopened"` // EventReopened

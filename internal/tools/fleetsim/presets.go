@@ -2,7 +2,7 @@ package fleetsim
 
 import "time"
 
-// Preset is a named configuration.
+// Preset is a named configuration, a plain value.
 type Preset struct {
 	Name   string
 	Config Config

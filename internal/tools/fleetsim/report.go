@@ -10,7 +10,8 @@ import (
 // megabyte is the unit of memory in reports: 10^6 bytes.
 const megabyte = 1e6
 
-// Report is the figures of one run.
+// Report is the figures of one run. Its methods only read it: once Run has
+// returned it, it is safe for concurrent use.
 type Report struct {
 	Config  Config  `json:"config"`
 	Machine Machine `json:"machine"`
@@ -36,7 +37,7 @@ type Report struct {
 	Timeline []Sample `json:"timeline,omitempty"`
 }
 
-// Machine is where the run took place.
+// Machine is where the run took place, a plain value.
 type Machine struct {
 	Go           string     `json:"go"`
 	Platform     string     `json:"platform"`
@@ -47,8 +48,8 @@ type Machine struct {
 	LoadEnd      [3]float64 `json:"load_end"`   // and when it ended
 }
 
-// PhaseReport is the figures of one measured phase; rates are per second of
-// the phase.
+// PhaseReport is the figures of one measured phase, a plain value; rates
+// are per second of the phase.
 type PhaseReport struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
@@ -93,14 +94,16 @@ type PhaseReport struct {
 	CommandStats    []CommandStat `json:"commandstats"`
 }
 
-// CommandStat is one command's calls in a phase, from INFO commandstats.
+// CommandStat is one command's calls in a phase, from INFO commandstats, a
+// plain value.
 type CommandStat struct {
 	Name          string  `json:"name"`
 	PerSecond     float64 `json:"per_s"`
 	MicrosPerCall float64 `json:"usec_per_call"`
 }
 
-// Sample is one row of the timeline: the figures of one Config.Sample.
+// Sample is one row of the timeline: the figures of one Config.Sample, a
+// plain value.
 type Sample struct {
 	At         float64 `json:"t_s"` // end of the sample, since the run started
 	Phase      string  `json:"phase"`
