@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,4 +201,31 @@ func evalshaStats(b *testing.B, admin *redis.Client) (calls, usec int64) {
 		}
 	}
 	return calls, usec
+}
+
+// BenchmarkFleetCircuitMemory reports the heap one bound circuit of a fleet
+// store takes in the process, with its runtime Circuit, after one call
+// (B/circuit), for 10,000 circuits.
+func BenchmarkFleetCircuitMemory(b *testing.B) {
+	const n = 10_000
+	srv := redistest.Start(b)
+	client := srv.Client(b, nil)
+	ctx := context.Background()
+	for b.Loop() {
+		s := newStore(b, client)
+		br := runtime.MustNew(runtime.WithStorage(s))
+		var before, after goruntime.MemStats
+		goruntime.GC()
+		goruntime.ReadMemStats(&before)
+		cs := make([]*runtime.Circuit, n)
+		for i := range cs {
+			cs[i] = br.Circuit("c"+strconv.Itoa(i), fleetOpts)
+			_ = cs[i].Run(ctx, succeed)
+		}
+		goruntime.GC()
+		goruntime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/circuit")
+		goruntime.KeepAlive(cs)
+		require.NoError(b, s.Shutdown(ctx))
+	}
 }

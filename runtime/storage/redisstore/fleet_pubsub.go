@@ -37,6 +37,7 @@ type subscriber struct {
 	wake    chan struct{}
 	running bool
 	closed  bool
+	renewed bool // the subscriptions were renewed: their first confirmation asks for a refresh
 }
 
 // subOp is one change of the subscriptions.
@@ -151,8 +152,11 @@ func (s *subscriber) subscribe(channel string) {
 	}
 	if fresh {
 		// Only now: a receive before the first channel would connect to any node.
+		s.mu.Lock()
+		renewed := s.renewed
+		s.mu.Unlock()
 		s.f.wg.Add(1)
-		go s.receive(ps)
+		go s.receive(ps, renewed)
 	}
 }
 
@@ -209,16 +213,56 @@ func (s *subscriber) close() {
 	}
 }
 
-// receive reads ps until the fleet stops: announcements update the cache, and a
-// subscription confirmed after an error (go-redis reconnected) asks for a
-// refresh of every circuit.
-func (s *subscriber) receive(ps *redis.PubSub) {
+// renew replaces every subscription with a new one on a new connection. The
+// fleet calls it when Redis answers again after an outage: a connection that
+// lost its packets may look alive to go-redis, which waits on it without a
+// deadline, while every announcement is lost.
+func (s *subscriber) renew() {
+	s.mu.Lock()
+	if s.closed || len(s.subs) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	old := s.subs
+	var ops []subOp
+	if s.pattern != "" {
+		ops = append(ops, subOp{add: true})
+	} else {
+		for ch := range s.node {
+			ops = append(ops, subOp{add: true, channel: ch})
+		}
+	}
+	s.subs, s.node, s.renewed = make(map[string]*redis.PubSub), make(map[string]string), true
+	s.mu.Unlock()
+	for _, ps := range old {
+		_ = ps.Close() // its receive loop ends
+	}
+	for _, op := range ops {
+		s.enqueue(op)
+	}
+}
+
+// current reports whether ps is still one of the subscriptions.
+func (s *subscriber) current(ps *redis.PubSub) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.subs {
+		if x == ps {
+			return true
+		}
+	}
+	return false
+}
+
+// receive reads ps until the fleet stops or ps is renewed: announcements
+// update the cache, and a subscription confirmed after an error (go-redis
+// reconnected), or a renewed one, asks for a refresh of every circuit.
+func (s *subscriber) receive(ps *redis.PubSub, lost bool) {
 	defer s.f.wg.Done()
-	lost := false
 	for !s.f.stopped.Load() {
 		msg, err := ps.Receive(context.Background())
 		if err != nil {
-			if s.f.stopped.Load() {
+			if s.f.stopped.Load() || !s.current(ps) {
 				return
 			}
 			lost = true

@@ -1,11 +1,13 @@
 package redisstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/redis/go-redis/v9"
@@ -24,6 +26,7 @@ var ErrStale = fmt.Errorf("breakergen: redisstore: no answer from Redis within t
 type link struct {
 	answeredAt atomic.Int64 // local monotonic nanoseconds of the last answer
 	waiting    atomic.Int64 // when the oldest exchange sent since then was sent; 0 for none
+	failedAt   atomic.Int64 // when an exchange last went unanswered, until an answer after it is noticed; 0 for none
 }
 
 // sent notes an exchange sent at now.
@@ -36,7 +39,21 @@ func (l *link) done(err error) {
 	if err == nil || errors.As(err, &rerr) {
 		l.answeredAt.Store(coarse.MonoNow())
 		l.waiting.Store(0)
+	} else {
+		l.failedAt.Store(coarse.MonoNow())
 	}
+}
+
+// healed reports, once, that Redis answered after an exchange went
+// unanswered: what was published meanwhile may have been lost.
+func (l *link) healed() bool {
+	f := l.failedAt.Load()
+	return f != 0 && l.answeredAt.Load() > f && l.failedAt.CompareAndSwap(f, 0)
+}
+
+// quiet reports whether nothing was answered for d at now.
+func (l *link) quiet(now int64, d time.Duration) bool {
+	return now-l.answeredAt.Load() > int64(d)
 }
 
 // stale reports whether an exchange has waited longer than d at now, with
@@ -51,16 +68,32 @@ func (l *link) stale(now int64, d time.Duration) bool {
 // staleness bound, and attaches them again once it has, until the fleet
 // stops. A tick is a quarter of the bound, between 5 ms and 250 ms, so the
 // process decides alone within a quarter more than the bound.
+//
+// A store whose traffic is healthy may send nothing for a bucket or more
+// (its outcomes travel lazily), so the link is pinged when nothing has been
+// answered for a sixth of the bound, at most once per sixth: an outage is
+// reported within about a third of the bound and detaches the circuits
+// within the bound, traffic or not, and the end of an outage is noticed
+// within a sixth of the bound, on a connection the outage did not break. When Redis
+// answers again after an exchange went unanswered, every circuit is read
+// again, spread over a refresh interval: announcements published meanwhile
+// may have been lost with the subscription.
 func (f *fleet) watchLink() {
 	defer f.wg.Done()
 	bound := f.s.cfg.staleAfter()
 	t := time.NewTicker(min(max(bound/4, 5*time.Millisecond), 250*time.Millisecond))
 	defer t.Stop()
+	var pinged int64
 	for {
 		select {
 		case <-f.stop:
 			return
 		case <-t.C:
+		}
+		now := coarse.MonoNow()
+		if f.s.link.quiet(now, bound/6) && now-pinged > int64(bound/6) {
+			pinged = now
+			f.ping()
 		}
 		stale := f.s.link.stale(coarse.MonoNow(), bound)
 		switch {
@@ -68,7 +101,23 @@ func (f *fleet) watchLink() {
 			f.detach(bound)
 		case !stale && f.detached.Load():
 			f.attach()
+		case f.s.link.healed():
+			f.subs.renew()
+			f.refreshSoon()
 		}
+	}
+}
+
+// ping sends PING, bounded as a chunk of a round, and reports a failure for
+// the store.
+func (f *fleet) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), chunkTimeout)
+	defer cancel()
+	f.s.link.sent(monoNanos())
+	_, err := bounded.Call(ctx, func(ctx context.Context) (string, error) { return f.s.client.Ping(ctx).Result() })
+	f.s.link.done(err)
+	if all := f.all(); err != nil && len(all) > 0 {
+		f.storeFailed("Ping", err, all)
 	}
 }
 
@@ -99,5 +148,6 @@ func (f *fleet) attach() {
 	for _, c := range f.all() {
 		c.change(func(s *cached) { s.detached = false })
 	}
+	f.subs.renew()
 	f.refreshSoon()
 }
