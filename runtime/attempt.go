@@ -16,17 +16,22 @@ const (
 	modeQuick                         // modeHot, and no listener wants EventSuccess
 	modeProbe                         // holds the reservation: closes or reopens
 	modeTransition                    // locked closed while open: closes or reopens, reserves nothing
+	modeTimed                         // modeQuick of a circuit with SlowCall: Done times the call
 )
 
-// noCopy holds an Attempt's mode, and the storage time Allow spent of the
-// call's budget. Its pointer has Lock and Unlock methods so that go vet's
-// copylocks check reports a copied Attempt, which would record one call twice.
-// A separate, empty marker field would do the same but give Attempt a fifth
-// field, which keeps the compiler from passing it in registers and costs the
-// hot path a store-forwarding stall.
+// noCopy holds an Attempt's mode, the storage time Allow spent of the call's
+// budget, and when the call started. Its pointer has Lock and Unlock methods
+// so that go vet's copylocks check reports a copied Attempt, which would
+// record one call twice. A separate, empty marker field would do the same but
+// give Attempt a fifth field, which keeps the compiler from passing it in
+// registers and costs the hot path a store-forwarding stall.
 type noCopy struct {
 	mode  attemptMode
 	spent uint16 // milliseconds, rounded up; MaxStorageTimeout fits
+	// start is when the call started (Unix nanoseconds of the circuit's
+	// clock) for a circuit whose storage.Gate counts calls or with SlowCall
+	// set; 0 otherwise.
+	start int64
 }
 
 // Lock does nothing; it is there for go vet (see noCopy).
@@ -36,7 +41,7 @@ func (*noCopy) Lock() {}
 func (*noCopy) Unlock() {}
 
 // hot reports whether the hot path allowed the attempt.
-func (m attemptMode) hot() bool { return m == modeHot || m == modeQuick }
+func (m attemptMode) hot() bool { return m == modeHot || m == modeQuick || m == modeTimed }
 
 // Attempt is a permission to run one call, returned by Circuit.Allow. Give it the
 // call's outcome with Done exactly once; Done on a zero Attempt, or a second
@@ -77,7 +82,23 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 		}
 		return
 	}
+	if err == nil && a.m.mode == modeTimed && c.timedSuccess(a.m.start) {
+		return
+	}
 	c.record(ctx, a, err, c.judge(ctx, err))
+}
+
+// timedSuccess counts the success of a call of a circuit with SlowCall that
+// started at start, on the hot path, unless it was slow: it reports whether
+// it counted it.
+func (c *Circuit) timedSuccess(start int64) bool {
+	now := c.nowNanos()
+	if now-start >= c.slow {
+		return false
+	}
+	c.hot.Succeeded(now)
+	c.counted(CallSuccess)
+	return true
 }
 
 // RecordPanic records a failure (ErrPanicked) when Done was never called. Defer

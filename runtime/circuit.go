@@ -14,6 +14,11 @@ import (
 type Circuit struct {
 	hot   storage.HotPath // never nil: askAlways when the handle has none
 	quick uint8           // modeQuick when a hot success needs no event, else modeHot
+	// gate decides each call with the clock, for SlowCall, Ramp and
+	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
+	gate  storage.Gate
+	timed uint8 // the mode of a call gate lets run: modeTimed with SlowCall when quick is modeQuick
+	slow  int64 // SlowCall in nanoseconds; 0: off
 	count func(CallOutcome)
 	clock Clock
 	// coarse: the clock is the system clock, so the hot path reads the coarse one.
@@ -58,6 +63,14 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	if b.ls.wants(EventSuccess) {
 		c.quick = uint8(modeHot)
 	}
+	c.timed = c.quick
+	if g, ok := h.(storage.Gate); ok && o.policy().NeedsGate() {
+		c.gate, c.hot = g, g
+		c.slow = int64(o.SlowCall)
+		if c.slow != 0 && c.quick == uint8(modeQuick) {
+			c.timed = uint8(modeTimed)
+		}
+	}
 	if n, ok := h.(storage.FailureNotifier); ok {
 		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
 	}
@@ -82,11 +95,46 @@ func (c *Circuit) Options() Options { return c.opts }
 // When the storage fails, Allow fails open: the call runs. A nil ctx is taken as
 // context.Background().
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
+	if c.gate != nil {
+		return c.allowAt(ctx)
+	}
 	adm := c.hot.Admit()
 	if adm.Verdict == storage.AdmitRun {
 		return Attempt{c: c, m: noCopy{mode: attemptMode(c.quick)}}, nil
 	}
 	return c.allow(ctx, adm)
+}
+
+// allowAt is Allow for a circuit with a gate: the call starts now, which the
+// gate counts, and it may be rejected (a ramp's share, adaptive mode).
+func (c *Circuit) allowAt(ctx context.Context) (Attempt, error) {
+	now := c.nowNanos()
+	adm := c.gate.AdmitAt(now)
+	switch adm.Verdict {
+	case storage.AdmitRun:
+		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: now}}, nil
+	case storage.AdmitReject:
+		return Attempt{}, c.reject(ctx, adm)
+	}
+	return c.allow(ctx, adm)
+}
+
+// reject refuses a call the gate rejected: as a skip, with the error kept
+// for the rejections of the same state version.
+func (c *Circuit) reject(ctx context.Context, adm storage.Admission) error {
+	if e := c.skips.Load(); e != nil && e.version == adm.Version && !c.ls.wants(EventSkipped) {
+		c.counted(CallSkipped)
+		return e.err
+	}
+	ctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	s, err := c.h.Status(ctx, now)
+	if err != nil {
+		c.storageFailed(err, now)
+		s = storage.Status{CurrentTime: now, Stub: true, Scope: storage.ScopeProcess}
+	}
+	return c.skip(newStatus(s, c.opts), adm)
 }
 
 func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, error) {
@@ -162,7 +210,7 @@ type skipCache struct {
 // error, keeping it for the hot path's later refusals of the same version.
 func (c *Circuit) skip(st Status, adm storage.Admission) error {
 	err := &OpenCircuitError{Circuit: c.name, Status: st, clock: c.clock}
-	if adm.Verdict == storage.AdmitSkip {
+	if adm.Verdict == storage.AdmitSkip || adm.Verdict == storage.AdmitReject {
 		c.skips.Store(&skipCache{version: adm.Version, err: err})
 	}
 	c.emit(EventSkipped, err, st)
@@ -234,9 +282,13 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 }
 
 // attempt returns the Attempt the decision path grants, with the storage
-// time spent since start.
+// time spent since start; a circuit with SlowCall times the call from now.
 func (c *Circuit) attempt(start int64, mode attemptMode, openedAt, reservedAt int64) Attempt {
-	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start)}, openedAt: openedAt, reservedAt: reservedAt}
+	var began int64
+	if c.slow != 0 {
+		began = c.nowNanos()
+	}
+	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start), start: began}, openedAt: openedAt, reservedAt: reservedAt}
 }
 
 // budgetStart returns the instant a protected call's storage budget starts to

@@ -41,6 +41,10 @@ const (
 	AdmitRun
 	// AdmitSkip means a call before Admission.Until must not run.
 	AdmitSkip
+	// AdmitReject means this one call must not run: a ramp (Policy.Ramp) or
+	// adaptive mode refused it. The next call is decided afresh. Only
+	// Gate.AdmitAt returns it.
+	AdmitReject
 )
 
 // Admission is the hot path's answer to one call.
@@ -52,8 +56,8 @@ type Admission struct {
 	// clock of its own decides the end with its clock, on every Admit, and sets
 	// math.MaxInt64.
 	Until int64
-	// Version changes whenever the state behind a skip changes (an opening, a
-	// reopening, a reservation, a lock). The runtime reuses the error it built
+	// Version changes whenever the state behind a skip or a rejection changes
+	// (an opening, a reopening, a reservation, a lock, a close). The runtime reuses the error it built
 	// for a skip while the version stays the same, so that refusing a call
 	// allocates nothing.
 	Version uint64

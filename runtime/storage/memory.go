@@ -29,6 +29,16 @@ import (
 // window of the first; its own CoolDown, RateThreshold and SampleThreshold
 // govern its own decisions. When every handle of a circuit has been given back
 // (Unbind), the circuit is forgotten.
+//
+// Memory applies every policy (PolicySupport): slow calls, backoff, ramps,
+// several probes and adaptive mode. Their state (the backed-off cool-down,
+// the ramp's start, the probes) is part of the circuit's snapshot; the counts
+// of the policies that decide each call (calls started, slow, abandoned,
+// rejected) live in two more rings of the window's geometry, made only for a
+// circuit bound with one of them. A call in flight counts as hung when Memory
+// can prove it still runs past SlowCall: the calls started before then, less
+// every outcome counted since the oldest of them, a lower bound that a
+// healthy dependency keeps at zero.
 type Memory struct {
 	grow     int // extra lanes of a contended window
 	mu       sync.RWMutex
@@ -36,9 +46,10 @@ type Memory struct {
 }
 
 var (
-	_ Storage  = (*Memory)(nil)
-	_ Admin    = (*Memory)(nil)
-	_ Tolerant = (*Memory)(nil)
+	_ Storage       = (*Memory)(nil)
+	_ Admin         = (*Memory)(nil)
+	_ Tolerant      = (*Memory)(nil)
+	_ PolicySupport = (*Memory)(nil)
 )
 
 // NewMemory returns an empty in-memory storage.
@@ -56,13 +67,19 @@ func (m *Memory) Bind(name string, p Policy) (Handle, error) {
 	m.mu.Lock()
 	c := m.circuits[name]
 	if c == nil {
-		c = newMemCircuit(p, m.grow)
+		c = newMemCircuit(name, p, m.grow)
 		m.circuits[name] = c
+	}
+	if p.NeedsGate() {
+		c.needAux(m.grow)
 	}
 	c.handles.Add(1)
 	m.mu.Unlock()
-	return &memHandle{c: c, p: p, cool: int64(p.CoolDown), m: m, name: name}, nil
+	return &memHandle{c: c, p: &p, cool: int64(p.CoolDown), m: m, name: name}, nil
 }
+
+// SupportsPolicy reports nil: Memory applies every policy.
+func (m *Memory) SupportsPolicy(Policy) error { return nil }
 
 // unbind gives back one handle of c; the last forgets the circuit.
 func (m *Memory) unbind(name string, c *memCircuit) {

@@ -1,0 +1,111 @@
+package storage
+
+import "math"
+
+// ramped reports whether a call at now may run during the ramp of the closed
+// circuit s: the share admitted grows linearly from 0 at ClosedAt to all at
+// ClosedAt + Ramp. The first call after the ramp ends it, which also resets
+// the backoff: the circuit has recovered.
+func (h *memHandle) ramped(a *memAux, s *memState, now int64) bool {
+	elapsed := now - s.closedAt
+	if elapsed >= int64(h.p.Ramp) {
+		h.endRamp(s)
+		return true
+	}
+	return a.dithered(float64(max(elapsed, 0)) / float64(h.p.Ramp))
+}
+
+// endRamp clears the ramp of s, if s is still the circuit's state.
+func (h *memHandle) endRamp(s *memState) {
+	c := h.c
+	c.mu.Lock()
+	if c.state.Load() == s {
+		c.update(func(s *memState) { s.closedAt, s.level = 0, 0 })
+	}
+	c.mu.Unlock()
+}
+
+// dithered reports whether this call is one of the share of calls picked:
+// the accumulated share's whole part grows by one for each picked call, so
+// the calls picked follow the share to within one call, whatever the order.
+func (a *memAux) dithered(share float64) bool {
+	step := uint64(share * (1 << 32))
+	after := a.dither.Add(step)
+	return after>>32 != (after-step)>>32
+}
+
+// throttled reports whether adaptive mode rejects a call in bucket e, with
+// the probability computed at most once per bucket.
+func (h *memHandle) throttled(a *memAux, e int64) bool {
+	p := math.Float64frombits(a.p.Load())
+	if last := a.pEpoch.Load(); last != e && a.pEpoch.CompareAndSwap(last, e) {
+		p = h.rejection(a, e)
+		a.p.Store(math.Float64bits(p))
+	}
+	return p > 0 && a.dithered(p)
+}
+
+// rejection returns Google SRE's client-side throttling probability over the
+// window that ends with bucket e: max(0, (requests − K·accepts) /
+// (requests + 1)), requests counting every call asked for (run or rejected)
+// and accepts every success.
+func (h *memHandle) rejection(a *memAux, e int64) float64 {
+	_, calls := a.calls.Counts(e)
+	abandoned, _ := a.ends.Counts(e)
+	failures, samples := h.c.win.Counts(e)
+	requests := float64(max(calls-abandoned, 0))
+	accepts := float64(samples - failures)
+	return max(0, (requests-h.p.K*accepts)/(requests+1))
+}
+
+// hung returns how many calls started before now − SlowCall are provably
+// still in flight: the calls started since the window's oldest bucket and
+// before the bucket now − SlowCall falls in, less every call that ended in
+// the window (outcomes and abandoned calls). Each call that ended either
+// started in that span or did not, so the difference never exceeds the
+// calls still running; when a dependency hangs, nothing ends, and it counts
+// them all.
+func (h *memHandle) hung(a *memAux, now int64) int {
+	c := h.c
+	e, cut := c.epoch(now), c.epoch(now-int64(h.p.SlowCall))
+	rejected, calls := a.calls.Between(e-c.win.Span()+1, cut-1)
+	abandoned, _ := a.ends.Counts(e)
+	_, samples := c.win.Counts(e)
+	return max(calls-rejected-samples-abandoned, 0)
+}
+
+// slowFails reports whether the slow outcomes and hung calls fail the slow
+// threshold at now, samples being the window's outcomes.
+func (h *memHandle) slowFails(now int64, samples int) bool {
+	a := h.c.aux.Load()
+	if a == nil || h.p.SlowCall == 0 {
+		return false
+	}
+	abandoned, ends := a.ends.Counts(h.c.epoch(now))
+	return h.p.SlowFails(ends-abandoned, h.hung(a, now), samples)
+}
+
+// checkHung checks, once per bucket, whether calls hung past SlowCall make
+// the closed circuit fail the slow threshold at now, and opens it if so,
+// telling the transition to the handle's notifier. It reports whether it
+// opened the circuit.
+func (h *memHandle) checkHung(a *memAux, now int64) bool {
+	c := h.c
+	cut, last := c.epoch(now-int64(h.p.SlowCall)), a.cut.Load()
+	if last == cut || !a.cut.CompareAndSwap(last, cut) || h.hung(a, now) == 0 {
+		return false
+	}
+	c.mu.Lock()
+	s := c.state.Load()
+	_, samples := c.win.Counts(c.epoch(now))
+	opened := s.state == StateClosed && s.lock == LockNone && h.slowFails(now, samples)
+	if opened {
+		h.openLocked(s, now)
+	}
+	st := h.status(now)
+	c.mu.Unlock()
+	if fn := h.notify.Load(); opened && fn != nil {
+		(*fn)(Result{Transition: TransitionOpened, Status: st})
+	}
+	return opened
+}
