@@ -12,17 +12,18 @@ import (
 // Circuit protects one dependency. Get one from Breaker.Circuit; it is safe for
 // concurrent use and meant to be resolved once and kept, not looked up per call.
 type Circuit struct {
+	// The fields of a closed circuit's call come first, within one cache line.
 	hot   storage.HotPath // never nil: askAlways when the handle has none
 	quick uint8           // modeQuick when a hot success needs no event, else modeHot
-	// gate decides each call with the clock, for SlowCall, Ramp and
-	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
-	gate  storage.Gate
-	timed uint8 // the mode of a call gate lets run: modeTimed with SlowCall when quick is modeQuick
-	slow  int64 // SlowCall in nanoseconds; 0: off
-	count func(CallOutcome)
-	clock Clock
+	timed uint8           // the mode of a call gate lets run: modeTimed with SlowCall when quick is modeQuick
 	// coarse: the clock is the system clock, so the hot path reads the coarse one.
 	coarse bool
+	count  func(CallOutcome)
+	clock  Clock
+	// gate decides each call with the clock, for SlowCall, Ramp and
+	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
+	gate storage.Gate
+	slow time.Duration // SlowCall; 0: off
 
 	name    string
 	opts    Options
@@ -66,7 +67,7 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	c.timed = c.quick
 	if g, ok := h.(storage.Gate); ok && o.policy().NeedsGate() {
 		c.gate, c.hot = g, g
-		c.slow = int64(o.SlowCall)
+		c.slow = o.SlowCall
 		if c.slow != 0 && c.quick == uint8(modeQuick) {
 			c.timed = uint8(modeTimed)
 		}
@@ -112,7 +113,7 @@ func (c *Circuit) allowAt(ctx context.Context) (Attempt, error) {
 	adm := c.gate.AdmitAt(now)
 	switch adm.Verdict {
 	case storage.AdmitRun:
-		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: now}}, nil
+		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: millis(now)}}, nil
 	case storage.AdmitReject:
 		return Attempt{}, c.reject(ctx, adm)
 	}
@@ -284,9 +285,9 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 // attempt returns the Attempt the decision path grants, with the storage
 // time spent since start; a circuit with SlowCall times the call from now.
 func (c *Circuit) attempt(start int64, mode attemptMode, openedAt, reservedAt int64) Attempt {
-	var began int64
+	var began uint32
 	if c.slow != 0 {
-		began = c.nowNanos()
+		began = millis(c.nowNanos())
 	}
 	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start), start: began}, openedAt: openedAt, reservedAt: reservedAt}
 }

@@ -78,7 +78,7 @@ func (c *Circuit) isFailure(err error) (v verdict) {
 // A slow call (SlowCall) is recorded through the decision path, which may
 // open the circuit on it, and counted as CallSlow after its outcome.
 func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
-	slow := c.slow != 0 && a.m.start != 0 && v != verdictIgnore && c.nowNanos()-a.m.start >= c.slow
+	slow := c.slow != 0 && v != verdictIgnore && elapsed(a.m.start, c.nowNanos()) >= c.slow
 	switch v {
 	case verdictIgnore:
 		c.counted(CallExcluded)

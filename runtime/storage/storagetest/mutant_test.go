@@ -46,19 +46,29 @@ func (m *mutantHandle) Reserve(ctx context.Context, now, openedAt, reservedAt ti
 		openedAt, reservedAt = st.OpenedAt, st.ReservedAt
 	case "reserve-ignores-opened":
 		openedAt = st.OpenedAt
+	case "policy-one-probe":
+		if st.Probes > 0 && !st.ReservedAt.Before(st.OpenedAt) {
+			return time.Time{}, false, nil
+		}
 	}
 	return m.Handle.Reserve(ctx, now, openedAt, reservedAt)
 }
 
 func (m *mutantHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
 	st, err := m.Handle.Status(ctx, now)
-	if m.kind == "status-hides-lock" {
+	switch m.kind {
+	case "status-hides-lock":
 		st.Lock = storage.LockNone
+	case "policy-no-backoff":
+		st.CoolDown = 0
 	}
 	return st, err
 }
 
 func (m *mutantHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	if m.kind == "policy-slow-dropped" {
+		o.Slow = false
+	}
 	r, err := m.Handle.Record(ctx, now, o)
 	if r.Transition == storage.TransitionClosed && m.kind == "close-drops-lock" {
 		_ = m.Handle.Lock(ctx, now, storage.LockNone) // after the result was read
@@ -104,4 +114,33 @@ func (m *mutantHandle) Failed(now int64) bool {
 		return true
 	}
 	return m.hot.Failed(now)
+}
+
+// SupportsPolicy says the mutant applies every policy, as Memory does, so
+// the policy cases run against it.
+func (m *mutant) SupportsPolicy(p storage.Policy) error { return m.mem.SupportsPolicy(p) }
+
+func (m *mutantHandle) gate() storage.Gate { return m.Handle.(storage.Gate) }
+
+func (m *mutantHandle) AdmitAt(now int64) storage.Admission {
+	switch m.kind {
+	case "policy-hung-never-counted":
+		return m.hot.Admit()
+	case "policy-admits-rejected":
+		if a := m.gate().AdmitAt(now); a.Verdict != storage.AdmitReject {
+			return a
+		}
+		return storage.Admission{Verdict: storage.AdmitRun}
+	}
+	return m.gate().AdmitAt(now)
+}
+
+func (m *mutantHandle) Abandoned(now int64) {
+	if m.kind != "policy-abandoned-ignored" {
+		m.gate().Abandoned(now)
+	}
+}
+
+func (m *mutantHandle) NotifyTransitions(fn func(storage.Result)) {
+	m.Handle.(storage.TransitionNotifier).NotifyTransitions(fn)
 }

@@ -42,12 +42,14 @@ type Harness struct {
 }
 
 // Run runs the whole conformance suite against storages made by h, one fresh
-// storage per subtest: the decision path, and the Operator and Admin
-// interfaces, which the storage must implement.
+// storage per subtest: the decision path, the Operator and Admin interfaces,
+// which the storage must implement, and the policies it says it applies
+// (RunPolicies).
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	run(t, h, decisionCases)
 	run(t, h, operatorCases)
+	run(t, h, policyCases)
 }
 
 // RunDecision runs the part of the suite that a storage must pass to run a

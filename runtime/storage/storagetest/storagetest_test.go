@@ -142,6 +142,13 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		"list-unsorted":           "ListAndClear",
 		"reset-keeps-lock":        "Reset",
 		"hot-ignores-threshold":   "HotPath",
+
+		"policy-slow-dropped":       "SlowOutcomes",
+		"policy-hung-never-counted": "HungCallsOpen",
+		"policy-abandoned-ignored":  "AbandonedCallsNeverHang",
+		"policy-no-backoff":         "BackoffDoubles",
+		"policy-admits-rejected":    "RampAdmitsTheSchedule",
+		"policy-one-probe":          "SeveralProbes",
 	} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
