@@ -202,10 +202,3 @@ func (p Policy) SlowFails(slow, hung, samples int) bool {
 
 // Probes returns how many probes may run at once: HalfOpenProbes, at least 1.
 func (p Policy) Probes() int { return max(p.HalfOpenProbes, 1) }
-
-// Classic reports whether p sets none of the policies beyond the classic
-// four fields, so every backend applies it.
-func (p Policy) Classic() bool {
-	return p.SlowCall == 0 && p.SlowRate == 0 && p.CoolDownMax == 0 && p.Ramp == 0 &&
-		p.HalfOpenProbes <= 1 && p.Mode == ModeClassic && p.K == 0
-}
