@@ -26,23 +26,26 @@ const (
 // give Attempt a fifth field, which keeps the compiler from passing it in
 // registers and costs the hot path a store-forwarding stall.
 type noCopy struct {
-	mode  attemptMode
-	spent uint16 // milliseconds, rounded up; MaxStorageTimeout fits
+	mode attemptMode
+	// tracked: the storage's gate tracks the call in flight
+	// (storage.Admission.Tracked); its end goes to Gate.Ended.
+	tracked bool
+	spent   uint16 // milliseconds, rounded up; MaxStorageTimeout fits
 	// start is when the call started, in milliseconds of the circuit's clock
 	// modulo 2³², for a circuit with SlowCall: 32 bits keep Attempt within
 	// the 32 bytes the compiler passes in registers (a wider field doubled
 	// the cost of a closed circuit's call, measured), and time calls of up to
-	// 49 days.
+	// 49 days, to the millisecond, the coarse clock's resolution.
 	start uint32
 }
 
-// millis returns the instant now (Unix nanoseconds) as an Attempt's start.
-func millis(now int64) uint32 { return uint32(now / int64(time.Millisecond)) }
+// ticks returns the instant now (Unix nanoseconds) as an Attempt's start.
+func ticks(now int64) uint32 { return uint32(now / int64(time.Millisecond)) }
 
 // elapsed returns the time from start to now (Unix nanoseconds), to the
 // millisecond.
 func elapsed(start uint32, now int64) time.Duration {
-	return time.Duration(millis(now)-start) * time.Millisecond
+	return time.Duration(ticks(now)-start) * time.Millisecond
 }
 
 // Lock does nothing; it is there for go vet (see noCopy).
@@ -103,7 +106,12 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 // started at start, on the hot path, unless it was slow: it reports whether
 // it counted it.
 func (c *Circuit) timedSuccess(start uint32) bool {
-	now := c.nowNanos()
+	var now int64 // nowNanos, written out: it is too large to be inlined
+	if c.coarse {
+		now = coarse.Nanos()
+	} else {
+		now = c.slowNanos()
+	}
 	if elapsed(start, now) >= c.slow {
 		return false
 	}

@@ -109,12 +109,19 @@ func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
 // allowAt is Allow for a circuit with a gate: the call starts now, which the
 // gate counts, and it may be rejected (a ramp's share, adaptive mode).
 func (c *Circuit) allowAt(ctx context.Context) (Attempt, error) {
-	now := c.nowNanos()
+	var now int64 // nowNanos, written out: it is too large to be inlined
+	if c.coarse {
+		now = coarse.Nanos()
+	} else {
+		now = c.slowNanos()
+	}
 	adm := c.gate.AdmitAt(now)
-	switch adm.Verdict {
-	case storage.AdmitRun:
-		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: millis(now)}}, nil
-	case storage.AdmitReject:
+	switch {
+	case adm.Verdict == storage.AdmitRun && !adm.Tracked:
+		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: ticks(now)}}, nil
+	case adm.Verdict == storage.AdmitRun: // Done tells the gate it ended
+		return Attempt{c: c, m: noCopy{mode: modeHot, tracked: true, start: ticks(now)}}, nil
+	case adm.Verdict == storage.AdmitReject:
 		return Attempt{}, c.reject(ctx, adm)
 	}
 	return c.allow(ctx, adm)
@@ -287,7 +294,7 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 func (c *Circuit) attempt(start int64, mode attemptMode, openedAt, reservedAt int64) Attempt {
 	var began uint32
 	if c.slow != 0 {
-		began = millis(c.nowNanos())
+		began = ticks(c.nowNanos())
 	}
 	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start), start: began}, openedAt: openedAt, reservedAt: reservedAt}
 }

@@ -79,6 +79,9 @@ func (c *Circuit) isFailure(err error) (v verdict) {
 // open the circuit on it, and counted as CallSlow after its outcome.
 func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
 	slow := c.slow != 0 && v != verdictIgnore && elapsed(a.m.start, c.nowNanos()) >= c.slow
+	if a.m.tracked {
+		c.gate.Ended(c.nowNanos())
+	}
 	switch v {
 	case verdictIgnore:
 		c.counted(CallExcluded)

@@ -61,4 +61,8 @@ type Admission struct {
 	// for a skip while the version stays the same, so that refusing a call
 	// allocates nothing.
 	Version uint64
+	// Tracked is set by Gate.AdmitAt, with AdmitRun, on a call the handle
+	// keeps track of while it is in flight (SlowCall): the caller gives its
+	// end, whatever its outcome, to Gate.Ended.
+	Tracked bool
 }

@@ -33,12 +33,18 @@ import (
 // Memory applies every policy (PolicySupport): slow calls, backoff, ramps,
 // several probes and adaptive mode. Their state (the backed-off cool-down,
 // the ramp's start, the probes) is part of the circuit's snapshot; the counts
-// of the policies that decide each call (calls started, slow, abandoned,
-// rejected) live in two more rings of the window's geometry, made only for a
-// circuit bound with one of them. A call in flight counts as hung when Memory
-// can prove it still runs past SlowCall: the calls started before then, less
-// every outcome counted since the oldest of them, a lower bound that a
-// healthy dependency keeps at zero.
+// of slow calls and adaptive mode (calls tracked in flight, requested,
+// rejected, slow, abandoned) live in three more rings of the window's
+// geometry, made only for a circuit bound with one of them.
+//
+// In flight, Memory tracks the first call of each millisecond (tracking a
+// call costs a count when it starts and one when it ends; the others pay
+// nothing): a tracked call counts as hung once it runs past SlowCall, and
+// Memory counts as hung only what it can prove is, the tracked calls started
+// before then less every tracked call that ended since the oldest of them. A
+// dependency that hangs leaves every tracked call in flight, so a hung
+// handler opens the circuit with no call completed once SampleThreshold
+// milliseconds of calls have passed SlowCall.
 type Memory struct {
 	grow     int // extra lanes of a contended window
 	mu       sync.RWMutex
@@ -70,7 +76,7 @@ func (m *Memory) Bind(name string, p Policy) (Handle, error) {
 		c = newMemCircuit(name, p, m.grow)
 		m.circuits[name] = c
 	}
-	if p.NeedsGate() {
+	if p.SlowCall != 0 || p.Mode == ModeAdaptive {
 		c.needAux(m.grow)
 	}
 	c.handles.Add(1)

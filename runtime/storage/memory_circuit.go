@@ -35,36 +35,46 @@ type memCircuit struct {
 	handles atomic.Int32 // open handles; the circuit is forgotten at 0
 	shift   uint32       // log2 of the bucket width in nanoseconds, fixed by the first binding
 	seed    uint64       // of the circuit's name: the backoff's jitter differs by circuit
-	// aux holds the counts of the policies that decide each call (see
-	// memAux); nil until a handle bound with one needs it, so a classic
-	// circuit pays nothing for them.
+	// aux holds the counts of the policies that decide each call with
+	// counts (see memAux); nil until a handle bound with SlowCall or
+	// ModeAdaptive needs it, so a classic circuit pays nothing for them.
 	aux atomic.Pointer[memAux]
-	win ring.Ring // the window; its padding keeps the counters off the fields above
+	// dither accumulates the share of calls a ramp admits in 32.32 fixed
+	// point: a call is admitted when the whole part grows, so the share is
+	// met exactly and deterministically, with no random number.
+	dither dither
+	win    ring.Ring // the window; its padding keeps the counters off the fields above
 }
 
-// memAux is what a memory circuit counts for the policies that decide each
-// call (Gate): both rings share the window's geometry, so their buckets
-// expire with the window's.
+// memAux is what a memory circuit counts for slow calls and adaptive mode.
+// Its rings share the window's geometry, so their buckets expire with the
+// window's.
 type memAux struct {
-	// calls counts, as successes, the calls Gate.AdmitAt let run, in the
-	// bucket they started in; and, as failures, those adaptive mode rejected.
+	// flight counts the calls tracked in flight (Admission.Tracked): as
+	// successes in the bucket they started in, as failures in the bucket
+	// they ended in.
+	flight ring.Ring
+	// calls counts, in adaptive mode, the calls asked for: as successes
+	// those run, as failures those rejected.
 	calls ring.Ring
 	// ends counts, as successes, slow outcomes and, as failures, the calls
 	// abandoned (Gate.Abandoned), in the bucket they ended in.
 	ends ring.Ring
-	// cut is the bucket before which started calls have all passed SlowCall,
-	// when they were last checked for hanging.
+	// tracked is the millisecond of the last call tracked in flight: one
+	// call per millisecond is, so tracking costs the other calls nothing.
+	tracked atomic.Int64
+	// cut is the bucket before which tracked calls have all passed
+	// SlowCall, when they were last checked for hanging.
 	cut atomic.Int64
 	// pEpoch is the bucket in which p, adaptive mode's rejection probability
 	// (float64 bits), was last computed.
 	pEpoch atomic.Int64
 	p      atomic.Uint64
-	// dither accumulates the shares of admitted (ramp) or rejected
-	// (adaptive) calls in 32.32 fixed point: a call is admitted, or rejected,
-	// when the whole part grows, so the share is met exactly and
-	// deterministically, with no random number.
-	dither atomic.Uint64
+	dither dither // of the calls adaptive mode rejects
 }
+
+// dither picks calls at a share (see dithered).
+type dither struct{ acc atomic.Uint64 }
 
 var freshState = &memState{}
 
@@ -93,6 +103,7 @@ func (c *memCircuit) needAux(grow int) {
 		return
 	}
 	a := &memAux{}
+	a.flight.Init(c.win.Span(), grow)
 	a.calls.Init(c.win.Span(), grow)
 	a.ends.Init(c.win.Span(), grow)
 	c.aux.Store(a)
@@ -192,6 +203,7 @@ func (c *memCircuit) closeLocked(rampFrom int64) {
 func (c *memCircuit) clearWindow() {
 	c.win.Clear()
 	if a := c.aux.Load(); a != nil {
+		a.flight.Clear()
 		a.calls.Clear()
 		a.ends.Clear()
 		a.pEpoch.Store(0)

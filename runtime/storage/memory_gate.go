@@ -6,13 +6,13 @@ import "math"
 // circuit s: the share admitted grows linearly from 0 at ClosedAt to all at
 // ClosedAt + Ramp. The first call after the ramp ends it, which also resets
 // the backoff: the circuit has recovered.
-func (h *memHandle) ramped(a *memAux, s *memState, now int64) bool {
+func (h *memHandle) ramped(s *memState, now int64) bool {
 	elapsed := now - s.closedAt
 	if elapsed >= int64(h.p.Ramp) {
 		h.endRamp(s)
 		return true
 	}
-	return a.dithered(float64(max(elapsed, 0)) / float64(h.p.Ramp))
+	return h.c.dither.dithered(float64(max(elapsed, 0)) / float64(h.p.Ramp))
 }
 
 // endRamp clears the ramp of s, if s is still the circuit's state.
@@ -28,9 +28,9 @@ func (h *memHandle) endRamp(s *memState) {
 // dithered reports whether this call is one of the share of calls picked:
 // the accumulated share's whole part grows by one for each picked call, so
 // the calls picked follow the share to within one call, whatever the order.
-func (a *memAux) dithered(share float64) bool {
+func (d *dither) dithered(share float64) bool {
 	step := uint64(share * (1 << 32))
-	after := a.dither.Add(step)
+	after := d.acc.Add(step)
 	return after>>32 != (after-step)>>32
 }
 
@@ -42,7 +42,7 @@ func (h *memHandle) throttled(a *memAux, e int64) bool {
 		p = h.rejection(a, e)
 		a.p.Store(math.Float64bits(p))
 	}
-	return p > 0 && a.dithered(p)
+	return p > 0 && a.dither.dithered(p)
 }
 
 // rejection returns Google SRE's client-side throttling probability over the
@@ -58,20 +58,18 @@ func (h *memHandle) rejection(a *memAux, e int64) float64 {
 	return max(0, (requests-h.p.K*accepts)/(requests+1))
 }
 
-// hung returns how many calls started before now − SlowCall are provably
-// still in flight: the calls started since the window's oldest bucket and
-// before the bucket now − SlowCall falls in, less every call that ended in
-// the window (outcomes and abandoned calls). Each call that ended either
-// started in that span or did not, so the difference never exceeds the
-// calls still running; when a dependency hangs, nothing ends, and it counts
-// them all.
+// hung returns how many tracked calls started before now − SlowCall are
+// provably still in flight: those started since the window's oldest bucket
+// and before the bucket now − SlowCall falls in, less every tracked call that
+// ended in the window. Each call that ended either started in that span or
+// did not, so the difference never exceeds the calls still running; when a
+// dependency hangs, nothing ends, and it counts them all.
 func (h *memHandle) hung(a *memAux, now int64) int {
 	c := h.c
 	e, cut := c.epoch(now), c.epoch(now-int64(h.p.SlowCall))
-	rejected, calls := a.calls.Between(e-c.win.Span()+1, cut-1)
-	abandoned, _ := a.ends.Counts(e)
-	_, samples := c.win.Counts(e)
-	return max(calls-rejected-samples-abandoned, 0)
+	endedBefore, before := a.flight.Between(e-c.win.Span()+1, cut-1)
+	ended, _ := a.flight.Counts(e)
+	return max(before-endedBefore-ended, 0)
 }
 
 // slowFails reports whether the slow outcomes and hung calls fail the slow

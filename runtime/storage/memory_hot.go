@@ -48,32 +48,51 @@ func (h *memHandle) Failed(now int64) bool {
 }
 
 // AdmitAt decides a call that starts at now: Admit, then for a closed,
-// unlocked circuit the ramp's share, adaptive mode's throttle and the check
-// for hung calls, counting the call as started when it may run.
+// unlocked circuit the ramp's share, adaptive mode's throttle, and the
+// tracking of one call a millisecond in flight, with the check for hung
+// calls.
 func (h *memHandle) AdmitAt(now int64) Admission {
 	c := h.c
 	s := c.state.Load()
 	if s.state != StateClosed || s.lock != LockNone {
 		return h.Admit()
 	}
-	a := c.aux.Load()
-	if s.closedAt != 0 && h.p.Ramp != 0 && !h.ramped(a, s, now) {
+	if s.closedAt != 0 && h.p.Ramp != 0 && !h.ramped(s, now) {
 		return Admission{Verdict: AdmitReject, Version: s.version}
 	}
-	e := c.epoch(now)
 	switch {
+	case h.p.SlowCall != 0:
+		return h.track(c.aux.Load(), now)
 	case h.p.Mode == ModeAdaptive:
+		a, e := c.aux.Load(), c.epoch(now)
 		if h.throttled(a, e) {
 			a.calls.Other(e)
 			return Admission{Verdict: AdmitReject, Version: s.version}
 		}
-	case h.p.SlowCall == 0:
+		a.calls.Success(e)
+	}
+	return Admission{Verdict: AdmitRun}
+}
+
+// track lets a call that starts at now run, tracking it in flight when it is
+// the first of its millisecond; a tracked call first checks for hung calls.
+func (h *memHandle) track(a *memAux, now int64) Admission {
+	ms, last := now>>20, a.tracked.Load() // a shift: 2²⁰ns, about a millisecond
+	if ms == last || !a.tracked.CompareAndSwap(last, ms) {
 		return Admission{Verdict: AdmitRun}
-	case c.epoch(now-int64(h.p.SlowCall)) != a.cut.Load() && h.checkHung(a, now):
+	}
+	if h.c.epoch(now-int64(h.p.SlowCall)) != a.cut.Load() && h.checkHung(a, now) {
 		return h.Admit()
 	}
-	a.calls.Success(e)
-	return Admission{Verdict: AdmitRun}
+	a.flight.Success(h.c.epoch(now))
+	return Admission{Verdict: AdmitRun, Tracked: true}
+}
+
+// Ended counts the end of a tracked call.
+func (h *memHandle) Ended(now int64) {
+	if a := h.c.aux.Load(); a != nil {
+		a.flight.Other(h.c.epoch(now))
+	}
 }
 
 // Abandoned counts the end of a call whose outcome is not recorded.

@@ -21,16 +21,23 @@ func TestHungNeverOverstates(t *testing.T) {
 	require.NotNil(t, a)
 	r := rand.New(rand.NewPCG(1, 2))
 	now := memT0.UnixNano()
-	var starts []int64 // of the calls in flight
+	type call struct {
+		start   int64
+		tracked bool
+	}
+	var starts []call // in flight
 	for step := range 20000 {
-		now += int64(r.IntN(200)) * int64(time.Millisecond)
+		now += int64(r.IntN(200)) * int64(time.Millisecond) / 10
 		switch k := r.IntN(10); {
 		case k < 5 && step < 15000:
-			if h.AdmitAt(now).Verdict == AdmitRun {
-				starts = append(starts, now)
+			if adm := h.AdmitAt(now); adm.Verdict == AdmitRun {
+				starts = append(starts, call{now, adm.Tracked})
 			}
 		case k < 9 && len(starts) > 0 && step < 15000:
 			i := r.IntN(len(starts))
+			if starts[i].tracked {
+				h.Ended(now)
+			}
 			if k == 8 {
 				h.Abandoned(now)
 			} else {
@@ -40,7 +47,7 @@ func TestHungNeverOverstates(t *testing.T) {
 		}
 		truth := 0
 		for _, s := range starts {
-			if now-s >= int64(p.SlowCall) {
+			if now-s.start >= int64(p.SlowCall) {
 				truth++
 			}
 		}
@@ -56,12 +63,16 @@ func TestHungCountsEveryCallOfAHang(t *testing.T) {
 	h := bindMem(t, p)
 	now := memT0.UnixNano()
 	for range 100 { // healthy: each call ends 50ms after it starts
-		require.Equal(t, AdmitRun, h.AdmitAt(now).Verdict)
+		adm := h.AdmitAt(now)
+		require.Equal(t, AdmitRun, adm.Verdict)
+		require.True(t, adm.Tracked, "the first call of its millisecond is tracked")
 		now += int64(50 * time.Millisecond)
+		h.Ended(now)
 		h.Succeeded(now)
 	}
 	for range 40 { // the dependency hangs
 		require.Equal(t, AdmitRun, h.AdmitAt(now).Verdict)
+		require.False(t, h.AdmitAt(now).Tracked, "a second call of one millisecond is not tracked")
 		now += int64(50 * time.Millisecond)
 	}
 	now += int64(p.SlowCall) + 1<<h.c.shift
@@ -92,10 +103,10 @@ func TestBackoffIsDeterministic(t *testing.T) {
 // share asked, to within one call.
 func TestDitherFollowsTheShare(t *testing.T) {
 	for _, share := range []float64{0, 0.01, 0.25, 1.0 / 3, 0.5, 0.99, 1} {
-		var a memAux
+		var d dither
 		picked := 0
 		for range 10000 {
-			if a.dithered(share) {
+			if d.dithered(share) {
 				picked++
 			}
 		}
@@ -103,12 +114,14 @@ func TestDitherFollowsTheShare(t *testing.T) {
 	}
 }
 
-// TestAuxOnlyForGatedPolicies checks that a classic circuit makes none of
-// the policies' counts.
+// TestAuxOnlyForGatedPolicies checks that a circuit makes the policies'
+// counts only for slow calls and adaptive mode.
 func TestAuxOnlyForGatedPolicies(t *testing.T) {
 	classic := Policy{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3,
 		CoolDownMax: time.Hour, HalfOpenProbes: 3}
 	assert.Nil(t, bindMem(t, classic).c.aux.Load(), "backoff and probes need no counts")
 	classic.Ramp = time.Minute
-	assert.NotNil(t, bindMem(t, classic).c.aux.Load(), "a ramp needs its dither")
+	assert.Nil(t, bindMem(t, classic).c.aux.Load(), "a ramp counts nothing")
+	classic.Ramp, classic.SlowCall, classic.SlowRate = 0, time.Second, 0.5
+	assert.NotNil(t, bindMem(t, classic).c.aux.Load(), "slow calls count")
 }

@@ -102,6 +102,9 @@ func (h *nullHandle) Admit() Admission {
 // AdmitAt is Admit: no ramp, no throttle and no slow call ever stops a call.
 func (h *nullHandle) AdmitAt(int64) Admission { return h.Admit() }
 
+// Ended counts nothing.
+func (*nullHandle) Ended(int64) {}
+
 // Abandoned counts nothing.
 func (*nullHandle) Abandoned(int64) {}
 

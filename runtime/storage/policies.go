@@ -39,15 +39,22 @@ type PolicySupport interface {
 type Gate interface {
 	HotPath
 	// AdmitAt decides a call that starts at now (Unix nanoseconds of the
-	// caller's clock), as Admit does, and more: it counts the call as started
-	// (SlowCall) or requested (ModeAdaptive) when it lets it run, and returns
-	// AdmitReject for a call a ramp or adaptive mode refuses. A transition
-	// AdmitAt makes (calls hung past SlowCall opening the circuit) is told to
-	// the handle's TransitionNotifier, which a Gate's handle implements.
+	// caller's clock), as Admit does, and more: it returns AdmitReject for a
+	// call a ramp or adaptive mode refuses; it counts a call it lets run as
+	// requested (ModeAdaptive); and it may track the call while it is in
+	// flight (SlowCall), setting Admission.Tracked, so that calls hung past
+	// SlowCall count as slow. A handle tracks at least the first call of
+	// each millisecond, and may track only those (as Memory does, so the
+	// other calls pay nothing), which makes Status.Hung a lower bound. A transition AdmitAt makes (hung calls
+	// opening the circuit) is told to the handle's TransitionNotifier, which
+	// a Gate's handle implements.
 	AdmitAt(now int64) Admission
+	// Ended counts the end, at now, of a call AdmitAt tracked, whatever its
+	// outcome: it is no longer in flight.
+	Ended(now int64)
 	// Abandoned counts the end, at now, of a call AdmitAt let run whose
 	// outcome is not recorded (an excluded error, the caller's own
-	// cancellation), so it is no longer in flight, nor requested.
+	// cancellation): it is no longer requested.
 	Abandoned(now int64)
 }
 

@@ -135,6 +135,12 @@ func (m *mutantHandle) AdmitAt(now int64) storage.Admission {
 	return m.gate().AdmitAt(now)
 }
 
+func (m *mutantHandle) Ended(now int64) {
+	if m.kind != "policy-ended-ignored" {
+		m.gate().Ended(now)
+	}
+}
+
 func (m *mutantHandle) Abandoned(now int64) {
 	if m.kind != "policy-abandoned-ignored" {
 		m.gate().Abandoned(now)

@@ -29,6 +29,7 @@ var policyCases = []testCase{
 	{"AdaptiveNeverOpens", testAdaptiveNeverOpens},
 	{"AdaptiveRejects", testAdaptiveRejects},
 	{"AdaptiveHealthy", testAdaptiveHealthy},
+	{"AdaptiveAbandoned", testAdaptiveAbandoned},
 }
 
 // RunPolicies runs the cases of the policies beyond the classic ones (slow

@@ -44,3 +44,16 @@ func testAdaptiveHealthy(e *env) {
 	assert.Equal(e.t, 100, run, "calls admitted with 10 requests and 8 accepts")
 	assert.Zero(e.t, rejected)
 }
+
+// testAdaptiveAbandoned: a call whose outcome is not recorded is no longer
+// requested.
+func testAdaptiveAbandoned(e *env) {
+	p := adaptivePolicy
+	e.supports(p)
+	g := e.gate("c", p)
+	e.admitAt("c", p, 10)
+	for range 4 {
+		g.Abandoned(e.now.UnixNano())
+	}
+	assert.Equal(e.t, 6, e.status("c", p).Requests, "Status.Requests after 10 calls, 4 abandoned")
+}

@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"time"
+
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,6 +38,44 @@ func testSlowProbeFails(e *env) {
 	assert.Equal(e.t, storage.TransitionReopened, r.Transition, "a slow probe's success")
 }
 
+// call is a call a gate let run: when it started and whether the gate
+// tracks it in flight.
+type call struct {
+	start   time.Time
+	tracked bool
+}
+
+// startCalls starts n calls of name, a millisecond apart (a gate tracks at
+// least the first call of each millisecond), and returns them.
+func (e *env) startCalls(name string, p storage.Policy, n int) []call {
+	e.t.Helper()
+	g := e.gate(name, p)
+	var calls []call
+	for range n {
+		adm := g.AdmitAt(e.now.UnixNano())
+		require.Equal(e.t, storage.AdmitRun, adm.Verdict, "a call of a closed circuit")
+		calls = append(calls, call{e.now, adm.Tracked})
+		e.advance(time.Millisecond)
+	}
+	return calls
+}
+
+// end ends c at now, as the runtime does: a tracked call's end goes to
+// Gate.Ended, then its outcome o is recorded, or, with no outcome, the call
+// is abandoned.
+func (e *env) end(name string, p storage.Policy, c call, o *storage.Outcome) {
+	e.t.Helper()
+	g := e.gate(name, p)
+	if c.tracked {
+		g.Ended(e.now.UnixNano())
+	}
+	if o == nil {
+		g.Abandoned(e.now.UnixNano())
+		return
+	}
+	e.record(name, p, *o)
+}
+
 // testHungCallsOpen: calls that never end open the circuit once they are past
 // SlowCall, within one bucket, with no outcome counted, and the transition is
 // told to the handle's notifier.
@@ -43,10 +83,11 @@ func testHungCallsOpen(e *env) {
 	p := slowPolicy
 	e.supports(p)
 	told := e.transitions("c", p)
-	run, _ := e.admitAt("c", p, 3)
-	require.Equal(e.t, 3, run, "calls of a fresh circuit")
+	for i, c := range e.startCalls("c", p, 3) {
+		assert.True(e.t, c.tracked, "call %d, the first of its millisecond, is tracked", i+1)
+	}
 	e.advance(p.SlowCall + bucketMax)
-	assert.GreaterOrEqual(e.t, e.status("c", p).Hung, 3, "Status.Hung of 3 calls in flight past SlowCall")
+	assert.Equal(e.t, 3, e.status("c", p).Hung, "Status.Hung of 3 tracked calls in flight past SlowCall")
 	e.admitAt("c", p, 1)
 	st := e.status("c", p)
 	assert.Equal(e.t, storage.StateOpen, st.State, "after 3 calls hung past SlowCall with no outcome")
@@ -62,10 +103,9 @@ func testFinishedCallsNeverHang(e *env) {
 	p := slowPolicy
 	e.supports(p)
 	for range 200 {
-		run, _ := e.admitAt("c", p, 1)
-		require.Equal(e.t, 1, run)
+		c := e.startCalls("c", p, 1)[0]
 		e.advance(p.SlowCall / 5)
-		e.record("c", p, success)
+		e.end("c", p, c, &success)
 	}
 	e.advance(p.SlowCall + bucketMax)
 	e.admitAt("c", p, 1)
@@ -74,15 +114,13 @@ func testFinishedCallsNeverHang(e *env) {
 	assert.Zero(e.t, st.Hung, "Status.Hung")
 }
 
-// testAbandonedCallsNeverHang: calls whose outcome is not recorded
-// (Gate.Abandoned) are no longer in flight.
+// testAbandonedCallsNeverHang: calls whose outcome is not recorded are no
+// longer in flight once they end.
 func testAbandonedCallsNeverHang(e *env) {
 	p := slowPolicy
 	e.supports(p)
-	g := e.gate("c", p)
-	e.admitAt("c", p, 3)
-	for range 3 {
-		g.Abandoned(e.now.UnixNano())
+	for _, c := range e.startCalls("c", p, 3) {
+		e.end("c", p, c, nil)
 	}
 	e.advance(p.SlowCall + bucketMax)
 	e.admitAt("c", p, 1)

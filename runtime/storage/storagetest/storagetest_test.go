@@ -145,7 +145,8 @@ func TestSuiteCatchesMutants(t *testing.T) {
 
 		"policy-slow-dropped":       "SlowOutcomes",
 		"policy-hung-never-counted": "HungCallsOpen",
-		"policy-abandoned-ignored":  "AbandonedCallsNeverHang",
+		"policy-ended-ignored":      "AbandonedCallsNeverHang",
+		"policy-abandoned-ignored":  "AdaptiveAbandoned",
 		"policy-no-backoff":         "BackoffDoubles",
 		"policy-admits-rejected":    "RampAdmitsTheSchedule",
 		"policy-one-probe":          "SeveralProbes",
