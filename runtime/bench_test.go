@@ -229,7 +229,9 @@ var (
 	rampUp       = runtime.Options{Ramp: 30 * time.Second}
 )
 
-func BenchmarkAllowDoneSlowCall(b *testing.B) { loop(b, runtime.MustNew().Circuit("bench", slowCall), nil) }
+func BenchmarkAllowDoneSlowCall(b *testing.B) {
+	loop(b, runtime.MustNew().Circuit("bench", slowCall), nil)
+}
 
 func BenchmarkAllowDoneSlowCallParallel(b *testing.B) {
 	parallel(b, runtime.MustNew().Circuit("bench", slowCall), nil)
