@@ -14,19 +14,15 @@ import (
 var adaptiveOptions = runtime.Options{Mode: runtime.ModeAdaptive, EvaluationWindow: 10 * time.Second}
 
 // TestAdaptiveThrottles checks that adaptive mode never opens, rejects calls
-// as skipped once failures outnumber what K lets through, with its words,
-// and admits every call again once the failures have left the window.
+// as skipped from the first failures on, with its words, and admits every
+// call again once the failures have left the window.
 func TestAdaptiveThrottles(t *testing.T) {
 	f := newFixture(t)
 	c := f.b.Circuit("adaptive", adaptiveOptions)
 	ctx := context.Background()
 	fail := func(context.Context) error { return errBoom }
-	for range 100 {
-		require.ErrorIs(t, c.Run(ctx, fail), errBoom, "calls before the first bucket ends")
-	}
-	f.clock.Advance(2 * time.Second)
 	rejected := 0
-	for range 100 {
+	for range 200 {
 		err := c.Run(ctx, fail)
 		if err != errBoom {
 			require.ErrorIs(t, err, runtime.ErrOpen)
@@ -35,7 +31,7 @@ func TestAdaptiveThrottles(t *testing.T) {
 		}
 	}
 	assert.Zero(t, f.rec.count(runtime.EventOpened), "adaptive mode never opens")
-	assert.InDelta(t, 99, rejected, 2, "rejected of 100 with 100 requests and no accept")
+	assert.Greater(t, rejected, 180, "rejected of 200 calls that all fail")
 	st := statusOf(t, c)
 	assert.Equal(t, "closed, throttling", st.String())
 	assert.Equal(t, 200, st.Requests, "Status.Requests")
@@ -69,7 +65,6 @@ func TestPolicyHotPathsAllocateNothing(t *testing.T) {
 	for range 100 {
 		_ = c.Run(ctx, func(context.Context) error { return errBoom })
 	}
-	clock.Advance(2 * time.Second)
 	for range 10 {
 		_, _ = c.Allow(ctx) // the first rejection builds the error the next ones share
 	}

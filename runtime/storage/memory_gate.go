@@ -34,8 +34,14 @@ func (d *dither) dithered(share float64) bool {
 	return after>>32 != (after-step)>>32
 }
 
+// stale marks adaptive mode's rejection probability for computing again at
+// the next call: a failure changed it.
+const stale = -1
+
 // throttled reports whether adaptive mode rejects a call in bucket e, with
-// the probability computed at most once per bucket.
+// the probability computed again in each new bucket and after each failure
+// (see Failed and Record): so a quiet circuit reads the window once a bucket,
+// and an outage raises the probability from its first failure on.
 func (h *memHandle) throttled(a *memAux, e int64) bool {
 	p := math.Float64frombits(a.p.Load())
 	if last := a.pEpoch.Load(); last != e && a.pEpoch.CompareAndSwap(last, e) {

@@ -84,6 +84,9 @@ func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result,
 	if a := c.aux.Load(); a != nil && o.Slow {
 		a.ends.Success(e)
 	}
+	if a := c.aux.Load(); a != nil && !o.Success && h.p.Mode == ModeAdaptive {
+		a.pEpoch.Store(stale)
+	}
 	c.mu.Lock()
 	t := h.transition(c.state.Load(), n, o)
 	st := h.status(n)

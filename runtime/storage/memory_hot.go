@@ -36,7 +36,11 @@ func (h *memHandle) Failed(now int64) bool {
 	c := h.c
 	id := uintptr(unsafe.Pointer(h))
 	f := c.win.Failure(c.epoch(now), id)
-	if f.Credit || c.state.Load().state != StateClosed || h.p.Mode == ModeAdaptive {
+	if h.p.Mode == ModeAdaptive {
+		c.aux.Load().pEpoch.Store(stale)
+		return true
+	}
+	if f.Credit || c.state.Load().state != StateClosed {
 		return true
 	}
 	return c.win.Check(f, id, func(failures, samples int) (bool, int64) {
