@@ -65,28 +65,46 @@ func (h *memHandle) rejection(a *memAux, e int64) float64 {
 }
 
 // hung returns how many tracked calls started before now − SlowCall are
-// provably still in flight: those started since the window's oldest bucket
-// and before the bucket now − SlowCall falls in, less every tracked call that
-// ended in the window. Each call that ended either started in that span or
-// did not, so the difference never exceeds the calls still running; when a
-// dependency hangs, nothing ends, and it counts them all.
-func (h *memHandle) hung(a *memAux, now int64) int {
+// provably still in flight, and whether they show that the dependency hangs:
+// SlowRate of the tracked calls started in some span of buckets that ends
+// before the bucket now − SlowCall falls in are still in flight, with
+// SampleThreshold of them started.
+//
+// A span from bucket k holds at least its tracked starts less every tracked
+// call that ended since bucket k in flight: each call that ended either
+// started in the span or did not, so the difference never exceeds the calls
+// still running; when a dependency hangs, nothing ends, and it counts them
+// all. hung is the largest of these lower bounds, over the spans from each
+// bucket of the window; the shortest span that hangs tells a hang within
+// SlowCall and a bucket of its start, however healthy the window was.
+func (h *memHandle) hung(a *memAux, now int64) (hung int, hangs bool) {
 	c := h.c
 	e, cut := c.epoch(now), c.epoch(now-int64(h.p.SlowCall))
-	endedBefore, before := a.flight.Between(e-c.win.Span()+1, cut-1)
-	ended, _ := a.flight.Counts(e)
-	return max(before-endedBefore-ended, 0)
+	ended, _ := a.flight.Between(cut, e)
+	started := 0
+	for k := cut - 1; k > e-c.win.Span(); k-- {
+		endedIn, eventsIn := a.flight.Between(k, k)
+		started += eventsIn - endedIn
+		ended += endedIn
+		inFlight := max(started-ended, 0)
+		hung = max(hung, inFlight)
+		hangs = hangs || h.p.SlowFails(0, inFlight, started-inFlight)
+	}
+	return hung, hangs
 }
 
-// slowFails reports whether the slow outcomes and hung calls fail the slow
-// threshold at now, samples being the window's outcomes.
+// slowFails reports whether slow calls make the closed circuit fail the
+// slow threshold at now, samples being the window's outcomes: the slow
+// outcomes and hung calls make up SlowRate of the window (with
+// SampleThreshold, see Policy.SlowFails), or the dependency hangs (see hung).
 func (h *memHandle) slowFails(now int64, samples int) bool {
 	a := h.c.aux.Load()
 	if a == nil || h.p.SlowCall == 0 {
 		return false
 	}
 	abandoned, ends := a.ends.Counts(h.c.epoch(now))
-	return h.p.SlowFails(ends-abandoned, h.hung(a, now), samples)
+	hung, hangs := h.hung(a, now)
+	return hangs || h.p.SlowFails(ends-abandoned, hung, samples)
 }
 
 // checkHung checks, once per bucket, whether calls hung past SlowCall make
@@ -96,7 +114,10 @@ func (h *memHandle) slowFails(now int64, samples int) bool {
 func (h *memHandle) checkHung(a *memAux, now int64) bool {
 	c := h.c
 	cut, last := c.epoch(now-int64(h.p.SlowCall)), a.cut.Load()
-	if last == cut || !a.cut.CompareAndSwap(last, cut) || h.hung(a, now) == 0 {
+	if last == cut || !a.cut.CompareAndSwap(last, cut) {
+		return false
+	}
+	if hung, _ := h.hung(a, now); hung == 0 {
 		return false
 	}
 	c.mu.Lock()

@@ -63,7 +63,7 @@ func (h *memHandle) status(now int64) Status {
 	abandoned, ends := a.ends.Counts(e)
 	st.Slow = ends - abandoned
 	if h.p.SlowCall != 0 {
-		st.Hung = h.hung(a, now)
+		st.Hung, _ = h.hung(a, now)
 	}
 	if h.p.Mode == ModeAdaptive {
 		rejected, calls := a.calls.Counts(e)

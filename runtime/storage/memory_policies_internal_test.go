@@ -51,14 +51,15 @@ func TestHungNeverOverstates(t *testing.T) {
 				truth++
 			}
 		}
-		require.LessOrEqual(t, h.hung(a, now), truth, "step %d: hung calls counted above the truth", step)
+		hung, _ := h.hung(a, now)
+		require.LessOrEqual(t, hung, truth, "step %d: hung calls counted above the truth", step)
 	}
 }
 
 // TestHungCountsEveryCallOfAHang checks that when nothing ends, every call
 // started a bucket and SlowCall ago is counted, after a healthy stretch too.
 func TestHungCountsEveryCallOfAHang(t *testing.T) {
-	p := Policy{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 1, SampleThreshold: 1 << 30,
+	p := Policy{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 1, SampleThreshold: 10,
 		SlowCall: 3 * time.Second, SlowRate: 1}
 	h := bindMem(t, p)
 	now := memT0.UnixNano()
@@ -70,13 +71,15 @@ func TestHungCountsEveryCallOfAHang(t *testing.T) {
 		h.Ended(now)
 		h.Succeeded(now)
 	}
-	for range 40 { // the dependency hangs
+	for range 200 { // the dependency hangs, longer than a bucket
 		require.Equal(t, AdmitRun, h.AdmitAt(now).Verdict)
 		require.False(t, h.AdmitAt(now).Tracked, "a second call of one millisecond is not tracked")
 		now += int64(50 * time.Millisecond)
 	}
 	now += int64(p.SlowCall) + 1<<h.c.shift
-	assert.Equal(t, 40, h.hung(h.c.aux.Load(), now))
+	hung, hangs := h.hung(h.c.aux.Load(), now)
+	assert.True(t, hangs, "every call since the hang began is in flight")
+	assert.Equal(t, 200, hung)
 }
 
 // TestBackoffIsDeterministic checks that the jitter depends on the circuit's

@@ -30,6 +30,9 @@ type Interval struct {
 	// WouldSucceed is how many of the calls the dependency would have
 	// answered well, run or not; AdmittedWouldSucceed how many of those ran.
 	WouldSucceed, AdmittedWouldSucceed int
+	// Probes, Opened and Closed count the circuit's probes, openings (and
+	// reopenings) and closings during the interval.
+	Probes, Opened, Closed int
 	// Status is the circuit's status at the interval's end.
 	Status runtime.Status
 }
@@ -63,22 +66,37 @@ type Result struct {
 // fake clock, and returns what became of the calls, interval by interval.
 func Run(sc Scenario, o runtime.Options) (Result, error) {
 	clock := fakeclock.New(Start)
-	var ev Events
-	b, err := runtime.New(runtime.WithClock(clock), runtime.WithListener(runtime.ListenerFunc(ev.count)))
+	r := &runner{sc: sc, clock: clock, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed))}
+	b, err := runtime.New(runtime.WithClock(clock), runtime.WithListener(runtime.ListenerFunc(r.event)))
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := b.Register(sc.Name, o)
-	if err != nil {
+	if r.c, err = b.Register(sc.Name, o); err != nil {
 		return Result{}, err
 	}
-	r := &runner{sc: sc, c: c, clock: clock, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed))}
 	r.run()
-	return Result{Intervals: r.out, Events: ev}, nil
+	return Result{Intervals: r.out, Events: r.ev}, nil
 }
 
-// count is the run's listener; calls are made one at a time, so it needs no
-// lock.
+// event is the run's listener: calls are made one at a time, so it needs
+// no lock.
+func (r *runner) event(ev runtime.Event) {
+	r.ev.count(ev)
+	if len(r.out) == 0 {
+		return
+	}
+	iv := r.current()
+	switch ev.Type {
+	case runtime.EventProbe:
+		iv.Probes++
+	case runtime.EventOpened, runtime.EventReopened:
+		iv.Opened++
+	case runtime.EventClosed:
+		iv.Closed++
+	}
+}
+
+// count counts ev.
 func (e *Events) count(ev runtime.Event) {
 	switch ev.Type {
 	case runtime.EventOpened:
@@ -99,6 +117,7 @@ func (e *Events) count(ev runtime.Event) {
 // runner is one run's state.
 type runner struct {
 	sc      Scenario
+	ev      Events
 	c       *runtime.Circuit
 	clock   *fakeclock.Clock
 	rng     *rand.Rand

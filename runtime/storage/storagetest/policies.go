@@ -16,6 +16,7 @@ var policyCases = []testCase{
 	{"SlowOutcomes", testSlowOutcomes},
 	{"SlowProbeFails", testSlowProbeFails},
 	{"HungCallsOpen", testHungCallsOpen},
+	{"HungAfterHealthyHistory", testHungAfterHealthyHistory},
 	{"FinishedCallsNeverHang", testFinishedCallsNeverHang},
 	{"AbandonedCallsNeverHang", testAbandonedCallsNeverHang},
 	{"BackoffDoubles", testBackoffDoubles},

@@ -128,3 +128,22 @@ func testAbandonedCallsNeverHang(e *env) {
 	assert.Equal(e.t, storage.StateClosed, st.State, "after 3 abandoned calls")
 	assert.Zero(e.t, st.Hung, "Status.Hung")
 }
+
+// testHungAfterHealthyHistory: a dependency that starts hanging after a
+// healthy stretch opens the circuit within SlowCall and a bucket too, though
+// its hung calls are few beside the window's outcomes: SlowRate of the calls
+// that started in a bucket are still in flight.
+func testHungAfterHealthyHistory(e *env) {
+	p := slowPolicy
+	e.supports(p)
+	for range 300 {
+		c := e.startCalls("c", p, 1)[0]
+		e.end("c", p, c, &success)
+	}
+	e.advance(bucketMax)
+	e.startCalls("c", p, 20)
+	e.advance(p.SlowCall + bucketMax)
+	e.admitAt("c", p, 1)
+	st := e.status("c", p)
+	assert.Equal(e.t, storage.StateOpen, st.State, "20 calls hung after 300 that succeeded")
+}
