@@ -28,25 +28,28 @@ const (
 type noCopy struct {
 	mode attemptMode
 	// tracked: the storage's gate tracks the call in flight
-	// (storage.Admission.Tracked); its end goes to Gate.Ended.
+	// (storage.AdmitTrack); its end goes to Gate.Ended.
 	tracked bool
 	spent   uint16 // milliseconds, rounded up; MaxStorageTimeout fits
-	// start is when the call started, in milliseconds of the circuit's clock
-	// modulo 2³², for a circuit with SlowCall: 32 bits keep Attempt within
-	// the 32 bytes the compiler passes in registers (a wider field doubled
-	// the cost of a closed circuit's call, measured), and time calls of up to
-	// 49 days, to the millisecond, the coarse clock's resolution.
+	// start is when the call started, for a circuit with SlowCall: in ticks
+	// of the circuit's clock modulo 2³², so that Attempt stays within the 32
+	// bytes the compiler passes in registers (a wider field doubled the cost
+	// of a closed circuit's call, measured).
 	start uint32
 }
 
-// ticks returns the instant now (Unix nanoseconds) as an Attempt's start.
-func ticks(now int64) uint32 { return uint32(now / int64(time.Millisecond)) }
+// tickShift makes a tick 2¹⁵ns, about 33µs: a shift, not a division, makes
+// one (a division on each side of a call cost about a nanosecond each,
+// measured), 32 bits of them span 39 hours, past the longest SlowCall, and
+// calls are timed to within a tick.
+const tickShift = 15
 
-// elapsed returns the time from start to now (Unix nanoseconds), to the
-// millisecond.
-func elapsed(start uint32, now int64) time.Duration {
-	return time.Duration(ticks(now)-start) * time.Millisecond
-}
+// ticks returns the instant now (Unix nanoseconds) in ticks.
+func ticks(now int64) uint32 { return uint32(now >> tickShift) }
+
+// slowTicks returns SlowCall in whole ticks: a call is slow when it took
+// that many ticks or more, so within a tick of SlowCall.
+func slowTicks(d time.Duration) uint32 { return uint32(d >> tickShift) }
 
 // Lock does nothing; it is there for go vet (see noCopy).
 func (*noCopy) Lock() {}
@@ -112,7 +115,7 @@ func (c *Circuit) timedSuccess(start uint32) bool {
 	} else {
 		now = c.slowNanos()
 	}
-	if elapsed(start, now) >= c.slow {
+	if ticks(now)-start >= c.slowTicks {
 		return false
 	}
 	c.hot.Succeeded(now)

@@ -22,8 +22,9 @@ type Circuit struct {
 	clock  Clock
 	// gate decides each call with the clock, for SlowCall, Ramp and
 	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
-	gate storage.Gate
-	slow time.Duration // SlowCall; 0: off
+	gate      storage.Gate
+	slow      time.Duration // SlowCall; 0: off
+	slowTicks uint32        // SlowCall in ticks (see noCopy.start)
 
 	name    string
 	opts    Options
@@ -67,7 +68,7 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	c.timed = c.quick
 	if g, ok := h.(storage.Gate); ok && o.policy().NeedsGate() {
 		c.gate, c.hot = g, g
-		c.slow = o.SlowCall
+		c.slow, c.slowTicks = o.SlowCall, slowTicks(o.SlowCall)
 		if c.slow != 0 && c.quick == uint8(modeQuick) {
 			c.timed = uint8(modeTimed)
 		}
@@ -116,15 +117,35 @@ func (c *Circuit) allowAt(ctx context.Context) (Attempt, error) {
 		now = c.slowNanos()
 	}
 	adm := c.gate.AdmitAt(now)
-	switch {
-	case adm.Verdict == storage.AdmitRun && !adm.Tracked:
+	switch adm.Verdict {
+	case storage.AdmitRun:
 		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: ticks(now)}}, nil
-	case adm.Verdict == storage.AdmitRun: // Done tells the gate it ended
+	case storage.AdmitTrack: // Done tells the gate it ended
 		return Attempt{c: c, m: noCopy{mode: modeHot, tracked: true, start: ticks(now)}}, nil
-	case adm.Verdict == storage.AdmitReject:
+	case storage.AdmitReject:
 		return Attempt{}, c.reject(ctx, adm)
+	case storage.AdmitOpened:
+		c.gateTransitioned(ctx, storage.TransitionOpened)
+		adm = storage.Admission{}
 	}
 	return c.allow(ctx, adm)
+}
+
+// gateTransitioned emits the event of a transition the gate made, with the
+// status after it.
+func (c *Circuit) gateTransitioned(ctx context.Context, t storage.Transition) {
+	if e := transitionEvent(t); e == 0 || !c.ls.wants(e) {
+		return
+	}
+	ctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	s, err := c.h.Status(ctx, now)
+	if err != nil {
+		c.storageFailed(err, now)
+		return
+	}
+	c.transitioned(storage.Result{Transition: t, Status: s})
 }
 
 // reject refuses a call the gate rejected: as a skip, with the error kept

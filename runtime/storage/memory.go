@@ -81,7 +81,15 @@ func (m *Memory) Bind(name string, p Policy) (Handle, error) {
 	}
 	c.handles.Add(1)
 	m.mu.Unlock()
-	return &memHandle{c: c, p: &p, cool: int64(p.CoolDown), m: m, name: name}, nil
+	b := &memBinding{memHandle: memHandle{c: c, cool: int64(p.CoolDown), m: m, name: name}, policy: p}
+	b.p = &b.policy
+	return &b.memHandle, nil
+}
+
+// memBinding is a handle and its policy in one allocation.
+type memBinding struct {
+	memHandle
+	policy Policy
 }
 
 // SupportsPolicy reports nil: Memory applies every policy.

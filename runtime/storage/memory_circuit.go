@@ -50,7 +50,7 @@ type memCircuit struct {
 // Its rings share the window's geometry, so their buckets expire with the
 // window's.
 type memAux struct {
-	// flight counts the calls tracked in flight (Admission.Tracked): as
+	// flight counts the calls tracked in flight (AdmitTrack): as
 	// successes in the bucket they started in, as failures in the bucket
 	// they ended in.
 	flight ring.Ring

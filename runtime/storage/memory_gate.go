@@ -108,9 +108,8 @@ func (h *memHandle) slowFails(now int64, samples int) bool {
 }
 
 // checkHung checks, once per bucket, whether calls hung past SlowCall make
-// the closed circuit fail the slow threshold at now, and opens it if so,
-// telling the transition to the handle's notifier. It reports whether it
-// opened the circuit.
+// the closed circuit fail the slow threshold at now, and opens it if so. It
+// reports whether it opened the circuit.
 func (h *memHandle) checkHung(a *memAux, now int64) bool {
 	c := h.c
 	cut, last := c.epoch(now-int64(h.p.SlowCall)), a.cut.Load()
@@ -121,16 +120,12 @@ func (h *memHandle) checkHung(a *memAux, now int64) bool {
 		return false
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	s := c.state.Load()
 	_, samples := c.win.Counts(c.epoch(now))
-	opened := s.state == StateClosed && s.lock == LockNone && h.slowFails(now, samples)
-	if opened {
-		h.openLocked(s, now)
+	if s.state != StateClosed || s.lock != LockNone || !h.slowFails(now, samples) {
+		return false
 	}
-	st := h.status(now)
-	c.mu.Unlock()
-	if fn := h.notify.Load(); opened && fn != nil {
-		(*fn)(Result{Transition: TransitionOpened, Status: st})
-	}
-	return opened
+	h.openLocked(s, now)
+	return true
 }

@@ -8,24 +8,22 @@ import (
 )
 
 // memHandle is a circuit of a Memory bound with one policy. It implements
-// Handle, Operator, HotPath, Gate, TransitionNotifier and Unbinder.
+// Handle, Operator, HotPath, Gate and Unbinder.
 type memHandle struct {
 	c       *memCircuit
 	p       *Policy
 	cool    int64 // p.CoolDown in nanoseconds
 	m       *Memory
 	name    string
-	notify  atomic.Pointer[func(Result)] // of the transitions AdmitAt makes
 	unbound atomic.Bool
 }
 
 var (
-	_ Handle             = (*memHandle)(nil)
-	_ Operator           = (*memHandle)(nil)
-	_ HotPath            = (*memHandle)(nil)
-	_ Gate               = (*memHandle)(nil)
-	_ TransitionNotifier = (*memHandle)(nil)
-	_ Unbinder           = (*memHandle)(nil)
+	_ Handle   = (*memHandle)(nil)
+	_ Operator = (*memHandle)(nil)
+	_ HotPath  = (*memHandle)(nil)
+	_ Gate     = (*memHandle)(nil)
+	_ Unbinder = (*memHandle)(nil)
 )
 
 // Unbind gives the handle back; the last one given back makes Memory forget the
@@ -34,16 +32,6 @@ func (h *memHandle) Unbind() {
 	if h.unbound.CompareAndSwap(false, true) {
 		h.m.unbind(h.name, h.c)
 	}
-}
-
-// NotifyTransitions registers fn for the transitions AdmitAt makes: calls
-// hung past SlowCall that open the circuit.
-func (h *memHandle) NotifyTransitions(fn func(Result)) {
-	if fn == nil {
-		h.notify.Store(nil)
-		return
-	}
-	h.notify.Store(&fn)
 }
 
 // Status reads the circuit at now.

@@ -86,10 +86,10 @@ func (h *memHandle) track(a *memAux, now int64) Admission {
 		return Admission{Verdict: AdmitRun}
 	}
 	if h.c.epoch(now-int64(h.p.SlowCall)) != a.cut.Load() && h.checkHung(a, now) {
-		return h.Admit()
+		return Admission{Verdict: AdmitOpened}
 	}
 	a.flight.Success(h.c.epoch(now))
-	return Admission{Verdict: AdmitRun, Tracked: true}
+	return Admission{Verdict: AdmitTrack}
 }
 
 // Ended counts the end of a tracked call.

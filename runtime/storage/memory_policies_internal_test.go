@@ -30,8 +30,8 @@ func TestHungNeverOverstates(t *testing.T) {
 		now += int64(r.IntN(200)) * int64(time.Millisecond) / 10
 		switch k := r.IntN(10); {
 		case k < 5 && step < 15000:
-			if adm := h.AdmitAt(now); adm.Verdict == AdmitRun {
-				starts = append(starts, call{now, adm.Tracked})
+			if adm := h.AdmitAt(now); adm.Verdict == AdmitRun || adm.Verdict == AdmitTrack {
+				starts = append(starts, call{now, adm.Verdict == AdmitTrack})
 			}
 		case k < 9 && len(starts) > 0 && step < 15000:
 			i := r.IntN(len(starts))
@@ -64,16 +64,14 @@ func TestHungCountsEveryCallOfAHang(t *testing.T) {
 	h := bindMem(t, p)
 	now := memT0.UnixNano()
 	for range 100 { // healthy: each call ends 50ms after it starts
-		adm := h.AdmitAt(now)
-		require.Equal(t, AdmitRun, adm.Verdict)
-		require.True(t, adm.Tracked, "the first call of its millisecond is tracked")
+		require.Equal(t, AdmitTrack, h.AdmitAt(now).Verdict, "the first call of its millisecond is tracked")
 		now += int64(50 * time.Millisecond)
 		h.Ended(now)
 		h.Succeeded(now)
 	}
 	for range 200 { // the dependency hangs, longer than a bucket
-		require.Equal(t, AdmitRun, h.AdmitAt(now).Verdict)
-		require.False(t, h.AdmitAt(now).Tracked, "a second call of one millisecond is not tracked")
+		require.Equal(t, AdmitTrack, h.AdmitAt(now).Verdict)
+		require.Equal(t, AdmitRun, h.AdmitAt(now).Verdict, "a second call of one millisecond is not tracked")
 		now += int64(50 * time.Millisecond)
 	}
 	now += int64(p.SlowCall) + 1<<h.c.shift

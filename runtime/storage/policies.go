@@ -42,12 +42,12 @@ type Gate interface {
 	// caller's clock), as Admit does, and more: it returns AdmitReject for a
 	// call a ramp or adaptive mode refuses; it counts a call it lets run as
 	// requested (ModeAdaptive); and it may track the call while it is in
-	// flight (SlowCall), setting Admission.Tracked, so that calls hung past
+	// flight (SlowCall), returning AdmitTrack, so that calls hung past
 	// SlowCall count as slow. A handle tracks at least the first call of
 	// each millisecond, and may track only those (as Memory does, so the
-	// other calls pay nothing), which makes Status.Hung a lower bound. A transition AdmitAt makes (hung calls
-	// opening the circuit) is told to the handle's TransitionNotifier, which
-	// a Gate's handle implements.
+	// other calls pay nothing), which makes Status.Hung a lower bound. A
+	// transition AdmitAt makes (hung calls opening the circuit) is told with
+	// AdmitOpened.
 	AdmitAt(now int64) Admission
 	// Ended counts the end, at now, of a call AdmitAt tracked, whatever its
 	// outcome: it is no longer in flight.

@@ -146,7 +146,3 @@ func (m *mutantHandle) Abandoned(now int64) {
 		m.gate().Abandoned(now)
 	}
 }
-
-func (m *mutantHandle) NotifyTransitions(fn func(storage.Result)) {
-	m.Handle.(storage.TransitionNotifier).NotifyTransitions(fn)
-}

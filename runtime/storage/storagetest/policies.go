@@ -86,25 +86,13 @@ func (e *env) admitAt(name string, p storage.Policy, n int) (run, rejected int) 
 	g := e.gate(name, p)
 	for range n {
 		switch g.AdmitAt(e.now.UnixNano()).Verdict {
-		case storage.AdmitRun:
+		case storage.AdmitRun, storage.AdmitTrack:
 			run++
 		case storage.AdmitReject:
 			rejected++
 		}
 	}
 	return run, rejected
-}
-
-// transitions returns the results the handle of name tells its
-// storage.TransitionNotifier of, as they come.
-func (e *env) transitions(name string, p storage.Policy) *[]storage.Result {
-	e.t.Helper()
-	h := e.handle(name, p)
-	n, ok := h.(storage.TransitionNotifier)
-	require.True(e.t, ok, "the handle %T of a policy with SlowCall does not implement storage.TransitionNotifier", h)
-	var got []storage.Result
-	n.NotifyTransitions(func(r storage.Result) { got = append(got, r) })
-	return &got
 }
 
 // tripWith opens name, bound with p, with failures and returns its OpenedAt.
