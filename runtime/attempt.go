@@ -115,7 +115,7 @@ func (c *Circuit) timedSuccess(start uint32) bool {
 	} else {
 		now = c.slowNanos()
 	}
-	if ticks(now)-start >= c.slowTicks {
+	if ticks(now)-start >= c.slow {
 		return false
 	}
 	c.hot.Succeeded(now)

@@ -78,7 +78,7 @@ func (c *Circuit) isFailure(err error) (v verdict) {
 // A slow call (SlowCall) is recorded through the decision path, which may
 // open the circuit on it, and counted as CallSlow after its outcome.
 func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
-	slow := c.slow != 0 && v != verdictIgnore && ticks(c.nowNanos())-a.m.start >= c.slowTicks
+	slow := c.slow != 0 && v != verdictIgnore && ticks(c.nowNanos())-a.m.start >= c.slow
 	if a.m.tracked {
 		c.gate.Ended(c.nowNanos())
 	}
