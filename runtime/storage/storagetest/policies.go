@@ -34,10 +34,10 @@ var policyCases = []testCase{
 }
 
 // RunPolicies runs the cases of the policies beyond the classic ones (slow
-// calls, backoff, ramps, several probes, adaptive mode); Run runs them too.
-// Each case skips unless the storage applies its policy (it implements
-// storage.PolicySupport and accepts the policy), so a backend that applies
-// none passes them all skipped.
+// calls, backoff, ramps, several probes, adaptive mode); Run runs them too
+// when Harness.Policies is set. Each case skips unless the storage applies
+// its policy (it implements storage.PolicySupport and accepts the policy),
+// so a backend that applies only some opts in safely.
 func RunPolicies(t *testing.T, h Harness) {
 	t.Helper()
 	run(t, h, policyCases)
