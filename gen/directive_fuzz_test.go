@@ -288,30 +288,7 @@ func checkAnnotation(t *testing.T, a annotation, onMethod bool) {
 		assert.Zero(t, o.samples)
 	}
 	checkPolicyBounds(t, o)
-	ropts := runtime.Options{CoolDown: o.coolDown, EvaluationWindow: o.window, RateThreshold: o.rate, SampleThreshold: o.samples,
-		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
-	assert.NoError(t, ropts.Validate())
-	p := storage.Policy{CoolDown: 5 * time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3,
-		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
-	if o.set&bitCoolDown != 0 {
-		p.CoolDown = o.coolDown
-	}
-	if o.set&bitWindow != 0 {
-		p.EvaluationWindow = o.window
-	}
-	if o.set&bitRate != 0 {
-		p.RateThreshold = o.rate
-	}
-	if o.set&bitSamples != 0 {
-		p.SampleThreshold = o.samples
-	}
-	if p.SlowCall != 0 && p.SlowRate == 0 { // the runtime's defaults of the policies
-		p.SlowRate = p.RateThreshold
-	}
-	if p.Mode == storage.ModeAdaptive && p.K == 0 {
-		p.K = runtime.DefaultK
-	}
-	assert.NoError(t, p.Validate(), "the options over the built-in defaults, as the runtime resolves them")
+	checkValidates(t, o)
 	for _, refs := range [][]errorRef{o.exclude, o.success} {
 		for _, r := range refs {
 			if assert.NotNil(t, r.obj) {
@@ -492,4 +469,35 @@ func checkPolicyTaken(t *testing.T, arg directiveArg, o circuitOpts) {
 	case keyMode:
 		assert.Equal(t, arg.value, o.mode.String())
 	}
+}
+
+// checkValidates checks that the options pass runtime.Options validation,
+// and storage.Policy validation over the built-in defaults, as the runtime
+// resolves them.
+func checkValidates(t *testing.T, o circuitOpts) {
+	t.Helper()
+	ropts := runtime.Options{CoolDown: o.coolDown, EvaluationWindow: o.window, RateThreshold: o.rate, SampleThreshold: o.samples,
+		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
+	assert.NoError(t, ropts.Validate())
+	p := storage.Policy{CoolDown: 5 * time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3,
+		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
+	if o.set&bitCoolDown != 0 {
+		p.CoolDown = o.coolDown
+	}
+	if o.set&bitWindow != 0 {
+		p.EvaluationWindow = o.window
+	}
+	if o.set&bitRate != 0 {
+		p.RateThreshold = o.rate
+	}
+	if o.set&bitSamples != 0 {
+		p.SampleThreshold = o.samples
+	}
+	if p.SlowCall != 0 && p.SlowRate == 0 { // the runtime's defaults of the policies
+		p.SlowRate = p.RateThreshold
+	}
+	if p.Mode == storage.ModeAdaptive && p.K == 0 {
+		p.K = runtime.DefaultK
+	}
+	assert.NoError(t, p.Validate(), "the options over the built-in defaults, as the runtime resolves them")
 }

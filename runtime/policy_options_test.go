@@ -1,6 +1,8 @@
 package runtime_test
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -134,6 +136,20 @@ func TestPolicyUnsupportedStorage(t *testing.T) {
 		}
 		_, err := b.Register("classic", runtime.Options{HalfOpenProbes: 1})
 		assert.NoError(t, err, "a classic circuit (one probe is the classic policy)")
+	}
+}
+
+// TestPolicyNullStorage checks that the null storage takes every policy: it
+// keeps no state, so under every policy every call of an unlocked circuit
+// runs.
+func TestPolicyNullStorage(t *testing.T) {
+	b := runtime.MustNew(runtime.WithStorage(storage.NewNull()))
+	for _, o := range []runtime.Options{{SlowCall: time.Second, Ramp: time.Minute, HalfOpenProbes: 3, CoolDownMax: time.Hour}, {Mode: runtime.ModeAdaptive}} {
+		c, err := b.Register(fmt.Sprint(o.Mode), o)
+		require.NoError(t, err)
+		for range 10 {
+			assert.ErrorIs(t, c.Run(context.Background(), func(context.Context) error { return errBoom }), errBoom)
+		}
 	}
 }
 
