@@ -81,15 +81,11 @@ func (m *Memory) Bind(name string, p Policy) (Handle, error) {
 	}
 	c.handles.Add(1)
 	m.mu.Unlock()
-	b := &memBinding{memHandle: memHandle{c: c, cool: int64(p.CoolDown), m: m, name: name}, policy: p}
-	b.p = &b.policy
-	return &b.memHandle, nil
-}
-
-// memBinding is a handle and its policy in one allocation.
-type memBinding struct {
-	memHandle
-	policy Policy
+	// The policy is an allocation of its own, off the handle: a call reads
+	// only the handle's first field, and handles of circuits made one after
+	// another lie close together (a handle and its policy in one allocation
+	// made a call on each of 10,000 circuits in turn slower, measured).
+	return &memHandle{c: c, p: &p, cool: int64(p.CoolDown), m: m, name: name}, nil
 }
 
 // SupportsPolicy reports nil: Memory applies every policy.
