@@ -34,6 +34,9 @@ type annotation struct {
 	maxPos   token.Pos // of maxkeys's value
 	skips    []string  // skip= of an interface
 	skipsPos token.Pos // of skip='s value
+	// keyAt is where each key was first given, for problems of how the
+	// options go together.
+	keyAt map[string]token.Pos
 }
 
 // funcRef is a function named by a directive, not yet resolved.
@@ -63,10 +66,11 @@ type resolver struct {
 
 // annotate interprets the directives of one declaration. file is the file
 // holding them, used to resolve package names; method tells whether the
-// declaration is an interface method.
-func (r *resolver) annotate(dirs []directive, file *ast.File, method bool) annotation {
-	var a annotation
-	seen := map[string]token.Pos{}
+// declaration is an interface method, and inherited gives a method's
+// interface's options, which a method's are checked with.
+func (r *resolver) annotate(dirs []directive, file *ast.File, method bool, inherited circuitOpts) annotation {
+	a := annotation{keyAt: map[string]token.Pos{}}
+	seen := a.keyAt
 	for _, d := range dirs {
 		if !a.present {
 			a.present = true
@@ -96,6 +100,7 @@ func (r *resolver) annotate(dirs []directive, file *ast.File, method bool) annot
 			r.arg(&a, arg, file, method)
 		}
 	}
+	r.checkPolicies(&a, inherited)
 	if a.skip && a.circuit {
 		r.probs.addf(a.skipPos, ErrDirective, "//breaker:skip and //breaker:circuit on the same method")
 	}
@@ -134,6 +139,8 @@ func (r *resolver) arg(a *annotation, arg directiveArg, file *ast.File, method b
 		a.opts.samples, a.opts.set = n, a.opts.set|bitSamples
 	case keyExclude, keySuccess:
 		r.errorList(a, arg, file)
+	case keySlow, keySlowRate, keyCoolDownMax, keyRamp, keyProbes, keyMode, keyK:
+		r.policy(a, arg)
 	default:
 		isOption = false
 		r.other(a, arg, file, method)

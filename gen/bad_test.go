@@ -32,7 +32,7 @@ func TestBadInput(t *testing.T) {
 		{
 			dir: "keys", cfg: gen.Config{Types: []string{"Keys"}}, kind: gen.ErrDirective,
 			want: []string{
-				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, fallback, judge, key, maxkeys, skip)`,
+				`keys.go:7:29: unknown key "color" (want one of name, cooldown, window, rate, samples, exclude, success, slow, slowrate, cooldownmax, ramp, probes, mode, k, fallback, judge, key, maxkeys, skip)`,
 				`keys.go:9:32: key cooldown given twice (first at keys.go:9:20)`,
 				`keys.go:11:20: "fast" is not key=value`,
 				`keys.go:13:12: unknown directive "//breaker:circut" (want //breaker:circuit, //breaker:method or //breaker:skip)`,
@@ -53,6 +53,27 @@ func TestBadInput(t *testing.T) {
 				`values.go:12:37: samples: "0" is not a positive integer`,
 				`values.go:14:28: samples: "many" is not a positive integer`,
 				`values.go:14:40: window: 0s is outside [1ms, 24h]`,
+			},
+		},
+		{
+			dir: "policies", cfg: gen.Config{Types: []string{"Values", "Merged"}, Output: "x_breaker.go"}, kind: gen.ErrValue,
+			want: []string{
+				`policies.go:7:24: slow: "fast" is not a duration (examples: 2s, 30s, 5m)`,
+				`policies.go:7:38: slowrate: "2" is not a number in (0, 1]`,
+				`policies.go:7:52: cooldownmax: 0s is outside [1ms, 24h]`,
+				`policies.go:7:60: ramp: 25h is outside [1ms, 24h]`,
+				`policies.go:7:71: probes: "0" is not an integer in [1, 1000]`,
+				`policies.go:7:78: mode: "fast" is neither classic nor adaptive`,
+				`policies.go:7:85: k: "-1" is not a number in (0, 100]`,
+				`policies.go:9:20: slow=1m is not shorter than the evaluation window (window=1m)`,
+				`policies.go:9:28: slowrate= needs slow= (the duration past which a call is slow)`,
+				`policies.go:11:32: cooldownmax=30s is below the cool-down (cooldown=1m)`,
+				`policies.go:13:20: k= applies to mode=adaptive`,
+				`policies.go:15:34: ramp= does not go with mode=adaptive, which never opens the circuit`,
+				`policies.go:15:43: probes= does not go with mode=adaptive, which never opens the circuit`,
+				`policies.go:15:52: slow= does not go with mode=adaptive, which never opens the circuit`,
+				`policies.go:15:60: cooldownmax= does not go with mode=adaptive, which never opens the circuit`,
+				`policies.go:24:20: ramp= does not go with mode=adaptive, which never opens the circuit`,
 			},
 		},
 		{

@@ -33,11 +33,20 @@ const (
 	keyKey      = "key"
 	keyMaxKeys  = "maxkeys"
 	keySkip     = "skip"
+
+	keySlow        = "slow"
+	keySlowRate    = "slowrate"
+	keyCoolDownMax = "cooldownmax"
+	keyRamp        = "ramp"
+	keyProbes      = "probes"
+	keyMode        = "mode"
+	keyK           = "k"
 )
 
 // knownKeys lists the keys of //breaker:circuit in the order they are documented.
 var knownKeys = []string{
 	keyName, keyCoolDown, keyWindow, keyRate, keySamples, keyExclude, keySuccess,
+	keySlow, keySlowRate, keyCoolDownMax, keyRamp, keyProbes, keyMode, keyK,
 	keyFallback, keyJudge, keyKey, keyMaxKeys, keySkip,
 }
 

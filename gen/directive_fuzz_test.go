@@ -62,6 +62,13 @@ func FuzzDirective(f *testing.F) {
 		"breaker:skip",
 		"breaker:",
 		"breaker:circuit",
+		"breaker:circuit slow=2s slowrate=0.5 cooldownmax=5m ramp=30s probes=3",
+		"breaker:circuit mode=adaptive k=1.5 window=10s",
+		"breaker:circuit mode=classic k=2 slowrate=0.3",
+		"breaker:circuit window=10s slow=20s cooldown=1m cooldownmax=30s",
+		"breaker:circuit mode=adaptive ramp=1s probes=2 slow=1s cooldownmax=1h probes=1",
+		"breaker:circuit slow=0s slowrate=NaN cooldownmax=25h ramp=-1s probes=1001 mode=Adaptive k=101",
+		"breaker:circuit slow=1ms slowrate=1 ramp=24h probes=1000 cooldown=24h cooldownmax=24h",
 	} {
 		f.Add(text, true)
 		f.Add(text, false)
@@ -85,7 +92,7 @@ func FuzzDirective(f *testing.F) {
 		pkg, info := fuzzPackage(t)
 		res := &resolver{pkg: pkg, info: info, probs: probs}
 		dirs := parseDirectives(probs, doc)
-		a := res.annotate(dirs, file, onMethod)
+		a := res.annotate(dirs, file, onMethod, circuitOpts{})
 
 		checkProblems(t, src, probs.list)
 		checkArgs(t, fset, src, dirs)
@@ -280,22 +287,8 @@ func checkAnnotation(t *testing.T, a annotation, onMethod bool) {
 	} else {
 		assert.Zero(t, o.samples)
 	}
-	ropts := runtime.Options{CoolDown: o.coolDown, EvaluationWindow: o.window, RateThreshold: o.rate, SampleThreshold: o.samples}
-	assert.NoError(t, ropts.Validate())
-	p := storage.Policy{CoolDown: 5 * time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3}
-	if o.set&bitCoolDown != 0 {
-		p.CoolDown = o.coolDown
-	}
-	if o.set&bitWindow != 0 {
-		p.EvaluationWindow = o.window
-	}
-	if o.set&bitRate != 0 {
-		p.RateThreshold = o.rate
-	}
-	if o.set&bitSamples != 0 {
-		p.SampleThreshold = o.samples
-	}
-	assert.NoError(t, p.Validate())
+	checkPolicyBounds(t, o)
+	checkValidates(t, o)
 	for _, refs := range [][]errorRef{o.exclude, o.success} {
 		for _, r := range refs {
 			if assert.NotNil(t, r.obj) {
@@ -338,7 +331,8 @@ func checkAnnotation(t *testing.T, a annotation, onMethod bool) {
 }
 
 // checkValuesTaken checks the other side of the parser's promise: the first
-// name, cooldown, window, rate, samples, maxkeys or key of a declaration that no
+// name, cooldown, window, rate, samples, maxkeys, key or policy key (slow,
+// slowrate, cooldownmax, ramp, probes, mode, k) of a declaration that no
 // problem points at is in the annotation, with the value written.
 func checkValuesTaken(t *testing.T, fset *token.FileSet, dirs []directive, list ErrorList, a annotation) {
 	t.Helper()
@@ -388,6 +382,8 @@ func checkValuesTaken(t *testing.T, fset *token.FileSet, dirs []directive, list 
 				assert.Equal(t, n, a.maxKeys)
 			case keyKey:
 				assert.Equal(t, arg.value, a.key)
+			default:
+				checkPolicyTaken(t, arg, a.opts)
 			}
 		}
 	}
@@ -409,8 +405,99 @@ func checkOptionsRoundTrip(t *testing.T, o circuitOpts) {
 	pkg, info := fuzzPackage(t)
 	res := &resolver{pkg: pkg, info: info, probs: probs}
 	c := &ast.Comment{Slash: token.Pos(1), Text: text}
-	again := res.annotate(parseDirectives(probs, &ast.CommentGroup{List: []*ast.Comment{c}}), nil, true)
+	again := res.annotate(parseDirectives(probs, &ast.CommentGroup{List: []*ast.Comment{c}}), nil, true, circuitOpts{})
 	if assert.Empty(t, probs.list, "directive %q", text) {
 		assert.True(t, o.equal(again.opts), "%q gives %v, want %v", text, again.opts, o)
 	}
+}
+
+// checkPolicyBounds checks that every policy value of o is within the bounds
+// the README documents, and zero when its key was not taken.
+func checkPolicyBounds(t *testing.T, o circuitOpts) {
+	t.Helper()
+	for _, c := range []struct {
+		bit  optionBits
+		zero bool
+		ok   bool
+		what string
+	}{
+		{bitSlow, o.slow == 0, o.slow >= storage.MinSlowCall && o.slow < storage.MaxWindow, "slow"},
+		{bitSlowRate, o.slowRate == 0, o.slowRate > 0 && o.slowRate <= 1, "slowrate"},
+		{bitCoolDownMax, o.coolDownMax == 0, o.coolDownMax >= storage.MinCoolDown && o.coolDownMax <= storage.MaxCoolDown, "cooldownmax"},
+		{bitRamp, o.ramp == 0, o.ramp >= storage.MinRamp && o.ramp <= storage.MaxRamp, "ramp"},
+		{bitProbes, o.probes == 0, o.probes >= 1 && o.probes <= storage.MaxHalfOpenProbes, "probes"},
+		{bitMode, o.mode == storage.ModeClassic, o.mode <= storage.ModeAdaptive, "mode"},
+		{bitK, o.k == 0, o.k > 0 && o.k <= storage.MaxK, "k"},
+	} {
+		if o.set&c.bit != 0 {
+			assert.True(t, c.ok, "%s out of bounds in %+v", c.what, o.policies)
+		} else {
+			assert.True(t, c.zero, "%s not given but set in %+v", c.what, o.policies)
+		}
+	}
+}
+
+// checkPolicyTaken checks that the value of a policy key that no problem
+// points at is in the options.
+func checkPolicyTaken(t *testing.T, arg directiveArg, o circuitOpts) {
+	t.Helper()
+	duration := func(got time.Duration) {
+		d, err := time.ParseDuration(arg.value)
+		assert.NoError(t, err)
+		assert.Equal(t, d, got, arg.key)
+	}
+	number := func(got float64) {
+		f, err := strconv.ParseFloat(arg.value, 64)
+		assert.NoError(t, err)
+		assert.Equal(t, f, got, arg.key)
+	}
+	switch arg.key {
+	case keySlow:
+		duration(o.slow)
+	case keyCoolDownMax:
+		duration(o.coolDownMax)
+	case keyRamp:
+		duration(o.ramp)
+	case keySlowRate:
+		number(o.slowRate)
+	case keyK:
+		number(o.k)
+	case keyProbes:
+		n, err := strconv.Atoi(arg.value)
+		assert.NoError(t, err)
+		assert.Equal(t, n, o.probes)
+	case keyMode:
+		assert.Equal(t, arg.value, o.mode.String())
+	}
+}
+
+// checkValidates checks that the options pass runtime.Options validation,
+// and storage.Policy validation over the built-in defaults, as the runtime
+// resolves them.
+func checkValidates(t *testing.T, o circuitOpts) {
+	t.Helper()
+	ropts := runtime.Options{CoolDown: o.coolDown, EvaluationWindow: o.window, RateThreshold: o.rate, SampleThreshold: o.samples,
+		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
+	assert.NoError(t, ropts.Validate())
+	p := storage.Policy{CoolDown: 5 * time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3,
+		SlowCall: o.slow, SlowRate: o.slowRate, CoolDownMax: o.coolDownMax, Ramp: o.ramp, HalfOpenProbes: o.probes, Mode: o.mode, K: o.k}
+	if o.set&bitCoolDown != 0 {
+		p.CoolDown = o.coolDown
+	}
+	if o.set&bitWindow != 0 {
+		p.EvaluationWindow = o.window
+	}
+	if o.set&bitRate != 0 {
+		p.RateThreshold = o.rate
+	}
+	if o.set&bitSamples != 0 {
+		p.SampleThreshold = o.samples
+	}
+	if p.SlowCall != 0 && p.SlowRate == 0 { // the runtime's defaults of the policies
+		p.SlowRate = p.RateThreshold
+	}
+	if p.Mode == storage.ModeAdaptive && p.K == 0 {
+		p.K = runtime.DefaultK
+	}
+	assert.NoError(t, p.Validate(), "the options over the built-in defaults, as the runtime resolves them")
 }

@@ -32,6 +32,11 @@
 //	rate=0.5 samples=5              RateThreshold in (0, 1] and SampleThreshold (>= 1)
 //	exclude=ErrDeclined,*NotFound   errors returned untouched and not recorded
 //	success=ErrConditionFailed      errors recorded as successes
+//	slow=2s slowrate=0.5            SlowCall (1ms, shorter than the window) and SlowRate in (0, 1]
+//	cooldownmax=5m                  CoolDownMax: failed probes back the cool-down off up to it
+//	ramp=30s                        Ramp: after a close, admit a share growing to all over it
+//	probes=3                        HalfOpenProbes, 1 to 1000
+//	mode=adaptive k=2               Mode (classic or adaptive) and K in (0, 100], adaptive only
 //	fallback=chargeOffline          a function value with the method's exact
 //	                                signature, called instead while the circuit is open
 //	judge=statusFailure             a function value of the method's results
@@ -39,6 +44,13 @@
 //	key=req.URL.Host maxkeys=100    one circuit per value of an expression over the
 //	                                parameters ($1 is the first), at most maxkeys alive
 //	skip=SetDeadline,Close          on an interface: methods left unprotected
+//
+// The policy keys are checked together as the runtime resolves them over its
+// built-in defaults (window 1m, cooldown 5m), a method's over its interface's:
+// slowrate= needs slow=, slow= is shorter than the window, cooldownmax= is at
+// least the cool-down, k= needs mode=adaptive, and mode=adaptive takes none of
+// slow=, cooldownmax=, ramp= and probes= above 1. A key that does not go with
+// the others is an error at that key.
 //
 // exclude= and success= list error variables (ErrX, pkg.ErrX), constants of
 // an error type (redis.Nil) and error types, T or *T, matched with errors.As

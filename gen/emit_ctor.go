@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // constructor emits NewXBreaker: circuits are resolved here, once.
@@ -151,6 +153,7 @@ func (e *emitter) options(o circuitOpts) jen.Code {
 	if o.set&bitSuccess != 0 {
 		add("Success", e.errorList(o.success))
 	}
+	fields = append(fields, e.policyFields(o)...)
 	if len(fields) > 1 {
 		return e.w.qual(runtimePath, "Options").Custom(multiLine, fields...)
 	}
@@ -189,4 +192,38 @@ func (e *emitter) duration(d time.Duration) jen.Code {
 		}
 	}
 	return e.w.qual(timePath, "Duration").Call(jen.Op(strconv.FormatInt(int64(d), 10)))
+}
+
+// policyFields renders the fields of the policies beyond Faulty's that a
+// directive set.
+func (e *emitter) policyFields(o circuitOpts) []jen.Code {
+	var fields []jen.Code
+	add := func(name string, v jen.Code) { fields = append(fields, jen.Id(name).Op(":").Add(v)) }
+	float := func(f float64) jen.Code { return jen.Op(strconv.FormatFloat(f, 'g', -1, 64)) }
+	if o.set&bitSlow != 0 {
+		add("SlowCall", e.duration(o.slow))
+	}
+	if o.set&bitSlowRate != 0 {
+		add("SlowRate", float(o.slowRate))
+	}
+	if o.set&bitCoolDownMax != 0 {
+		add("CoolDownMax", e.duration(o.coolDownMax))
+	}
+	if o.set&bitRamp != 0 {
+		add("Ramp", e.duration(o.ramp))
+	}
+	if o.set&bitProbes != 0 {
+		add("HalfOpenProbes", jen.Lit(o.probes))
+	}
+	if o.set&bitMode != 0 {
+		mode := "ModeClassic"
+		if o.mode == storage.ModeAdaptive {
+			mode = "ModeAdaptive"
+		}
+		add("Mode", e.w.qual(runtimePath, mode))
+	}
+	if o.set&bitK != 0 {
+		add("K", float(o.k))
+	}
+	return fields
 }

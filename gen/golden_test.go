@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden outputs under testda
 // committed: each is regenerated and compared byte for byte.
 var goldenCases = []string{
 	"blankline", "buildtags", "cgo", "conns", "embedded", "fallbacks", "generic", "go-samename", "grpclike", "judge", "keys", "kinds",
-	"multi", "names", "payments", "pkgmode", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "streams", "typederrs",
+	"multi", "names", "payments", "pkgmode", "policies", "rediscmd", "repo", "selfnamed", "signatures", "source", "sqlconn", "streams", "typederrs",
 }
 
 // generateLine is one //go:generate line that runs breakergen.

@@ -68,12 +68,12 @@ func (g *run) methodAnnotation(s *ifaceScope, fn *types.Func) (annotation, *ast.
 	named := s.byMethod[fn.Name()]
 	switch {
 	case len(named) == 0:
-		return g.res.annotate(own, file, true), file
+		return g.res.annotate(own, file, true, s.ann.opts), file
 	case len(own) > 0:
 		g.probs.addf(named[0].methodPos, ErrDirective, "method %s has directives at %s too; give them in one place",
 			fn.Name(), g.probs.where(own[0].pos))
 	}
-	return g.res.annotate(named, s.t.docFile, true), s.t.docFile
+	return g.res.annotate(named, s.t.docFile, true, s.ann.opts), s.t.docFile
 }
 
 // noteMethodDirectives remembers the //breaker:method directives of a

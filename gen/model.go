@@ -170,7 +170,7 @@ func (g *run) model(t *target) *ifaceModel {
 	before := len(g.probs.list)
 	own, byMethod := splitMethodDirectives(parseDirectives(g.probs, t.doc))
 	g.noteMethodDirectives(t, byMethod)
-	iann := g.res.annotate(own, t.docFile, false)
+	iann := g.res.annotate(own, t.docFile, false, circuitOpts{})
 	dfltName := iann.name
 	if dfltName == "" {
 		dfltName = t.obj.Pkg().Name() + "." + name

@@ -217,3 +217,48 @@ func BenchmarkCircuitMemory(b *testing.B) {
 		goruntime.KeepAlive(cs)
 	}
 }
+
+// The policies beyond Faulty's, on a closed circuit's success: SlowCall times
+// every call (one more clock read), adaptive mode counts every call as
+// requested and checks its rejection probability, a ramp only checks it is
+// not ramping.
+
+var (
+	slowCall     = runtime.Options{SlowCall: 2 * time.Second}
+	adaptiveMode = runtime.Options{Mode: runtime.ModeAdaptive}
+	rampUp       = runtime.Options{Ramp: 30 * time.Second}
+)
+
+func BenchmarkAllowDoneSlowCall(b *testing.B) {
+	loop(b, runtime.MustNew().Circuit("bench", slowCall), nil)
+}
+
+func BenchmarkAllowDoneSlowCallParallel(b *testing.B) {
+	parallel(b, runtime.MustNew().Circuit("bench", slowCall), nil)
+}
+
+func BenchmarkAllowDoneAdaptive(b *testing.B) {
+	loop(b, runtime.MustNew().Circuit("bench", adaptiveMode), nil)
+}
+
+func BenchmarkAllowDoneAdaptiveParallel(b *testing.B) {
+	parallel(b, runtime.MustNew().Circuit("bench", adaptiveMode), nil)
+}
+
+func BenchmarkAllowDoneRamp(b *testing.B) { loop(b, runtime.MustNew().Circuit("bench", rampUp), nil) }
+
+// BenchmarkAdaptiveThrottled measures an adaptive circuit whose dependency
+// is down: nearly every call is rejected, the rest fail.
+func BenchmarkAdaptiveThrottled(b *testing.B) {
+	c := runtime.MustNew().Circuit("bench", adaptiveMode)
+	ctx := context.Background()
+	for range 1000 {
+		_ = c.Run(ctx, func(context.Context) error { return benchErr })
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if a, err := c.Allow(ctx); err == nil {
+			a.Done(ctx, benchErr)
+		}
+	}
+}

@@ -14,7 +14,10 @@ import (
 // default and operator options, plus the registry of circuits by name. A Breaker
 // is safe for concurrent use; make one per process (or per storage) and share it.
 type Breaker struct {
-	storage   storage.Storage
+	storage storage.Storage
+	// given is the storage WithStorage gave, which storage may wrap: the one
+	// whose policies a circuit needs (storage.CheckPolicy) and names.
+	given     storage.Storage
 	clock     Clock
 	coarse    bool
 	ls        *listeners
@@ -49,6 +52,7 @@ func New(opts ...Option) (*Breaker, error) {
 	}
 	b := &Breaker{
 		storage:   cfg.storage,
+		given:     cfg.storage,
 		clock:     cfg.clock,
 		coarse:    cfg.coarse,
 		ls:        newListeners(eventSpecs(cfg.listeners)),
@@ -62,6 +66,7 @@ func New(opts ...Option) (*Breaker, error) {
 	switch s := b.storage.(type) {
 	case nil:
 		b.storage, b.timeout = storage.NewMemory(), 0
+		b.given = b.storage
 	case *storage.Memory, *storage.Null:
 		b.timeout = 0
 	default:
@@ -137,13 +142,36 @@ func (b *Breaker) Register(name string, o ...Options) (*Circuit, error) {
 		}
 		return c, nil
 	}
-	h, err := b.storage.Bind(name, resolved.policy())
+	h, err := b.bind(name, resolved.policy())
 	if err != nil {
 		return nil, fmt.Errorf("breakergen: circuit %q: %w", name, err)
 	}
 	c := newCircuit(b, name, resolved, h)
 	b.circuits[name] = c
 	return c, nil
+}
+
+// bind binds the circuit name with p, once the storage has said it applies
+// every policy p sets; a policy that decides each call needs the handle's
+// storage.Gate.
+func (b *Breaker) bind(name string, p storage.Policy) (storage.Handle, error) {
+	if err := storage.CheckPolicy(b.given, p); err != nil {
+		return nil, err
+	}
+	if err := storage.CheckPolicy(b.storage, p); b.storage != b.given && err != nil {
+		return nil, fmt.Errorf("%w (the fault-tolerant wrapper of %T)", err, b.given)
+	}
+	h, err := b.storage.Bind(name, p)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := h.(storage.Gate); p.NeedsGate() && !ok {
+		if u, ok := h.(storage.Unbinder); ok {
+			u.Unbind()
+		}
+		return nil, fmt.Errorf("%w: the storage's handle %T does not implement storage.Gate, which SlowCall, Ramp and ModeAdaptive need", ErrInvalid, h)
+	}
+	return h, nil
 }
 
 // Lookup returns the circuit name if it was registered and not dropped.

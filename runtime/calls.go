@@ -10,6 +10,10 @@ const (
 	CallExcluded                        // Done recorded nothing: an excluded error or the caller's own cancellation
 	CallSkipped                         // Allow refused the call
 	CallFallback                        // a refused call was answered by a fallback (also counted as CallSkipped)
+	// CallSlow is told once more, after CallSuccess or CallFailure, for a
+	// call that took SlowCall or longer: a counter of calls by outcome skips
+	// it (it is no outcome of its own), a counter of slow calls counts it.
+	CallSlow
 	callOutcomes = iota + 1
 )
 
@@ -19,6 +23,7 @@ var callOutcomeNames = [callOutcomes]string{
 	CallExcluded: "excluded",
 	CallSkipped:  "skipped",
 	CallFallback: "fallback",
+	CallSlow:     "slow",
 }
 
 // String returns the outcome's name, such as "skipped".

@@ -12,12 +12,22 @@ import (
 // Circuit protects one dependency. Get one from Breaker.Circuit; it is safe for
 // concurrent use and meant to be resolved once and kept, not looked up per call.
 type Circuit struct {
+	// The fields of a closed circuit's call come first, within one cache line.
 	hot   storage.HotPath // never nil: askAlways when the handle has none
 	quick uint8           // modeQuick when a hot success needs no event, else modeHot
-	count func(CallOutcome)
-	clock Clock
+	timed uint8           // the mode of a call gate lets run: modeTimed with SlowCall when quick is modeQuick
 	// coarse: the clock is the system clock, so the hot path reads the coarse one.
 	coarse bool
+	// slow is SlowCall in ticks (see noCopy.start); 0: off. It fits beside
+	// the fields above, so that the circuit is 384 bytes, six cache lines:
+	// at 400 its allocations straddled lines, and a call on each of 10,000
+	// circuits in turn cost 4ns more (measured).
+	slow  uint32
+	count func(CallOutcome)
+	clock Clock
+	// gate decides each call with the clock, for SlowCall, Ramp and
+	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
+	gate storage.Gate
 
 	name    string
 	opts    Options
@@ -58,6 +68,14 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 	if b.ls.wants(EventSuccess) {
 		c.quick = uint8(modeHot)
 	}
+	c.timed = c.quick
+	if g, ok := h.(storage.Gate); ok && o.policy().NeedsGate() {
+		c.gate, c.hot = g, g
+		c.slow = slowTicks(o.SlowCall)
+		if c.slow != 0 && c.quick == uint8(modeQuick) {
+			c.timed = uint8(modeTimed)
+		}
+	}
 	if n, ok := h.(storage.FailureNotifier); ok {
 		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
 	}
@@ -82,11 +100,73 @@ func (c *Circuit) Options() Options { return c.opts }
 // When the storage fails, Allow fails open: the call runs. A nil ctx is taken as
 // context.Background().
 func (c *Circuit) Allow(ctx context.Context) (Attempt, error) {
+	if c.gate != nil {
+		return c.allowAt(ctx)
+	}
 	adm := c.hot.Admit()
 	if adm.Verdict == storage.AdmitRun {
 		return Attempt{c: c, m: noCopy{mode: attemptMode(c.quick)}}, nil
 	}
 	return c.allow(ctx, adm)
+}
+
+// allowAt is Allow for a circuit with a gate: the call starts now, which the
+// gate counts, and it may be rejected (a ramp's share, adaptive mode).
+func (c *Circuit) allowAt(ctx context.Context) (Attempt, error) {
+	var now int64 // nowNanos, written out: it is too large to be inlined
+	if c.coarse {
+		now = coarse.Nanos()
+	} else {
+		now = c.slowNanos()
+	}
+	adm := c.gate.AdmitAt(now)
+	switch adm.Verdict {
+	case storage.AdmitRun:
+		return Attempt{c: c, m: noCopy{mode: attemptMode(c.timed), start: ticks(now)}}, nil
+	case storage.AdmitTrack: // Done tells the gate it ended
+		return Attempt{c: c, m: noCopy{mode: modeHot, tracked: true, start: ticks(now)}}, nil
+	case storage.AdmitReject:
+		return Attempt{}, c.reject(ctx, adm)
+	case storage.AdmitOpened:
+		c.gateTransitioned(ctx, storage.TransitionOpened)
+		adm = storage.Admission{}
+	}
+	return c.allow(ctx, adm)
+}
+
+// gateTransitioned emits the event of a transition the gate made, with the
+// status after it.
+func (c *Circuit) gateTransitioned(ctx context.Context, t storage.Transition) {
+	if e := transitionEvent(t); e == 0 || !c.ls.wants(e) {
+		return
+	}
+	ctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	s, err := c.h.Status(ctx, now)
+	if err != nil {
+		c.storageFailed(err, now)
+		return
+	}
+	c.transitioned(storage.Result{Transition: t, Status: s})
+}
+
+// reject refuses a call the gate rejected: as a skip, with the error kept
+// for the rejections of the same state version.
+func (c *Circuit) reject(ctx context.Context, adm storage.Admission) error {
+	if e := c.skips.Load(); e != nil && e.version == adm.Version && !c.ls.wants(EventSkipped) {
+		c.counted(CallSkipped)
+		return e.err
+	}
+	ctx, cancel := c.storageContext(ctx, true)
+	defer cancel()
+	now := c.clock.Now()
+	s, err := c.h.Status(ctx, now)
+	if err != nil {
+		c.storageFailed(err, now)
+		s = storage.Status{CurrentTime: now, Stub: true, Scope: storage.ScopeProcess}
+	}
+	return c.skip(newStatus(s, c.opts), adm)
 }
 
 func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, error) {
@@ -162,7 +242,7 @@ type skipCache struct {
 // error, keeping it for the hot path's later refusals of the same version.
 func (c *Circuit) skip(st Status, adm storage.Admission) error {
 	err := &OpenCircuitError{Circuit: c.name, Status: st, clock: c.clock}
-	if adm.Verdict == storage.AdmitSkip {
+	if adm.Verdict == storage.AdmitSkip || adm.Verdict == storage.AdmitReject {
 		c.skips.Store(&skipCache{version: adm.Version, err: err})
 	}
 	c.emit(EventSkipped, err, st)
@@ -234,9 +314,13 @@ func (c *Circuit) storageContext(ctx context.Context, protected bool) (context.C
 }
 
 // attempt returns the Attempt the decision path grants, with the storage
-// time spent since start.
+// time spent since start; a circuit with SlowCall times the call from now.
 func (c *Circuit) attempt(start int64, mode attemptMode, openedAt, reservedAt int64) Attempt {
-	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start)}, openedAt: openedAt, reservedAt: reservedAt}
+	var began uint32
+	if c.slow != 0 {
+		began = ticks(c.nowNanos())
+	}
+	return Attempt{c: c, m: noCopy{mode: mode, spent: c.spentSince(start), start: began}, openedAt: openedAt, reservedAt: reservedAt}
 }
 
 // budgetStart returns the instant a protected call's storage budget starts to

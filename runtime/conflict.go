@@ -18,7 +18,11 @@ func (b *Breaker) resolve(name string, o []Options) (Options, error) {
 		}
 		resolved = resolved.merge(code)
 	}
-	return resolved.merge(b.overrides[name]), nil
+	resolved = resolved.merge(b.overrides[name]).withDefaults()
+	if err := resolved.policy().Validate(); err != nil {
+		return Options{}, fmt.Errorf("breakergen: invalid options (circuit %q): %w", name, err)
+	}
+	return resolved, nil
 }
 
 // givesOptions reports whether o sets any option: a registration without

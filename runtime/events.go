@@ -68,6 +68,9 @@ type Event struct {
 	// transition once, the one that made it with Remote unset. A learnt
 	// transition carries no error.
 	Remote bool
+	// Slow is set on EventSuccess and EventFailure for a call that took the
+	// circuit's SlowCall or longer.
+	Slow bool
 }
 
 // Listener receives events. Handle is called synchronously on the goroutine of

@@ -74,25 +74,38 @@ func (c *Circuit) isFailure(err error) (v verdict) {
 
 // record records a's outcome; err is the call's error (nil for a success) and v
 // its verdict.
+//
+// A slow call (SlowCall) is recorded through the decision path, which may
+// open the circuit on it, and counted as CallSlow after its outcome.
 func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
+	slow := c.slow != 0 && v != verdictIgnore && ticks(c.nowNanos())-a.m.start >= c.slow
+	if a.m.tracked {
+		c.gate.Ended(c.nowNanos())
+	}
 	switch v {
 	case verdictIgnore:
 		c.counted(CallExcluded)
+		if a.m.mode.hot() && c.gate != nil {
+			c.gate.Abandoned(c.nowNanos())
+		}
 		if a.m.mode == modeProbe {
 			c.release(ctx, a.reservedAt, a.m.spent)
 		}
 		return
 	case verdictSuccess:
 		c.counted(CallSuccess)
-		if a.m.mode.hot() && !c.ls.wants(EventSuccess) {
+		if a.m.mode.hot() && !slow && !c.ls.wants(EventSuccess) {
 			c.hot.Succeeded(c.nowNanos())
 			return
 		}
 	default:
 		c.counted(CallFailure)
-		if a.m.mode.hot() && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
+		if a.m.mode.hot() && !slow && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
 			return
 		}
+	}
+	if slow {
+		c.counted(CallSlow)
 	}
 	sctx, cancel := c.budgetContext(ctx, a.m.spent)
 	defer cancel()
@@ -101,12 +114,13 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 		Success:  v == verdictSuccess,
 		Probe:    a.m.mode == modeProbe || a.m.mode == modeTransition,
 		OpenedAt: fromUnixNano(a.openedAt),
+		Slow:     slow,
 	})
 	if serr != nil {
 		c.storageFailed(serr, now)
 		return
 	}
-	c.emitRecorded(res, v, err)
+	c.emitRecorded(res, v, err, slow)
 }
 
 // release gives back a probe's reservation.
@@ -121,7 +135,7 @@ func (c *Circuit) release(ctx context.Context, reservedAt int64, spent uint16) {
 
 // emitRecorded emits the events of a recorded outcome: success or failure, then
 // the transition it caused.
-func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error) {
+func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error, slow bool) {
 	outcome := EventSuccess
 	if v == verdictFailure {
 		outcome = EventFailure
@@ -132,10 +146,10 @@ func (c *Circuit) emitRecorded(res storage.Result, v verdict, err error) {
 	}
 	st := newStatus(res.Status, c.opts)
 	if outcome == EventSuccess {
-		c.emit(EventSuccess, nil, st)
 		err = nil
-	} else {
-		c.emit(EventFailure, err, st)
+	}
+	if c.ls.wants(outcome) {
+		c.ls.notify(Event{Type: outcome, Circuit: c.name, Err: err, Status: st, Time: st.CurrentTime, Slow: slow})
 	}
 	if transition != 0 {
 		c.emit(transition, err, st) // the failure that opened or reopened it

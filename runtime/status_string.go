@@ -10,6 +10,8 @@ const (
 	wordLockedOpen   = "open (locked open)"
 	wordLockedClosed = "closed (locked closed)"
 	wordUnknown      = "unknown (storage failed)"
+	wordRamping      = "closed, ramping up"
+	wordThrottling   = "closed, throttling"
 	// wordProcess follows the words of a status of this process's own
 	// verdict (Scope ScopeProcess), which holds for its calls only.
 	wordProcess = " (this process)"
@@ -25,6 +27,8 @@ const (
 //	"open (locked open)"        an operator's lock refuses every call, whatever the stored state
 //	"closed (locked closed)"    an operator's lock runs every call, whatever the stored state
 //	"unknown (storage failed)"  the status is the stand-in of a failed storage read (Stub)
+//	"closed, ramping up"        probes closed it; it admits a growing share of calls (Ramp)
+//	"closed, throttling"        adaptive mode rejects a share of calls (RejectionRate)
 //
 // A lock names what the circuit does, then the lock, because that is what a
 // caller meets; Lock and State keep the stored details. A status of this
@@ -48,6 +52,10 @@ func (s Status) words() string {
 		return wordLockedOpen
 	case s.LockedClosed():
 		return wordLockedClosed
+	case s.Closed() && s.Ramping():
+		return wordRamping
+	case s.Closed() && s.RejectionRate() > 0:
+		return wordThrottling
 	case s.Closed():
 		return wordClosed
 	case s.probeInFlight():
@@ -73,6 +81,10 @@ func (s Status) refusal() string {
 	switch {
 	case s.LockedOpen():
 		return wordLockedOpen
+	case s.Closed() && !s.Stub && s.Ramping():
+		return wordRamping // a ramp refused it
+	case s.Closed() && !s.Stub && s.Options.Mode == ModeAdaptive:
+		return wordThrottling // adaptive mode rejected it
 	case s.Scope == ScopeProcess && !s.Stub && (s.probeInFlight() || s.HalfOpen()):
 		return wordProbing + wordProcess
 	case s.Scope == ScopeProcess && !s.Stub:

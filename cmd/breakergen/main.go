@@ -104,7 +104,9 @@ Examples:
 
 Directive keys (//breaker:circuit key=value ...): name, cooldown, window, rate,
 samples, exclude, success (error variables, constants or types: ErrX, pkg.ErrX,
-redis.Nil, *NotFoundError, *"example.com/sdk/types".NoSuchKey), fallback and
+redis.Nil, *NotFoundError, *"example.com/sdk/types".NoSuchKey), slow and
+slowrate (slow calls trip the circuit), cooldownmax (backoff), ramp (ramped
+recovery), probes (several probes), mode=adaptive and k (throttling), fallback and
 judge (f, pkg.F, a function variable, a method value: local.Lookup), key (an
 expression over the parameters, $1 for the first), maxkeys, skip (interface
 level: methods left unprotected). A name qualified by a quoted import path needs

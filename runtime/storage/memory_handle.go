@@ -3,19 +3,15 @@ package storage
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync/atomic"
 	"time"
-	"unsafe"
-
-	"github.com/breakergen/breakergen/internal/hotpath/ring"
 )
 
 // memHandle is a circuit of a Memory bound with one policy. It implements
-// Handle, Operator, HotPath and Unbinder.
+// Handle, Operator, HotPath, Gate and Unbinder.
 type memHandle struct {
 	c       *memCircuit
-	p       Policy
+	p       *Policy
 	cool    int64 // p.CoolDown in nanoseconds
 	m       *Memory
 	name    string
@@ -26,6 +22,7 @@ var (
 	_ Handle   = (*memHandle)(nil)
 	_ Operator = (*memHandle)(nil)
 	_ HotPath  = (*memHandle)(nil)
+	_ Gate     = (*memHandle)(nil)
 	_ Unbinder = (*memHandle)(nil)
 )
 
@@ -37,93 +34,108 @@ func (h *memHandle) Unbind() {
 	}
 }
 
-// Admit decides from the published state alone: one atomic load.
-func (h *memHandle) Admit() Admission {
-	s := h.c.state.Load()
-	if s.state == StateClosed && s.lock == LockNone {
-		return Admission{Verdict: AdmitRun}
-	}
-	switch {
-	case s.lock == LockOpen:
-		return Admission{Verdict: AdmitSkip, Until: math.MaxInt64, Version: s.version}
-	case s.lock == LockClosed || s.state != StateOpen:
-		return Admission{Verdict: AdmitAsk}
-	}
-	until := s.openedAt + h.cool
-	if s.reservedAt != 0 {
-		until = max(until, s.reservedAt+h.cool)
-	}
-	return Admission{Verdict: AdmitSkip, Until: until, Version: s.version}
-}
-
-// Succeeded counts a success in the goroutine's lane.
-func (h *memHandle) Succeeded(now int64) { h.c.win.Success(h.c.epoch(now)) }
-
-// Failed counts a failure unless it fails the threshold of a closed circuit.
-// Within its lane's credit it reads nothing other goroutines write.
-func (h *memHandle) Failed(now int64) bool {
-	c := h.c
-	id := uintptr(unsafe.Pointer(h))
-	f := c.win.Failure(c.epoch(now), id)
-	if f.Credit || c.state.Load().state != StateClosed {
-		return true
-	}
-	return c.win.Check(f, id, func(failures, samples int) (bool, int64) {
-		if h.p.FailsThreshold(failures, samples) {
-			return true, 0
-		}
-		return false, ring.FailuresToTrip(h.p.RateThreshold, h.p.SampleThreshold, failures, samples)
-	})
-}
-
 // Status reads the circuit at now.
 func (h *memHandle) Status(_ context.Context, now time.Time) (Status, error) {
-	return h.c.status(now.UnixNano()), nil
+	return h.status(now.UnixNano()), nil
+}
+
+// status reads the circuit at now (Unix nanoseconds), with the counts of the
+// handle's policies.
+func (h *memHandle) status(now int64) Status {
+	st := h.c.status(now)
+	a := h.c.aux.Load()
+	if a == nil {
+		return st
+	}
+	e := h.c.epoch(now)
+	abandoned, ends := a.ends.Counts(e)
+	st.Slow = ends - abandoned
+	if h.p.SlowCall != 0 {
+		st.Hung, _ = h.hung(a, now)
+	}
+	if h.p.Mode == ModeAdaptive {
+		rejected, calls := a.calls.Counts(e)
+		st.Requests, st.Rejected = max(calls-abandoned, 0), rejected
+	}
+	return st
 }
 
 // Record counts the outcome and applies the transition it causes.
 func (h *memHandle) Record(_ context.Context, now time.Time, o Outcome) (Result, error) {
 	c, n := h.c, now.UnixNano()
+	e := c.epoch(n)
 	if o.Success {
-		c.win.Success(c.epoch(n))
+		c.win.Success(e)
 	} else {
-		c.win.Failure(c.epoch(n), 0)
+		c.win.Failure(e, 0)
 	}
-	t := TransitionNone
+	if a := c.aux.Load(); a != nil && o.Slow {
+		a.ends.Success(e)
+	}
+	if a := c.aux.Load(); a != nil && !o.Success && h.p.Mode == ModeAdaptive {
+		a.pEpoch.Store(stale)
+	}
 	c.mu.Lock()
-	s := c.state.Load()
-	switch {
-	case o.Probe && s.state == StateOpen && o.Success && s.openedAt == nanos(o.OpenedAt):
-		c.closeLocked()
-		t = TransitionClosed
-	case o.Probe && s.state == StateOpen && s.openedAt == nanos(o.OpenedAt):
-		c.update(func(s *memState) { s.openedAt = n })
-		t = TransitionReopened
-	case !o.Success && s.state == StateClosed && h.p.FailsThreshold(c.win.Counts(c.epoch(n))):
-		c.openLocked(n)
-		t = TransitionOpened
-	}
-	st := c.status(n)
+	t := h.transition(c.state.Load(), n, o)
+	st := h.status(n)
 	c.mu.Unlock()
 	return Result{Transition: t, Status: st}, nil
 }
 
+// transition applies what outcome o, counted at n, does to the state s; the
+// caller holds c.mu.
+func (h *memHandle) transition(s *memState, n int64, o Outcome) Transition {
+	current := s.openedAt == nanos(o.OpenedAt)
+	switch {
+	case o.Probe && s.state == StateOpen && o.Success && !o.Slow:
+		return h.probePassed(s, n, current)
+	case o.Probe && s.state == StateOpen && current:
+		h.reopenLocked(s, n)
+		return TransitionReopened
+	case s.state == StateClosed && h.trips(n, o):
+		h.openLocked(s, n)
+		return TransitionOpened
+	}
+	return TransitionNone
+}
+
+// trips reports whether outcome o, just counted at n, makes the closed
+// circuit's window fail the thresholds; adaptive mode never opens.
+func (h *memHandle) trips(n int64, o Outcome) bool {
+	if h.p.Mode == ModeAdaptive {
+		return false
+	}
+	c := h.c
+	failures, samples := c.win.Counts(c.epoch(n))
+	if !o.Success && h.p.FailsThreshold(failures, samples) {
+		return true
+	}
+	return o.Slow && h.slowFails(n, samples)
+}
+
 // Reserve sets ReservedAt to now if the circuit is open in the period that
-// began at openedAt and its reservation is still reservedAt.
+// began at openedAt and its reservation is still reservedAt; with
+// HalfOpenProbes above 1, if fewer probes than that hold one.
 func (h *memHandle) Reserve(_ context.Context, now, openedAt, reservedAt time.Time) (time.Time, bool, error) {
 	c := h.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.state.Load()
-	if s.state != StateOpen || s.openedAt != nanos(openedAt) || s.reservedAt != nanos(reservedAt) {
+	s, n := c.state.Load(), now.UnixNano()
+	if s.state != StateOpen || s.openedAt != nanos(openedAt) {
 		return time.Time{}, false, nil
 	}
-	n := now.UnixNano()
+	if h.p.Probes() > 1 {
+		return h.reserveOne(s, n)
+	}
+	if s.reservedAt != nanos(reservedAt) {
+		return time.Time{}, false, nil
+	}
 	c.update(func(s *memState) { s.reservedAt = n })
 	return time.Unix(0, n), true, nil
 }
 
-// Release clears the reservation if it equals reservedAt.
+// Release clears the reservation if it equals reservedAt; with
+// HalfOpenProbes above 1, it gives back one of the current period's.
 func (h *memHandle) Release(_ context.Context, _, reservedAt time.Time) (bool, error) {
 	c := h.c
 	if reservedAt.IsZero() {
@@ -131,7 +143,11 @@ func (h *memHandle) Release(_ context.Context, _, reservedAt time.Time) (bool, e
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state.Load().reservedAt != reservedAt.UnixNano() {
+	s := c.state.Load()
+	if h.p.Probes() > 1 {
+		return h.releaseOne(s, reservedAt.UnixNano()), nil
+	}
+	if s.reservedAt != reservedAt.UnixNano() {
 		return false, nil
 	}
 	c.update(func(s *memState) { s.reservedAt = 0 })
@@ -156,54 +172,5 @@ func (h *memHandle) Reset(context.Context, time.Time) error {
 	return nil
 }
 
-// Open opens a closed circuit.
-func (h *memHandle) Open(_ context.Context, now time.Time) (bool, error) {
-	c := h.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state.Load().state != StateClosed {
-		return false, nil
-	}
-	c.openLocked(now.UnixNano())
-	return true, nil
-}
-
-// Reopen gives an open circuit a new OpenedAt if its current one equals previous.
-func (h *memHandle) Reopen(_ context.Context, now, previous time.Time) (bool, error) {
-	c := h.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.state.Load()
-	if s.state != StateOpen || s.openedAt != nanos(previous) {
-		return false, nil
-	}
-	n := now.UnixNano()
-	c.update(func(s *memState) { s.openedAt = n })
-	return true, nil
-}
-
-// Close closes an open circuit, clearing its reservation and window.
-func (h *memHandle) Close(context.Context, time.Time) (bool, error) {
-	c := h.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state.Load().state != StateOpen {
-		return false, nil
-	}
-	c.closeLocked()
-	return true, nil
-}
-
-// History returns the window's live buckets, oldest first.
-func (h *memHandle) History(_ context.Context, now time.Time) ([]Bucket, error) {
-	c := h.c
-	buckets := c.win.History(c.epoch(now.UnixNano()))
-	out := make([]Bucket, len(buckets))
-	for i, b := range buckets {
-		out[i] = Bucket{Start: time.Unix(0, b.Epoch<<c.shift), Successes: b.Successes, Failures: b.Failures}
-	}
-	return out, nil
-}
-
 // View returns the status: memory holds it all.
-func (h *memHandle) View(now time.Time) (Status, bool) { return h.c.status(now.UnixNano()), true }
+func (h *memHandle) View(now time.Time) (Status, bool) { return h.status(now.UnixNano()), true }

@@ -14,7 +14,7 @@ import (
 )
 
 func TestMemoryConformance(t *testing.T) {
-	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage { return storage.NewMemory() }})
+	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage { return storage.NewMemory() }, Policies: true})
 }
 
 // TestMemorySharedGeometry is the defect of the old seam: two bindings of one

@@ -37,7 +37,10 @@ var (
 	_ Handle   = (*nullHandle)(nil)
 	_ Operator = (*nullHandle)(nil)
 	_ HotPath  = (*nullHandle)(nil)
+	_ Gate     = (*nullHandle)(nil)
 	_ Unbinder = (*nullHandle)(nil)
+
+	_ PolicySupport = (*Null)(nil)
 )
 
 // NewNull returns a storage that keeps no circuit state, for disabling circuit
@@ -95,6 +98,20 @@ func (h *nullHandle) Admit() Admission {
 	}
 	return Admission{Verdict: AdmitAsk}
 }
+
+// AdmitAt is Admit: no ramp, no throttle and no slow call ever stops a call.
+func (h *nullHandle) AdmitAt(int64) Admission { return h.Admit() }
+
+// Ended counts nothing.
+func (*nullHandle) Ended(int64) {}
+
+// Abandoned counts nothing.
+func (*nullHandle) Abandoned(int64) {}
+
+// SupportsPolicy reports nil: every policy decides from state Null never
+// keeps, so under every policy, as under the classic one, every call of an
+// unlocked circuit runs.
+func (*Null) SupportsPolicy(Policy) error { return nil }
 
 // Succeeded counts nothing.
 func (*nullHandle) Succeeded(int64) {}

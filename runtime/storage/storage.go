@@ -136,6 +136,34 @@ type Status struct {
 	// the storage's shared state, ScopeProcess for this process's own. The
 	// state, times and counts are those of the verdict that holds.
 	Scope Scope
+
+	// The fields below belong to the policies beyond the classic ones (see
+	// Policy); a backend leaves those of the policies it does not apply zero.
+
+	// CoolDown is the cool-down of the current open period when backoff
+	// (Policy.CoolDownMax) made it longer than Policy.CoolDown; 0 means
+	// Policy.CoolDown. A ramp that fails keeps it for the next period.
+	CoolDown time.Duration
+	// ClosedAt is when probes closed the circuit, while its ramp
+	// (Policy.Ramp) may still run; zero otherwise. The ramp is over at
+	// ClosedAt + Ramp, whether or not the backend has cleared it yet.
+	ClosedAt time.Time
+	// Probes is, with Policy.HalfOpenProbes above 1, how many probes of the
+	// current open period hold a reservation; Passed how many have succeeded.
+	// ReservedAt is then the latest reservation, and every reservation of the
+	// period ends with it.
+	Probes int
+	Passed int
+	// Slow is the number of slow outcomes (Outcome.Slow) within the window,
+	// also counted in Samples; Hung the calls in flight past Policy.SlowCall,
+	// which count as slow outcomes that are not in Samples. Memory storage
+	// counts as hung only what it can prove is: a lower bound, never above.
+	Slow int
+	Hung int
+	// Requests is, in ModeAdaptive, the number of calls asked for within the
+	// window, run or rejected; Rejected is how many of them were rejected.
+	Requests int
+	Rejected int
 }
 
 // Outcome is one finished call.
@@ -150,6 +178,11 @@ type Outcome struct {
 	// reopens the circuit only while it is still current, so a late probe cannot
 	// reopen a circuit that someone else has closed and reopened since.
 	OpenedAt time.Time
+	// Slow is set when the call took Policy.SlowCall or longer. It is counted
+	// in Status.Slow as well as a success or a failure, and it may open a
+	// closed circuit (Policy.SlowFails); a slow probe fails, as a failure does:
+	// a dependency that still answers slowly has not recovered.
+	Slow bool
 }
 
 // Transition is what a Record did to the circuit's state.

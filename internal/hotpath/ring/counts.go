@@ -1,5 +1,7 @@
 package ring
 
+import "math"
+
 // bucket sums bucket i over the lanes.
 func (r *Ring) bucket(i int64) (successes, failures int) {
 	r.lanes(func(l *counters) {
@@ -12,9 +14,15 @@ func (r *Ring) bucket(i int64) (successes, failures int) {
 // Counts sums the buckets of the window that ends with bucket e: e and the
 // span-1 before it.
 func (r *Ring) Counts(e int64) (failures, samples int) {
-	oldest := e - r.span + 1
+	// A bucket newer than e (a clock set back) counts too, as it always has.
+	return r.Between(e-r.span+1, math.MaxInt64)
+}
+
+// Between sums the buckets of the epochs from oldest to newest, both
+// included: the part of a window that is older than some instant.
+func (r *Ring) Between(oldest, newest int64) (failures, samples int) {
 	for i := range int64(Size) {
-		if r.epochs[i].Load() < oldest {
+		if e := r.epochs[i].Load(); e < oldest || e > newest {
 			continue
 		}
 		s, f := r.bucket(i)

@@ -209,3 +209,11 @@ func (r *Ring) Success(e int64) {
 	i := r.slot(e)
 	r.lane().successes[i].Add(1)
 }
+
+// Other counts one failure in bucket e without spending or checking credits:
+// for rings that count two kinds of event and decide no threshold with
+// Failure and Check.
+func (r *Ring) Other(e int64) {
+	i := r.slot(e)
+	r.lane().failures[i].Add(1)
+}

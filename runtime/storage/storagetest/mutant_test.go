@@ -46,14 +46,21 @@ func (m *mutantHandle) Reserve(ctx context.Context, now, openedAt, reservedAt ti
 		openedAt, reservedAt = st.OpenedAt, st.ReservedAt
 	case "reserve-ignores-opened":
 		openedAt = st.OpenedAt
+	case "policy-one-probe":
+		if st.Probes > 0 && !st.ReservedAt.Before(st.OpenedAt) {
+			return time.Time{}, false, nil
+		}
 	}
 	return m.Handle.Reserve(ctx, now, openedAt, reservedAt)
 }
 
 func (m *mutantHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
 	st, err := m.Handle.Status(ctx, now)
-	if m.kind == "status-hides-lock" {
+	switch m.kind {
+	case "status-hides-lock":
 		st.Lock = storage.LockNone
+	case "policy-no-backoff":
+		st.CoolDown = 0
 	}
 	return st, err
 }
@@ -62,6 +69,9 @@ func (m *mutantHandle) Record(ctx context.Context, now time.Time, o storage.Outc
 	if m.kind == "late-probe-closes" && o.Probe && o.Success {
 		st, _ := m.Handle.Status(ctx, now)
 		o.OpenedAt = st.OpenedAt // closes whatever open period it finds
+	}
+	if m.kind == "policy-slow-dropped" {
+		o.Slow = false
 	}
 	r, err := m.Handle.Record(ctx, now, o)
 	if r.Transition == storage.TransitionClosed && m.kind == "close-drops-lock" {
@@ -108,4 +118,35 @@ func (m *mutantHandle) Failed(now int64) bool {
 		return true
 	}
 	return m.hot.Failed(now)
+}
+
+// SupportsPolicy says the mutant applies every policy, as Memory does, so
+// the policy cases run against it.
+func (m *mutant) SupportsPolicy(p storage.Policy) error { return m.mem.SupportsPolicy(p) }
+
+func (m *mutantHandle) gate() storage.Gate { return m.Handle.(storage.Gate) }
+
+func (m *mutantHandle) AdmitAt(now int64) storage.Admission {
+	switch m.kind {
+	case "policy-hung-never-counted":
+		return m.hot.Admit()
+	case "policy-admits-rejected":
+		if a := m.gate().AdmitAt(now); a.Verdict != storage.AdmitReject {
+			return a
+		}
+		return storage.Admission{Verdict: storage.AdmitRun}
+	}
+	return m.gate().AdmitAt(now)
+}
+
+func (m *mutantHandle) Ended(now int64) {
+	if m.kind != "policy-ended-ignored" {
+		m.gate().Ended(now)
+	}
+}
+
+func (m *mutantHandle) Abandoned(now int64) {
+	if m.kind != "policy-abandoned-ignored" {
+		m.gate().Abandoned(now)
+	}
 }

@@ -39,15 +39,24 @@ type Harness struct {
 	// ignores the now it is given (e.g. Redis uses server TIME). Nil for
 	// storages that use now.
 	Advance func(t *testing.T, s storage.Storage, d time.Duration)
+	// Policies makes Run run the cases of the policies beyond the classic
+	// ones too (see RunPolicies), each skipped unless the storage applies
+	// its policy. Off, Run makes no storage for them, so a backend that
+	// applies none runs exactly the classic suite.
+	Policies bool
 }
 
 // Run runs the whole conformance suite against storages made by h, one fresh
 // storage per subtest: the decision path, and the Operator and Admin
-// interfaces, which the storage must implement.
+// interfaces, which the storage must implement; with Harness.Policies, the
+// policies it says it applies too (RunPolicies).
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	run(t, h, decisionCases)
 	run(t, h, operatorCases)
+	if h.Policies {
+		run(t, h, policyCases)
+	}
 }
 
 // RunDecision runs the part of the suite that a storage must pass to run a

@@ -17,7 +17,7 @@ import (
 func memory(*testing.T) storage.Storage { return storage.NewMemory() }
 
 func TestMemory(t *testing.T) {
-	storagetest.Run(t, storagetest.Harness{New: memory})
+	storagetest.Run(t, storagetest.Harness{New: memory, Policies: true})
 }
 
 // TestMapStore runs the decision part of the suite against mapStore, the
@@ -126,7 +126,7 @@ func TestMutant(t *testing.T) {
 	}
 	storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage {
 		return &mutant{mem: storage.NewMemory(), kind: kind}
-	}})
+	}, Policies: true})
 }
 
 func TestSuiteCatchesMutants(t *testing.T) {
@@ -143,6 +143,14 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		"reset-keeps-lock":        "Reset",
 		"hot-ignores-threshold":   "HotPath",
 		"late-probe-closes":       "ProbeFailureReopens",
+
+		"policy-slow-dropped":       "SlowOutcomes",
+		"policy-hung-never-counted": "HungCallsOpen",
+		"policy-ended-ignored":      "AbandonedCallsNeverHang",
+		"policy-abandoned-ignored":  "AdaptiveAbandoned",
+		"policy-no-backoff":         "BackoffDoubles",
+		"policy-admits-rejected":    "RampAdmitsTheSchedule",
+		"policy-one-probe":          "SeveralProbes",
 	} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -167,4 +175,17 @@ func Example() {
 	// and of one that implements storage.Operator and storage.Admin too:
 	//	storagetest.Run(t, h)
 	_ = h
+}
+
+// TestPoliciesOptIn checks that Run makes no storage for the policy cases
+// unless the harness asks for them, so a backend that applies no policy runs
+// the classic suite exactly as before.
+func TestPoliciesOptIn(t *testing.T) {
+	made := func(policies bool) int {
+		n := 0
+		storagetest.Run(t, storagetest.Harness{New: func(*testing.T) storage.Storage { n++; return storage.NewMemory() }, Policies: policies})
+		return n
+	}
+	classic, all := made(false), made(true)
+	assert.Greater(t, all, classic, "storages made with Harness.Policies, and without")
 }
