@@ -51,8 +51,15 @@ var replySeeds = []any{
 	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 999_999_999_999, 9999, 0, 0),
 	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0),
 	ints64(t0, 0, 0, 0, 0, 0, 0, 0, 6_000_000, 10, 1),
+	// Report, per circuit: 0, {kind, state, lock, opened, reserved, failures,
+	// samples, now, voters, reporters} or {-1, error}.
+	ints64(0, 0, 0, 0, 0, -1, -1, t0, -1, -1),
+	ints64(1, 0, 0, 0, 0, 3, 7, t0, 2, 3),
+	ints64(0, 1, 2, t0, 0, -1, 4, t0, 0, -1),
+	ints64(2, 0, 0, 0, 0, 0, 0, t0, 0, 0),
+	[]any{int64(-1), "CORRUPT bucket x"},
 	// Other shapes.
-	nil, int64(1), "OK", []any{}, []any{nil}, []any{[]any{int64(1)}},
+	nil, int64(0), int64(1), "OK", []any{}, []any{nil}, []any{[]any{int64(1)}},
 	[]any{1.5, true, errors.New("ERR x")}, math.Inf(1), false,
 }
 
@@ -71,7 +78,54 @@ func FuzzDecodeReply(f *testing.F) {
 		checkDecodeAnswer(t, v)
 		checkDecodeHistory(t, v)
 		checkDecodeInspection(t, v)
+		checkDecodeReport(t, v)
 	})
+}
+
+// checkDecodeReport checks decodeReport on v, with voters and reporters known
+// as 5 and 6.
+func checkDecodeReport(t *testing.T, v any) {
+	t.Helper()
+	known := &cached{voters: 5, reporters: 6}
+	if pair, ok := v.([]any); ok && len(pair) == 2 {
+		if msg, ok := pair[1].(string); ok {
+			_, err := decodeReport(v, known)
+			assert.Equal(t, scriptError(msg), err, "a circuit's error reply")
+			return
+		}
+	}
+	a, isInts := intsOf(v)
+	quiet := v == any(int64(0))
+	counts := isInts && len(a) == 10 && !(a[5] == -1 && a[6] == -1)
+	good := quiet || isInts && len(a) == 10 &&
+		inRange(a[0], 0, 1) && inRange(a[1], 0, 1) && inRange(a[2], 0, int64(storage.LockClosed)) &&
+		a[3] >= 0 && a[4] >= 0 && (!counts || a[5] >= 0 && a[6] >= a[5]) && a[7] >= 0 && a[8] >= -1 && a[9] >= -1
+	r, err := decodeReport(v, known)
+	if err != nil {
+		assert.ErrorIs(t, err, storage.ErrCorrupt)
+		assert.False(t, good, "decodeReport(%#v): %v", v, err)
+		return
+	}
+	if !assert.True(t, good, "decodeReport accepts %#v", v) || quiet {
+		assert.True(t, r.quiet == quiet)
+		return
+	}
+	st := r.a.res.Status
+	want := slices.Clone(a)
+	if !counts {
+		want[5], want[6] = 0, 0
+	}
+	if want[8] == -1 {
+		want[8] = 5
+	}
+	if want[9] == -1 {
+		want[9] = 6
+	}
+	again := []int64{int64(r.kind), int64(st.State), int64(st.Lock), micros(st.OpenedAt), micros(st.ReservedAt),
+		int64(st.Failures), int64(st.Samples), micros(st.CurrentTime), int64(r.a.voters), int64(r.a.reporters)}
+	assert.Equal(t, want, again)
+	assert.Equal(t, counts, r.counts)
+	assert.Equal(t, storage.TransitionNone, r.a.res.Transition)
 }
 
 // checkDecodeAnswer checks decodeAnswer on v.

@@ -56,3 +56,9 @@ func FlushListedTwice(ctx context.Context, h storage.Handle) error {
 	c := h.(*fhandle).c
 	return c.f.flush(ctx, []*fcircuit{c, c})
 }
+
+// Reports returns the batches the store sent in report scripts, and those the
+// scripts handed back to the flush script.
+func (s *Store) Reports() (sent, handedBack int64) {
+	return s.fleet.reports.Load(), s.fleet.handedBack.Load()
+}

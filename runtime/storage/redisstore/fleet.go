@@ -31,6 +31,10 @@ type fleet struct {
 	byChannel map[string]*fcircuit
 	retired   map[string]*fcircuit // dropped, with outcomes still to send
 
+	// reports and handedBack count the batches sent in report scripts, and
+	// those the scripts handed back to the flush script.
+	reports, handedBack atomic.Int64
+
 	dmu     sync.Mutex             // guards dirty
 	dirty   []*fcircuit            // circuits that counted outcomes since they sent them
 	wmu     sync.Mutex             // guards watched

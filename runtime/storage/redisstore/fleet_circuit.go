@@ -21,8 +21,9 @@ type cached struct {
 	lockAt   int64 // server microseconds when the lock was first known here
 	opened   int64 // server microseconds, 0 for never
 	reserved int64 // server microseconds, 0 for none
-	failures int   // the shared window's counts at at, flushed outcomes included
+	failures int   // the shared window's counts at countsAt, flushed outcomes included
 	samples  int
+	countsAt int64 // server microseconds when the counts were read
 	// voters and reporters are the other processes that voted to open the
 	// circuit, and that reported outcomes, within the window, as of the last
 	// reply that counted them: what a quorum needs besides this process.
@@ -74,6 +75,7 @@ type fcircuit struct {
 	dirty     atomic.Bool  // outcomes counted since the last flush took them
 	since     atomic.Int64 // the bucket of the first of them
 	reported  atomic.Bool  // the process has sent outcomes of the circuit
+	voted     atomic.Bool  // the last batch acknowledged voted to open
 	watched   atomic.Bool  // among the circuits refresh rounds read
 	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
 	// opening counts the flushes on their way that may open the fleet's
@@ -163,7 +165,7 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 		// stays off too: the ring numbers its buckets with that clock.
 		next.known = !c.f.stopped.Load() && c.f.clock.known.Load()
 		if counts {
-			next.failures, next.samples = st.Failures, st.Samples
+			next.failures, next.samples, next.countsAt = st.Failures, st.Samples, at
 		}
 		if q != nil {
 			next.voters, next.reporters = q.voters, q.reporters
@@ -342,6 +344,7 @@ func (c *fcircuit) voteLocked(e int64, rate float64) bool {
 // settle removes b from the outbox: it was acknowledged, or dropped.
 func (c *fcircuit) settle(b *batch) {
 	c.reported.Store(true)
+	c.voted.Store(b.vote)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, x := range c.outbox {

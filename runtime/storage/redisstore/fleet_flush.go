@@ -37,13 +37,31 @@ const (
 // whole is reported once for the store (op names the round), not once per
 // circuit; the chunks after the round's context ended are lost too.
 func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
-	out := make([]reply, len(cs))
+	units := make([]unit, len(cs))
+	for i, c := range cs {
+		units[i] = unit{keys: c.h.keys, args: args(i), cs: cs[i : i+1]}
+	}
+	return f.send(ctx, op, script, units)
+}
+
+// unit is one script of a pipeline: its keys and arguments, and the circuits
+// whose keys they are.
+type unit struct {
+	keys []string
+	args []any
+	cs   []*fcircuit
+}
+
+// send runs one script per unit, in pipelines of at most pipelineChunk
+// scripts; see pipeline.
+func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units []unit) ([]reply, error) {
+	out := make([]reply, len(units))
 	var first error
 	var lost []*fcircuit
-	for lo := 0; lo < len(cs); lo += pipelineChunk {
-		hi := min(lo+pipelineChunk, len(cs))
+	for lo := 0; lo < len(units); lo += pipelineChunk {
+		hi := min(lo+pipelineChunk, len(units))
 		chunk, cancel := context.WithTimeout(ctx, chunkTimeout)
-		rs, err := f.chunk(chunk, script, cs[lo:hi], func(i int) []any { return args(lo + i) })
+		rs, err := f.chunk(chunk, script, units[lo:hi])
 		cancel()
 		if err == nil {
 			copy(out[lo:], rs)
@@ -51,8 +69,9 @@ func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, c
 		}
 		for i := lo; i < hi; i++ {
 			out[i] = reply{err: err, lost: true}
+			lost = append(lost, units[i].cs...)
 		}
-		lost, first = append(lost, cs[lo:hi]...), cmp.Or(first, err)
+		first = cmp.Or(first, err)
 	}
 	if len(lost) > 0 {
 		f.storeFailed(op, first, lost)
@@ -60,16 +79,16 @@ func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, c
 	return out, first
 }
 
-// chunk sends one script per circuit of cs in one pipeline (go-redis splits it
-// by node on a cluster), bounded by ctx. A script the server no longer caches
-// (after a restart or a failover) is sent again as EVAL.
-func (f *fleet) chunk(ctx context.Context, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
+// chunk sends one script per unit in one pipeline (go-redis splits it by node
+// on a cluster), bounded by ctx. A script the server no longer caches (after
+// a restart or a failover) is sent again as EVAL.
+func (f *fleet) chunk(ctx context.Context, script *redis.Script, units []unit) ([]reply, error) {
 	client := f.s.client
 	f.s.link.sent(monoNanos())
 	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
 		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, c := range cs {
-				p.EvalSha(ctx, script.Hash(), c.h.keys, args(i)...)
+			for _, u := range units {
+				p.EvalSha(ctx, script.Hash(), u.keys, u.args...)
 			}
 			return nil
 		})
@@ -91,12 +110,13 @@ func (f *fleet) chunk(ctx context.Context, script *redis.Script, cs []*fcircuit,
 			return nil, err
 		}
 	}
-	out := make([]reply, len(cs))
+	out := make([]reply, len(units))
 	for i, cmd := range cmds {
 		v, err := cmd.(*redis.Cmd).Result()
 		if isNoScript(err) {
+			u := units[i]
 			v, err = bounded.Call(ctx, func(ctx context.Context) (any, error) {
-				return script.Run(ctx, client, cs[i].h.keys, args(i)...).Result()
+				return script.Run(ctx, client, u.keys, u.args...).Result()
 			})
 		}
 		out[i] = reply{v: v, err: err}
@@ -130,11 +150,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		}
 	}()
 	now := monoNanos()
-	type job struct {
-		c *fcircuit
-		b *batch
-	}
-	var jobs []job
+	var lazy, jobs []flushJob
 	for _, c := range cs {
 		if c.lock(ctx) != nil {
 			break // the others wait for the next round
@@ -142,13 +158,20 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		held = append(held, c)
 		c.take(now)
 		for _, b := range c.batches(now) {
-			jobs = append(jobs, job{c, b})
+			if j := (flushJob{c, b}); j.lazy() {
+				lazy = append(lazy, j)
+			} else {
+				jobs = append(jobs, j)
+			}
 		}
 	}
-	if len(jobs) == 0 {
-		return nil
-	}
 	sent := f.s.offset.Load()
+	again, err := f.report(ctx, lazy, sent)
+	jobs = append(jobs, again...)
+	errs := []error{err}
+	if len(jobs) == 0 {
+		return errors.Join(errs...)
+	}
 	targets := make([]*fcircuit, len(jobs))
 	for i, j := range jobs {
 		targets[i] = j.c
@@ -157,7 +180,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 		j := jobs[i]
 		return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.seq, 0, 0, "", j.b.vote, j.b.buckets)...))
 	})
-	errs := []error{err}
+	errs = append(errs, err)
 	for i, r := range replies {
 		j := jobs[i]
 		if r.lost {

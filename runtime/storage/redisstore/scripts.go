@@ -30,6 +30,7 @@ func load(name string) *redis.Script {
 var (
 	scriptStatus  = load("status")  // a circuit's status and the processes of its window
 	scriptFlush   = load("flush")   // a batch of outcomes (or one), and the transition it causes
+	scriptReport  = load("report")  // lazy batches of many circuits, merged without a transition
 	scriptOpen    = load("open")    // an operator's opening
 	scriptReopen  = load("reopen")  // an operator's reopening
 	scriptClose   = load("close")   // an operator's closing

@@ -173,8 +173,9 @@ local function counted(last, mask, seq)
   if seq == last or last - seq > WINDOW then return true end
   return math.floor(mask / 2 ^ (last - seq - 1)) % 2 == 1
 end
--- count records seq as counted for pid, and keeps the hash for ttl ms.
-local function count(pid, last, mask, seq, ttl)
+-- seq_after returns the value that records seq as counted, after last and
+-- mask.
+local function seq_after(last, mask, seq)
   if seq > last then
     local shift = seq - last
     if shift > WINDOW or last == 0 then
@@ -186,6 +187,10 @@ local function count(pid, last, mask, seq, ttl)
   else
     mask = mask + 2 ^ (last - seq - 1)
   end
-  redis.call('HSET', KEYS[4], pid, fmt(last) .. ':' .. fmt(mask))
+  return fmt(last) .. ':' .. fmt(mask)
+end
+-- count records seq as counted for pid, and keeps the hash for ttl ms.
+local function count(pid, last, mask, seq, ttl)
+  redis.call('HSET', KEYS[4], pid, seq_after(last, mask, seq))
   expire_longer(KEYS[4], ttl)
 end

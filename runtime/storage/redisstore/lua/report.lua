@@ -1,0 +1,154 @@
+-- report merges lazy batches of several circuits into their windows: the
+-- outcomes a process counted far below the thresholds, which it sends once a
+-- bucket has closed. It does what flush does for such a batch, cheaply: it
+-- reads the buckets the batch adds to (and, when asked, this geometry's
+-- buckets of the window), and decides no transition. A batch that could open its circuit with what the fleet holds
+-- (failures, while other processes vote to open in the quorum's number) is
+-- not counted here: its reply asks for the flush script, which decides.
+--
+-- KEYS: the seven keys of each circuit (see the prelude), circuit after
+-- circuit; each circuit's run sees its own as KEYS[1..7].
+-- ARGV: offset, process id, quorum, the number m of circuits, then per
+-- circuit: the prefix of its bucket fields ("width:buckets:"), width,
+-- buckets, window TTL ms, the sequence's field, sequence, whether to read the
+-- window's counts (0/1: the process asks when those it knows grow old),
+-- whether the process's last report voted to open (0/1), the number k of
+-- batch entries, then k times: the bucket's field, its epoch, successes,
+-- failures. The field names come from the process, which builds strings far
+-- more cheaply than the server's Lua.
+-- It returns, per circuit, 0 when the batch is counted, the circuit closed
+-- and unlocked (as the process sent it knows it) and nothing else was read;
+-- else {kind, state, lock, opened, reserved, failures, samples, now, voters,
+-- reporters}: kind 0 when the batch is
+-- counted (now or before), 1 when the flush script must take it; failures
+-- and samples are -1 when not read, voters and reporters (the other
+-- processes of the window) when not read; or
+-- {-1, error} when the circuit's data could not be read or written (its
+-- batch is sent again, and counts once).
+local now = now_us()
+local nowf = fmt(now)
+local pid, quorum, m = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local all = {}
+for i = 1, #KEYS do all[i] = KEYS[i] end
+
+-- window reads this geometry's buckets of the window ending with bucket cur
+-- (their names start with prefix) and returns their totals, and the names of
+-- those that fell out of it, which it may leave for a later report.
+local function window(prefix, n, cur)
+  local names = {}
+  for b = cur - n + 1, cur do names[#names + 1] = prefix .. fmt(b) end
+  local v = redis.call('HMGET', KEYS[2], unpack(names))
+  local failures, samples = 0, 0
+  for i = 1, n do
+    if v[i] then
+      local s, f = string.match(v[i], '^(%d+):(%d+)$')
+      if s == nil or #s > 15 or #f > 15 then corrupt('bucket ' .. names[i] .. ' of ' .. KEYS[2]) end
+      failures, samples = failures + tonumber(f), samples + tonumber(s) + tonumber(f)
+    end
+  end
+  local stale = {}
+  for b = cur - 2 * n + 1, cur - n do stale[#stale + 1] = prefix .. fmt(b) end
+  return failures, samples, stale
+end
+
+-- bucket reads one bucket's counts.
+local function bucket(name)
+  local v = redis.call('HGET', KEYS[2], name)
+  if v == false then return 0, 0 end
+  local s, f = string.match(v, '^(%d+):(%d+)$')
+  if s == nil or #s > 15 or #f > 15 then corrupt('bucket ' .. name .. ' of ' .. KEYS[2]) end
+  return tonumber(s), tonumber(f)
+end
+
+-- others counts the processes other than pid that voted to open after from,
+-- and, when there are any, those that reported.
+local function others(from, pid)
+  if redis.call('EXISTS', KEYS[6]) == 0 then return 0, -1 end
+  local v = redis.call('ZCOUNT', KEYS[6], '(' .. fmt(from), '+inf')
+  local mv = redis.call('ZSCORE', KEYS[6], pid)
+  if mv and tonumber(mv) > from then v = v - 1 end
+  if v == 0 then return 0, -1 end
+  local r, _ = fleet(from, pid)
+  return v, r
+end
+
+local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, first)
+  local cur = math.floor(now / width)
+  local from = now - width * n
+  local last, mask = read_seq(seqid)
+  local stv = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved')
+  local st, opened, reserved = 0, int(stv[2], 'opened of ' .. KEYS[1]), int(stv[3], 'reserved of ' .. KEYS[1])
+  if stv[1] == 'open' then st = 1
+  elseif stv[1] ~= false and stv[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
+  local lockv = redis.call('GET', KEYS[3])
+  local lock = 0
+  if lockv == 'open' then lock = 1
+  elseif lockv == 'closed' then lock = 2
+  elseif lockv ~= false and lockv ~= 'none' then corrupt('lock ' .. KEYS[3]) end
+  local failures, samples, stale = -1, -1, nil
+  if counts then failures, samples, stale = window(prefix, n, cur) end
+  if counted(last, mask, seq) then
+    return {0, st, lock, opened, reserved, failures, samples, now, -1, -1}
+  end
+  local added, names, fails = {}, {}, 0
+  for i = 0, k - 1 do
+    local name, b = ARGV[first + 4 * i], tonumber(ARGV[first + 4 * i + 1])
+    local s, f = tonumber(ARGV[first + 4 * i + 2]), tonumber(ARGV[first + 4 * i + 3])
+    if b > cur then b, name = cur, prefix .. fmt(cur) end -- a client clock ahead of the server's
+    if b >= cur - n + 1 then
+      local a = added[name]
+      if a == nil then
+        a = {0, 0}
+        added[name], names[#names + 1] = a, name
+      end
+      a[1], a[2] = a[1] + s, a[2] + f
+      fails = fails + f
+    end
+  end
+  local voters, reporters = -1, -1
+  if fails > 0 and st == 0 then
+    voters, reporters = others(from, pid)
+    if voters > 0 and voters >= math.min(quorum, reporters + 1) then
+      return {1, st, lock, opened, reserved, failures, samples, now, voters, reporters}
+    end
+  end
+  local args = {}
+  for _, name in ipairs(names) do
+    local s, f = bucket(name)
+    local a = added[name]
+    args[#args + 1] = name
+    args[#args + 1] = fmt(s + a[1]) .. ':' .. fmt(f + a[2])
+    if counts then failures, samples = failures + a[2], samples + a[1] + a[2] end
+  end
+  -- The TTLs are renewed when a write creates what they keep (a new field, a
+  -- new member) and every fourth report, rather than read at every report:
+  -- each key lives twice its TTL when renewed, longer than four buckets.
+  local renew = seq % 4 == 0
+  if redis.call('HSET', KEYS[4], seqid, seq_after(last, mask, seq)) == 1 or renew then expire_longer(KEYS[4], ttl) end
+  if #args > 0 then
+    if redis.call('HSET', KEYS[2], unpack(args)) > 0 or renew then expire_longer(KEYS[2], ttl) end
+    if stale then redis.call('HDEL', KEYS[2], unpack(stale)) end
+  end
+  if redis.call('ZADD', KEYS[5], nowf, pid) > 0 or renew then expire_longer(KEYS[5], ttl) end
+  if voted then redis.call('ZREM', KEYS[6], pid) end
+  if counts then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(from)) end
+  if st == 0 and lock == 0 and not counts and voters == -1 then return 0 end -- as the process knows it
+  return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters}
+end
+
+local out, at = {}, 5
+for c = 0, m - 1 do
+  for j = 1, 7 do KEYS[j] = all[7 * c + j] end
+  local prefix, width, n, ttl = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), ARGV[at + 3]
+  local seqid, seq, counts = ARGV[at + 4], tonumber(ARGV[at + 5]), ARGV[at + 6] == '1'
+  local voted, k = ARGV[at + 7] == '1', tonumber(ARGV[at + 8])
+  local ok, r = pcall(report_one, prefix, width, n, ttl, seqid, seq, counts, voted, k, at + 9)
+  if ok then
+    out[#out + 1] = r
+  else
+    if type(r) == 'table' then r = r.err end
+    out[#out + 1] = {-1, tostring(r)}
+  end
+  at = at + 9 + 4 * k
+end
+return out
