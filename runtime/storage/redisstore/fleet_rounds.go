@@ -1,9 +1,11 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -128,7 +130,8 @@ func (f *fleet) watch(c *fcircuit, s *cached) {
 
 // refreshRound re-reads the watched circuits whose turn has come, or every
 // circuit when all is set (a subscription came back: announcements may have
-// been lost), spread over the next refresh interval.
+// been lost), spread over the next refresh interval; at most maxReads a
+// round.
 func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 	now := monoNanos()
 	interval := int64(f.s.cfg.refresh)
@@ -147,6 +150,11 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 		}
 	}
 	f.wmu.Unlock()
+	if len(due) > maxReads {
+		// The most overdue first; the others stay due for the next rounds.
+		slices.SortFunc(due, func(a, b *fcircuit) int { return cmp.Compare(a.nextRead.Load(), b.nextRead.Load()) })
+		due = due[:maxReads]
+	}
 	for _, c := range due {
 		// Each process re-reads every (processes × interval), jittered: the
 		// fleet about once per interval. Announcements do the real work.
@@ -155,6 +163,10 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 	}
 	return errors.Join(f.refresh(ctx, due), f.restore(ctx, due))
 }
+
+// maxReads caps the circuits a refresh round reads: after a reconnect, a
+// process holding many circuits reads them over several rounds, not at once.
+const maxReads = 512
 
 // maxTurns caps the processes a refresh interval is multiplied by, so that a
 // lost announcement is repaired within a minute at the default interval.

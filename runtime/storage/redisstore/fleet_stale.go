@@ -26,7 +26,6 @@ var ErrStale = fmt.Errorf("breakergen: redisstore: no answer from Redis within t
 type link struct {
 	answeredAt atomic.Int64 // local monotonic nanoseconds of the last answer
 	waiting    atomic.Int64 // when the oldest exchange sent since then was sent; 0 for none
-	failedAt   atomic.Int64 // when an exchange last went unanswered, until an answer after it is noticed; 0 for none
 }
 
 // sent notes an exchange sent at now.
@@ -39,16 +38,13 @@ func (l *link) done(err error) {
 	if err == nil || errors.As(err, &rerr) {
 		l.answeredAt.Store(coarse.MonoNow())
 		l.waiting.Store(0)
-	} else {
-		l.failedAt.Store(coarse.MonoNow())
 	}
 }
 
-// healed reports, once, that Redis answered after an exchange went
-// unanswered: what was published meanwhile may have been lost.
-func (l *link) healed() bool {
-	f := l.failedAt.Load()
-	return f != 0 && l.answeredAt.Load() > f && l.failedAt.CompareAndSwap(f, 0)
+// down reports whether an exchange waits and none was answered for longer
+// than d at now: Redis may be out of reach, and what it publishes lost.
+func (l *link) down(now int64, d time.Duration) bool {
+	return l.waiting.Load() != 0 && now-l.answeredAt.Load() > int64(d)
 }
 
 // quiet reports whether nothing was answered for d at now.
@@ -74,16 +70,20 @@ func (l *link) stale(now int64, d time.Duration) bool {
 // answered for a sixth of the bound, at most once per sixth: an outage is
 // reported within about a third of the bound and detaches the circuits
 // within the bound, traffic or not, and the end of an outage is noticed
-// within a sixth of the bound, on a connection the outage did not break. When Redis
-// answers again after an exchange went unanswered, every circuit is read
-// again, spread over a refresh interval: announcements published meanwhile
-// may have been lost with the subscription.
+// within a sixth of the bound, on a connection the outage did not break.
+// Once Redis answers after a sixth of the bound without answers, the
+// subscriptions are renewed and every circuit read again: a slow chunk on a
+// busy server is not an outage, and costs no such reading. When Redis
+// answers again after an outage, every circuit is read again, spread over
+// refresh intervals: announcements published meanwhile may have been lost
+// with the subscription.
 func (f *fleet) watchLink() {
 	defer f.wg.Done()
 	bound := f.s.cfg.staleAfter()
 	t := time.NewTicker(min(max(bound/4, 5*time.Millisecond), 250*time.Millisecond))
 	defer t.Stop()
 	var pinged int64
+	wasDown := false
 	for {
 		select {
 		case <-f.stop:
@@ -95,16 +95,19 @@ func (f *fleet) watchLink() {
 			pinged = now
 			f.ping()
 		}
-		stale := f.s.link.stale(coarse.MonoNow(), bound)
+		now = coarse.MonoNow()
+		stale := f.s.link.stale(now, bound)
+		down := f.s.link.down(now, bound/6)
 		switch {
 		case stale && !f.detached.Load():
 			f.detach(bound)
 		case !stale && f.detached.Load():
 			f.attach()
-		case f.s.link.healed():
+		case wasDown && !down:
 			f.subs.renew()
 			f.refreshSoon()
 		}
+		wasDown = down
 	}
 }
 
