@@ -53,25 +53,32 @@ type unit struct {
 }
 
 // send runs one script per unit, in pipelines of at most pipelineChunk
-// scripts; see pipeline.
+// scripts and as many circuits; see pipeline. A report script carries many
+// circuits: counting them keeps a chunk's work for the server, and its wait
+// behind other processes' chunks, within the chunk's deadline.
 func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units []unit) ([]reply, error) {
 	out := make([]reply, len(units))
 	var first error
 	var lost []*fcircuit
-	for lo := 0; lo < len(units); lo += pipelineChunk {
-		hi := min(lo+pipelineChunk, len(units))
+	for lo := 0; lo < len(units); {
+		hi, circuits := lo, 0
+		for hi < len(units) && hi-lo < pipelineChunk && (hi == lo || circuits+len(units[hi].cs) <= pipelineChunk) {
+			circuits += len(units[hi].cs)
+			hi++
+		}
 		chunk, cancel := context.WithTimeout(ctx, chunkTimeout)
 		rs, err := f.chunk(chunk, script, units[lo:hi])
 		cancel()
 		if err == nil {
 			copy(out[lo:], rs)
-			continue
+		} else {
+			for i := lo; i < hi; i++ {
+				out[i] = reply{err: err, lost: true}
+				lost = append(lost, units[i].cs...)
+			}
+			first = cmp.Or(first, err)
 		}
-		for i := lo; i < hi; i++ {
-			out[i] = reply{err: err, lost: true}
-			lost = append(lost, units[i].cs...)
-		}
-		first = cmp.Or(first, err)
+		lo = hi
 	}
 	if len(lost) > 0 {
 		f.storeFailed(op, first, lost)

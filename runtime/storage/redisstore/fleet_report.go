@@ -78,8 +78,16 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 		h := j.c.h
 		prefix := strconv.FormatInt(h.width, 10) + ":" + strconv.Itoa(h.buckets) + ":"
 		u.keys, u.cs[i] = append(u.keys, h.keys...), j.c
+		counts := j.c.countsOld()
 		u.args = append(u.args, prefix, h.width, h.buckets, h.windowTTL, j.b.seq.id(f.s.pid), j.b.seq.n,
-			flag(j.c.countsOld()), flag(j.c.voted.Load()), len(j.b.buckets))
+			flag(counts), flag(j.c.voted.Load()), len(j.b.buckets))
+		if counts {
+			cur := j.c.epoch()
+			u.args = append(u.args, cur)
+			for b := cur - 2*int64(h.buckets) + 1; b <= cur; b++ {
+				u.args = append(u.args, prefix+strconv.FormatInt(b, 10))
+			}
+		}
 		for _, b := range j.b.buckets {
 			u.args = append(u.args, prefix+strconv.FormatInt(b.epoch, 10), b.epoch, b.successes, b.failures)
 		}
@@ -184,7 +192,10 @@ func decodeReport(v any, s *cached) (reportReply, error) {
 }
 
 // countsOld reports whether the shared window's counts known here are older
-// than half the window: a report then reads them again.
+// than half the window: a report then reads them again (and the server's
+// clock, and deletes the buckets that left the window). Between readings a
+// scrape shows the shared counts as of the last one, with this process's
+// outcomes not sent yet.
 func (c *fcircuit) countsOld() bool {
 	s := c.cache.Load()
 	return c.f.clock.nowUS()-s.countsAt > c.h.width*int64(c.h.buckets)/2

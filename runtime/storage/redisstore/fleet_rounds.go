@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 
@@ -46,19 +47,39 @@ func (f *fleet) visit(c *fcircuit) {
 // due reports whether c's outcomes travel in this round: a batch waits to be
 // sent again; the process has not reported the circuit yet (so it counts
 // among the processes a quorum weighs from its first calls); the bucket of its
-// oldest outcome not sent has closed (lazy: the shared window is right to a
-// bucket); its own failure rate is near the threshold, or other processes
+// oldest outcome not sent has closed, and the circuit's turn in the new
+// bucket has come (lazy: the shared window is right to a bucket and a
+// quarter); its own failure rate is near the threshold, or other processes
 // vote to open (eager: its failures may open the fleet's circuit).
+//
+// The turn spreads the lazy reports of a fleet's circuits over the first
+// quarter of a bucket: with every process's buckets aligned on the server's
+// clock, they would all reach Redis at each bucket's end at once.
 func (c *fcircuit) due(e int64) bool {
 	c.mu.Lock()
 	waiting := len(c.outbox) > 0
 	c.mu.Unlock()
-	if waiting || !c.reported.Load() || c.since.Load() < e {
+	if waiting || !c.reported.Load() {
+		return true
+	}
+	if c.since.Load() < e && c.f.clock.nowUS()-e*c.h.width >= c.turn(c.h.width/4) {
 		return true
 	}
 	s := c.cache.Load()
 	f, n := c.ownCounts(e)
 	return s.voters > 0 && f > 0 || f > 0 && float64(f)/float64(n) >= eagerShare*c.h.rate
+}
+
+// turn returns c's place in a span of d microseconds: spread by the
+// circuit's name and the process, the same at every bucket.
+func (c *fcircuit) turn(d int64) int64 {
+	if d <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(c.f.s.pid))
+	h.Write([]byte(c.h.name))
+	return int64(h.Sum64() % uint64(d))
 }
 
 // ownCounts returns the process's own counts of the window ending with e.

@@ -13,9 +13,11 @@
 -- buckets, window TTL ms, the sequence's field, sequence, whether to read the
 -- window's counts (0/1: the process asks when those it knows grow old),
 -- whether the process's last report voted to open (0/1), the number k of
--- batch entries, then k times: the bucket's field, its epoch, successes,
--- failures. The field names come from the process, which builds strings far
--- more cheaply than the server's Lua.
+-- batch entries; when it reads the counts, the bucket it takes for current
+-- and the fields of the 2n buckets that end with it (see window); then k
+-- times: the bucket's field, its epoch, successes, failures. The field names
+-- come from the process, which builds strings far more cheaply than the
+-- server's Lua.
 -- It returns, per circuit, 0 when the batch is counted, the circuit closed
 -- and unlocked (as the process sent it knows it) and nothing else was read;
 -- else {kind, state, lock, opened, reserved, failures, samples, now, voters,
@@ -32,11 +34,22 @@ local all = {}
 for i = 1, #KEYS do all[i] = KEYS[i] end
 
 -- window reads this geometry's buckets of the window ending with bucket cur
--- (their names start with prefix) and returns their totals, and the names of
--- those that fell out of it, which it may leave for a later report.
-local function window(prefix, n, cur)
-  local names = {}
-  for b = cur - n + 1, cur do names[#names + 1] = prefix .. fmt(b) end
+-- and returns their totals, and the fields of the n buckets before it (they
+-- fell out of the window) to delete. The process sends the fields of the 2n
+-- buckets ending with the bucket it takes for current, from first; when the
+-- server's clock says otherwise (a bucket's boundary between them), the
+-- script builds them itself.
+local function window(prefix, n, cur, base, first)
+  local names, stale = {}, {}
+  if base == cur then
+    for i = 0, n - 1 do
+      stale[i + 1] = ARGV[first + i]
+      names[i + 1] = ARGV[first + n + i]
+    end
+  else
+    for b = cur - n + 1, cur do names[#names + 1] = prefix .. fmt(b) end
+    for b = cur - 2 * n + 1, cur - n do stale[#stale + 1] = prefix .. fmt(b) end
+  end
   local v = redis.call('HMGET', KEYS[2], unpack(names))
   local failures, samples = 0, 0
   for i = 1, n do
@@ -46,8 +59,6 @@ local function window(prefix, n, cur)
       failures, samples = failures + tonumber(f), samples + tonumber(s) + tonumber(f)
     end
   end
-  local stale = {}
-  for b = cur - 2 * n + 1, cur - n do stale[#stale + 1] = prefix .. fmt(b) end
   return failures, samples, stale
 end
 
@@ -73,6 +84,8 @@ local function others(from, pid)
 end
 
 local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, first)
+  local base = 0
+  if counts then base = tonumber(ARGV[first]); first = first + 1 + 2 * n end
   local cur = math.floor(now / width)
   local from = now - width * n
   local last, mask = read_seq(seqid)
@@ -86,7 +99,7 @@ local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, f
   elseif lockv == 'closed' then lock = 2
   elseif lockv ~= false and lockv ~= 'none' then corrupt('lock ' .. KEYS[3]) end
   local failures, samples, stale = -1, -1, nil
-  if counts then failures, samples, stale = window(prefix, n, cur) end
+  if counts then failures, samples, stale = window(prefix, n, cur, base, first - 2 * n) end
   if counted(last, mask, seq) then
     return {0, st, lock, opened, reserved, failures, samples, now, -1, -1}
   end
@@ -143,6 +156,7 @@ for c = 0, m - 1 do
   local seqid, seq, counts = ARGV[at + 4], tonumber(ARGV[at + 5]), ARGV[at + 6] == '1'
   local voted, k = ARGV[at + 7] == '1', tonumber(ARGV[at + 8])
   local ok, r = pcall(report_one, prefix, width, n, ttl, seqid, seq, counts, voted, k, at + 9)
+  if counts then at = at + 1 + 2 * n end
   if ok then
     out[#out + 1] = r
   else
