@@ -8,31 +8,53 @@
 // A Store runs in fleet mode unless WithStrict is given.
 //
 // In fleet mode a protected call on a closed, unlocked circuit makes no round
-// trip. Each process keeps every circuit's status in memory and decides from it;
-// it counts outcomes in a local ring of time buckets and flushes them, every
-// flush interval (WithFlushInterval, default 100 ms), in one pipeline of one
-// script per circuit with traffic. A failure that, added to the shared counts
-// last known and the local ones not yet sent, would fail the threshold is sent
-// at once, and its script opens the circuit in Redis before the call returns.
-// Every script that changes a circuit's state or lock announces the change
-// on the circuit's pub/sub channel (a shard channel on a cluster), which every
-// process subscribes to, so an opening, a probe's result or an operator's lock
-// reaches the fleet within milliseconds. Open, locked and stale circuits are
-// also re-read every refresh interval (WithRefreshInterval, default 1 s), which
-// repairs a lost announcement; a reconnected subscription re-reads every
-// circuit at once. Decisions about time (is the cool-down over? is the
-// reservation still held?) use an estimate of the Redis server's clock,
-// learnt from every reply, so hosts whose clocks disagree decide alike. The
-// probe's reservation is always a script: exactly one caller in the fleet
-// probes per cool-down, as in strict mode. Shutdown sends what was counted
-// and stops the goroutines and the subscription.
+// trip. Each process keeps every circuit's status in memory and decides from it,
+// and counts outcomes in a local ring of time buckets. Every flush interval
+// (WithFlushInterval, default 100 ms) a round visits the circuits that counted
+// outcomes since they last sent them, and sends those whose outcomes can matter
+// now: the process's own failure rate has reached half the rate threshold,
+// other processes vote to open, or it has not reported the circuit yet (each
+// in a flush script of its own, which decides the transition). The others are
+// lazy: once the bucket of their oldest outcome has closed (and the circuit's
+// turn in the first quarter of the next bucket has come, so that a fleet's
+// reports do not reach Redis at once), they travel in report scripts, up to 64
+// circuits a script off a cluster or ring, which merge them without deciding a
+// transition; a report whose failures may open the circuit with the votes
+// Redis holds is handed back to the flush script. Healthy traffic therefore
+// costs Redis about one cheap update per (process, busy circuit) per bucket,
+// whatever the call rate. A failure that, added to the shared counts last known
+// and the local ones not yet sent, would fail the threshold is sent at once,
+// and its script opens the circuit in Redis before the call returns.
 //
-// What fleet mode trades: successes reach Redis up to one flush interval
-// late, so the failure rate the fleet shares lags by that much; failures that
-// several processes count at the same instant may each stay under the threshold
-// alone and open the circuit at the next flush instead of at once; and a
-// process sees another's transition after its announcement arrives (about a
-// millisecond on a LAN), or after the refresh interval when it was lost.
+// Every script that changes a circuit's state or lock announces the change
+// on the circuit's pub/sub channel (a shard channel on a cluster; off a
+// cluster or ring one pattern subscription carries every circuit of the
+// prefix), so an opening, a probe's result or an operator's lock reaches the
+// fleet within milliseconds. Circuits in trouble (open, locked, open here, or
+// not read yet) are also re-read by the refresh rounds (WithRefreshInterval,
+// default 1 s), each by a process at most once per refresh interval times the
+// processes that report it, jittered: the fleet as a whole about once per
+// interval, which repairs a lost announcement. A circuit bound and never called
+// is read once, then waits for traffic or an announcement. When Redis answers
+// again after an outage, or a subscription comes back, every circuit is read
+// again, at most 512 a round. A store that has sent nothing for a sixth of its
+// staleness bound pings Redis, so an outage is noticed without traffic.
+// Decisions about time (is the cool-down over? is the reservation still held?)
+// use an estimate of the Redis server's clock, learnt from replies, so hosts
+// whose clocks disagree decide alike. The probe's reservation is always a
+// script: exactly one caller in the fleet probes per cool-down, as in strict
+// mode. Shutdown sends what was counted and stops the goroutines and the
+// subscription. Status, Peek and the scrapes that use it (circuitstats, the
+// status page, the metrics) read the process's view and cost Redis nothing.
+//
+// What fleet mode trades: a healthy process's successes reach Redis up to a
+// bucket and a quarter (plus a flush interval) late, so the rate the fleet
+// shares lags by that much where it is far below the threshold, and by a flush
+// interval near it; failures that several processes count at the same instant
+// may each stay under the threshold alone and open the circuit at the next
+// flush instead of at once; and a process sees another's transition after its
+// announcement arrives (about a millisecond on a LAN), or after a refresh when
+// it was lost.
 //
 // # Two verdicts
 //
@@ -92,29 +114,52 @@
 //
 // # Exactly once
 //
-// Every script that counts or reserves carries a random token, which Redis
-// remembers for 30 seconds in the circuit's token set. A script that go-redis
-// retried, or whose reply was lost and that a fleet store sends again, counts
-// nothing twice, and a replayed reservation or transition returns what its
-// first run did, so its caller still probes or emits its event. Beyond the
-// 30 seconds counting is at most once: a fleet store drops a batch it could
-// not send for 15 seconds rather than risk counting it twice, and an outcome a
-// strict store could not send is counted only in the runtime's fallback.
+// Every batch of outcomes a process sends carries its process id and a
+// sequence number of its own for the circuit (a strict store numbers its
+// records in lanes); Redis keeps, per process, the highest number counted and
+// which of the 52 before it were, so a script that go-redis retried, or whose
+// reply was lost and that a fleet store sends again (before or after a later
+// batch), counts nothing twice, whatever the clocks say. A reservation carries
+// a token, so a reservation whose reply was lost and that is sent again wins
+// again, and its caller still probes. A fleet store drops a batch older than
+// its window, or than 52 batches of the circuit, rather than risk counting it
+// twice: counting is then at most once, and an outcome a strict store could
+// not send is counted only in the runtime's fallback.
+//
+// # State Redis loses
+//
+// A failover to a replica that had not received the last writes, a restart
+// without persistence, or an eviction can take an opening or a lock from Redis.
+// A fleet store that knew them, and finds them gone while they should still
+// be held (a reset or an operator's unlock leaves a tombstone, an absence
+// does not), writes them back in its next refresh round and reports a storage
+// failure wrapping storage.ErrStateLost. Reservations of probes and operator
+// writes wait, by default, for every replica the master has to acknowledge them
+// (WithReplicaAcks), so a failover neither grants a second probe nor loses an
+// acknowledged lock; a write that was not acknowledged in time is refused
+// (ErrUnacknowledged for an operator, no probe for a caller).
 //
 // # Keys
 //
 // A circuit named N under the prefix P (WithPrefix, default "breakergen") has up
-// to four keys and a channel, all with the hash tag {P:N} so that they live in
+// to seven keys and a channel, all with the hash tag {P:N} so that they live in
 // one slot of a Redis Cluster and every script touches a single slot:
 //
 //	{P:N}:s  hash        state ("open" or "closed"), opened and reserved (Unix
-//	                     microseconds), the reservation's and last transition's
-//	                     tokens, and the cool-down of the last opening;
-//	                     expires StateTTL plus CoolDown after its last change
+//	                     microseconds), the reservation's token, the last
+//	                     transition's batch and kind, and the cool-down of the
+//	                     last opening; expires StateTTL plus CoolDown after its
+//	                     last change
 //	{P:N}:b  hash        the window: field "w:n:b" is bucket b of the geometry of n
 //	                     buckets w microseconds wide, its value "successes:failures"
-//	{P:N}:l  string      the lock, "open" or "closed"; expires after LockTTL, or never
-//	{P:N}:t  sorted set  the tokens of the last 30 seconds
+//	{P:N}:l  string      the lock, "open" or "closed" ("none" after an unlock);
+//	                     expires after LockTTL, or never
+//	{P:N}:q  hash        per process (and lane), the last sequence number counted
+//	                     and a mask of the 52 before it
+//	{P:N}:r  sorted set  the processes that reported outcomes, by the time of their
+//	                     last report
+//	{P:N}:v  sorted set  the processes whose own outcomes voted to open, likewise
+//	{P:N}:z  string      the tombstone of a reset
 //	{P:N}:c  channel     announcements of the circuit's changes
 //
 // In P the characters '%', '{', '}' and ':' are written as %25, %7B, %7D and %3A,
@@ -149,6 +194,10 @@
 // is not fault tolerant: runtime.WithStorage wraps it so that a Redis outage
 // fails open, and bounds every call made for a protected call by the runtime's
 // storage deadline, whatever the client's own timeouts. A fleet store's
-// background flushes and refreshes are bounded by a second each, back off while
-// Redis fails, and report each failure to the runtime (EventStorageFailure).
+// background rounds are bounded by a second each, in pipelines of at most 128
+// circuits each bounded by a quarter of it (a slow chunk fails only its
+// circuits, whose batches wait for the next round), back off while Redis
+// fails, and report failures to the runtime (EventStorageFailure): a chunk the
+// network failed once for the store, not once per circuit, and at most once a
+// second per cause.
 package redisstore

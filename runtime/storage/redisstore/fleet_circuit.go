@@ -76,6 +76,7 @@ type fcircuit struct {
 	since     atomic.Int64 // the bucket of the first of them
 	reported  atomic.Bool  // the process has sent outcomes of the circuit
 	voted     atomic.Bool  // the last batch acknowledged voted to open
+	touched   atomic.Int64 // server microseconds when a report last asked to write the report time
 	watched   atomic.Bool  // among the circuits refresh rounds read
 	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
 	// opening counts the flushes on their way that may open the fleet's

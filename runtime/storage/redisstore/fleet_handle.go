@@ -244,12 +244,15 @@ func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 		}
 		return storage.Result{Status: h.composed()}, nil
 	}
-	c.opening.Add(1)
+	racing := c.opening.Add(1) > 1
 	defer c.opening.Add(-1)
 	a, sent, err := h.flushFailure(ctx)
 	switch {
-	case !sent && c.cache.Load().state == storage.StateOpen:
-		return storage.Result{Status: h.composed()}, nil // the flush on its way opened it
+	case !sent && (racing || c.cache.Load().state == storage.StateOpen):
+		// The flush on its way opened the fleet's circuit, or another
+		// failure's flush is on its way and decides, with this one counted:
+		// one opening, the fleet's or the process's, not both.
+		return storage.Result{Status: h.composed()}, nil
 	case err == nil && a.res.Transition != storage.TransitionNone:
 		return a.res, nil
 	}

@@ -78,9 +78,18 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 		h := j.c.h
 		prefix := strconv.FormatInt(h.width, 10) + ":" + strconv.Itoa(h.buckets) + ":"
 		u.keys, u.cs[i] = append(u.keys, h.keys...), j.c
-		counts := j.c.countsOld()
+		counts, flags := j.c.countsOld(), 0
+		if counts {
+			flags |= reportCounts
+		}
+		if j.c.voted.Load() {
+			flags |= reportVoted
+		}
+		if j.c.touchDue() {
+			flags |= reportTouch
+		}
 		u.args = append(u.args, prefix, h.width, h.buckets, h.windowTTL, j.b.seq.id(f.s.pid), j.b.seq.n,
-			flag(counts), flag(j.c.voted.Load()), len(j.b.buckets))
+			flags, len(j.b.buckets))
 		if counts {
 			cur := j.c.epoch()
 			u.args = append(u.args, cur)
@@ -93,6 +102,23 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 		}
 	}
 	return u
+}
+
+// The flags of a circuit in a report script.
+const (
+	reportCounts = 1 << iota // read the state and the window's counts
+	reportVoted              // the process's last report voted to open
+	reportTouch              // write the process's report time
+)
+
+// touchDue reports whether a report should write the process's report time,
+// a quarter window after it last did, and notes that it does.
+func (c *fcircuit) touchDue() bool {
+	now, last := c.f.clock.nowUS(), c.touched.Load()
+	if now-last < c.h.width*int64(c.h.buckets)/4 {
+		return false
+	}
+	return c.touched.CompareAndSwap(last, now)
 }
 
 // reported learns from the reply r to the report script of g, and returns

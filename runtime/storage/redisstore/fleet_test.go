@@ -207,7 +207,10 @@ func TestFleetPubSubLost(t *testing.T) {
 				return cb.Run(ctx, succeed) == nil
 			})
 			t.Logf("%s: repaired after %v (refresh interval %v)", tg.name, took, refresh)
-			// The subscription came back by itself: announcements reach b again.
+			// The subscription comes back by itself (go-redis reconnects on the
+			// next receive; a lock set meanwhile is read by the refresh its
+			// return asks for): announcements reach b again.
+			time.Sleep(refresh)
 			require.NoError(t, ca.LockOpen(ctx))
 			eventually(t, 250*time.Millisecond, "b acting on a lock announced after the reconnect",
 				func() bool { return errors.Is(cb.Run(ctx, succeed), runtime.ErrOpen) })

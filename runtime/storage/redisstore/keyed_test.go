@@ -64,6 +64,8 @@ func keyedOffTheCallPath(t *testing.T, keys int, latency time.Duration) {
 	flushed, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	require.NoError(t, store.Shutdown(flushed), "what the evicted circuits counted goes out")
+	sentR, backR := store.Reports()
+	t.Logf("%d batches in report scripts, %d handed back", sentR, backR)
 	if keys <= 10_000 {
 		total := 0
 		for _, name := range names {

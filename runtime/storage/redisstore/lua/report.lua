@@ -10,16 +10,17 @@
 -- circuit; each circuit's run sees its own as KEYS[1..7].
 -- ARGV: offset, process id, quorum, the number m of circuits, then per
 -- circuit: the prefix of its bucket fields ("width:buckets:"), width,
--- buckets, window TTL ms, the sequence's field, sequence, whether to read the
--- window's counts (0/1: the process asks when those it knows grow old),
--- whether the process's last report voted to open (0/1), the number k of
--- batch entries; when it reads the counts, the bucket it takes for current
+-- buckets, window TTL ms, the sequence's field, sequence, flags (1: read the
+-- state and the window's counts, which the process asks for when those it
+-- knows grow old; 2: the process's last report voted to open; 4: write the
+-- process's report time, which it asks for a quarter window after the
+-- last), the number k of batch entries; when it reads the counts, the bucket it takes for current
 -- and the fields of the 2n buckets that end with it (see window); then k
 -- times: the bucket's field, its epoch, successes, failures. The field names
 -- come from the process, which builds strings far more cheaply than the
 -- server's Lua.
--- It returns, per circuit, 0 when the batch is counted, the circuit closed
--- and unlocked (as the process sent it knows it) and nothing else was read;
+-- It returns, per circuit, 0 when the batch is counted and neither the state
+-- nor voters were read (the process knows the circuit closed and unlocked);
 -- else {kind, state, lock, opened, reserved, failures, samples, now, voters,
 -- reporters}: kind 0 when the batch is
 -- counted (now or before), 1 when the flush script must take it; failures
@@ -83,21 +84,23 @@ local function others(from, pid)
   return v, r
 end
 
-local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, first)
+local function report_one(prefix, width, n, ttl, seqid, seq, flags, k, first)
+  local counts, voted, touch = flags % 2 == 1, math.floor(flags / 2) % 2 == 1, math.floor(flags / 4) % 2 == 1
   local base = 0
   if counts then base = tonumber(ARGV[first]); first = first + 1 + 2 * n end
   local cur = math.floor(now / width)
   local from = now - width * n
   local last, mask = read_seq(seqid)
-  local stv = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved')
-  local st, opened, reserved = 0, int(stv[2], 'opened of ' .. KEYS[1]), int(stv[3], 'reserved of ' .. KEYS[1])
-  if stv[1] == 'open' then st = 1
-  elseif stv[1] ~= false and stv[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
-  local lockv = redis.call('GET', KEYS[3])
-  local lock = 0
-  if lockv == 'open' then lock = 1
-  elseif lockv == 'closed' then lock = 2
-  elseif lockv ~= false and lockv ~= 'none' then corrupt('lock ' .. KEYS[3]) end
+  -- The state is read with the counts: the process knows it closed and
+  -- unlocked, and announcements tell it of changes.
+  local st, lock, opened, reserved = 0, 0, 0, 0
+  if counts then
+    local stv = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved')
+    opened, reserved = int(stv[2], 'opened of ' .. KEYS[1]), int(stv[3], 'reserved of ' .. KEYS[1])
+    if stv[1] == 'open' then st = 1
+    elseif stv[1] ~= false and stv[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
+    lock = read_lock()
+  end
   local failures, samples, stale = -1, -1, nil
   if counts then failures, samples, stale = window(prefix, n, cur, base, first - 2 * n) end
   if counted(last, mask, seq) then
@@ -119,7 +122,7 @@ local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, f
     end
   end
   local voters, reporters = -1, -1
-  if fails > 0 and st == 0 then
+  if fails > 0 and st == 0 then -- closed, as far as it was read
     voters, reporters = others(from, pid)
     if voters > 0 and voters >= math.min(quorum, reporters + 1) then
       return {1, st, lock, opened, reserved, failures, samples, now, voters, reporters}
@@ -142,10 +145,14 @@ local function report_one(prefix, width, n, ttl, seqid, seq, counts, voted, k, f
     if redis.call('HSET', KEYS[2], unpack(args)) > 0 or renew then expire_longer(KEYS[2], ttl) end
     if stale then redis.call('HDEL', KEYS[2], unpack(stale)) end
   end
-  if redis.call('ZADD', KEYS[5], nowf, pid) > 0 or renew then expire_longer(KEYS[5], ttl) end
+  -- The process's report time is written when it asks (a quarter window
+  -- after the last), which keeps it among the window's reporters.
+  if touch or counts then
+    if redis.call('ZADD', KEYS[5], nowf, pid) > 0 or renew then expire_longer(KEYS[5], ttl) end
+  end
   if voted then redis.call('ZREM', KEYS[6], pid) end
   if counts then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(from)) end
-  if st == 0 and lock == 0 and not counts and voters == -1 then return 0 end -- as the process knows it
+  if not counts and voters <= 0 then return 0 end -- as the process knows it
   return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters}
 end
 
@@ -153,16 +160,16 @@ local out, at = {}, 5
 for c = 0, m - 1 do
   for j = 1, 7 do KEYS[j] = all[7 * c + j] end
   local prefix, width, n, ttl = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), ARGV[at + 3]
-  local seqid, seq, counts = ARGV[at + 4], tonumber(ARGV[at + 5]), ARGV[at + 6] == '1'
-  local voted, k = ARGV[at + 7] == '1', tonumber(ARGV[at + 8])
-  local ok, r = pcall(report_one, prefix, width, n, ttl, seqid, seq, counts, voted, k, at + 9)
-  if counts then at = at + 1 + 2 * n end
+  local seqid, seq, flags = ARGV[at + 4], tonumber(ARGV[at + 5]), tonumber(ARGV[at + 6])
+  local k = tonumber(ARGV[at + 7])
+  local ok, r = pcall(report_one, prefix, width, n, ttl, seqid, seq, flags, k, at + 8)
+  if flags % 2 == 1 then at = at + 1 + 2 * n end
   if ok then
     out[#out + 1] = r
   else
     if type(r) == 'table' then r = r.err end
     out[#out + 1] = {-1, tostring(r)}
   end
-  at = at + 9 + 4 * k
+  at = at + 8 + 4 * k
 end
 return out
