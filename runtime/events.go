@@ -51,10 +51,10 @@ type Event struct {
 	Type    EventType
 	Circuit string
 	// Err is the call's error for EventFailure (for a call that panicked, an
-	// error saying so), the storage's for
-	// EventStorageFailure, and the error of the call whose failure made the
-	// transition for EventOpened and EventReopened (nil when a background
-	// flush of many outcomes made it, or another process).
+	// error saying so), the storage's for EventStorageFailure, and the error
+	// of the call whose failure made the transition for EventOpened and
+	// EventReopened (nil when a background flush of many outcomes made it, or
+	// another process).
 	Err    error
 	Status Status    // the status after the event's transition
 	Time   time.Time // Status.CurrentTime
@@ -63,10 +63,10 @@ type Event struct {
 	// reported at most once a second per circuit.
 	Suppressed int
 	// Remote is set on a transition (EventOpened, EventReopened, EventClosed,
-	// EventLockChanged) that another process of the fleet made and
-	// this one learnt from the shared storage: every process emits each
-	// transition once, the one that made it with Remote unset. A learnt
-	// transition carries no error.
+	// EventLockChanged) that another process of the fleet made and this one
+	// learnt from the shared storage: every process emits each transition
+	// once, the one that made it with Remote unset. A learnt transition
+	// carries no error.
 	Remote bool
 	// Slow is set on EventSuccess and EventFailure for a call that took the
 	// circuit's SlowCall or longer.
