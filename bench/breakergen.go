@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 )
 
 // newBreakergen returns a breakergen circuit as a user gets it with no
@@ -25,7 +26,7 @@ func newBreakergenTransitions(t *transitions) *runtime.Circuit {
 var breakergenTransitionTypes = []runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventClosed}
 
 // newBreakergenCounting returns the circuit of newBreakergen with one listener
-// that implements runtime.CallCounter and counts every call in o. It lists the
+// that implements callcount.Counter and counts every call in o. It lists the
 // transition types, as a metrics collector that also tracks the state would:
 // listing none would make it want every event, and then a success needs a
 // status read.
@@ -34,7 +35,7 @@ func newBreakergenCounting(o *outcomes) *runtime.Circuit {
 	return runtime.MustNew(runtime.WithListener(l, breakergenTransitionTypes...)).Circuit("bench")
 }
 
-// breakergenCounter adapts outcomes to runtime.CallCounter. Its Handle ignores
+// breakergenCounter adapts outcomes to callcount.Counter. Its Handle ignores
 // the transitions it receives.
 type breakergenCounter struct{ o *outcomes }
 
@@ -43,15 +44,15 @@ func (breakergenCounter) Handle(runtime.Event) {}
 
 // CountCalls returns the function that counts the calls of one circuit, once
 // per circuit.
-func (c breakergenCounter) CountCalls(string) func(runtime.CallOutcome) {
+func (c breakergenCounter) CountCalls(string) func(callcount.Outcome) {
 	o := c.o
-	return func(oc runtime.CallOutcome) {
+	return func(oc callcount.Outcome) {
 		switch oc {
-		case runtime.CallSuccess:
+		case callcount.Success:
 			o.success.Add(1)
-		case runtime.CallFailure:
+		case callcount.Failure:
 			o.failure.Add(1)
-		case runtime.CallSkipped:
+		case callcount.Skipped:
 			o.skipped.Add(1)
 		default:
 			o.other.Add(1)

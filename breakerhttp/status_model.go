@@ -77,8 +77,8 @@ func newCircuitStatus(name string, st runtime.Status, err error) circuitStatus {
 	return cs
 }
 
-// Words of runtime.Status.String, and of runtime.Scope.String, the page acts
-// on.
+// Words of runtime.Status.String, and of the String of Status.Scope, the page
+// acts on.
 const (
 	probing      = "open, probe in flight"
 	unknown      = "unknown (storage failed)"

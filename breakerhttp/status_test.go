@@ -29,7 +29,7 @@ func fail(c *runtime.Circuit) {
 }
 
 // localStorage is memory storage whose circuits named in local report this
-// process's own verdict (ScopeProcess), as a Redis fleet store does for a
+// process's own verdict (storage.ScopeProcess), as a Redis fleet store does for a
 // local opening, or for every circuit while it is cut off from Redis.
 type localStorage struct {
 	storage.Storage
@@ -45,7 +45,7 @@ func (s localStorage) Bind(name string, p storage.Policy) (storage.Handle, error
 }
 
 // localHandle hides the memory handle's optional interfaces: only the
-// decision path, every status of ScopeProcess.
+// decision path, every status of storage.ScopeProcess.
 type localHandle struct{ storage.Handle }
 
 func (h localHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {

@@ -8,7 +8,7 @@ import (
 )
 
 // NumOutcomes is the number of call outcomes counted in Circuit.Calls:
-// runtime.CallSuccess (index 0) to runtime.CallSkipped (index 3). They
+// callcount.Success (index 0) to callcount.Skipped (index 3). They
 // partition the calls: each call has exactly one.
 const NumOutcomes = 4
 

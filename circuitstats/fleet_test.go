@@ -9,6 +9,7 @@ import (
 	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -71,7 +72,7 @@ func TestEveryProcessCountsAFleetTransitionOnce(t *testing.T) {
 		got := m.circuit(t)
 		assert.Equal(t, [3][2]uint64{{1, 0}, {0, 0}, {0, 0}}, got.Transitions, "%s: one opening, of the fleet's verdict", name)
 		assert.Equal(t, [3]uint64{0, 1, 0}, got.LockChanges, "%s: one lock open", name)
-		assert.Equal(t, runtime.ScopeFleet, got.Status.Scope, name)
+		assert.Equal(t, storage.ScopeFleet, got.Status.Scope, name)
 	}
 }
 
@@ -89,8 +90,8 @@ func TestALocalOpeningIsCountedByItsProcessOnly(t *testing.T) {
 	got := bad.circuit(t)
 	assert.Equal(t, [3][2]uint64{{0, 1}, {0, 0}, {0, 0}}, got.Transitions, "one local opening")
 	require.True(t, got.HasStatus)
-	assert.Equal(t, runtime.ScopeProcess, got.Status.Scope, "the verdict in force is the process's own")
+	assert.Equal(t, storage.ScopeProcess, got.Status.Scope, "the verdict in force is the process's own")
 	got = healthy.circuit(t)
 	assert.Equal(t, [3][2]uint64{}, got.Transitions, "the healthy process counts no transition")
-	assert.Equal(t, runtime.ScopeFleet, got.Status.Scope)
+	assert.Equal(t, storage.ScopeFleet, got.Status.Scope)
 }

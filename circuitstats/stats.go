@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
+	"github.com/breakergen/breakergen/runtime/storage"
 )
 
 // Transitions are the transition events counted, in index order.
@@ -14,17 +16,17 @@ var Transitions = [3]runtime.EventType{runtime.EventOpened, runtime.EventReopene
 // Scopes are the verdicts transitions are counted by, in index order: the
 // fleet's (the storage's shared state) and this process's own (a local
 // opening, or a process cut off from its shared storage deciding alone).
-var Scopes = [2]runtime.Scope{runtime.ScopeFleet, runtime.ScopeProcess}
+var Scopes = [2]storage.Scope{storage.ScopeFleet, storage.ScopeProcess}
 
 // Locks are the operator's locks whose setting is counted in
 // Circuit.LockChanges, in index order: runtime.LockNone counts unlocks.
 var Locks = [3]runtime.Lock{runtime.LockNone, runtime.LockOpen, runtime.LockClosed}
 
 // Outcomes are the call outcomes counted in Circuit.Calls, in index order.
-// runtime.CallFallback is not among them: a fallback answers a call already
+// callcount.Fallback is not among them: a fallback answers a call already
 // counted as skipped, and is counted in Circuit.Fallbacks.
-var Outcomes = [NumOutcomes]runtime.CallOutcome{
-	runtime.CallSuccess, runtime.CallFailure, runtime.CallExcluded, runtime.CallSkipped,
+var Outcomes = [NumOutcomes]callcount.Outcome{
+	callcount.Success, callcount.Failure, callcount.Excluded, callcount.Skipped,
 }
 
 // Events returns the event types Stats needs, for runtime.WithListener:
@@ -33,14 +35,14 @@ var Outcomes = [NumOutcomes]runtime.CallOutcome{
 func (s *Stats) Events() []runtime.EventType {
 	return []runtime.EventType{
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
-		runtime.EventLocked, runtime.EventUnlocked,
+		runtime.EventLockChanged,
 		runtime.EventProbe, runtime.EventStorageFailure,
 	}
 }
 
 // Stats counts the calls and events of circuits and reads the status of the
 // circuits of the breakers it watches. It is a runtime.Listener and a
-// runtime.CallCounter. It is safe for concurrent use.
+// callcount.Counter. It is safe for concurrent use.
 type Stats struct {
 	mu       sync.Mutex
 	seq      uint64 // counts CountCalls, to tell circuits made during a snapshot
@@ -63,13 +65,13 @@ type circuit struct {
 func New() *Stats { return &Stats{circuits: make(map[string]*circuit)} }
 
 // CountCalls returns the counting function of the circuit name: it
-// implements runtime.CallCounter, taking no lock and allocating nothing. A
+// implements callcount.Counter, taking no lock and allocating nothing. A
 // circuit dropped and made again under the same name goes on counting where
 // it was, unless a snapshot forgot it in between.
-func (s *Stats) CountCalls(name string) func(runtime.CallOutcome) {
+func (s *Stats) CountCalls(name string) func(callcount.Outcome) {
 	c := s.circuit(name)
-	return func(o runtime.CallOutcome) {
-		if o == runtime.CallFallback {
+	return func(o callcount.Outcome) {
+		if o == callcount.Fallback {
 			c.calls.add(fallbackSlot)
 		} else if i := int(o) - 1; uint(i) < NumOutcomes {
 			c.calls.add(i)
@@ -104,12 +106,8 @@ func (s *Stats) Handle(e runtime.Event) {
 		s.storageFailures.Add(1 + uint64(max(e.Suppressed, 0)))
 	case runtime.EventProbe:
 		s.lookup(e.Circuit).probes.Add(1)
-	case runtime.EventLocked, runtime.EventUnlocked:
-		l := e.Status.Lock
-		if e.Type == runtime.EventUnlocked {
-			l = runtime.LockNone // whatever the status read after it says
-		}
-		if i := slices.Index(Locks[:], l); i >= 0 {
+	case runtime.EventLockChanged:
+		if i := slices.Index(Locks[:], e.Status.Lock); i >= 0 {
 			s.lookup(e.Circuit).locks[i].Add(1)
 		}
 	default:

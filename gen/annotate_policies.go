@@ -10,7 +10,8 @@ import (
 )
 
 // The built-in defaults the generator checks a directive's options against:
-// runtime.DefaultOptions's, which hold unless WithDefaults changes them.
+// the runtime's, as runtime.Options documents them, which hold unless
+// WithDefaults changes them.
 const (
 	defaultCoolDown = 5 * time.Minute
 	defaultWindow   = time.Minute

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/testdata/fallbacks"
 	"github.com/breakergen/breakergen/testdata/payments"
 )
@@ -24,9 +25,9 @@ func (downPrices) List(ctx context.Context) ([]string, error)                  {
 type fallbackCounter struct{ n atomic.Int64 }
 
 func (c *fallbackCounter) Handle(runtime.Event) {}
-func (c *fallbackCounter) CountCalls(string) func(runtime.CallOutcome) {
-	return func(o runtime.CallOutcome) {
-		if o == runtime.CallFallback {
+func (c *fallbackCounter) CountCalls(string) func(callcount.Outcome) {
+	return func(o callcount.Outcome) {
+		if o == callcount.Fallback {
 			c.n.Add(1)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/testdata/payments"
 )
 
@@ -110,20 +111,20 @@ func TestPaymentsRefundTripsAndSkips(t *testing.T) {
 // countingCalls counts the calls of each outcome of each circuit.
 type countingCalls struct {
 	mu     sync.Mutex
-	counts map[string]map[runtime.CallOutcome]int
+	counts map[string]map[callcount.Outcome]int
 }
 
 func (c *countingCalls) Handle(runtime.Event) {}
 
-func (c *countingCalls) CountCalls(circuit string) func(runtime.CallOutcome) {
-	return func(o runtime.CallOutcome) {
+func (c *countingCalls) CountCalls(circuit string) func(callcount.Outcome) {
+	return func(o callcount.Outcome) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.counts == nil {
-			c.counts = map[string]map[runtime.CallOutcome]int{}
+			c.counts = map[string]map[callcount.Outcome]int{}
 		}
 		if c.counts[circuit] == nil {
-			c.counts[circuit] = map[runtime.CallOutcome]int{}
+			c.counts[circuit] = map[callcount.Outcome]int{}
 		}
 		c.counts[circuit][o]++
 	}
@@ -151,7 +152,7 @@ func TestPaymentsChargeExcludeAndFallback(t *testing.T) {
 	require.NoError(t, err, "the fallback answers while the circuit is open")
 	assert.Equal(t, "queued:acct", r.ID)
 	assert.Equal(t, calls, f.calls["Charge"], "the provider is not called while the circuit is open")
-	assert.Equal(t, 1, counter.counts["payments.charge"][runtime.CallFallback], "the fallback is counted")
+	assert.Equal(t, 1, counter.counts["payments.charge"][callcount.Fallback], "the fallback is counted")
 	assert.Zero(t, h.rec.count("payments", runtime.EventOpened), "Charge has a circuit of its own")
 	require.ErrorIs(t, p.Refund(ctx, "id"), errBoom, "Refund is on another circuit and still runs")
 	// Charge's own cool-down is 10s.

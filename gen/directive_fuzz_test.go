@@ -497,7 +497,7 @@ func checkValidates(t *testing.T, o circuitOpts) {
 		p.SlowRate = p.RateThreshold
 	}
 	if p.Mode == storage.ModeAdaptive && p.K == 0 {
-		p.K = runtime.DefaultK
+		p.K = 2 // the runtime's default K in adaptive mode
 	}
 	assert.NoError(t, p.Validate(), "the options over the built-in defaults, as the runtime resolves them")
 }

@@ -215,12 +215,9 @@ func (e *emitter) policyFields(o circuitOpts) []jen.Code {
 	if o.set&bitProbes != 0 {
 		add("HalfOpenProbes", jen.Lit(o.probes))
 	}
-	if o.set&bitMode != 0 {
-		mode := "ModeClassic"
-		if o.mode == storage.ModeAdaptive {
-			mode = "ModeAdaptive"
-		}
-		add("Mode", e.w.qual(runtimePath, mode))
+	if o.set&bitMode != 0 && o.mode == storage.ModeAdaptive {
+		// mode=classic is the zero value, which a field left out says.
+		add("Mode", e.w.qual(runtimePath, "ModeAdaptive"))
 	}
 	if o.set&bitK != 0 {
 		add("K", float(o.k))

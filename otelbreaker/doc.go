@@ -17,7 +17,7 @@
 // github.com/breakergen/breakergen/otelbreaker.
 //
 // Every instrument is asynchronous: calls are counted on the hot path in
-// striped atomic counters (through runtime.CallCounter, with no attribute set
+// striped atomic counters (through callcount.Counter, with no attribute set
 // built and nothing allocated per call) and observed, with the gauges read
 // from the watched breakers' circuits, when a reader collects.
 //

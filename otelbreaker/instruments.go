@@ -5,6 +5,7 @@ import (
 
 	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -75,7 +76,7 @@ func (in *instruments) observe(o metric.Observer, snap circuitstats.Snapshot) {
 		}
 		st := ci.Status
 		o.ObserveInt64(in.open, boolValue(!st.Closed()), metric.WithAttributes(name))
-		o.ObserveInt64(in.local, boolValue(st.Scope == runtime.ScopeProcess), metric.WithAttributes(name))
+		o.ObserveInt64(in.local, boolValue(st.Scope == storage.ScopeProcess), metric.WithAttributes(name))
 		o.ObserveFloat64(in.failureRate, st.FailureRate, metric.WithAttributes(name))
 		o.ObserveInt64(in.samples, int64(st.SampleSize), metric.WithAttributes(name))
 		o.ObserveInt64(in.locked, boolValue(st.Lock == runtime.LockOpen), metric.WithAttributes(name, AttrLock.String("open")))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -117,8 +118,8 @@ func (r *Recorder) Events() []runtime.EventType { return r.stats.Events() }
 func (r *Recorder) Handle(e runtime.Event) { r.stats.Handle(e) }
 
 // CountCalls returns the function that counts the calls of the circuit: it
-// implements runtime.CallCounter, taking no lock and allocating nothing.
-func (r *Recorder) CountCalls(circuit string) func(runtime.CallOutcome) {
+// implements callcount.Counter, taking no lock and allocating nothing.
+func (r *Recorder) CountCalls(circuit string) func(callcount.Outcome) {
 	return r.stats.CountCalls(circuit)
 }
 

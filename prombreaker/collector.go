@@ -10,6 +10,7 @@ import (
 
 	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -137,10 +138,10 @@ func (c *Collector) Events() []runtime.EventType { return c.stats.Events() }
 func (c *Collector) Handle(e runtime.Event) { c.stats.Handle(e) }
 
 // CountCalls returns the function that counts the calls of the circuit: it
-// implements runtime.CallCounter. The counts of a circuit live in a few
+// implements callcount.Counter. The counts of a circuit live in a few
 // atomic counters, spread over cache lines of their own once two cores count
 // at once, so counting takes no lock and allocates nothing.
-func (c *Collector) CountCalls(circuit string) func(runtime.CallOutcome) {
+func (c *Collector) CountCalls(circuit string) func(callcount.Outcome) {
 	return c.stats.CountCalls(circuit)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/breakergen/breakergen/prombreaker"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/breakerimpl"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,7 +78,7 @@ func TestScrapeThroughALifeCycle(t *testing.T) {
 		_ = run(c, down)
 	}
 	require.ErrorIs(t, run(c, nil), runtime.ErrOpen)
-	c.Fallback()
+	breakerimpl.CountFallback(c) // a fallback answered it, as a generated method tells
 	require.NoError(t, run(other, nil))
 
 	f.scrape(t, callsHelp+`breakergen_calls_total{circuit="payments",outcome="excluded"} 1
@@ -217,7 +218,7 @@ shop_window_samples{circuit="db",service="checkout"} 1
 }
 
 // localStorage is memory storage whose circuits named in local report this
-// process's own verdict (ScopeProcess), as a fleet store does for a local
+// process's own verdict (storage.ScopeProcess), as a fleet store does for a local
 // opening or when cut off from Redis.
 type localStorage struct {
 	storage.Storage
@@ -233,7 +234,7 @@ func (s localStorage) Bind(name string, p storage.Policy) (storage.Handle, error
 }
 
 // localHandle hides the memory handle's optional interfaces: only the
-// decision path, every status of ScopeProcess.
+// decision path, every status of storage.ScopeProcess.
 type localHandle struct{ storage.Handle }
 
 func (h localHandle) Status(ctx context.Context, now time.Time) (storage.Status, error) {
@@ -268,7 +269,7 @@ func TestTransitionsByScopeAndTheLocalGauge(t *testing.T) {
 	col.Handle(runtime.Event{Type: runtime.EventOpened, Circuit: "search", Status: learnt, Remote: true})
 	col.Handle(runtime.Event{Type: runtime.EventClosed, Circuit: "search", Remote: true})
 	require.NoError(t, fleet.LockOpen(context.Background()))
-	col.Handle(runtime.Event{Type: runtime.EventUnlocked, Circuit: "search", Remote: true})
+	col.Handle(runtime.Event{Type: runtime.EventLockChanged, Circuit: "search", Remote: true}) // an unlock: LockNone
 
 	assert.NoError(t, testutil.CollectAndCompare(col, strings.NewReader(`# HELP breakergen_circuit_local 1 when the verdict in force is this process's own (a local opening, or a process cut off from its storage deciding alone), 0 when the fleet's; read at scrape time.
 # TYPE breakergen_circuit_local gauge

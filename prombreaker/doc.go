@@ -13,7 +13,7 @@
 // Prometheus does not carry its client: go get
 // github.com/breakergen/breakergen/prombreaker.
 //
-// Calls are counted through runtime.CallCounter on the call's own goroutine,
+// Calls are counted through callcount.Counter on the call's own goroutine,
 // without an event or a status read: with the collector attached, a closed
 // circuit's successful call stays on the breaker's hot path and allocates
 // nothing. Transitions, lock changes, probes and storage failures are counted

@@ -3,6 +3,7 @@ package prombreaker
 import (
 	"github.com/breakergen/breakergen/circuitstats"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -94,7 +95,7 @@ func (d *descs) collect(ch chan<- prometheus.Metric, name string, ci circuitstat
 	}
 	st := ci.Status
 	send(d.open, prometheus.GaugeValue, boolValue(!st.Closed()))
-	send(d.local, prometheus.GaugeValue, boolValue(st.Scope == runtime.ScopeProcess))
+	send(d.local, prometheus.GaugeValue, boolValue(st.Scope == storage.ScopeProcess))
 	send(d.failureRate, prometheus.GaugeValue, st.FailureRate)
 	send(d.samples, prometheus.GaugeValue, float64(st.SampleSize))
 	send(d.locked, prometheus.GaugeValue, boolValue(st.Lock == runtime.LockOpen), "open")

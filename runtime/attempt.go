@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/coarse"
+	"github.com/breakergen/breakergen/runtime/callcount"
 )
 
 // attemptMode says how an Attempt was allowed and what its outcome may do.
@@ -30,7 +31,7 @@ type noCopy struct {
 	// tracked: the storage's gate tracks the call in flight
 	// (storage.AdmitTrack); its end goes to Gate.Ended.
 	tracked bool
-	spent   uint16 // milliseconds, rounded up; MaxStorageTimeout fits
+	spent   uint16 // milliseconds, rounded up; maxStorageTimeout fits
 	// start is when the call started, for a circuit with SlowCall: in ticks
 	// of the circuit's clock modulo 2³², so that Attempt stays within the 32
 	// bytes the compiler passes in registers (a wider field doubled the cost
@@ -95,7 +96,7 @@ func (a *Attempt) Done(ctx context.Context, err error) {
 		}
 		c.hot.Succeeded(now)
 		if c.count != nil {
-			c.count(CallSuccess)
+			c.count(callcount.Success)
 		}
 		return
 	}
@@ -119,11 +120,11 @@ func (c *Circuit) timedSuccess(start uint32) bool {
 		return false
 	}
 	c.hot.Succeeded(now)
-	c.counted(CallSuccess)
+	c.counted(callcount.Success)
 	return true
 }
 
-// RecordPanic records a failure (ErrPanicked) when Done was never called. Defer
+// RecordPanic records a failure when Done was never called. Defer
 // it right after Allow: when the protected call panics (or calls runtime.Goexit)
 // the failure is recorded and the panic goes on, its stack intact. After Done it
 // does nothing. It takes no context, so the deferred call costs next to nothing;
@@ -135,7 +136,7 @@ func (a *Attempt) RecordPanic() {
 		return
 	}
 	a.c = nil
-	c.record(context.Background(), a, ErrPanicked, verdictFailure)
+	c.record(context.Background(), a, errPanicked, verdictFailure)
 }
 
 func unixNano(t time.Time) int64 {

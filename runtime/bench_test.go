@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 )
 
 // Benchmarks of the hot paths on in-memory storage: a closed circuit's success,
@@ -26,13 +27,13 @@ func transitions() runtime.Option {
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed)
 }
 
-// calls is a CallCounter that counts every outcome in atomic counters, as a
+// calls is a callcount.Counter that counts every outcome in atomic counters, as a
 // metrics collector does.
 type calls struct{ n [8]atomic.Uint64 }
 
 func (c *calls) Handle(runtime.Event) {}
-func (c *calls) CountCalls(string) func(runtime.CallOutcome) {
-	return func(o runtime.CallOutcome) { c.n[o].Add(1) }
+func (c *calls) CountCalls(string) func(callcount.Outcome) {
+	return func(o callcount.Outcome) { c.n[o].Add(1) }
 }
 
 func counted() runtime.Option {

@@ -36,7 +36,7 @@ type Breaker struct {
 // WithStorage says otherwise, or an error wrapping ErrInvalid that names every
 // invalid option.
 func New(opts ...Option) (*Breaker, error) {
-	cfg := config{clock: systemClock{}, coarse: true, overrides: make(map[string]Options), timeout: DefaultStorageTimeout}
+	cfg := config{clock: systemClock{}, coarse: true, overrides: make(map[string]Options), timeout: defaultStorageTimeout}
 	var errs []error
 	for i, o := range opts {
 		if o == nil {

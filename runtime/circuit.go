@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/coarse"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -23,7 +24,7 @@ type Circuit struct {
 	// at 400 its allocations straddled lines, and a call on each of 10,000
 	// circuits in turn cost 4ns more (measured).
 	slow  uint32
-	count func(CallOutcome)
+	count func(callcount.Outcome)
 	clock Clock
 	// gate decides each call with the clock, for SlowCall, Ramp and
 	// ModeAdaptive; nil otherwise, so a classic circuit's call reads no clock.
@@ -155,7 +156,7 @@ func (c *Circuit) gateTransitioned(ctx context.Context, t storage.Transition) {
 // for the rejections of the same state version.
 func (c *Circuit) reject(ctx context.Context, adm storage.Admission) error {
 	if e := c.skips.Load(); e != nil && e.version == adm.Version && !c.ls.wants(EventSkipped) {
-		c.counted(CallSkipped)
+		c.counted(callcount.Skipped)
 		return e.err
 	}
 	ctx, cancel := c.storageContext(ctx, true)
@@ -174,7 +175,7 @@ func (c *Circuit) allow(ctx context.Context, adm storage.Admission) (Attempt, er
 		if c.nowNanos() >= adm.Until {
 			adm = storage.Admission{} // the skip has ended: ask
 		} else if e := c.skips.Load(); e != nil && e.version == adm.Version && !c.ls.wants(EventSkipped) {
-			c.counted(CallSkipped)
+			c.counted(callcount.Skipped)
 			return Attempt{}, e.err
 		}
 	}
@@ -246,7 +247,7 @@ func (c *Circuit) skip(st Status, adm storage.Admission) error {
 		c.skips.Store(&skipCache{version: adm.Version, err: err})
 	}
 	c.emit(EventSkipped, err, st)
-	c.counted(CallSkipped)
+	c.counted(callcount.Skipped)
 	return err
 }
 
@@ -278,7 +279,7 @@ func Do[T any](ctx context.Context, c *Circuit, fn func(context.Context) (T, err
 }
 
 // counted tells the call counters of the call's outcome.
-func (c *Circuit) counted(o CallOutcome) {
+func (c *Circuit) counted(o callcount.Outcome) {
 	if c.count != nil {
 		c.count(o)
 	}
@@ -340,7 +341,7 @@ func (c *Circuit) spentSince(start int64) uint16 {
 		return 0
 	}
 	ms := (coarse.MonoNow() - start + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-	return uint16(min(ms, int64(MaxStorageTimeout/time.Millisecond)))
+	return uint16(min(ms, int64(maxStorageTimeout/time.Millisecond)))
 }
 
 // budgetContext is storageContext for the storage calls Done makes: they get

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -201,7 +202,7 @@ func TestPanicIsRecordedAndRepanicked(t *testing.T) {
 	}
 	assert.True(t, f.status(t).Open(), "three panics did not open the circuit")
 	ev, _ := f.rec.last(runtime.EventFailure)
-	assert.ErrorIs(t, ev.Err, runtime.ErrPanicked)
+	assert.EqualError(t, ev.Err, "breakergen: protected call panicked")
 	_, err := runtime.Do(context.Background(), f.c, func(context.Context) (int, error) { return 1, nil })
 	assert.ErrorIs(t, err, runtime.ErrOpen)
 }
@@ -249,6 +250,66 @@ func TestLocks(t *testing.T) {
 	assert.True(t, st.Closed() && st.LockedClosed(), "status %+v, want closed and still locked closed", st)
 	require.NoError(t, f.c.Unlock(ctx))
 	assert.Equal(t, runtime.LockNone, f.status(t).Lock)
+}
+
+// TestLockChangedEvent: every lock, unlock included, is one EventLockChanged
+// whose status names the lock set.
+func TestLockChangedEvent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	require.NoError(t, f.c.LockOpen(ctx))
+	require.NoError(t, f.c.LockClosed(ctx))
+	require.NoError(t, f.c.Unlock(ctx))
+	f.rec.mu.Lock()
+	defer f.rec.mu.Unlock()
+	var locks []runtime.Lock
+	for _, e := range f.rec.events {
+		require.Equal(t, runtime.EventLockChanged, e.Type)
+		assert.Equal(t, "dep", e.Circuit)
+		assert.False(t, e.Remote)
+		locks = append(locks, e.Status.Lock)
+	}
+	assert.Equal(t, []runtime.Lock{runtime.LockOpen, runtime.LockClosed, runtime.LockNone}, locks)
+	assert.Equal(t, "lock_changed", runtime.EventLockChanged.String())
+}
+
+// learning is a storage whose handles report transitions, as a fleet store
+// reports those another process made.
+type learning struct {
+	*storage.Memory
+	notify func(storage.Result)
+}
+
+func (s *learning) FaultTolerant() bool { return true }
+
+func (s *learning) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	h, err := s.Memory.Bind(name, p)
+	return learningHandle{h, s}, err
+}
+
+type learningHandle struct {
+	storage.Handle
+	s *learning
+}
+
+func (h learningHandle) NotifyTransitions(fn func(storage.Result)) { h.s.notify = fn }
+
+// TestLearntUnlockNamesNoLock: a learnt unlock's event says LockNone, whatever
+// lock the status read with it shows (another lock may have followed).
+func TestLearntUnlockNamesNoLock(t *testing.T) {
+	rec := &recorder{}
+	s := &learning{Memory: storage.NewMemory()}
+	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithListener(rec))
+	b.Circuit("dep")
+	require.NotNil(t, s.notify)
+	s.notify(storage.Result{Transition: storage.TransitionLocked, Remote: true, Status: storage.Status{Lock: storage.LockClosed}})
+	s.notify(storage.Result{Transition: storage.TransitionUnlocked, Remote: true, Status: storage.Status{Lock: storage.LockOpen}})
+	require.Len(t, rec.events, 2)
+	for i, want := range []runtime.Lock{runtime.LockClosed, runtime.LockNone} {
+		assert.Equal(t, runtime.EventLockChanged, rec.events[i].Type)
+		assert.True(t, rec.events[i].Remote)
+		assert.Equal(t, want, rec.events[i].Status.Lock)
+	}
 }
 
 func TestLockedClosedOverridesStaleReservation(t *testing.T) {

@@ -8,12 +8,12 @@ import (
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
-// DefaultStorageTimeout is the storage time a protected call may spend, in
+// defaultStorageTimeout is the storage time a protected call may spend, in
 // all, when WithStorageTimeout is not given.
-const DefaultStorageTimeout = 100 * time.Millisecond
+const defaultStorageTimeout = 100 * time.Millisecond
 
-// MaxStorageTimeout is the longest deadline WithStorageTimeout accepts.
-const MaxStorageTimeout = time.Minute
+// maxStorageTimeout is the longest deadline WithStorageTimeout accepts.
+const maxStorageTimeout = time.Minute
 
 // Option configures a Breaker in New or MustNew. Options are applied in order;
 // an invalid one makes New fail, and MustNew panic, naming it. As every option
@@ -94,9 +94,9 @@ func WithClock(clock Clock) Option {
 // WithListener adds a listener for the events of every circuit: only the event
 // types listed; when none is listed, the types its Events() []EventType method
 // returns, if it has one (prombreaker, otelbreaker, slogbreaker and
-// AsyncListener do), else every type. It may be given several times;
+// async.Listener do), else every type. It may be given several times;
 // listeners are called in the order given. A listener that implements
-// CallCounter also counts every call, whatever types it gets.
+// callcount.Counter also counts every call, whatever types it gets.
 //
 // Asking for fewer types keeps the hot path fast: a closed circuit's success
 // needs no status read unless a listener wants EventSuccess, a failure none
@@ -104,7 +104,7 @@ func WithClock(clock Clock) Option {
 // one wants EventSkipped.
 //
 // The Breaker owns a listener that has a Shutdown(context.Context) error
-// method, such as an AsyncListener: Breaker.Shutdown shuts it down (see
+// method, such as an async.Listener: Breaker.Shutdown shuts it down (see
 // there). A nil listener or an unknown type is an error.
 func WithListener(l Listener, only ...EventType) Option {
 	return optionFunc(func(c *config) error {
@@ -140,12 +140,12 @@ type eventFilter interface {
 // caller's own cancellation; when Allow spent all of it, Done records the
 // outcome in the fault-tolerant storage's fallback without asking. Operator
 // calls (Status, LockOpen, LockClosed, Unlock, Reset) get it too when their
-// context has no deadline of its own. Default DefaultStorageTimeout (100ms);
-// between 1ms and MaxStorageTimeout. In-memory storage needs none and gets none.
+// context has no deadline of its own. Default 100ms; between 1ms and 1m.
+// In-memory storage needs none and gets none.
 func WithStorageTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
-		if d < time.Millisecond || d > MaxStorageTimeout {
-			return invalid("WithStorageTimeout(%v): want [1ms, %v]", d, MaxStorageTimeout)
+		if d < time.Millisecond || d > maxStorageTimeout {
+			return invalid("WithStorageTimeout(%v): want [1ms, %v]", d, maxStorageTimeout)
 		}
 		c.timeout = d
 		return nil

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/runtime/internal/implhook"
 )
 
@@ -76,6 +77,6 @@ func init() {
 			c := &Circuit{clock: b.clock, coarse: b.coarse}
 			return c.nowNanos
 		},
-		CountFallback: func(c *Circuit) { c.counted(CallFallback) },
+		CountFallback: func(c *Circuit) { c.counted(callcount.Fallback) },
 	}
 }

@@ -22,4 +22,11 @@
 // have a Shutdown method, and what was registered with OnShutdown. Status's
 // String is the words every integration shows: "closed", "open", "half-open",
 // "open, probe in flight", "open (locked open)", "closed (locked closed)".
+//
+// This package holds what a user of the breaker calls. Beside it, package
+// async puts a listener that may block behind a bounded queue; package
+// callcount is the per-call hook of metrics collectors; the types a Status or
+// Options refer to that users rarely name (storage.Scope, storage.Mode) live
+// in package storage with their values; and package breakerimpl is the
+// plumbing of generated decorators, for generated code only.
 package runtime

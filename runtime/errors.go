@@ -16,9 +16,9 @@ var ErrInvalid = storage.ErrInvalid
 // ErrOpen matches, with errors.Is, every error returned for a skipped call.
 var ErrOpen = errors.New("breakergen: circuit open")
 
-// ErrPanicked is the error recorded, and given to listeners, when a protected call
-// panicked. The panic itself goes on up the stack.
-var ErrPanicked = errors.New("breakergen: protected call panicked")
+// errPanicked is the error recorded, and given to listeners, when a protected
+// call panicked. The panic itself goes on up the stack.
+var errPanicked = errors.New("breakergen: protected call panicked")
 
 // OpenCircuitError is returned for a call that was skipped because its circuit
 // is open, reserved for another caller's probe, or locked open. Status is the

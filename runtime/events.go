@@ -19,8 +19,7 @@ const (
 	EventSkipped                              // a call was skipped: open, reserved or locked open
 	EventStorageFailure                       // the storage failed; the circuit failed open
 	EventProbe                                // a half-open circuit's probe was granted: the one call that may close it
-	EventLocked                               // an operator locked the circuit open or closed (Status.Lock says which)
-	EventUnlocked                             // an operator removed the circuit's lock
+	EventLockChanged                          // an operator locked or unlocked the circuit: Status.Lock is the lock set, LockNone for an unlock
 	eventTypes          = iota + 1            // one more than the last type
 )
 
@@ -33,13 +32,13 @@ var eventNames = [eventTypes]string{
 	EventSkipped:        "skipped",
 	EventStorageFailure: "storage_failure",
 	EventProbe:          "probe",
-	EventLocked:         "locked",
-	EventUnlocked:       "unlocked",
+	EventLockChanged:    "lock_changed",
 }
 
 func (t EventType) valid() bool { return t > 0 && t < eventTypes }
 
-// String returns the event's name, such as "opened".
+// String returns the event's name, such as "opened", or "unknown" for a value
+// that is no event type.
 func (t EventType) String() string {
 	if t.valid() {
 		return eventNames[t]
@@ -51,10 +50,11 @@ func (t EventType) String() string {
 type Event struct {
 	Type    EventType
 	Circuit string
-	// Err is the call's error for EventFailure, the storage's for
-	// EventStorageFailure, and the error of the call whose failure made the
-	// transition for EventOpened and EventReopened (nil when a background
-	// flush of many outcomes made it, or another process).
+	// Err is the call's error for EventFailure (for a call that panicked, an
+	// error saying so), the storage's for EventStorageFailure, and the error
+	// of the call whose failure made the transition for EventOpened and
+	// EventReopened (nil when a background flush of many outcomes made it, or
+	// another process).
 	Err    error
 	Status Status    // the status after the event's transition
 	Time   time.Time // Status.CurrentTime
@@ -63,10 +63,10 @@ type Event struct {
 	// reported at most once a second per circuit.
 	Suppressed int
 	// Remote is set on a transition (EventOpened, EventReopened, EventClosed,
-	// EventLocked, EventUnlocked) that another process of the fleet made and
-	// this one learnt from the shared storage: every process emits each
-	// transition once, the one that made it with Remote unset. A learnt
-	// transition carries no error.
+	// EventLockChanged) that another process of the fleet made and this one
+	// learnt from the shared storage: every process emits each transition
+	// once, the one that made it with Remote unset. A learnt transition
+	// carries no error.
 	Remote bool
 	// Slow is set on EventSuccess and EventFailure for a call that took the
 	// circuit's SlowCall or longer.

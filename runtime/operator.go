@@ -19,7 +19,7 @@ func (c *Circuit) Status(ctx context.Context) (Status, error) {
 	now := c.clock.Now()
 	s, err := c.h.Status(ctx, now)
 	if err != nil {
-		return Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: ScopeProcess}, err
+		return Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: storage.ScopeProcess}, err
 	}
 	return newStatus(s, c.opts), nil
 }
@@ -51,16 +51,13 @@ func (c *Circuit) LockClosed(ctx context.Context) error { return c.lock(ctx, Loc
 // Unlock removes an operator's lock. Errors as LockOpen.
 func (c *Circuit) Unlock(ctx context.Context) error { return c.lock(ctx, LockNone) }
 
-// lock sets the lock l and emits EventLocked or EventUnlocked: the lock holds
-// in this process whether or not the storage took it.
+// lock sets the lock l and emits EventLockChanged: the lock holds in this
+// process whether or not the storage took it.
 func (c *Circuit) lock(ctx context.Context, l Lock) error {
 	ctx, cancel := c.storageContext(ctx, false)
 	defer cancel()
 	err := c.h.Lock(ctx, c.clock.Now(), l)
-	t := EventLocked
-	if l == LockNone {
-		t = EventUnlocked
-	}
+	const t = EventLockChanged
 	if c.ls.wants(t) && l.Valid() {
 		st, serr := c.Status(ctx)
 		if serr != nil || st.Stub {
@@ -125,6 +122,6 @@ func (c *Circuit) storageFailed(err error, now time.Time) {
 	if !ok {
 		return
 	}
-	st := Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: ScopeProcess}
+	st := Status{CurrentTime: now, Options: c.opts, Stub: true, Scope: storage.ScopeProcess}
 	c.ls.notify(Event{Type: EventStorageFailure, Circuit: c.name, Err: err, Status: st, Time: now, Suppressed: n})
 }

@@ -71,45 +71,35 @@ type Options struct {
 	// that fails. Default 1: exactly one caller probes. At most
 	// storage.MaxHalfOpenProbes.
 	HalfOpenProbes int
-	// Mode is ModeClassic (the default, the zero value) or ModeAdaptive,
-	// which never opens on failures but rejects each call, as skipped, with
-	// Google SRE's client-side throttling probability max(0, (requests −
-	// K·accepts) / (requests + 1)) over the window. ModeAdaptive excludes
-	// SlowCall, CoolDownMax, Ramp and HalfOpenProbes.
-	Mode Mode
+	// Mode is how the circuit reacts to a failing dependency. The zero value,
+	// storage.ModeClassic, opens the circuit when the window fails its
+	// thresholds. ModeAdaptive never opens on failures but rejects each call,
+	// as skipped, with Google SRE's client-side throttling probability
+	// max(0, (requests − K·accepts) / (requests + 1)) over the window.
+	// ModeAdaptive excludes SlowCall, CoolDownMax, Ramp and HalfOpenProbes.
+	Mode storage.Mode
 	// K is adaptive mode's multiplier of accepts, in (0, storage.MaxK]: it
 	// rejects nothing while requests stay below K times the successes.
-	// Default 2 in ModeAdaptive; only with ModeAdaptive.
+	// Default 2 in ModeAdaptive (Google SRE's choice); only with ModeAdaptive.
 	K float64
 }
 
-// Mode is how a circuit reacts to a failing dependency: ModeClassic or
-// ModeAdaptive.
-type Mode = storage.Mode
+// ModeAdaptive is the Options.Mode that rejects a share of the calls that
+// grows with the failures, never opening outright.
+const ModeAdaptive = storage.ModeAdaptive
 
-// The modes.
-const (
-	// ModeClassic opens the circuit when the window fails its thresholds.
-	ModeClassic = storage.ModeClassic
-	// ModeAdaptive rejects a share of the calls that grows with the failures,
-	// never opening outright.
-	ModeAdaptive = storage.ModeAdaptive
-)
+// defaultK is K when ModeAdaptive is set without one: requests may reach
+// twice the successes before any call is rejected.
+const defaultK = 2
 
-// DefaultK is K when ModeAdaptive is set without one: requests may reach
-// twice the successes before any call is rejected (Google SRE's choice).
-const DefaultK = 2
-
-// defaultOptions are the options every circuit starts from: Faulty's defaults.
+// defaultOptions are the options every circuit starts from: Faulty's defaults,
+// as Options documents them.
 var defaultOptions = Options{
 	CoolDown:         5 * time.Minute,
 	EvaluationWindow: time.Minute,
 	RateThreshold:    0.5,
 	SampleThreshold:  3,
 }
-
-// DefaultOptions returns the options a circuit has when nothing is configured.
-func DefaultOptions() Options { return defaultOptions }
 
 // Validate reports the first field that is out of range: a CoolDown or
 // EvaluationWindow outside the storage bounds (zero inherits), a rate outside
@@ -155,7 +145,7 @@ func (o Options) validatePolicies() error {
 	case o.HalfOpenProbes < 0 || o.HalfOpenProbes > storage.MaxHalfOpenProbes:
 		return invalid("HalfOpenProbes %d outside [1, %d]", o.HalfOpenProbes, storage.MaxHalfOpenProbes)
 	case o.Mode > ModeAdaptive:
-		return invalid("Mode %d is neither ModeClassic nor ModeAdaptive", o.Mode)
+		return invalid("Mode %d is neither classic nor adaptive", o.Mode)
 	case math.IsNaN(o.K) || o.K < 0 || o.K > storage.MaxK:
 		return invalid("K %v outside (0, %d]", o.K, storage.MaxK)
 	}
@@ -205,7 +195,7 @@ func (o Options) mergePolicies(top Options) Options {
 	if top.HalfOpenProbes != 0 {
 		o.HalfOpenProbes = top.HalfOpenProbes
 	}
-	if top.Mode != ModeClassic {
+	if top.Mode != storage.ModeClassic {
 		o.Mode = top.Mode
 	}
 	if top.K != 0 {
@@ -215,13 +205,13 @@ func (o Options) mergePolicies(top Options) Options {
 }
 
 // withDefaults fills the defaults that depend on other fields of resolved
-// options: SlowRate is RateThreshold, K is DefaultK in ModeAdaptive.
+// options: SlowRate is RateThreshold, K is defaultK in ModeAdaptive.
 func (o Options) withDefaults() Options {
 	if o.SlowCall != 0 && o.SlowRate == 0 {
 		o.SlowRate = o.RateThreshold
 	}
 	if o.Mode == ModeAdaptive && o.K == 0 {
-		o.K = DefaultK
+		o.K = defaultK
 	}
 	return o
 }

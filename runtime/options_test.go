@@ -33,7 +33,7 @@ func TestOptionsLayers(t *testing.T) {
 	assert.Equal(t, 10, d.SampleThreshold)
 	assert.Equal(t, []error{errA}, d.Exclude)
 	assert.Equal(t, runtime.Options{CoolDown: 5 * time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 3},
-		runtime.DefaultOptions(), "Faulty's defaults")
+		runtime.MustNew().Circuit("fresh").Options(), "Faulty's defaults, as Options documents them")
 }
 
 func TestInvalidOptions(t *testing.T) {

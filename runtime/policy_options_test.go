@@ -87,12 +87,12 @@ func TestPolicyDefaults(t *testing.T) {
 	assert.Zero(t, classic.CoolDownMax)
 	assert.Zero(t, classic.Ramp)
 	assert.Zero(t, classic.HalfOpenProbes, "0 stands for one probe")
-	assert.Equal(t, runtime.ModeClassic, classic.Mode)
+	assert.Equal(t, storage.ModeClassic, classic.Mode)
 	assert.Zero(t, classic.K)
 	slow := b.Circuit("slow", runtime.Options{SlowCall: time.Second, RateThreshold: 0.3}).Options()
 	assert.Equal(t, 0.3, slow.SlowRate, "SlowRate defaults to RateThreshold")
 	adaptive := b.Circuit("adaptive", runtime.Options{Mode: runtime.ModeAdaptive}).Options()
-	assert.Equal(t, float64(runtime.DefaultK), adaptive.K, "K defaults to 2 in adaptive mode")
+	assert.Equal(t, float64(2), adaptive.K, "K defaults to 2 in adaptive mode")
 }
 
 // TestPolicyOptionsLayers checks that the policy fields merge field by field:

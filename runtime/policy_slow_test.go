@@ -8,6 +8,7 @@ import (
 
 	"github.com/breakergen/breakergen/internal/testing/policysim"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,13 +36,13 @@ func TestSlowCallIsAnOutcome(t *testing.T) {
 	ev, ok := f.rec.last(runtime.EventSuccess)
 	require.True(t, ok)
 	assert.True(t, ev.Slow, "Event.Slow of a call that took SlowCall")
-	assert.Equal(t, map[runtime.CallOutcome]int{runtime.CallSuccess: 2, runtime.CallSlow: 1}, cnt.get("slow"))
+	assert.Equal(t, map[callcount.Outcome]int{callcount.Success: 2, callcount.Slow: 1}, cnt.get("slow"))
 	st, err := c.Status(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.SlowCalls, "Status.SlowCalls")
 	assert.Equal(t, 2, st.SampleSize)
 	assert.InDelta(t, 0.5, st.SlowRate(), 1e-9, "Status.SlowRate")
-	assert.Equal(t, "slow", runtime.CallSlow.String())
+	assert.Equal(t, "slow", callcount.Slow.String())
 }
 
 // TestSlowCallsOpen checks that slow calls open the circuit once their share

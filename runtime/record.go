@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -76,7 +77,7 @@ func (c *Circuit) isFailure(err error) (v verdict) {
 // its verdict.
 //
 // A slow call (SlowCall) is recorded through the decision path, which may
-// open the circuit on it, and counted as CallSlow after its outcome.
+// open the circuit on it, and counted as callcount.Slow after its outcome.
 func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) {
 	slow := c.slow != 0 && v != verdictIgnore && ticks(c.nowNanos())-a.m.start >= c.slow
 	if a.m.tracked {
@@ -84,7 +85,7 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 	}
 	switch v {
 	case verdictIgnore:
-		c.counted(CallExcluded)
+		c.counted(callcount.Excluded)
 		if a.m.mode.hot() && c.gate != nil {
 			c.gate.Abandoned(c.nowNanos())
 		}
@@ -93,19 +94,19 @@ func (c *Circuit) record(ctx context.Context, a *Attempt, err error, v verdict) 
 		}
 		return
 	case verdictSuccess:
-		c.counted(CallSuccess)
+		c.counted(callcount.Success)
 		if a.m.mode.hot() && !slow && !c.ls.wants(EventSuccess) {
 			c.hot.Succeeded(c.nowNanos())
 			return
 		}
 	default:
-		c.counted(CallFailure)
+		c.counted(callcount.Failure)
 		if a.m.mode.hot() && !slow && !c.ls.wants(EventFailure) && c.hot.Failed(c.nowNanos()) {
 			return
 		}
 	}
 	if slow {
-		c.counted(CallSlow)
+		c.counted(callcount.Slow)
 	}
 	sctx, cancel := c.budgetContext(ctx, a.m.spent)
 	defer cancel()
@@ -165,10 +166,8 @@ func transitionEvent(t storage.Transition) EventType {
 		return EventReopened
 	case storage.TransitionClosed:
 		return EventClosed
-	case storage.TransitionLocked:
-		return EventLocked
-	case storage.TransitionUnlocked:
-		return EventUnlocked
+	case storage.TransitionLocked, storage.TransitionUnlocked:
+		return EventLockChanged
 	}
 	return 0
 }
@@ -181,5 +180,8 @@ func (c *Circuit) transitioned(res storage.Result) {
 		return
 	}
 	st := newStatus(res.Status, c.opts)
+	if res.Transition == storage.TransitionUnlocked {
+		st.Lock = LockNone // the lock this event set, whatever a later read says
+	}
 	c.ls.notify(Event{Type: t, Circuit: c.name, Status: st, Time: st.CurrentTime, Remote: res.Remote})
 }

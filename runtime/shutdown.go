@@ -43,7 +43,7 @@ func (lc *lifecycle) own(s any, specs []listenerSpec) {
 //     error method (a redisstore.Store sends what it counted and stops its
 //     goroutines), while the listeners still take the events that causes;
 //  3. the listeners given to WithListener that have such a method (an
-//     AsyncListener delivers what is queued; an otelbreaker.Recorder
+//     async.Listener delivers what is queued; an otelbreaker.Recorder
 //     unregisters), in the order they were given.
 //
 // The Breaker owns exactly these: what was given to its options and has a

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/async"
 )
 
 // ExampleBreaker_Shutdown stops what a breaker owns when the service drains:
@@ -13,12 +14,12 @@ import (
 // a function registered by code built on the breaker.
 func ExampleBreaker_Shutdown() {
 	logged := make(chan string, 10)
-	async, err := runtime.NewAsync(runtime.ListenerFunc(func(e runtime.Event) { logged <- e.Type.String() }))
+	logs, err := async.New(runtime.ListenerFunc(func(e runtime.Event) { logged <- e.Type.String() }))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	b := runtime.MustNew(runtime.WithListener(async, runtime.EventOpened))
+	b := runtime.MustNew(runtime.WithListener(logs, runtime.EventOpened))
 	b.OnShutdown(func(context.Context) error {
 		fmt.Println("keyed families stopped")
 		return nil

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // journal records, in order, what was shut down.
@@ -85,24 +83,6 @@ func TestShutdownStopsWhatTheBreakerOwnsInOrder(t *testing.T) {
 		j.entries(), "hooks run once; the storage and listeners are asked again")
 }
 
-func TestShutdownDeliversWhatAnOwnedAsyncListenerQueued(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	g := newGate()
-	a := newAsync(t, g)
-	b := runtime.MustNew(runtime.WithListener(a, runtime.EventFailure))
-	c := b.Circuit("db", runtime.Options{SampleThreshold: 100})
-	for range 3 {
-		_ = c.Run(context.Background(), func(context.Context) error { return errBoom })
-	}
-	close(g.release)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, b.Shutdown(ctx))
-	assert.Equal(t, []runtime.EventType{runtime.EventFailure, runtime.EventFailure, runtime.EventFailure}, g.types())
-	assert.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }), "calls still run")
-	assert.Equal(t, uint64(0), a.Dropped()+uint64(a.Queued()), "nothing was dropped before the shutdown")
-}
-
 func TestShutdownAsksEveryPartWhenItsContextEnded(t *testing.T) {
 	j := &journal{}
 	b := runtime.MustNew(runtime.WithListener(&stoppingListener{"listener", j}))
@@ -160,27 +140,4 @@ func TestSuccessStaysOnTheHotPathWithAnEventsListener(t *testing.T) {
 		run(t, c, errBoom)
 	}
 	assert.Zero(t, s.calls.Load(), "no storage call for closed calls")
-}
-
-func TestAsyncListenerAsksForWhatItWraps(t *testing.T) {
-	inner := &filtering{wants: []runtime.EventType{runtime.EventOpened}}
-	a := newAsync(t, inner)
-	assert.Equal(t, []runtime.EventType{runtime.EventOpened}, a.Events())
-	plain := newAsync(t, &recorder{})
-	assert.Subset(t, plain.Events(), []runtime.EventType{
-		runtime.EventSuccess, runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
-		runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
-	}, "every type for a listener with no Events")
-	ctx := context.Background()
-	b := runtime.MustNew(runtime.WithListener(a), runtime.WithListener(plain))
-	require.NoError(t, b.Shutdown(ctx))
-}
-
-// TestAsyncShutsDownWhatItWraps: the AsyncListener owns its listener.
-func TestAsyncShutsDownWhatItWraps(t *testing.T) {
-	j := &journal{}
-	a := newAsync(t, &stoppingListener{"inner", j})
-	b := runtime.MustNew(runtime.WithListener(a))
-	require.NoError(t, b.Shutdown(context.Background()))
-	assert.Equal(t, []string{"inner"}, j.entries())
 }

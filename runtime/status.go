@@ -16,24 +16,6 @@ const (
 	StateOpen   = storage.StateOpen
 )
 
-// Scope says whose verdict a Status describes: ScopeFleet for the state the
-// storage holds (shared by every process of a fleet on Redis; the only state of
-// in-memory storage), ScopeProcess for this process's own verdict.
-type Scope = storage.Scope
-
-// The scopes.
-const (
-	// ScopeFleet: the storage's state decides, for every process that shares it.
-	ScopeFleet = storage.ScopeFleet
-	// ScopeProcess: this process decides alone, for its own calls only. A
-	// circuit of a fleet is open in this process only (a local opening) when
-	// the process's own recent outcomes fail the circuit's thresholds while
-	// the fleet's circuit is closed, as when its own network or DNS is broken;
-	// and a process cut off from the fleet's storage decides everything from
-	// its own outcomes until it is back.
-	ScopeProcess = storage.ScopeProcess
-)
-
 // Lock is an operator's override of a circuit.
 type Lock = storage.Lock
 
@@ -56,11 +38,16 @@ type Status struct {
 	CurrentTime time.Time // the instant of the snapshot, by the storage's clock
 	Options     Options   // the circuit's resolved options
 	Stub        bool      // storage failed; this is the fail-open stand-in
-	// Scope says which verdict holds: ScopeFleet, the storage's shared state,
-	// or ScopeProcess, this process's own (a local opening, or a process cut
-	// off from a shared storage). State, OpenedAt, ReservedAt and the counts
-	// are that verdict's.
-	Scope Scope
+	// Scope says which verdict holds: storage.ScopeFleet (the zero value),
+	// the storage's state, shared by every process of a fleet on Redis and
+	// the only state of in-memory storage; or storage.ScopeProcess, this
+	// process's own, for its calls only. A circuit of a fleet is open in this
+	// process only (a local opening) when the process's own recent outcomes
+	// fail the circuit's thresholds while the fleet's circuit is closed, as
+	// when its own network or DNS is broken; and a process cut off from the
+	// fleet's storage decides from its own outcomes until it is back. State,
+	// OpenedAt, ReservedAt and the counts are that verdict's.
+	Scope storage.Scope
 
 	// CoolDown is the cool-down of the current open period: Options.CoolDown,
 	// or longer after failed probes backed it off (Options.CoolDownMax).
@@ -238,7 +225,7 @@ func (s Status) SlowRate() float64 {
 
 // RejectionRate returns, in ModeAdaptive, the probability with which the
 // circuit rejects a call: max(0, (Requests − K·accepts) / (Requests + 1)),
-// accepts being the window's successes. It is 0 in ModeClassic.
+// accepts being the window's successes. It is 0 in classic mode.
 func (s Status) RejectionRate() float64 {
 	if s.Options.Mode != ModeAdaptive {
 		return 0

@@ -1,5 +1,7 @@
 package runtime
 
+import "github.com/breakergen/breakergen/runtime/storage"
+
 // The words of Status.String, the one vocabulary every integration (logs,
 // status page, breakerctl, refusal errors) shows an operator.
 const (
@@ -13,7 +15,7 @@ const (
 	wordRamping      = "closed, ramping up"
 	wordThrottling   = "closed, throttling"
 	// wordProcess follows the words of a status of this process's own
-	// verdict (Scope ScopeProcess), which holds for its calls only.
+	// verdict (Scope storage.ScopeProcess), which holds for its calls only.
 	wordProcess = " (this process)"
 )
 
@@ -32,12 +34,12 @@ const (
 //
 // A lock names what the circuit does, then the lock, because that is what a
 // caller meets; Lock and State keep the stored details. A status of this
-// process's own verdict (Scope ScopeProcess: a local opening, or a process
-// cut off from its shared storage) ends with " (this process)", as in
+// process's own verdict (Scope storage.ScopeProcess: a local opening, or a
+// process cut off from its shared storage) ends with " (this process)", as in
 // "open (this process)": the fleet's circuit may well be closed.
 func (s Status) String() string {
 	w := s.words()
-	if s.Scope == ScopeProcess && !s.Stub && s.Lock == LockNone {
+	if s.Scope == storage.ScopeProcess && !s.Stub && s.Lock == LockNone {
 		return w + wordProcess
 	}
 	return w
@@ -85,9 +87,9 @@ func (s Status) refusal() string {
 		return wordRamping // a ramp refused it
 	case s.Closed() && !s.Stub && s.Options.Mode == ModeAdaptive:
 		return wordThrottling // adaptive mode rejected it
-	case s.Scope == ScopeProcess && !s.Stub && (s.probeInFlight() || s.HalfOpen()):
+	case s.Scope == storage.ScopeProcess && !s.Stub && (s.probeInFlight() || s.HalfOpen()):
 		return wordProbing + wordProcess
-	case s.Scope == ScopeProcess && !s.Stub:
+	case s.Scope == storage.ScopeProcess && !s.Stub:
 		return wordOpen + wordProcess
 	case s.probeInFlight() || (s.HalfOpen() && !s.Stub):
 		return wordProbing

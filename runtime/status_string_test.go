@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,7 +66,7 @@ func TestStatusWordsOfAStub(t *testing.T) {
 func TestStatusWordsOfAProcessVerdict(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	o := runtime.Options{CoolDown: time.Minute}
-	open := runtime.Status{State: runtime.StateOpen, OpenedAt: now, CurrentTime: now, Options: o, Scope: runtime.ScopeProcess}
+	open := runtime.Status{State: runtime.StateOpen, OpenedAt: now, CurrentTime: now, Options: o, Scope: storage.ScopeProcess}
 	assert.Equal(t, "open (this process)", open.String())
 	err := &runtime.OpenCircuitError{Circuit: "db", Status: open}
 	assert.Equal(t, `breakergen: circuit "db" open (this process)`, err.Error())
@@ -77,7 +78,7 @@ func TestStatusWordsOfAProcessVerdict(t *testing.T) {
 	assert.Equal(t, "open, probe in flight (this process)", probing.String())
 	err = &runtime.OpenCircuitError{Circuit: "db", Status: probing}
 	assert.Equal(t, `breakergen: circuit "db" open, probe in flight (this process)`, err.Error())
-	alone := runtime.Status{CurrentTime: now, Options: o, Scope: runtime.ScopeProcess}
+	alone := runtime.Status{CurrentTime: now, Options: o, Scope: storage.ScopeProcess}
 	assert.Equal(t, "closed (this process)", alone.String(), "cut off from the fleet, deciding alone")
 	locked := open
 	locked.Lock = runtime.LockOpen

@@ -5,7 +5,7 @@
 // The default levels fit an incident, when every call may fail or be refused:
 //
 //	opened, reopened, storage failure   Warn  (a storage failure at most once a second per circuit)
-//	closed, probe, locked, unlocked     Info
+//	closed, probe, lock changed         Info
 //	failure, skipped, success           Debug (one per call)
 //
 // WithLevel changes the level of any event type. The listener asks the
@@ -25,9 +25,10 @@
 // process of the fleet made and this one learnt (runtime.Event.Remote) is
 // logged by every process, once, with remote=true; the process that made it
 // logs it without, and with the error of the call that caused it when one
-// did. The locked record's lock attribute names the lock set.
+// did. A lock change's record says "circuit locked", or "circuit unlocked"
+// when the lock was removed, and its lock attribute names the lock set.
 //
 // Records are written synchronously, on the goroutine of the call. For a
 // handler that may block (one that ships logs over the network), put the
-// listener behind runtime.NewAsync.
+// listener behind async.New.
 package slogbreaker

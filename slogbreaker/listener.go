@@ -15,7 +15,7 @@ import (
 var eventTypes = []runtime.EventType{
 	runtime.EventSuccess, runtime.EventFailure, runtime.EventOpened, runtime.EventReopened,
 	runtime.EventClosed, runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
-	runtime.EventLocked, runtime.EventUnlocked,
+	runtime.EventLockChanged,
 }
 
 // defaultLevels fit an incident: what changes a circuit (a transition, a
@@ -32,12 +32,12 @@ var defaultLevels = map[runtime.EventType]slog.Level{
 	runtime.EventSkipped:        slog.LevelDebug,
 	runtime.EventStorageFailure: slog.LevelWarn,
 	runtime.EventProbe:          slog.LevelInfo,
-	runtime.EventLocked:         slog.LevelInfo,
-	runtime.EventUnlocked:       slog.LevelInfo,
+	runtime.EventLockChanged:    slog.LevelInfo,
 }
 
-// messages are the records' messages, one per event type: a transition learnt
-// from another process has its own's message, and remote=true says so.
+// messages are the records' messages, one per event type (a lock change's
+// depend on the lock set, see message): a transition learnt from another
+// process has its own's message, and remote=true says so.
 var messages = map[runtime.EventType]string{
 	runtime.EventSuccess:        "breakergen: call succeeded",
 	runtime.EventFailure:        "breakergen: call failed",
@@ -47,8 +47,16 @@ var messages = map[runtime.EventType]string{
 	runtime.EventSkipped:        "breakergen: call skipped",
 	runtime.EventStorageFailure: "breakergen: storage failed",
 	runtime.EventProbe:          "breakergen: probe granted",
-	runtime.EventLocked:         "breakergen: circuit locked",
-	runtime.EventUnlocked:       "breakergen: circuit unlocked",
+	runtime.EventLockChanged:    "breakergen: circuit locked",
+}
+
+// message returns the message of e's record: "breakergen: circuit unlocked"
+// for a lock change that removed the lock.
+func message(e runtime.Event) string {
+	if e.Type == runtime.EventLockChanged && e.Status.Lock == runtime.LockNone {
+		return "breakergen: circuit unlocked"
+	}
+	return messages[e.Type]
 }
 
 // Listener writes one slog record per event. Build it with NewListener (or
@@ -143,7 +151,7 @@ func (l *Listener) Handle(e runtime.Event) {
 	if !l.handler.Enabled(ctx, level) {
 		return
 	}
-	r := slog.NewRecord(time.Now(), level, messages[e.Type], 0)
+	r := slog.NewRecord(time.Now(), level, message(e), 0)
 	r.AddAttrs(attrs(e)...)
 	_ = l.handler.Handle(ctx, r)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/slogbreaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -117,7 +118,7 @@ func TestStateNamesALock(t *testing.T) {
 	_ = c.Run(context.Background(), func(context.Context) error { return nil })
 	rs := records(t, &buf)
 	require.Len(t, rs, 2)
-	assert.Equal(t, "locked", rs[0]["event"])
+	assert.Equal(t, "lock_changed", rs[0]["event"])
 	assert.Equal(t, "skipped", rs[1]["event"])
 	assert.Equal(t, "open (locked open)", rs[1]["state"])
 	assert.Equal(t, "open", rs[1]["lock"])
@@ -153,7 +154,7 @@ func TestRecordsSayWhoseVerdictAndWhetherLearnt(t *testing.T) {
 	l.Handle(runtime.Event{
 		Type: runtime.EventOpened, Circuit: "db", Err: errors.New("no route to host"),
 		Status: runtime.Status{
-			State: runtime.StateOpen, OpenedAt: start, CurrentTime: start, Scope: runtime.ScopeProcess,
+			State: runtime.StateOpen, OpenedAt: start, CurrentTime: start, Scope: storage.ScopeProcess,
 			Options: runtime.Options{CoolDown: time.Minute},
 		},
 	})
@@ -161,7 +162,7 @@ func TestRecordsSayWhoseVerdictAndWhetherLearnt(t *testing.T) {
 		Type: runtime.EventOpened, Circuit: "db", Remote: true,
 		Status: runtime.Status{State: runtime.StateOpen, OpenedAt: start, CurrentTime: start},
 	})
-	l.Handle(runtime.Event{Type: runtime.EventLocked, Circuit: "db", Remote: true, Status: runtime.Status{Lock: runtime.LockOpen}})
+	l.Handle(runtime.Event{Type: runtime.EventLockChanged, Circuit: "db", Remote: true, Status: runtime.Status{Lock: runtime.LockOpen}})
 	rs := records(t, &buf)
 	require.Len(t, rs, 3)
 	assert.Equal(t, "WARN", rs[0]["level"])
@@ -172,7 +173,8 @@ func TestRecordsSayWhoseVerdictAndWhetherLearnt(t *testing.T) {
 	assert.Equal(t, "WARN", rs[1]["level"], "a learnt opening is logged like one's own")
 	assert.Equal(t, "fleet", rs[1]["scope"])
 	assert.Equal(t, true, rs[1]["remote"])
-	assert.Equal(t, "locked", rs[2]["event"])
+	assert.Equal(t, "lock_changed", rs[2]["event"])
+	assert.Equal(t, "breakergen: circuit locked", rs[2]["msg"])
 	assert.Equal(t, true, rs[2]["remote"])
 	assert.Equal(t, "open", rs[2]["lock"])
 }
@@ -182,14 +184,14 @@ func TestAsksOnlyForWhatItsLevelLetsThrough(t *testing.T) {
 	info := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelInfo))
 	assert.Equal(t, []runtime.EventType{
 		runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
-		runtime.EventStorageFailure, runtime.EventProbe, runtime.EventLocked, runtime.EventUnlocked,
+		runtime.EventStorageFailure, runtime.EventProbe, runtime.EventLockChanged,
 	}, info.Events(), "no per-call event at Info; transitions and lock changes")
 
 	warn := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelWarn))
 	assert.Equal(t, []runtime.EventType{runtime.EventOpened, runtime.EventReopened, runtime.EventStorageFailure}, warn.Events())
-	lockedAtWarn := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelWarn), slogbreaker.WithLevel(runtime.EventLocked, slog.LevelWarn))
-	assert.Contains(t, lockedAtWarn.Events(), runtime.EventLocked, "the lock events' level is configurable")
-	assert.NotContains(t, lockedAtWarn.Events(), runtime.EventUnlocked)
+	lockedAtWarn := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelWarn), slogbreaker.WithLevel(runtime.EventLockChanged, slog.LevelWarn))
+	assert.Contains(t, lockedAtWarn.Events(), runtime.EventLockChanged, "the lock changes' level is configurable")
+	assert.NotContains(t, lockedAtWarn.Events(), runtime.EventProbe)
 
 	errorsOnly := slogbreaker.MustNewListener(jsonLogger(&buf, slog.LevelError))
 	assert.Empty(t, errorsOnly.Events())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/breakerimpl"
+	"github.com/breakergen/breakergen/runtime/callcount"
 )
 
 func TestDecorationOptions(t *testing.T) {
@@ -70,9 +71,9 @@ func TestFallbackOptions(t *testing.T) {
 type counting struct{ fallbacks int }
 
 func (c *counting) Handle(runtime.Event) {}
-func (c *counting) CountCalls(string) func(runtime.CallOutcome) {
-	return func(o runtime.CallOutcome) {
-		if o == runtime.CallFallback {
+func (c *counting) CountCalls(string) func(callcount.Outcome) {
+	return func(o callcount.Outcome) {
+		if o == callcount.Fallback {
 			c.fallbacks++
 		}
 	}

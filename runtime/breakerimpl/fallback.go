@@ -32,7 +32,7 @@ func Fallback[F any](d Decoration, key string) F {
 }
 
 // CountFallback tells the call counters of c that a call its circuit refused
-// was answered by a fallback (runtime.CallFallback; the refusal itself was
-// counted as runtime.CallSkipped). Generated methods call it before they call
+// was answered by a fallback (callcount.Fallback; the refusal itself was
+// counted as callcount.Skipped). Generated methods call it before they call
 // a fallback.
 func CountFallback(c *runtime.Circuit) { hooks.CountFallback(c) }

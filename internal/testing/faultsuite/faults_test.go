@@ -17,9 +17,12 @@ import (
 const (
 	// callers is how many goroutines call the circuit at once.
 	callers = 8
+	// storageTimeout is the runtime's default WithStorageTimeout, which the
+	// scenarios' breakers keep.
+	storageTimeout = 100 * time.Millisecond
 	// budget is the most a call may spend in breakergen at the 99th
 	// percentile: the storage deadline plus 20 ms.
-	budget = runtime.DefaultStorageTimeout + 20*time.Millisecond
+	budget = storageTimeout + 20*time.Millisecond
 	// worstSlack is what the longest call may spend in breakergen beyond the
 	// storage budget it never exceeds: scheduling on a loaded, race-detecting
 	// test machine.
@@ -94,7 +97,7 @@ func runScenario(t *testing.T, s scenario, m mode, c clientConfig) {
 	assert.Equal(t, int64(len(during.durations)), during.ran.Load(), "calls that ran during the fault")
 	p50, p99, worst := percentiles(during.durations)
 	assert.LessOrEqual(t, p99, budget, "p99 time in breakergen during the fault")
-	assert.LessOrEqual(t, worst, runtime.DefaultStorageTimeout+worstSlack, "the longest time in breakergen during the fault")
+	assert.LessOrEqual(t, worst, storageTimeout+worstSlack, "the longest time in breakergen during the fault")
 	mustReport := s.outage || (m.name == "strict" && s.slowerThanDeadline)
 	if mustReport {
 		assert.Positive(t, r.events.events.Load(), "EventStorageFailure during the fault")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -180,7 +181,7 @@ func fleetChild(t *testing.T) {
 		switch e.Type {
 		case runtime.EventProbe:
 			mu.Lock()
-			if e.Status.Scope == runtime.ScopeProcess {
+			if e.Status.Scope == storage.ScopeProcess {
 				// A process probes its own opening (its own window crossed
 				// the threshold before the fleet's quorum did) alone.
 				r.Local++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
@@ -55,7 +56,7 @@ func TestReportsCarryHealthyTraffic(t *testing.T) {
 func TestReportHandsBackAnOpening(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t, nil)
-	o := runtime.Options{CoolDown: runtime.DefaultOptions().CoolDown, EvaluationWindow: fleetOpts.EvaluationWindow,
+	o := runtime.Options{CoolDown: 5 * time.Minute, EvaluationWindow: fleetOpts.EvaluationWindow, // the default cool-down
 		RateThreshold: 0.5, SampleThreshold: 10}
 	slow := redisstore.WithFlushInterval(redisstore.MaxFlushInterval)
 	a := newProcess(t, client, nil, o, slow)

@@ -146,7 +146,7 @@ func TestScenarioChild(t *testing.T) {
 	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		if e.Status.Scope == runtime.ScopeProcess {
+		if e.Status.Scope == storage.ScopeProcess {
 			rep.OpenedLocal++
 		} else {
 			rep.OpenedFleet++

@@ -133,25 +133,25 @@ func TestLocalOpening(t *testing.T) {
 			assert.Equal(t, 3, bad.calls(10, fail), "the bad process's calls before it skips: its threshold")
 			opened := bad.events.of(runtime.EventOpened)
 			require.Len(t, opened, 1, "the bad process's openings")
-			assert.Equal(t, runtime.ScopeProcess, opened[0].Status.Scope, "its opening is its own")
+			assert.Equal(t, storage.ScopeProcess, opened[0].Status.Scope, "its opening is its own")
 			st := bad.status(t)
 			assert.True(t, st.Open(), "the bad process's circuit: %v", st)
-			assert.Equal(t, runtime.ScopeProcess, st.Scope)
+			assert.Equal(t, storage.ScopeProcess, st.Scope)
 			var refused *runtime.OpenCircuitError
 			require.ErrorAs(t, bad.c.Run(context.Background(), succeed), &refused)
-			assert.Equal(t, runtime.ScopeProcess, refused.Status.Scope, "the refusal says whose verdict it is")
+			assert.Equal(t, storage.ScopeProcess, refused.Status.Scope, "the refusal says whose verdict it is")
 
 			assert.Equal(t, 20, healthy.calls(20, succeed), "the healthy process keeps calling")
 			assert.Empty(t, healthy.events.of(runtime.EventOpened), "the healthy process's openings")
 			st = healthy.status(t)
-			assert.True(t, st.Closed() && st.Scope == runtime.ScopeFleet, "the fleet's circuit: %v", st)
+			assert.True(t, st.Closed() && st.Scope == storage.ScopeFleet, "the fleet's circuit: %v", st)
 
 			bad.s.Advance(fleetOpts.CoolDown + time.Second)
 			assert.Equal(t, 1, bad.race(8, slowly(nil)), "calls of 8 racers once the local cool-down is over: one probe")
 			assert.Len(t, bad.events.of(runtime.EventProbe), 1, "EventProbe")
 			closed := bad.events.of(runtime.EventClosed)
 			require.Len(t, closed, 1, "the local probe's success closes the circuit here")
-			assert.Equal(t, runtime.ScopeProcess, closed[0].Status.Scope)
+			assert.Equal(t, storage.ScopeProcess, closed[0].Status.Scope)
 			assert.Equal(t, 5, bad.calls(5, succeed), "calls after the local closing")
 		})
 	}
@@ -171,7 +171,7 @@ func TestLocalProbeFails(t *testing.T) {
 	assert.Equal(t, 1, bad.race(8, slowly(errDependency)), "one probe")
 	reopened := bad.events.of(runtime.EventReopened)
 	require.Len(t, reopened, 1)
-	assert.Equal(t, runtime.ScopeProcess, reopened[0].Status.Scope)
+	assert.Equal(t, storage.ScopeProcess, reopened[0].Status.Scope)
 	st := bad.status(t)
 	assert.True(t, st.Open() && st.OpenedAt.After(first), "reopened with a new OpenedAt: %v", st)
 	assert.Zero(t, bad.calls(5, succeed), "calls while cooling down again")
@@ -187,13 +187,13 @@ func TestFleetTransitionEndsLocalOpening(t *testing.T) {
 	healthy.calls(20, succeed)
 	require.NoError(t, healthy.s.Flush(context.Background()))
 	bad.calls(3, fail)
-	require.Equal(t, runtime.ScopeProcess, bad.status(t).Scope)
+	require.Equal(t, storage.ScopeProcess, bad.status(t).Scope)
 	ctx := context.Background()
 	h := bind(t, healthy.s, "c", policy).(storage.Operator)
 	ok, err := h.Open(ctx, time.Time{})
 	require.True(t, ok && err == nil, "Open = %v, %v", ok, err)
 	eventually(t, time.Second, "the bad process learning the fleet's opening", func() bool {
-		return bad.status(t).Scope == runtime.ScopeFleet
+		return bad.status(t).Scope == storage.ScopeFleet
 	})
 	ok, err = h.Close(ctx, time.Time{})
 	require.True(t, ok && err == nil, "Close = %v, %v", ok, err)
@@ -201,7 +201,7 @@ func TestFleetTransitionEndsLocalOpening(t *testing.T) {
 		return bad.calls(1, succeed) == 1
 	})
 	st := bad.status(t)
-	assert.True(t, st.Closed() && st.Scope == runtime.ScopeFleet, "%v", st)
+	assert.True(t, st.Closed() && st.Scope == storage.ScopeFleet, "%v", st)
 }
 
 // TestQuorum checks the fleet's opening with real breakers: one process that
@@ -218,7 +218,7 @@ func TestQuorum(t *testing.T) {
 	require.NoError(t, a.s.Flush(ctx))
 	b.calls(4, fail)
 	require.NoError(t, b.s.Flush(ctx))
-	require.Equal(t, runtime.ScopeProcess, b.status(t).Scope, "one voter: a local opening")
+	require.Equal(t, storage.ScopeProcess, b.status(t).Scope, "one voter: a local opening")
 	in, err := a.s.Inspect(ctx, "c")
 	require.NoError(t, err)
 	assert.Equal(t, storage.StateClosed, in.State, "the fleet's circuit with one voter of two reporters")
@@ -230,7 +230,7 @@ func TestQuorum(t *testing.T) {
 	assert.Equal(t, storage.StateOpen, in.State, "the fleet's circuit with two voters")
 	opened := c.events.of(runtime.EventOpened)
 	require.Len(t, opened, 1)
-	assert.Equal(t, runtime.ScopeFleet, opened[0].Status.Scope, "the second voter opens the fleet's circuit")
+	assert.Equal(t, storage.ScopeFleet, opened[0].Status.Scope, "the second voter opens the fleet's circuit")
 	eventually(t, time.Second, "the healthy process learning the fleet's opening", func() bool {
 		return a.calls(1, succeed) == 0
 	})
@@ -239,7 +239,7 @@ func TestQuorum(t *testing.T) {
 	alone.calls(3, fail)
 	opened = alone.events.of(runtime.EventOpened)
 	require.Len(t, opened, 1)
-	assert.Equal(t, runtime.ScopeFleet, opened[0].Status.Scope, "a process alone opens the fleet's circuit")
+	assert.Equal(t, storage.ScopeFleet, opened[0].Status.Scope, "a process alone opens the fleet's circuit")
 }
 
 // TestCutOff puts one process behind a fault proxy and blackholes it: after
@@ -268,7 +268,7 @@ func TestCutOff(t *testing.T) {
 	cutAt := time.Now()
 	eventually(t, 5*time.Second, "b deciding alone", func() bool {
 		st := b.status(t)
-		return st.Scope == runtime.ScopeProcess && !st.Stub
+		return st.Scope == storage.ScopeProcess && !st.Stub
 	})
 	t.Logf("b decided alone %v after the cut (staleness bound %v)", time.Since(cutAt), stale)
 	stales := 0
@@ -301,10 +301,10 @@ func TestCutOff(t *testing.T) {
 	assert.Less(t, slowest, 50*time.Millisecond, "the slowest call while cut off")
 	closed := b.events.of(runtime.EventClosed)
 	require.Len(t, closed, 1)
-	assert.Equal(t, runtime.ScopeProcess, closed[0].Status.Scope)
+	assert.Equal(t, storage.ScopeProcess, closed[0].Status.Scope)
 
 	proxy.Heal()
-	eventually(t, 5*time.Second, "b trusting the fleet again", func() bool { return b.status(t).Scope == runtime.ScopeFleet })
+	eventually(t, 5*time.Second, "b trusting the fleet again", func() bool { return b.status(t).Scope == storage.ScopeFleet })
 	require.NoError(t, b.s.Flush(ctx))
 	in, err := a.s.Inspect(ctx, "c")
 	require.NoError(t, err)
@@ -337,24 +337,24 @@ func TestLearntTransitions(t *testing.T) {
 			learnt := b.events.of(runtime.EventOpened)
 			require.Len(t, learnt, 1, "b's openings")
 			assert.True(t, learnt[0].Remote, "b learnt it")
-			assert.Equal(t, runtime.ScopeFleet, learnt[0].Status.Scope)
+			assert.Equal(t, storage.ScopeFleet, learnt[0].Status.Scope)
 
 			require.NoError(t, a.c.LockOpen(ctx))
-			eventually(t, time.Second, "b learning the lock", func() bool { return len(b.events.of(runtime.EventLocked)) > 0 })
+			eventually(t, time.Second, "b learning the lock", func() bool { return len(b.events.of(runtime.EventLockChanged)) > 0 })
 			require.NoError(t, a.c.Unlock(ctx))
-			eventually(t, time.Second, "b learning the unlock", func() bool { return len(b.events.of(runtime.EventUnlocked)) > 0 })
+			eventually(t, time.Second, "b learning the unlock", func() bool { return len(b.events.of(runtime.EventLockChanged)) > 1 })
 			for _, p := range []struct {
 				who    *process
 				remote bool
 			}{{a, false}, {b, true}} {
-				for _, typ := range []runtime.EventType{runtime.EventLocked, runtime.EventUnlocked} {
-					es := p.who.events.of(typ)
-					if assert.Len(t, es, 1, "%v", typ) {
-						assert.Equal(t, p.remote, es[0].Remote, "%v", typ)
+				es := p.who.events.of(runtime.EventLockChanged)
+				if assert.Len(t, es, 2, "the lock and the unlock") {
+					for i, lock := range []runtime.Lock{runtime.LockOpen, runtime.LockNone} {
+						assert.Equal(t, p.remote, es[i].Remote, "%v", lock)
+						assert.Equal(t, lock, es[i].Status.Lock)
 					}
 				}
 			}
-			assert.Equal(t, runtime.LockOpen, b.events.of(runtime.EventLocked)[0].Status.Lock)
 
 			a.s.Advance(fleetOpts.CoolDown + time.Second)
 			b.s.Advance(fleetOpts.CoolDown + time.Second)

@@ -11,6 +11,7 @@ import (
 	"github.com/breakergen/breakergen/cmd/breakerctl/internal/breakerctl"
 	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -124,7 +125,7 @@ func TestQuorumView(t *testing.T) {
 	require.NoError(t, badStore.Flush(ctx))
 	st, err := bad.Circuit("search").Status(ctx)
 	require.NoError(t, err)
-	require.Equal(t, runtime.ScopeProcess, st.Scope, "the bad service's opening is its own: %v", st)
+	require.Equal(t, storage.ScopeProcess, st.Scope, "the bad service's opening is its own: %v", st)
 	env := map[string]string{"REDIS_URL": url}
 
 	status := runCtl(env, "-prefix", "shop", "status", "search")

@@ -1,20 +1,55 @@
-package runtime_test
+package async_test
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/breakergen/breakergen/runtime"
+	"github.com/breakergen/breakergen/runtime/async"
+	"github.com/breakergen/breakergen/runtime/callcount"
 	"github.com/breakergen/breakergen/runtime/fakeclock"
-	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
+
+// recorder is a listener that keeps every event.
+type recorder struct {
+	mu     sync.Mutex
+	events []runtime.Event
+}
+
+func (r *recorder) Handle(e runtime.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// filtering is a listener that says which events it wants.
+type filtering struct {
+	recorder
+	wants []runtime.EventType
+}
+
+func (f *filtering) Events() []runtime.EventType { return f.wants }
+
+// stopping is a listener with a Shutdown, which it records.
+type stopping struct {
+	mu      sync.Mutex
+	stopped int
+}
+
+func (s *stopping) Handle(runtime.Event) {}
+
+func (s *stopping) Shutdown(context.Context) error {
+	s.mu.Lock()
+	s.stopped++
+	s.mu.Unlock()
+	return nil
+}
 
 // gate is a listener that blocks in Handle until released, reporting each
 // event it starts on.
@@ -43,17 +78,17 @@ func (g *gate) types() []runtime.EventType {
 	return append([]runtime.EventType(nil), g.got...)
 }
 
-func closeAsync(t *testing.T, a *runtime.AsyncListener) {
+func closeAsync(t *testing.T, a *async.Listener) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, a.Shutdown(ctx))
 }
 
-// newAsync is runtime.NewAsync for arguments that must be valid.
-func newAsync(t *testing.T, l runtime.Listener, opts ...runtime.AsyncOption) *runtime.AsyncListener {
+// newAsync is async.New for arguments that must be valid.
+func newAsync(t *testing.T, l runtime.Listener, opts ...async.Option) *async.Listener {
 	t.Helper()
-	a, err := runtime.NewAsync(l, opts...)
+	a, err := async.New(l, opts...)
 	require.NoError(t, err)
 	return a
 }
@@ -89,7 +124,7 @@ func TestAsyncDeliversInOrderThroughABreaker(t *testing.T) {
 func TestAsyncNeverBlocksAndCountsDrops(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := newGate()
-	a := newAsync(t, g, runtime.AsyncQueue(2))
+	a := newAsync(t, g, async.WithQueue(2))
 	a.Handle(runtime.Event{Type: runtime.EventOpened})
 	<-g.started // the goroutine holds the first event; the queue is empty
 	for range 4 {
@@ -142,22 +177,22 @@ func TestAsyncContainsPanics(t *testing.T) {
 	assert.Equal(t, []runtime.EventType{runtime.EventClosed}, got)
 }
 
-// countingListener is a CallCounter.
-type countingListener struct{ calls chan runtime.CallOutcome }
+// countingListener is a callcount.Counter.
+type countingListener struct{ calls chan callcount.Outcome }
 
 func (countingListener) Handle(runtime.Event) {}
-func (l countingListener) CountCalls(string) func(runtime.CallOutcome) {
-	return func(o runtime.CallOutcome) { l.calls <- o }
+func (l countingListener) CountCalls(string) func(callcount.Outcome) {
+	return func(o callcount.Outcome) { l.calls <- o }
 }
 
 func TestAsyncForwardsCallCountingSynchronously(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	cl := countingListener{calls: make(chan runtime.CallOutcome, 1)}
+	cl := countingListener{calls: make(chan callcount.Outcome, 1)}
 	a := newAsync(t, cl)
 	defer closeAsync(t, a)
 	c := runtime.MustNew(runtime.WithListener(a, runtime.EventOpened)).Circuit("db")
 	require.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }))
-	assert.Equal(t, runtime.CallSuccess, <-cl.calls, "counted on the call's goroutine, before Run returned")
+	assert.Equal(t, callcount.Success, <-cl.calls, "counted on the call's goroutine, before Run returned")
 
 	plain := newAsync(t, runtime.ListenerFunc(func(runtime.Event) {}))
 	defer closeAsync(t, plain)
@@ -165,23 +200,23 @@ func TestAsyncForwardsCallCountingSynchronously(t *testing.T) {
 }
 
 func TestAsyncRejectsBadOptions(t *testing.T) {
-	for name, build := range map[string]func() (*runtime.AsyncListener, error){
-		"nil listener": func() (*runtime.AsyncListener, error) { return runtime.NewAsync(nil) },
-		"typed nil":    func() (*runtime.AsyncListener, error) { return runtime.NewAsync((*recorder)(nil)) },
-		"queue 0":      func() (*runtime.AsyncListener, error) { return runtime.NewAsync(&recorder{}, runtime.AsyncQueue(0)) },
-		"queue too big": func() (*runtime.AsyncListener, error) {
-			return runtime.NewAsync(&recorder{}, runtime.AsyncQueue(1<<21))
+	for name, build := range map[string]func() (*async.Listener, error){
+		"nil listener": func() (*async.Listener, error) { return async.New(nil) },
+		"typed nil":    func() (*async.Listener, error) { return async.New((*recorder)(nil)) },
+		"queue 0":      func() (*async.Listener, error) { return async.New(&recorder{}, async.WithQueue(0)) },
+		"queue too big": func() (*async.Listener, error) {
+			return async.New(&recorder{}, async.WithQueue(1<<21))
 		},
-		"nil option": func() (*runtime.AsyncListener, error) { return runtime.NewAsync(&recorder{}, nil) },
+		"nil option": func() (*async.Listener, error) { return async.New(&recorder{}, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			a, err := build()
-			assert.ErrorIs(t, err, storage.ErrInvalid)
+			assert.ErrorIs(t, err, runtime.ErrInvalid)
 			assert.Nil(t, a)
 		})
 	}
-	_, err := runtime.NewAsync(&recorder{}, runtime.AsyncQueue(-1))
-	assert.EqualError(t, err, "breakergen: invalid options: breakergen: invalid configuration: NewAsync: AsyncQueue(-1): want 1 to 1048576")
+	_, err := async.New(&recorder{}, async.WithQueue(-1))
+	assert.EqualError(t, err, "breakergen: invalid options: breakergen: invalid configuration: async.New: WithQueue(-1): want 1 to 1048576")
 }
 
 // TestAsyncConcurrentHandleAndShutdown races handlers against Shutdown: every
@@ -195,7 +230,7 @@ func TestAsyncConcurrentHandleAndShutdown(t *testing.T) {
 		mu.Lock()
 		delivered++
 		mu.Unlock()
-	}), runtime.AsyncQueue(16))
+	}), async.WithQueue(16))
 	const workers, each = 4, 500
 	var wg sync.WaitGroup
 	for range workers {
@@ -216,26 +251,51 @@ func TestAsyncConcurrentHandleAndShutdown(t *testing.T) {
 	assert.Equal(t, uint64(workers*each), uint64(delivered)+a.Dropped())
 }
 
-// ExampleNewAsync puts a listener that may block (here, one that writes to a
-// slow sink) behind a bounded queue. The breaker owns it: its Shutdown
-// delivers what is queued, then stops the queue's goroutine.
-func ExampleNewAsync() {
-	sink := make(chan string, 10)
-	slow := runtime.ListenerFunc(func(e runtime.Event) { sink <- e.Circuit + " " + e.Type.String() })
-	async, err := runtime.NewAsync(slow, runtime.AsyncQueue(256))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	b := runtime.MustNew(runtime.WithListener(async, runtime.EventOpened, runtime.EventClosed))
-	c := b.Circuit("search")
+func TestShutdownDeliversWhatAnOwnedListenerQueued(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	g := newGate()
+	a := newAsync(t, g)
+	b := runtime.MustNew(runtime.WithListener(a, runtime.EventFailure))
+	c := b.Circuit("db", runtime.Options{SampleThreshold: 100})
 	for range 3 {
-		_ = c.Run(context.Background(), func(context.Context) error { return errors.New("timeout") })
+		_ = c.Run(context.Background(), func(context.Context) error { return errors.New("boom") })
 	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	close(g.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = b.Shutdown(ctx)
-	fmt.Println(<-sink, "dropped:", async.Dropped())
-	// Output: search opened dropped: 0
+	require.NoError(t, b.Shutdown(ctx))
+	assert.Equal(t, []runtime.EventType{runtime.EventFailure, runtime.EventFailure, runtime.EventFailure}, g.types())
+	assert.NoError(t, c.Run(context.Background(), func(context.Context) error { return nil }), "calls still run")
+	assert.Equal(t, uint64(0), a.Dropped()+uint64(a.Queued()), "nothing was dropped before the shutdown")
+}
+
+func TestListenerAsksForWhatItWraps(t *testing.T) {
+	inner := &filtering{wants: []runtime.EventType{runtime.EventOpened}}
+	a := newAsync(t, inner)
+	assert.Equal(t, []runtime.EventType{runtime.EventOpened}, a.Events())
+	plain := newAsync(t, &recorder{})
+	var every []runtime.EventType
+	for et := runtime.EventType(0); et < 255; et++ {
+		if et.String() != "unknown" {
+			every = append(every, et)
+		}
+	}
+	assert.Equal(t, every, plain.Events(), "every type for a listener with no Events")
+	assert.Subset(t, plain.Events(), []runtime.EventType{
+		runtime.EventSuccess, runtime.EventFailure, runtime.EventOpened, runtime.EventReopened, runtime.EventClosed,
+		runtime.EventSkipped, runtime.EventStorageFailure, runtime.EventProbe,
+	})
+	ctx := context.Background()
+	b := runtime.MustNew(runtime.WithListener(a), runtime.WithListener(plain))
+	require.NoError(t, b.Shutdown(ctx))
+}
+
+// TestShutsDownWhatItWraps: the Listener owns its listener, and the Breaker
+// owns the Listener.
+func TestShutsDownWhatItWraps(t *testing.T) {
+	inner := &stopping{}
+	a := newAsync(t, inner)
+	b := runtime.MustNew(runtime.WithListener(a))
+	require.NoError(t, b.Shutdown(context.Background()))
+	assert.Equal(t, 1, inner.stopped)
 }
