@@ -180,6 +180,31 @@ func TestCircuitProxySpentBudgetKeepsTheProbe(t *testing.T) {
 	assert.NoError(t, statusErr(t, h, probeAt), "closed after the probe")
 }
 
+// TestCircuitProxyDefersRefusedOutcomes checks that an outcome the proxy does
+// not give the backend (open, or the call's budget spent) is deferred to a
+// backend handle that is a storage.Deferrer, and one the backend was asked for
+// is not, though it failed: a window a fleet shares counts every call that
+// ran, once, while the fallback decides.
+func TestCircuitProxyDefersRefusedOutcomes(t *testing.T) {
+	h, backend := newProxy(t)
+	backend.fail(errBackend)
+	_, err := h.Record(t.Context(), pxT0, storage.Outcome{})
+	require.ErrorIs(t, err, errBackend)
+	assert.Zero(t, backend.deferred.Load(), "an outcome the backend was asked for")
+	backend.heal()
+	_, err = h.Record(t.Context(), pxT0, storage.Outcome{Success: true})
+	require.NoError(t, err)
+	tripProxy(t, h, backend)
+	_, err = h.Record(t.Context(), pxT0, storage.Outcome{Success: true})
+	require.ErrorIs(t, err, storage.ErrStorageOpen)
+	assert.EqualValues(t, 1, backend.deferred.Load(), "an outcome refused while the proxy is open")
+	spent, cancel := context.WithTimeoutCause(context.Background(), 0, storage.ErrTimeout)
+	defer cancel()
+	_, err = h.Record(spent, pxT0.Add(cooled), storage.Outcome{})
+	require.ErrorIs(t, err, storage.ErrTimeout)
+	assert.EqualValues(t, 2, backend.deferred.Load(), "an outcome whose storage budget was spent")
+}
+
 // TestCircuitProxySlowFailuresOpen is the defect of a proxy that stamped its
 // opening with the start of the failing call: a backend that fails only after
 // longer than the cool-down must still be spared.

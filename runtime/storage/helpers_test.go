@@ -23,11 +23,13 @@ var (
 // that reach it, and runs an optional hook before each call (before its health
 // is checked) and after each answer.
 type flaky struct {
-	mem    *storage.Memory
-	err    atomic.Pointer[error] // nil while healthy
-	calls  atomic.Int64
-	before atomic.Pointer[func(op string)]
-	after  atomic.Pointer[func(op string)]
+	mem   *storage.Memory
+	err   atomic.Pointer[error] // nil while healthy
+	calls atomic.Int64
+	// deferred counts the outcomes given to its handles' Defer.
+	deferred atomic.Int64
+	before   atomic.Pointer[func(op string)]
+	after    atomic.Pointer[func(op string)]
 }
 
 var _ storage.Storage = (*flaky)(nil)
@@ -95,6 +97,10 @@ func (h *flakyHandle) Status(ctx context.Context, now time.Time) (storage.Status
 func (h *flakyHandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
 	return call(h.f, "Record", func() (storage.Result, error) { return h.h.Record(ctx, now, o) })
 }
+
+// Defer counts a deferred outcome: a flaky handle is a storage.Deferrer, as a
+// fleet store's is.
+func (h *flakyHandle) Defer(storage.Outcome) { h.f.deferred.Add(1) }
 
 func (h *flakyHandle) Reserve(ctx context.Context, now, openedAt, reservedAt time.Time) (time.Time, bool, error) {
 	var ok bool

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,9 +26,18 @@ func (p *proxyHandle) Status(ctx context.Context, now time.Time) (Status, error)
 	return proxied(ctx, p.br, now, func(ctx context.Context) (Status, error) { return p.h.Status(ctx, now) })
 }
 
-// Record records in the backend unless the proxy is open.
+// Record records in the backend unless the proxy is open. An outcome it does
+// not give the backend, it defers to a backend handle that is a Deferrer.
 func (p *proxyHandle) Record(ctx context.Context, now time.Time, o Outcome) (Result, error) {
-	return proxied(ctx, p.br, now, func(ctx context.Context) (Result, error) { return p.h.Record(ctx, now, o) })
+	var asked atomic.Bool // written on the goroutine bounded.Call may start
+	r, err := proxied(ctx, p.br, now, func(ctx context.Context) (Result, error) {
+		asked.Store(true)
+		return p.h.Record(ctx, now, o)
+	})
+	if d, ok := p.h.(Deferrer); ok && err != nil && !asked.Load() {
+		d.Defer(o)
+	}
+	return r, err
 }
 
 // Reserve reserves the probe in the backend unless the proxy is open.

@@ -112,13 +112,13 @@ func (s *Store) counted(addr string, n int) {
 func (h *handle) node(ctx context.Context) (redis.UniversalClient, string, error) {
 	switch c := h.s.client.(type) {
 	case *redis.ClusterClient:
-		n, err := c.MasterForKey(ctx, h.keys[0])
+		n, err := c.MasterForKey(ctx, h.keys()[0])
 		if err != nil {
 			return nil, "", err
 		}
 		return n, n.Options().Addr, nil
 	case *redis.Ring:
-		n, err := c.GetShardClientForKey(h.keys[0])
+		n, err := c.GetShardClientForKey(h.keys()[0])
 		if err != nil {
 			return nil, "", err
 		}
@@ -149,7 +149,7 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 	var eval, wait, role *redis.Cmd
 	ms := max(timeout.Milliseconds(), 1)
 	_, err = node.Pipelined(ctx, func(p redis.Pipeliner) error {
-		eval = p.EvalSha(ctx, script.Hash(), h.keys, argv...)
+		eval = p.EvalSha(ctx, script.Hash(), h.keys(), argv...)
 		wait = p.Do(ctx, "WAIT", n, ms)
 		role = p.Do(ctx, "ROLE") // the replicas the next write waits for
 		return nil
@@ -158,7 +158,7 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 		h.s.more(addr, replicasOf(role))
 	}
 	if isNoScript(eval.Err()) { // a new master after a failover: load it, and wait again
-		eval = script.Run(ctx, node, h.keys, argv...)
+		eval = script.Run(ctx, node, h.keys(), argv...)
 		wait = node.Do(ctx, "WAIT", n, ms)
 	}
 	v, err := eval.Result()

@@ -32,10 +32,10 @@
 // prefix), so an opening, a probe's result or an operator's lock reaches the
 // fleet within milliseconds. Circuits in trouble (open, locked, open here, or
 // not read yet) are also re-read by the refresh rounds (WithRefreshInterval,
-// default 1 s), each by a process at most once per refresh interval times the
-// processes that report it, jittered: the fleet as a whole about once per
-// interval, which repairs a lost announcement. A circuit bound and never called
-// is read once, then waits for traffic or an announcement. When Redis answers
+// default 1 s), each by a process once per refresh interval times the most
+// processes seen reporting it (up to 600), jittered: the fleet as a whole
+// about once per interval, which repairs a lost announcement. A circuit bound
+// and never called is read once, then waits for traffic or an announcement. When Redis answers
 // again after an outage, or a subscription comes back, every circuit is read
 // again, at most 512 a round. A store that has sent nothing for a sixth of its
 // staleness bound pings Redis, so an outage is noticed without traffic.
@@ -124,7 +124,12 @@
 // again, and its caller still probes. A fleet store drops a batch older than
 // its window, or than 52 batches of the circuit, rather than risk counting it
 // twice: counting is then at most once, and an outcome a strict store could
-// not send is counted only in the runtime's fallback.
+// not send is counted only in the runtime's fallback. A fleet store's probe
+// outcome, sent at once, rides with its batch when its script fails, under the
+// batch's number; and the outcome of a call whose Record the runtime's storage
+// proxy refused (Redis failing, the proxy open) is counted here for the next
+// flush (storage.Deferrer) while the fallback decides: every call that ran
+// reaches the window once.
 //
 // # State Redis loses
 //
@@ -185,6 +190,44 @@
 // master is scanned, on a *redis.Ring every shard. They are meant for operators,
 // not for the request path, and are not atomic across circuits. Inspect reads
 // one circuit as an operator sees it, without a policy.
+//
+// # Inside a fleet store
+//
+// A map for those who change the machine (the files named are this
+// package's). A fleet store's goroutines start with its first binding and end
+// with Shutdown:
+//
+//	flush loop       fleet.go, fleet_rounds.go, fleet_flush.go, fleet_report.go: every
+//	                 flush interval, the dirty circuits' due batches, in flush and
+//	                 report scripts; the circuits assumed closed at binding, read once
+//	refresh loop     fleet_rounds.go, fleet_restore.go: the watched circuits whose turn
+//	                 came, and writing back what Redis lost
+//	link watcher     fleet_stale.go: pings a quiet link; detaches and attaches every
+//	                 circuit; renews the subscriptions after an outage
+//	subscriber       fleet_pubsub.go: one goroutine makes subscription changes in order,
+//	                 one per subscription receives announcements
+//	callers          fleet_handle.go (fhandle): the hot path reads the cached status and
+//	                 counts in the ring without a lock; a failure that may open the
+//	                 circuit, a probe's outcome, a reservation and operator calls run
+//	                 scripts on the caller's goroutine
+//
+// What guards what:
+//
+//	fcircuit.cache       an immutable snapshot (cached), replaced by compare-and-swap:
+//	                     every decision is one load of it
+//	fcircuit.flushing    a token (a channel of one): one batch of a circuit on its way at
+//	                     a time, in sequence order; rounds take tokens in name order
+//	fcircuit.mu          the outbox of batches and the process's own window
+//	fcircuit.pending     the ring of outcomes not yet in a batch: lock-free lanes
+//	fleet.mu             the circuits by name and channel, the retired ones, the
+//	                     circuits to verify
+//	fleet.dmu, fleet.wmu the dirty list, the watched set
+//	subscriber.mu        the subscriptions, their channels and the queue of changes
+//	link, serverClock    atomics only
+//
+// Listeners are told of transitions after the tokens are given back, so a
+// listener may call the circuit. Time-dependent decisions read the server
+// clock's estimate (serverClock), which a test moves with the store's offset.
 //
 // # Failures
 //

@@ -79,6 +79,7 @@ type fcircuit struct {
 	touched   atomic.Int64 // server microseconds when a report last asked to write the report time
 	watched   atomic.Bool  // among the circuits refresh rounds read
 	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
+	seen      atomic.Int32 // the most processes seen reporting it, this one included
 	// opening counts the flushes on their way that may open the fleet's
 	// circuit: while one is, it decides, and no failure opens the circuit here.
 	opening atomic.Int32
@@ -277,22 +278,33 @@ func (c *fcircuit) counts(e int64) (ownF, ownN, fleetF, fleetN int) {
 // token, before anything new is taken. It needs the server's clock, which
 // numbers the buckets; not the cached status, which Shutdown forgets while
 // the ring still holds outcomes to send.
-func (c *fcircuit) take(now int64) {
+func (c *fcircuit) take(now int64, closedOnly bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.outbox) > 0 || !c.f.clock.known.Load() || !c.dirty.Swap(false) {
 		return
 	}
-	if b := c.newBatch(c.epoch(), now, c.h.rate); b != nil {
+	e := c.epoch()
+	upTo := e
+	if closedOnly {
+		upTo = e - 1
+	}
+	if b := c.newBatch(e, upTo, now, c.h.rate); b != nil {
 		c.outbox = append(c.outbox, b)
+	}
+	if _, n := c.pending.Counts(e); closedOnly && n > 0 {
+		// The current bucket's outcomes wait for it to close.
+		c.since.Store(e)
+		c.dirty.Store(true)
 	}
 }
 
-// newBatch takes the ring's outcomes of the window ending with bucket e into a
-// batch counted in flight and in the process's own window, with the process's
-// vote at rate, or returns nil when there are none. The caller holds mu.
-func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
-	taken := c.pending.Take(e)
+// newBatch takes the ring's outcomes of the window ending with bucket upTo (e,
+// the current bucket, or one before it) into a batch counted in flight and in
+// the process's own window, with the process's vote at rate in the window
+// ending with e, or returns nil when there are none. The caller holds mu.
+func (c *fcircuit) newBatch(e, upTo, now int64, rate float64) *batch {
+	taken := c.pending.Take(upTo)
 	if len(taken) == 0 {
 		return nil
 	}
@@ -313,23 +325,50 @@ func (c *fcircuit) newBatch(e, now int64, rate float64) *batch {
 // one more failure in bucket e: a failure counted nowhere else. The caller
 // holds mu.
 func (c *fcircuit) failureBatch(e, now int64, rate float64) *batch {
-	b := c.newBatch(e, now, rate)
+	b := c.newBatch(e, e, now, rate)
 	if b == nil {
 		b = &batch{seq: c.h.seq.batch(), created: now}
 	}
+	c.addTo(b, e, false)
+	c.own.add(e, 0, 1)
+	b.vote = c.voteLocked(e, rate)
+	return b
+}
+
+// carry puts an outcome whose script failed into b, the batch that script
+// carried (a new batch of its number seq when it carried none), for the
+// flusher to send again: under the same number, the outcome counts once
+// whether or not the failed script ran. The process's own window counted it
+// already.
+func (c *fcircuit) carry(b *batch, seq seqNum, e, now int64, success bool) *batch {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b == nil {
+		b = &batch{seq: seq, created: now}
+	}
+	c.addTo(b, e, success)
+	return b
+}
+
+// addTo adds one outcome in bucket e to b, counted in flight. The caller holds
+// mu or owns b alone.
+func (c *fcircuit) addTo(b *batch, e int64, success bool) {
 	i := slices.IndexFunc(b.buckets, func(x bucketCount) bool { return x.epoch == e })
 	if i < 0 {
 		b.buckets = append(b.buckets, bucketCount{epoch: e})
 		i = len(b.buckets) - 1
 	}
-	b.buckets[i].failures++
-	b.f++
+	f := 0
+	if success {
+		b.buckets[i].successes++
+	} else {
+		b.buckets[i].failures++
+		f = 1
+	}
+	b.f += f
 	b.n++
-	c.inflightF.Add(1)
+	c.inflightF.Add(int64(f))
 	c.inflightN.Add(1)
-	c.own.add(e, 0, 1)
-	b.vote = c.voteLocked(e, rate)
-	return b
 }
 
 // voteLocked reports whether the process votes to open the circuit: its own

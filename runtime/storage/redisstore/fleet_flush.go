@@ -39,7 +39,7 @@ const (
 func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
 	units := make([]unit, len(cs))
 	for i, c := range cs {
-		units[i] = unit{keys: c.h.keys, args: args(i), cs: cs[i : i+1]}
+		units[i] = unit{keys: c.h.keys(), args: args(i), cs: cs[i : i+1]}
 	}
 	return f.send(ctx, op, script, units)
 }
@@ -137,7 +137,12 @@ func isNoScript(err error) bool {
 
 // flush sends the batches of cs, taking what their rings counted into new
 // batches, and learns from the replies. It returns the first error.
-func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
+func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error { return f.flushSome(ctx, cs, false) }
+
+// flushSome is flush; when partial is set (a flush round), a circuit whose
+// outcomes travel lazily sends its closed buckets only, and its current
+// bucket's outcomes wait for the bucket to close: one report a bucket.
+func (f *fleet) flushSome(ctx context.Context, cs []*fcircuit, partial bool) error {
 	// Take the circuits' tokens in one order, so two flushes never deadlock,
 	// and each once: a circuit listed twice (a round's dirty list and a
 	// retired one, or a visit added while a flush of its own was on its way)
@@ -163,7 +168,7 @@ func (f *fleet) flush(ctx context.Context, cs []*fcircuit) error {
 			break // the others wait for the next round
 		}
 		held = append(held, c)
-		c.take(now)
+		c.take(now, partial && c.quiet())
 		for _, b := range c.batches(now) {
 			if j := (flushJob{c, b}); j.lazy() {
 				lazy = append(lazy, j)

@@ -37,6 +37,7 @@ var (
 	_ storage.TransitionNotifier = (*fhandle)(nil)
 	_ storage.FailureNotifier    = (*fhandle)(nil)
 	_ storage.Viewer             = (*fhandle)(nil)
+	_ storage.Deferrer           = (*fhandle)(nil)
 )
 
 // NotifyFailures registers fn for the failures of the circuit's background
@@ -228,6 +229,16 @@ func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) 
 	return h.failure(ctx)
 }
 
+// Defer counts o in the ring for a later flush, deciding nothing: the outcome
+// of a call whose Record a storage proxy refused (storage.Deferrer), which
+// the runtime's fallback decides. It is lost only when the store has never
+// learnt the server's clock, which numbers the buckets, or has shut down.
+func (h *fhandle) Defer(o storage.Outcome) {
+	if h.c.f.clock.known.Load() && !h.c.f.stopped.Load() {
+		h.c.count(o.Success)
+	}
+}
+
 // failure counts a failure of a call the decision path let run, and makes the
 // transition it causes: the fleet's opening, when a flush at once opens it, or
 // else this process's own. While a flush that may open the fleet's circuit is
@@ -332,19 +343,25 @@ func (c *fcircuit) composed() storage.Status {
 // geometry with this binding's thresholds: a probe's outcome, or any outcome
 // while nothing is known of the circuit. When the script fails, the outcomes
 // it carried wait in the outbox for the flusher, under the same token, so they
-// count once whether or not the failed script ran; o itself is then lost here
-// (the caller's storage failure is its fallback's business).
+// count once whether or not the failed script ran, o with them (as a plain
+// outcome: a probe's transition is lost with its script). Only an outcome
+// recorded before the store knew the server's clock, which numbers the
+// buckets, is then lost.
 func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Result, error) {
 	c := h.c
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := c.lock(ctx); err != nil { // batches travel one at a time: see flushFailure
+		if c.f.clock.known.Load() {
+			c.count(o.Success) // for the next flush, as a plain outcome
+		}
 		return storage.Result{}, h.h.fail("Record", err)
 	}
 	defer c.unlock()
 	c.mu.Lock()
-	b := c.newBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
+	e := c.epoch()
+	b := c.newBatch(e, e, monoNanos(), h.p.RateThreshold)
 	c.mu.Unlock()
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
 	seq, buckets := seqNum{}, []bucketCount(nil)
@@ -358,6 +375,9 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 		outcome = "s"
 	}
 	a, err := h.send(ctx, seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
+	if err != nil && counted {
+		b = c.carry(b, seq, e, monoNanos(), o.Success)
+	}
 	h.settleSent(b, err)
 	if !counted && err == nil {
 		c.countOwn(o.Success, h.p.RateThreshold) // the reply taught the clock that numbers the buckets

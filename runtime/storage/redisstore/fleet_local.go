@@ -69,7 +69,8 @@ func (c *fcircuit) freshOwn() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.f.clock.known.Load() {
-		if b := c.newBatch(c.epoch(), monoNanos(), c.h.rate); b != nil {
+		e := c.epoch()
+		if b := c.newBatch(e, e, monoNanos(), c.h.rate); b != nil {
 			c.outbox = append(c.outbox, b)
 		}
 	}

@@ -77,7 +77,7 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 	for i, j := range g {
 		h := j.c.h
 		prefix := strconv.FormatInt(h.width, 10) + ":" + strconv.Itoa(h.buckets) + ":"
-		u.keys, u.cs[i] = append(u.keys, h.keys...), j.c
+		u.keys, u.cs[i] = append(u.keys, h.keys()...), j.c
 		counts, flags := j.c.countsOld(), 0
 		if counts {
 			flags |= reportCounts

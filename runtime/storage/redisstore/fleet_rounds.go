@@ -82,6 +82,18 @@ func (c *fcircuit) turn(d int64) int64 {
 	return int64(h.Sum64() % uint64(d))
 }
 
+// quiet reports whether c's outcomes travel lazily now: it is closed and
+// unlocked here, reported, no other process is known to vote, and its own
+// failure rate is below half the threshold (its batches do not vote).
+func (c *fcircuit) quiet() bool {
+	s := c.cache.Load()
+	if !s.known || s.state != storage.StateClosed || s.lock != storage.LockNone || s.lopen || s.voters > 0 || !c.reported.Load() {
+		return false
+	}
+	f, n := c.ownCounts(c.epoch())
+	return f == 0 || float64(f)/float64(n) < eagerShare*c.h.rate
+}
+
 // ownCounts returns the process's own counts of the window ending with e.
 func (c *fcircuit) ownCounts(e int64) (failures, samples int) {
 	of, on, _, _ := c.counts(e)
@@ -115,7 +127,7 @@ func (f *fleet) dueNow() []*fcircuit {
 // at the next round.
 func (f *fleet) flushRound(ctx context.Context, _ bool) error {
 	due := f.dueNow()
-	err := f.flush(ctx, due)
+	err := f.flushSome(ctx, due, true)
 	for _, c := range due {
 		if pending([]*fcircuit{c}) && f.held(c) {
 			c.dirty.Store(true)
@@ -179,7 +191,7 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 	for _, c := range due {
 		// Each process re-reads every (processes × interval), jittered: the
 		// fleet about once per interval. Announcements do the real work.
-		turn := interval * int64(min(c.cache.Load().reporters+1, maxTurns))
+		turn := interval * int64(min(c.peers(), maxTurns))
 		c.nextRead.Store(now + turn/2 + rand.Int64N(turn))
 	}
 	return errors.Join(f.refresh(ctx, due), f.restore(ctx, due))
@@ -189,9 +201,29 @@ func (f *fleet) refreshRound(ctx context.Context, all bool) error {
 // process holding many circuits reads them over several rounds, not at once.
 const maxReads = 512
 
+// peers returns the processes of the fleet that report the circuit, this one
+// included, as many as last seen at most: an open circuit's processes stop
+// reporting (they skip their calls) while it stays open, and its refreshes
+// must not grow with the fleet meanwhile.
+func (c *fcircuit) peers() int {
+	n := int32(c.cache.Load().reporters + 1)
+	for {
+		seen := c.seen.Load()
+		if n <= seen {
+			return int(seen)
+		}
+		if c.seen.CompareAndSwap(seen, n) {
+			return int(n)
+		}
+	}
+}
+
 // maxTurns caps the processes a refresh interval is multiplied by, so that a
-// lost announcement is repaired within a minute at the default interval.
-const maxTurns = 60
+// lost announcement is repaired within ten minutes at the default interval
+// (announcements are lost with a subscription, whose return reads every
+// circuit at once): up to 600 processes the fleet reads an open circuit about
+// once per interval.
+const maxTurns = 600
 
 // watchAll makes a refresh round read c once, whatever its state.
 func (f *fleet) watchAll(c *fcircuit) {

@@ -135,6 +135,60 @@ func TestFleetFlushTakesACircuitOnce(t *testing.T) {
 	assert.Equal(t, 3, samples, "counted once")
 }
 
+// TestFleetDeferredOutcomesCountOnce checks that the outcomes a storage proxy
+// defers (it refused their Record) reach the fleet's window with the next
+// flush, once, a probe's as a plain outcome. A process cut off from Redis
+// once lost them, and the calls it ran were missing from the fleet's counts.
+func TestFleetDeferredOutcomesCountOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, nil)
+	s := newStore(t, client, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	h := bind(t, s, "c", policy)
+	_, err := h.Status(t.Context(), time.Now()) // learns the server's clock, which numbers the buckets
+	require.NoError(t, err)
+	d, ok := h.(storage.Deferrer)
+	require.True(t, ok, "a fleet handle is a storage.Deferrer")
+	for _, success := range []bool{true, true, true, false} {
+		d.Defer(storage.Outcome{Success: success, Probe: !success})
+	}
+	require.NoError(t, s.Flush(t.Context()))
+	require.NoError(t, s.Flush(t.Context()), "a second flush has nothing to send")
+	in, err := s.Inspect(t.Context(), "c")
+	require.NoError(t, err)
+	failures, samples := in.Counts()
+	assert.Equal(t, 1, failures)
+	assert.Equal(t, 4, samples, "counted once")
+	assert.Equal(t, storage.StateClosed, in.State, "a probe's outcome deferred closes or reopens nothing")
+}
+
+// TestFleetProbeOutcomeCountsOnce checks that a probe's outcome, which a fleet
+// store sends at once, counts once in the fleet's window when its script
+// fails: whether Redis ran it and the reply was lost, or it never arrived.
+// It was once lost with its script.
+func TestFleetProbeOutcomeCountsOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	p := faultproxy.Start(t, srv.Addr())
+	client := redis.NewClient(&redis.Options{Addr: p.Addr(), ReadTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	s := newStore(t, client, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	h := bind(t, s, "c", policy)
+	ctx := t.Context()
+	_, err := h.Status(ctx, time.Now()) // learns the server's clock, which numbers the buckets
+	require.NoError(t, err)
+	probe := storage.Outcome{Success: true, Probe: true, OpenedAt: time.Now().Add(-time.Minute)}
+	for i, fault := range []func(){func() { p.ResetReplies(1, 1) }, p.Refuse} {
+		fault()
+		_, err = h.Record(ctx, time.Now(), probe)
+		require.Error(t, err, "fault %d", i+1)
+		p.Heal()
+		require.Eventually(t, func() bool { return s.Flush(ctx) == nil }, 5*time.Second, 10*time.Millisecond)
+		in, err := s.Inspect(ctx, "c")
+		require.NoError(t, err)
+		_, samples := in.Counts()
+		assert.Equal(t, i+1, samples, "fault %d: every probe's outcome, once", i+1)
+	}
+}
+
 // TestFleetOpensFast checks that a single process behaves as a strict one:
 // three failures of three open the shared circuit before the third call
 // returns, without waiting for a flush.

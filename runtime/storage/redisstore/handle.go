@@ -19,7 +19,6 @@ import (
 type handle struct {
 	s         *Store
 	name      string
-	keys      []string
 	channel   string // where changes of the circuit are announced
 	width     int64  // bucket width in microseconds
 	buckets   int
@@ -32,6 +31,10 @@ type handle struct {
 	// handles: every flush or record takes the next one.
 	seq *sequence
 }
+
+// keys returns the circuit's keys, made when a script is sent rather than
+// kept: a fleet store holds many circuits, most of them quiet.
+func (h *handle) keys() []string { return h.s.keys(h.name) }
 
 var (
 	_ storage.Handle   = (*handle)(nil)
@@ -247,7 +250,7 @@ func (h *handle) run(ctx context.Context, script *redis.Script, op string, args 
 		ctx = context.Background()
 	}
 	h.s.link.sent(monoNanos())
-	v, err := script.Run(ctx, h.s.client, h.keys, h.argv(args)...).Result()
+	v, err := script.Run(ctx, h.s.client, h.keys(), h.argv(args)...).Result()
 	h.s.link.done(err)
 	if err != nil {
 		return nil, h.fail(op, err)

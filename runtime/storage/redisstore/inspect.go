@@ -72,7 +72,7 @@ func (i Inspection) NextProbe() time.Time {
 // Inspect reads the circuit name for an operator, in one script, without
 // knowing its policy. A circuit never written reads as closed and empty.
 func (s *Store) Inspect(ctx context.Context, name string) (Inspection, error) {
-	h := &handle{s: s, name: name, keys: s.keys(name)}
+	h := &handle{s: s, name: name}
 	v, err := h.run(ctx, scriptInspect, "Inspect")
 	if err != nil {
 		return Inspection{}, err

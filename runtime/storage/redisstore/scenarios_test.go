@@ -68,6 +68,13 @@ type outcome struct {
 	RanCut, CallsCut, RanHealed int64
 	// OpenedLocal counts EventOpened of ScopeProcess; OpenedFleet of ScopeFleet.
 	OpenedLocal, OpenedFleet int
+	// Probes counts EventProbe, StorageFailures EventStorageFailure (with the
+	// suppressed ones), and StorageErrors holds their distinct errors.
+	Probes, StorageFailures int
+	StorageErrors           []string
+	// Shutdown is the error of the store's Shutdown, "" for none: outcomes
+	// its drain could not send are missing from the fleet's window.
+	Shutdown string
 }
 
 // call is one call of a child: when it started, relative to the start, and
@@ -146,12 +153,8 @@ func TestScenarioChild(t *testing.T) {
 	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		if e.Status.Scope == storage.ScopeProcess {
-			rep.OpenedLocal++
-		} else {
-			rep.OpenedFleet++
-		}
-	}), runtime.EventOpened))
+		rep.noteEvent(e)
+	}), runtime.EventOpened, runtime.EventProbe, runtime.EventStorageFailure))
 	c := b.Circuit("dependency", sc.options())
 	ctx := context.Background()
 	for range 3 { // connect first, as a service does before it takes traffic
@@ -167,13 +170,34 @@ func TestScenarioChild(t *testing.T) {
 		wg.Go(func() { calls[g] = scenarioCalls(c, sc, start) })
 	}
 	wg.Wait()
-	_ = store.Shutdown(ctx)
+	if err := store.Shutdown(ctx); err != nil {
+		rep.Shutdown = err.Error()
+	}
 	mu.Lock()
 	summarize(&rep, calls, sc, start)
 	mu.Unlock()
 	out, err := json.Marshal(rep)
 	require.NoError(t, err)
 	os.Stdout.WriteString("\n" + reportMark + string(out) + "\n")
+}
+
+// noteEvent counts e into the report.
+func (rep *outcome) noteEvent(e runtime.Event) {
+	switch e.Type {
+	case runtime.EventOpened:
+		if e.Status.Scope == storage.ScopeProcess {
+			rep.OpenedLocal++
+		} else {
+			rep.OpenedFleet++
+		}
+	case runtime.EventProbe:
+		rep.Probes++
+	case runtime.EventStorageFailure:
+		rep.StorageFailures += 1 + e.Suppressed
+		if msg := e.Err.Error(); !slices.Contains(rep.StorageErrors, msg) {
+			rep.StorageErrors = append(rep.StorageErrors, msg)
+		}
+	}
 }
 
 // scenarioCalls makes one goroutine's calls until the run ends.
@@ -285,8 +309,9 @@ func partition(t *testing.T, srv *redistest.Server, stale time.Duration) {
 	for i, o := range out {
 		require.NotZero(t, o.FirstSkip, "child %d never skipped", i)
 		ran += o.Ran
-		t.Logf("child %d: %d calls, %d ran; first skip %v after the failures began; openings: %d local, %d fleet",
-			i, o.Calls, o.Ran, time.UnixMicro(o.FirstSkip).Sub(fail), o.OpenedLocal, o.OpenedFleet)
+		t.Logf("child %d: %d calls, %d ran; first skip %v after the failures began; openings: %d local, %d fleet; %d probes; %d storage failures %q",
+			i, o.Calls, o.Ran, time.UnixMicro(o.FirstSkip).Sub(fail), o.OpenedLocal, o.OpenedFleet, o.Probes, o.StorageFailures, o.StorageErrors)
+		assert.Empty(t, o.Shutdown, "child %d's Shutdown", i)
 	}
 	o := out[3]
 	took := time.UnixMicro(o.FirstSkip).Sub(fail)

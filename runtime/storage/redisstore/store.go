@@ -91,7 +91,6 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 	h := &handle{
 		s:         s,
 		name:      name,
-		keys:      s.keys(name),
 		channel:   s.channel(name),
 		width:     width,
 		buckets:   n,

@@ -2,9 +2,10 @@
 -- outcomes a process counted far below the thresholds, which it sends once a
 -- bucket has closed. It does what flush does for such a batch, cheaply: it
 -- reads the buckets the batch adds to (and, when asked, this geometry's
--- buckets of the window), and decides no transition. A batch that could open its circuit with what the fleet holds
--- (failures, while other processes vote to open in the quorum's number) is
--- not counted here: its reply asks for the flush script, which decides.
+-- buckets of the window), and decides no transition. A batch that could open
+-- its circuit with what the fleet holds (failures, while other processes vote
+-- to open in the quorum's number) is not counted here: its reply asks for the
+-- flush script, which decides.
 --
 -- KEYS: the seven keys of each circuit (see the prelude), circuit after
 -- circuit; each circuit's run sees its own as KEYS[1..7].
@@ -14,18 +15,17 @@
 -- state and the window's counts, which the process asks for when those it
 -- knows grow old; 2: the process's last report voted to open; 4: write the
 -- process's report time, which it asks for a quarter window after the
--- last), the number k of batch entries; when it reads the counts, the bucket it takes for current
--- and the fields of the 2n buckets that end with it (see window); then k
--- times: the bucket's field, its epoch, successes, failures. The field names
--- come from the process, which builds strings far more cheaply than the
--- server's Lua.
+-- last), the number k of batch entries; when it reads the counts, the
+-- bucket it takes for current and the fields of the 2n buckets that end with
+-- it (see window); then k times: the bucket's field, its epoch, successes,
+-- failures. The field names come from the process, which builds strings far
+-- more cheaply than the server's Lua.
 -- It returns, per circuit, 0 when the batch is counted and neither the state
 -- nor voters were read (the process knows the circuit closed and unlocked);
 -- else {kind, state, lock, opened, reserved, failures, samples, now, voters,
--- reporters}: kind 0 when the batch is
--- counted (now or before), 1 when the flush script must take it; failures
--- and samples are -1 when not read, voters and reporters (the other
--- processes of the window) when not read; or
+-- reporters}: kind 0 when the batch is counted (now or before), 1 when the
+-- flush script must take it; failures and samples are -1 when not read,
+-- voters and reporters (the other processes of the window) likewise; or
 -- {-1, error} when the circuit's data could not be read or written (its
 -- batch is sent again, and counts once).
 local now = now_us()
@@ -106,21 +106,8 @@ local function report_one(prefix, width, n, ttl, seqid, seq, flags, k, first)
   if counted(last, mask, seq) then
     return {0, st, lock, opened, reserved, failures, samples, now, -1, -1}
   end
-  local added, names, fails = {}, {}, 0
-  for i = 0, k - 1 do
-    local name, b = ARGV[first + 4 * i], tonumber(ARGV[first + 4 * i + 1])
-    local s, f = tonumber(ARGV[first + 4 * i + 2]), tonumber(ARGV[first + 4 * i + 3])
-    if b > cur then b, name = cur, prefix .. fmt(cur) end -- a client clock ahead of the server's
-    if b >= cur - n + 1 then
-      local a = added[name]
-      if a == nil then
-        a = {0, 0}
-        added[name], names[#names + 1] = a, name
-      end
-      a[1], a[2] = a[1] + s, a[2] + f
-      fails = fails + f
-    end
-  end
+  local fails = 0
+  for i = 0, k - 1 do fails = fails + tonumber(ARGV[first + 4 * i + 3]) end
   local voters, reporters = -1, -1
   if fails > 0 and st == 0 then -- closed, as far as it was read
     voters, reporters = others(from, pid)
@@ -128,13 +115,27 @@ local function report_one(prefix, width, n, ttl, seqid, seq, flags, k, first)
       return {1, st, lock, opened, reserved, failures, samples, now, voters, reporters}
     end
   end
-  local args = {}
-  for _, name in ipairs(names) do
-    local s, f = bucket(name)
-    local a = added[name]
-    args[#args + 1] = name
-    args[#args + 1] = fmt(s + a[1]) .. ':' .. fmt(f + a[2])
-    if counts then failures, samples = failures + a[2], samples + a[1] + a[2] end
+  -- The entries are the batch's buckets, oldest first: only an entry a client
+  -- clock ahead of the server's numbered past the current bucket is moved,
+  -- onto the current one, which the entry before it may already hold.
+  local args, prev, low = {}, nil, cur - n + 1
+  for i = 0, k - 1 do
+    local at = first + 4 * i
+    local name, b = ARGV[at], tonumber(ARGV[at + 1])
+    if b > cur then b, name = cur, prefix .. fmt(cur) end
+    if b >= low then
+      local s, f = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+      if name == prev then
+        local ps, pf = string.match(args[#args], '^(%d+):(%d+)$')
+        args[#args] = fmt(tonumber(ps) + s) .. ':' .. fmt(tonumber(pf) + f)
+      else
+        local os, of = bucket(name)
+        args[#args + 1] = name
+        args[#args + 1] = fmt(os + s) .. ':' .. fmt(of + f)
+        prev = name
+      end
+      if counts then failures, samples = failures + f, samples + s + f end
+    end
   end
   -- The TTLs are renewed when a write creates what they keep (a new field, a
   -- new member) and every fourth report, rather than read at every report:
