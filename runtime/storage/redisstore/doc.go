@@ -121,7 +121,10 @@
 // reply was lost and that a fleet store sends again (before or after a later
 // batch), counts nothing twice, whatever the clocks say. A reservation carries
 // a token, so a reservation whose reply was lost and that is sent again wins
-// again, and its caller still probes. A fleet store drops a batch older than
+// again, and its caller still probes; when the caller stopped waiting first
+// (its storage budget spent), the store sends it again in the background and
+// releases it (Shutdown waits for that), so the next caller probes at once,
+// not a cool-down later. A fleet store drops a batch older than
 // its window, or than 52 batches of the circuit, rather than risk counting it
 // twice: counting is then at most once, and an outcome a strict store could
 // not send is counted only in the runtime's fallback. A fleet store's probe

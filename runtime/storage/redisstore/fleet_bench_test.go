@@ -142,10 +142,13 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// BenchmarkFlushCapacity measures what sizes a fleet's Redis: the flush scripts
-// a second one Redis runs when a process flushes 100 circuits with traffic in
-// one pipeline, as each process does once per flush interval. A fleet of P
-// processes with C busy circuits each sends P*C/interval such scripts a second.
+// BenchmarkFlushCapacity measures what sizes a fleet's Redis: the work of one
+// process's report of 100 healthy circuits with traffic, as it sends one per
+// bucket of their window (lazy reports, far below the thresholds): the scripts
+// it takes (a report script carries up to 128 circuits), the circuits a second
+// one Redis takes in, and Redis's own microseconds per circuit
+// (server-µs/circuit, from INFO commandstats), which a fleet multiplies by
+// processes × busy circuits ÷ the bucket width.
 func BenchmarkFlushCapacity(b *testing.B) {
 	const circuits = 100
 	srv := redistest.Start(b)

@@ -140,13 +140,19 @@ func (h *handle) reserve(ctx context.Context, openedAt, reservedAt time.Time, to
 // reserveOnce runs the reservation's compare-and-set and, when its reply was
 // lost on the way (the script may have run), sends it again with the same
 // token within ctx: if the first one won, the second finds its reservation and
-// wins again, so a lost reply costs no cool-down.
+// wins again, so a lost reply costs no cool-down. When ctx ends first (the
+// caller's storage budget spent on a reply lost or late), the reservation is
+// given back in the background (giveBack).
 func (h *handle) reserveOnce(ctx context.Context, openedAt, reservedAt time.Time) (reserved, error) {
 	token := newToken()
 	r, err := h.reserveStatus(ctx, openedAt, reservedAt, token)
 	var rerr redis.Error
-	if err != nil && !errors.As(err, &rerr) && ctx.Err() == nil {
+	switch {
+	case err == nil || errors.As(err, &rerr):
+	case ctx.Err() == nil:
 		r, err = h.reserveStatus(ctx, openedAt, reservedAt, token)
+	default:
+		h.s.giveBack(h, openedAt, reservedAt, token)
 	}
 	return r, err
 }

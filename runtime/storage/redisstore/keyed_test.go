@@ -76,4 +76,43 @@ func keyedOffTheCallPath(t *testing.T, keys int, latency time.Duration) {
 		}
 		assert.Equal(t, keys, total, "every call of every key counted once in Redis")
 	}
+	// What Redis holds grows with the circuits whose outcomes the window
+	// holds (a bucket hash, the sequence numbers, the reporters), not with
+	// flushes or subscriptions: no key per flush, none per subscription.
+	held, err := srv.Client(t, nil).DBSize(ctx).Result()
+	require.NoError(t, err)
+	t.Logf("Redis holds %d keys for %d keys' circuits (%.2f a circuit)", held, keys, float64(held)/float64(keys))
+	assert.LessOrEqual(t, held, int64(3*(keys+1)+4), "Redis keys: at most three per circuit with outcomes in the window (the family's and the warm-up's), and a few of the store's")
+}
+
+// BenchmarkKeyedNewKey is the cost of a keyed family's new key on a fleet
+// store: each call brings a key never seen, which makes a circuit and, the
+// family being full (100 circuits), evicts one, whose counts go to the flush
+// rounds. The call makes no round trip (TestKeyedFamilyOffTheCallPath);
+// bg-cmds/op is what Redis runs for it later, in the background.
+func BenchmarkKeyedNewKey(b *testing.B) {
+	srv := redistest.Start(b)
+	client := srv.Client(b, nil)
+	store := newStore(b, client)
+	br := runtime.MustNew(runtime.WithStorage(store))
+	family := breakerimpl.Decorate(br, "bench").Keyed("tenants", 100)
+	ctx := context.Background()
+	if err := family.Circuit("warm").Run(ctx, succeed); err != nil { // the store learns the server's clock
+		b.Fatal(err)
+	}
+	admin := srv.Client(b, nil)
+	before := totalCommands(nil, ctx, []*redis.Client{admin})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := family.CircuitInt(int64(i)).Run(ctx, succeed); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.StopTimer()
+	if err := store.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(totalCommands(nil, ctx, []*redis.Client{admin})-before)/float64(b.N), "bg-cmds/op")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/breakergen/breakergen/internal/hotpath/nilness"
@@ -27,6 +28,14 @@ type Store struct {
 	pid      string
 	link     link // when Redis last answered
 	replicas acks // the replicas behind each master, when counted automatically
+
+	// bg runs the give-backs of reservations whose callers gave up (giveBack);
+	// stop ends their waits at Shutdown. bgMu orders starting one with
+	// stopping.
+	bgMu    sync.Mutex
+	bg      sync.WaitGroup
+	stop    chan struct{}
+	stopped bool
 
 	// offset is added to the server's time inside every script, in microseconds.
 	// Only the package's tests change it, to move time without sleeping.
@@ -66,6 +75,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		tagStart: "{" + prefixEscaper.Replace(cfg.prefix) + ":",
 		pub:      "publish",
 		pid:      newToken(),
+		stop:     make(chan struct{}),
 	}
 	if _, ok := client.(*redis.ClusterClient); ok {
 		s.pub = "spublish"
@@ -122,10 +132,28 @@ func (s *Store) Flush(ctx context.Context) error {
 // stops its goroutines and subscriptions, and waits for them, within ctx. It
 // may be called more than once; later calls return the first one's result. The
 // store's handles keep working afterwards, as a strict store's: every decision a
-// script. It does nothing for a strict store.
+// script. A strict store has only the give-backs of reservations whose callers
+// gave up to stop and wait for.
 func (s *Store) Shutdown(ctx context.Context) error {
-	if s.cfg.strict {
-		return nil
+	var err error
+	if !s.cfg.strict {
+		err = s.fleet.shutdown(ctx)
 	}
-	return s.fleet.shutdown(ctx)
+	s.bgMu.Lock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.stop)
+	}
+	s.bgMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.bg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, ctx.Err())
+	}
+	return err
 }

@@ -392,6 +392,56 @@ func TestReserveLostReplyStillWins(t *testing.T) {
 	assert.True(t, st.ReservedAt.Equal(at), "the reservation Redis holds is the one won")
 }
 
+// TestReserveLateReplyIsGivenBack loses the reply of a reservation Redis made
+// while its caller waits no longer (its storage budget, 100 ms through the
+// runtime, ends first): the store gives the reservation back in the
+// background, so the next caller probes at once, not a cool-down (here a
+// minute) later. In both modes.
+func TestReserveLateReplyIsGivenBack(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, mode := range []struct {
+		name string
+		opts []redisstore.Option
+	}{{"fleet", nil}, {"strict", []redisstore.Option{redisstore.WithStrict()}}} {
+		// No ROLE before the script, whose reply would be lost first.
+		mode.opts = append(mode.opts, redisstore.WithReplicaAcks(0, 0))
+		t.Run(mode.name, func(t *testing.T) {
+			proxy := faultproxy.Start(t, srv.Addr())
+			client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ReadTimeout: time.Second})
+			t.Cleanup(func() { _ = client.Close() })
+			s := newStore(t, client, mode.opts...)
+			h, warm := bind(t, s, "c", policy), bind(t, s, "warm", policy)
+			ctx := context.Background()
+			for _, h := range []storage.Handle{h, warm} {
+				ok, err := h.(storage.Operator).Open(ctx, time.Time{})
+				require.True(t, ok && err == nil, "Open = %v, %v", ok, err)
+			}
+			s.Advance(policy.CoolDown + time.Second)
+			st, err := warm.Status(ctx, time.Time{})
+			require.NoError(t, err)
+			_, won, err := warm.Reserve(ctx, time.Time{}, st.OpenedAt, st.ReservedAt)
+			require.True(t, won && err == nil, "a first reservation, which loads the script: %v, %v", won, err)
+			st, err = h.Status(ctx, time.Time{})
+			require.NoError(t, err)
+			proxy.HalfOpen() // Redis runs the reservation; its reply never comes
+			budget, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			_, won, err = h.Reserve(budget, time.Time{}, st.OpenedAt, st.ReservedAt)
+			cancel()
+			proxy.Heal()
+			require.NoError(t, err, "not granted, and reported to the runtime as a storage failure")
+			require.False(t, won, "a reservation whose reply never came")
+			in, err := redisstore.Inspect(t, srv.Client(t, nil), s.Prefix(), "c")
+			require.NoError(t, err)
+			require.False(t, in.ReservedAt.IsZero(), "Redis made the reservation")
+			assert.Eventually(t, func() bool {
+				in, err := redisstore.Inspect(t, srv.Client(t, nil), s.Prefix(), "c")
+				return err == nil && in.ReservedAt.IsZero()
+			}, 5*time.Second, 20*time.Millisecond, "the reservation given back")
+			require.NoError(t, s.Shutdown(ctx))
+		})
+	}
+}
+
 // lostThenKept returns a seed of the proxy's draws whose first draw resets a
 // reply at rate and whose next five do not: the reconnection's handshake and
 // the reservation sent again get through.
