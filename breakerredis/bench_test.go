@@ -31,7 +31,7 @@ func BenchmarkHookOverhead(b *testing.B) {
 		brk := runtime.MustNew()
 		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 		defer c.Close()
-		h := breakerredis.MustNewHook(brk)
+		h := breakerredis.NewHook(brk)
 		dial := h.DialHook(func(context.Context, string, string) (net.Conn, error) { return nil, errNoDial })
 		_, _ = dial(ctx, "tcp", "127.0.0.1:1") // names the circuit
 		process := h.ProcessHook(next)

@@ -2,9 +2,8 @@
 // runtime.Breaker: a redis.Hook with one circuit per server address, so each
 // node of a Cluster or Ring is cut off alone when it fails.
 //
-//	hook, err := breakerredis.NewHook(b)
-//	client.AddHook(hook) // a *redis.Client
-//	err = breakerredis.Instrument(cluster, b) // a *redis.ClusterClient or *redis.Ring: a hook per node
+//	client.AddHook(breakerredis.NewHook(b))  // a *redis.Client
+//	err := breakerredis.Instrument(cluster, b) // a *redis.ClusterClient or *redis.Ring: a hook per node
 //
 // The circuit of a server is "redis[host:port]", the address its client
 // dials. Judging, by default:

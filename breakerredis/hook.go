@@ -15,9 +15,14 @@ import (
 // circuit of the server that client talks to, "redis[host:port]". A Hook
 // made by NewHook learns the address from its client's first dial, so add a
 // new one to each client; the commands sent before that first dial run
-// unprotected, and are recorded once the address is known. Instrument makes
-// hooks that know their address from the start, for a client and for every
-// node of a Cluster or Ring. A Hook is safe for concurrent use.
+// unprotected, and are recorded once the address is known. A Hook that sees
+// a command end without having seen a dial is not on a client that dials:
+// added to a *redis.ClusterClient or *redis.Ring (whose nodes dial) or to a
+// client whose connections were made before, it protects every command of
+// its client with one circuit, "redis[client]", rather than none. Instrument
+// makes hooks that know their address from the start, for a client and for
+// every node of a Cluster or Ring: a circuit per node. A Hook is safe for
+// concurrent use.
 type Hook struct {
 	b       *runtime.Breaker
 	cfg     config
@@ -26,23 +31,17 @@ type Hook struct {
 
 var _ redis.Hook = (*Hook)(nil)
 
-// NewHook returns a Hook on b, for one client's client.AddHook. It returns an
-// error wrapping runtime.ErrInvalid when b is nil or an option is invalid.
-func NewHook(b *runtime.Breaker, opts ...Option) (*Hook, error) {
+// NewHook returns a Hook on b, for one client's
+// client.AddHook(breakerredis.NewHook(b)). It panics with an error wrapping
+// runtime.ErrInvalid when b is nil or an option is invalid, as a Must form
+// does: a hook is made in start-up code, and a misconfigured breaker must not
+// reach production silently. Instrument returns the same errors instead.
+func NewHook(b *runtime.Breaker, opts ...Option) *Hook {
 	cfg, err := build(b, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Hook{b: b, cfg: cfg}, nil
-}
-
-// MustNewHook is NewHook for start-up code: it panics with NewHook's error.
-func MustNewHook(b *runtime.Breaker, opts ...Option) *Hook {
-	h, err := NewHook(b, opts...)
 	if err != nil {
 		panic(err)
 	}
-	return h
+	return &Hook{b: b, cfg: cfg}
 }
 
 // Instrument adds hooks to client, each bound to its server's address from the
@@ -97,11 +96,15 @@ func (h *Hook) DialHook(next redis.DialHook) redis.DialHook {
 	}
 }
 
+// clientWide is the address in the circuit name of a hook that sees no dial:
+// "redis[client]", one circuit for its client's every server.
+const clientWide = "client"
+
 // bind makes the circuit of the server at addr the hook's.
 func (h *Hook) bind(addr string) {
 	c, err := h.b.Register("redis["+addr+"]", h.cfg.opts)
 	if err != nil {
-		// The options were validated by NewHook; only a storage that refuses
+		// The options were validated when the hook was made; only a storage that refuses
 		// the circuit gets here, and then the commands run unprotected rather
 		// than fail.
 		return
@@ -161,12 +164,16 @@ func (h *Hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 }
 
 // recordLate records the outcome of a call that ran before the hook knew its
-// circuit, if the client's dial has taught it by now and the circuit would
-// have let the call run.
+// circuit, if the client's dial has taught it by now, or the call ended
+// without a dial the hook saw (see Hook: its circuit is then the client's),
+// and the circuit would have let the call run.
 func (h *Hook) recordLate(ctx context.Context, v verdict) {
 	c := h.circuit.Load()
 	if c == nil {
-		return
+		h.bind(clientWide)
+		if c = h.circuit.Load(); c == nil {
+			return
+		}
 	}
 	if a, err := c.Allow(ctx); err == nil {
 		record(ctx, &a, v)

@@ -50,8 +50,7 @@ func TestHandshakeIsNeverAFailure(t *testing.T) {
 func TestNewHookLearnsTheAddress(t *testing.T) {
 	s := redistest.Start(t)
 	kit := sensitive(t)
-	h, err := breakerredis.NewHook(kit.Breaker)
-	require.NoError(t, err)
+	h := breakerredis.NewHook(kit.Breaker)
 	assert.Nil(t, h.Circuit())
 	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
 	t.Cleanup(func() { _ = c.Close() })
@@ -209,17 +208,48 @@ func TestRingHasACircuitPerShard(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	kit := breakertest.New(t)
-	_, err := breakerredis.NewHook(nil)
-	assert.ErrorIs(t, err, runtime.ErrInvalid)
-	_, err = breakerredis.NewHook(kit.Breaker, breakerredis.WithOptions(runtime.Options{RateThreshold: 2}))
-	assert.ErrorIs(t, err, runtime.ErrInvalid)
-	_, err = breakerredis.NewHook(kit.Breaker, breakerredis.WithFailureReplies("BUSY", ""))
-	assert.ErrorIs(t, err, runtime.ErrInvalid)
-	_, err = breakerredis.NewHook(kit.Breaker, nil)
-	assert.ErrorIs(t, err, runtime.ErrInvalid)
-	assert.Panics(t, func() { breakerredis.MustNewHook(nil) })
+	for i, opts := range [][]breakerredis.Option{
+		{breakerredis.WithOptions(runtime.Options{RateThreshold: 2})},
+		{breakerredis.WithFailureReplies("BUSY", "")},
+		{nil},
+	} {
+		assert.ErrorIs(t, hookPanic(kit.Breaker, opts...), runtime.ErrInvalid, "options %d", i+1)
+		assert.ErrorIs(t, breakerredis.Instrument(redis.NewClient(&redis.Options{}), kit.Breaker, opts...), runtime.ErrInvalid, "options %d", i+1)
+	}
+	assert.ErrorIs(t, hookPanic(nil), runtime.ErrInvalid, "a nil breaker")
 	assert.ErrorIs(t, breakerredis.Instrument(nil, kit.Breaker), runtime.ErrInvalid)
 	assert.ErrorIs(t, breakerredis.Instrument(redis.NewClient(&redis.Options{}), nil), runtime.ErrInvalid)
+}
+
+// hookPanic returns the error NewHook panics with, nil when it does not.
+func hookPanic(b *runtime.Breaker, opts ...breakerredis.Option) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, _ = r.(error)
+		}
+	}()
+	breakerredis.NewHook(b, opts...)
+	return nil
+}
+
+// TestNewHookOnARingProtectsTheClient adds a NewHook to a Ring, whose shards
+// dial, not the Ring: the hook never sees a dial, and protects the Ring's
+// commands with one circuit rather than leaving them unprotected (it once
+// did, silently). Instrument gives a circuit per shard.
+func TestNewHookOnARingProtectsTheClient(t *testing.T) {
+	s := redistest.Start(t)
+	kit := sensitive(t)
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": s.Addr()}})
+	t.Cleanup(func() { _ = ring.Close() })
+	h := breakerredis.NewHook(kit.Breaker)
+	ring.AddHook(h)
+	ctx := context.Background()
+	for range 3 {
+		require.NoError(t, ring.Set(ctx, "k", "v", 0).Err())
+	}
+	require.NotNil(t, h.Circuit(), "the hook's circuit")
+	assert.Equal(t, "redis[client]", h.Circuit().Name())
+	assert.Equal(t, 3, kit.Status("redis[client]").SampleSize, "every command recorded")
 }
 
 func TestWithOptions(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"github.com/breakergen/breakergen/runtime"
 )
 
-// Option configures a Hook in NewHook, MustNewHook or Instrument.
+// Option configures a Hook in NewHook or Instrument.
 type Option interface {
 	apply(*config) error
 }

@@ -34,7 +34,29 @@ var snippetPreambles = map[string]string{
 	"streams/blobs.go": "package streams\n\nimport (\n\t\"context\"\n\t\"io\"\n)\n\n",
 	"orders/judge.go": "package orders\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/breakergen/breakergen/runtime\"\n" +
 		"\t\"google.golang.org/grpc/codes\"\n\t\"google.golang.org/grpc/status\"\n)\n\n",
-	"orders/client.go": "package orders\n\n",
+	"orders/client.go":  "package orders\n\n",
+	"objects/client.go": "package objects\n\n",
+	"payments/doc.go":   "",
+	"payments/payments.go": "package payments\n\nimport (\n\t\"context\"\n\t\"errors\"\n)\n\n" +
+		"var ErrDeclined = errors.New(\"declined\")\n\ntype LimitError struct{}\n\n" +
+		"func (*LimitError) Error() string { return \"over the limit\" }\n\n" +
+		"type (\n\tChargeRequest struct{ Cents int }\n\tReceipt       struct{ ID string }\n)\n\n" +
+		"func chargeOffline(context.Context, ChargeRequest) (Receipt, error) { return Receipt{}, nil }\n\n",
+	"payments/wire.go": "package payments\n\nimport (\n\t\"context\"\n\n" +
+		"\t\"github.com/breakergen/breakergen/runtime\"\n\t\"github.com/breakergen/breakergen/runtime/storage\"\n)\n\n" +
+		"type chargeQueue struct{}\n\n" +
+		"func (chargeQueue) Charge(context.Context, ChargeRequest) (Receipt, error) { return Receipt{}, nil }\n\n" +
+		"func wire(store storage.Storage, client, euClient Payments, queue chargeQueue) {\n",
+	"httpclient/client.go": "package httpclient\n\nimport (\n\t\"net/http\"\n\t\"time\"\n\n" +
+		"\t\"github.com/breakergen/breakergen/breakerhttp\"\n\t\"github.com/breakergen/breakergen/runtime\"\n)\n\n" +
+		"func newClient(b *runtime.Breaker) *http.Client {\n",
+}
+
+// snippetEnds close what a preamble opened: the function around a snippet of
+// statements.
+var snippetEnds = map[string]string{
+	"httpclient/client.go": "\treturn client\n}\n",
+	"payments/wire.go":     "\t_, _, _ = p, eu, cached\n}\n",
 }
 
 // grpcStub is the part of google.golang.org/grpc the README's status judge
@@ -47,9 +69,22 @@ var grpcStub = map[string]string{
 		"type OrdersClient interface {\n\tGetOrder(ctx context.Context, in *GetOrderRequest, opts ...CallOption) (*Order, error)\n\tListOrders(ctx context.Context, in *ListOrdersRequest, opts ...CallOption) (*OrderList, error)\n}\n",
 }
 
+// awsStub is the part of the AWS SDK's S3 client the README's quoted-path
+// directive names, so that it generates and compiles without the module.
+var awsStub = map[string]string{
+	"awsstub/go.mod": "module github.com/aws/aws-sdk-go-v2\n\ngo 1.26\n",
+	"awsstub/service/s3/api.go": "package s3\n\nimport \"context\"\n\ntype Options struct{}\n\n" +
+		"type (\n\tGetObjectInput  struct{ Key *string }\n\tGetObjectOutput struct{ ContentLength *int64 }\n)\n\n" +
+		"type GetObjectAPIClient interface {\n\tGetObject(ctx context.Context, in *GetObjectInput, optFns ...func(*Options)) (*GetObjectOutput, error)\n}\n",
+	"awsstub/service/s3/types/errors.go": "package types\n\ntype NoSuchKey struct{ Message *string }\n\n" +
+		"func (e *NoSuchKey) Error() string { return \"NoSuchKey\" }\n",
+}
+
 // TestReadmeSnippets compiles the README's snippets of the generator's
 // features (the stream recipe, the gRPC status judge and its -source
-// directive) in a scratch module, generating their decorators with this
+// directive, an AWS-style directive naming an error type by a quoted import
+// path, the annotated Payments interface and its injection with a fallback
+// option, the HTTP client) in a scratch module, generating their decorators with this
 // command, and runs the recipe for a local checkout.
 func TestReadmeSnippets(t *testing.T) {
 	if testing.Short() {
@@ -60,25 +95,30 @@ func TestReadmeSnippets(t *testing.T) {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	gomod := "module example.com/scratch\n\ngo 1.26\n\n" +
-		"require (\n\tgithub.com/breakergen/breakergen v0.0.0\n\tgoogle.golang.org/grpc v1.0.0\n)\n\n" + requireBlock(t, root) + "\n" +
+		"require (\n\tgithub.com/breakergen/breakergen v0.0.0\n\tgoogle.golang.org/grpc v1.0.0\n\tgithub.com/aws/aws-sdk-go-v2 v1.0.0\n)\n\n" +
+		requireBlock(t, root) + "\n" +
 		"replace github.com/breakergen/breakergen => " + root + "\n\nreplace google.golang.org/grpc => ./grpcstub\n\n" +
+		"replace github.com/aws/aws-sdk-go-v2 => ./awsstub\n\n" +
 		"tool github.com/breakergen/breakergen/cmd/breakergen\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
 	files := map[string]string{"go.mod": gomod, "go.sum": string(sum)}
-	for name, src := range grpcStub {
-		files[name] = src
+	for _, stub := range []map[string]string{grpcStub, awsStub} {
+		for name, src := range stub {
+			files[name] = src
+		}
 	}
 	for name, preamble := range snippetPreambles {
 		src, ok := snippets[name]
 		require.True(t, ok, "the README has no snippet %s", name)
-		files[name] = preamble + strings.ReplaceAll(src, "example.com/api/orderpb", "example.com/scratch/orderpb")
+		files[name] = preamble + strings.ReplaceAll(src, "example.com/api/orderpb", "example.com/scratch/orderpb") + snippetEnds[name]
 	}
 	files["streams/doc.go"] = "package streams\n\n//go:generate go tool breakergen\n"
 	writeFiles(t, dir, files)
 	goRun(t, dir, nil, "generate", "./...")
-	for _, out := range []string{"streams/blobs_breaker.go", "orders/ordersclient_breaker.go"} {
-		assert.FileExists(t, filepath.Join(dir, out))
+	for _, pkg := range []string{"streams", "orders", "objects", "payments"} {
+		got, _ := filepath.Glob(filepath.Join(dir, pkg, "*_breaker.go"))
+		assert.NotEmpty(t, got, "the decorator generated in %s", pkg)
 	}
 	goRun(t, dir, nil, "vet", "./...")
 	checkout(t, root, snippets["local-checkout.sh"])

@@ -1,10 +1,12 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"slices"
@@ -19,6 +21,7 @@ import (
 	"github.com/breakergen/breakergen/runtime"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/breakergen/breakergen/runtime/storage/redisstore"
+	"github.com/breakergen/breakergen/slogbreaker"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,8 +69,13 @@ type outcome struct {
 	FirstSkip int64
 	// Ran and Calls between FirstSkip and HealAt (or the end), and Ran after HealAt.
 	RanCut, CallsCut, RanHealed int64
-	// OpenedLocal counts EventOpened of ScopeProcess; OpenedFleet of ScopeFleet.
-	OpenedLocal, OpenedFleet int
+	// OpenedLocal counts EventOpened of ScopeProcess; OpenedFleet of ScopeFleet,
+	// and OpenedLearnt those of them with Remote set: another process made
+	// the opening.
+	OpenedLocal, OpenedFleet, OpenedLearnt int
+	// SlogOpened counts the records of openings slogbreaker wrote, and
+	// SlogLearnt those of them with remote=true.
+	SlogOpened, SlogLearnt int
 	// Probes counts EventProbe, StorageFailures EventStorageFailure (with the
 	// suppressed ones), and StorageErrors holds their distinct errors.
 	Probes, StorageFailures int
@@ -150,11 +158,14 @@ func TestScenarioChild(t *testing.T) {
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var rep outcome
+	var logs lockedBuffer
+	logger := slogbreaker.MustNewListener(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(runtime.ListenerFunc(func(e runtime.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		rep.noteEvent(e)
-	}), runtime.EventOpened, runtime.EventProbe, runtime.EventStorageFailure))
+	}), runtime.EventOpened, runtime.EventProbe, runtime.EventStorageFailure),
+		runtime.WithListener(logger, logger.Events()...))
 	c := b.Circuit("dependency", sc.options())
 	ctx := context.Background()
 	for range 3 { // connect first, as a service does before it takes traffic
@@ -176,18 +187,58 @@ func TestScenarioChild(t *testing.T) {
 	mu.Lock()
 	summarize(&rep, calls, sc, start)
 	mu.Unlock()
+	countOpenings(&rep, logs.String())
 	out, err := json.Marshal(rep)
 	require.NoError(t, err)
 	os.Stdout.WriteString("\n" + reportMark + string(out) + "\n")
+}
+
+// lockedBuffer is a buffer a logger writes to from many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// countOpenings counts the openings among the JSON records slogbreaker wrote.
+func countOpenings(rep *outcome, logs string) {
+	for line := range strings.Lines(logs) {
+		var r struct {
+			Msg    string `json:"msg"`
+			Remote bool   `json:"remote"`
+		}
+		if json.Unmarshal([]byte(line), &r) != nil || r.Msg != "breakergen: circuit opened" {
+			continue
+		}
+		rep.SlogOpened++
+		if r.Remote {
+			rep.SlogLearnt++
+		}
+	}
 }
 
 // noteEvent counts e into the report.
 func (rep *outcome) noteEvent(e runtime.Event) {
 	switch e.Type {
 	case runtime.EventOpened:
-		if e.Status.Scope == storage.ScopeProcess {
+		switch {
+		case e.Status.Scope == storage.ScopeProcess:
 			rep.OpenedLocal++
-		} else {
+		case e.Remote:
+			rep.OpenedFleet++
+			rep.OpenedLearnt++
+		default:
 			rep.OpenedFleet++
 		}
 	case runtime.EventProbe:
@@ -391,5 +442,15 @@ func TestWholeFleetOutage(t *testing.T) {
 	}
 	slices.Sort(lags)
 	t.Logf("first skips relative to the fleet's opening: %v", lags)
+	// Every process sees the fleet's opening once, in its events and in its
+	// logs: the one that made it, and the others, which learnt it (Remote).
+	made := 0
+	for i, o := range out {
+		assert.Equal(t, 1, o.OpenedFleet, "child %d's events of the fleet's opening", i)
+		made += o.OpenedFleet - o.OpenedLearnt
+		assert.Equal(t, o.OpenedFleet+o.OpenedLocal, o.SlogOpened, "child %d's records of openings", i)
+		assert.Equal(t, o.OpenedLearnt, o.SlogLearnt, "child %d's records of openings learnt, remote=true", i)
+	}
+	assert.Equal(t, 1, made, "processes that made the fleet's opening")
 	assert.Less(t, lags[len(lags)-1], 250*time.Millisecond, "the last process's first skip after the fleet opened")
 }
