@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -409,7 +410,11 @@ func TestReplayAfterAClockStep(t *testing.T) {
 // busy circuits: the flushes and refreshes that fail every circuit at once are
 // reported once a second per cause for the store, not once per circuit.
 func TestFailureStormsAreReportedPerStore(t *testing.T) {
-	const circuits, watch = 2000, 3 * time.Second
+	const watch = 3 * time.Second
+	circuits := 2000
+	if os.Getenv(envLong) != "" {
+		circuits = 5000 // the size
+	}
 	srv := redistest.Start(t)
 	proxy := faultproxy.Start(t, srv.Addr())
 	client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
