@@ -81,8 +81,11 @@ type fcircuit struct {
 	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
 	seen      atomic.Int32 // the most processes seen reporting it, this one included
 	// opening counts the flushes on their way that may open the fleet's
-	// circuit: while one is, it decides, and no failure opens the circuit here.
-	opening atomic.Int32
+	// circuit: while one is, for up to openingPatience since openingSince, it
+	// decides, and no failure opens the circuit here.
+	opening      atomic.Int32
+	openingSince atomic.Int64 // local monotonic nanoseconds
+	openMu       sync.Mutex   // orders failures' opening decisions (fhandle.failure)
 	// lost holds what a reply showed Redis lost of what this process knew
 	// (presentState, presentLock), until the restore writes it back.
 	lost atomic.Uint32
@@ -270,7 +273,13 @@ func (c *fcircuit) counts(e int64) (ownF, ownN, fleetF, fleetN int) {
 	s := c.cache.Load()
 	f, n := c.pending.Counts(e)
 	of, on := c.own.counts(e)
-	return of + f, on + n, s.failures + int(c.inflightF.Load()) + f, s.samples + int(c.inflightN.Load()) + n
+	ownF, ownN = of+f, on+n
+	// The fleet's window holds this process's outcomes: a reading that lags
+	// (a report's reply reads no counts, and the batch it carried leaves
+	// the in-flight ones) is never taken for fewer than they.
+	fleetF = max(s.failures+int(c.inflightF.Load())+f, ownF)
+	fleetN = max(s.samples+int(c.inflightN.Load())+n, ownN)
+	return ownF, ownN, fleetF, fleetN
 }
 
 // take moves the ring's outcomes into a new batch in the outbox, when no batch

@@ -207,7 +207,25 @@ const statusWait = 20 * time.Millisecond
 // fails this process's own thresholds opens the circuit here. A probe's
 // outcome closes or reopens the opening it probed: this process's, here, or
 // the fleet's, in one script.
+//
+// A transition made after the caller stopped waiting (its storage budget
+// spent while a flush waited on a Redis out of reach: the runtime's bounded
+// call has returned, and would drop the result) is told to the runtime as a
+// notification instead (storage.TransitionNotifier), and the result returned
+// carries none: its event is emitted once, not lost.
 func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
+	r, err := h.record(ctx, o)
+	if err == nil && r.Transition != storage.TransitionNone && ctx != nil && ctx.Err() != nil {
+		if fn := h.c.onTransition.Load(); fn != nil {
+			(*fn)(r)
+			r.Transition = storage.TransitionNone
+		}
+	}
+	return r, err
+}
+
+// record is Record: it counts o and makes the transition it causes.
+func (h *fhandle) record(ctx context.Context, o storage.Outcome) (storage.Result, error) {
 	c := h.c
 	s := c.cache.Load()
 	switch {
@@ -244,18 +262,39 @@ func (h *fhandle) Defer(o storage.Outcome) {
 // else this process's own. While a flush that may open the fleet's circuit is
 // on its way, that flush decides, with this failure counted: a process alone,
 // whose two verdicts fail together, opens the fleet's circuit once, not its own
-// as well.
+// as well. A flush on its way for longer than openingPatience (Redis slow or
+// out of reach) decides nothing for the others: a failure that fails this
+// process's own thresholds then opens the circuit here at once.
 func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	c := h.c
+	now := monoNanos()
+	// openMu orders the decisions of concurrent failures: one that opens the
+	// circuit here and one that sets off a flush that may open the fleet's
+	// never pass each other.
+	c.openMu.Lock()
+	if c.cache.Load().lopen {
+		// Open here already (a call let run before): counted for the fleet,
+		// whose opening, if it comes, a flush round makes.
+		c.openMu.Unlock()
+		c.count(false)
+		return storage.Result{Status: h.composed()}, nil
+	}
 	ownF, ownN, fleetF, fleetN := c.counts(c.epoch())
 	if !h.mayOpenFleet(c.cache.Load(), fleetF+1, fleetN+1, ownF+1, ownN+1) {
 		c.count(false)
-		if c.opening.Load() == 0 {
-			return h.ownOpening(ownF+1, ownN+1), nil
+		r := storage.Result{Status: h.composed()}
+		if !c.deciding(now) {
+			r = h.ownOpening(ownF+1, ownN+1)
 		}
-		return storage.Result{Status: h.composed()}, nil
+		c.openMu.Unlock()
+		return r, nil
 	}
-	racing := c.opening.Add(1) > 1
+	n := c.opening.Add(1)
+	if n == 1 {
+		c.openingSince.Store(now)
+	}
+	racing := n > 1 && c.deciding(now)
+	c.openMu.Unlock()
 	defer c.opening.Add(-1)
 	a, sent, err := h.flushFailure(ctx)
 	switch {
@@ -267,9 +306,25 @@ func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	case err == nil && a.res.Transition != storage.TransitionNone:
 		return a.res, nil
 	}
+	c.openMu.Lock()
+	defer c.openMu.Unlock()
+	if c.opening.Load() > 1 && c.deciding(monoNanos()) {
+		return storage.Result{Status: h.composed()}, nil // another failure's flush decides
+	}
 	ownF, ownN, _, _ = c.counts(c.epoch())
 	return h.ownOpening(ownF, ownN), nil
 }
+
+// deciding reports whether a flush that may open the fleet's circuit is on its
+// way at now, sent less than openingPatience before.
+func (c *fcircuit) deciding(now int64) bool {
+	return c.opening.Load() > 0 && now-c.openingSince.Load() < int64(openingPatience)
+}
+
+// openingPatience is how long a flush that may open the fleet's circuit
+// decides for the failures that come meanwhile: the runtime's default storage
+// budget, far longer than such a flush on a healthy Redis.
+const openingPatience = 100 * time.Millisecond
 
 // ownOpening opens the circuit in this process when its own counts, ownF
 // failures of ownN, fail the thresholds.

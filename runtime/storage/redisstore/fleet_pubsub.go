@@ -256,9 +256,13 @@ func (s *subscriber) current(ps *redis.PubSub) bool {
 
 // receive reads ps until the fleet stops or ps is renewed: announcements
 // update the cache, and a subscription confirmed after an error (go-redis
-// reconnected), or a renewed one, asks for a refresh of every circuit.
+// reconnected), or a renewed one, asks for a refresh of every circuit. A
+// circuit is read once more when its subscription is first confirmed (the
+// store's pattern: every circuit bound by then), so what was announced
+// between its binding and the subscription is not missed.
 func (s *subscriber) receive(ps *redis.PubSub, lost bool) {
 	defer s.f.wg.Done()
+	patterned := false
 	for !s.f.stopped.Load() {
 		msg, err := ps.Receive(context.Background())
 		if err != nil {
@@ -275,13 +279,30 @@ func (s *subscriber) receive(ps *redis.PubSub, lost bool) {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if lost {
+			switch {
+			case lost:
 				lost = false
 				s.f.refreshSoon()
+			case m.Kind == "psubscribe" && !patterned:
+				patterned = true
+				s.f.refreshSoon()
+			case m.Kind == "subscribe" || m.Kind == "ssubscribe":
+				s.f.readSoon(m.Channel)
 			}
 		case *redis.Message:
 			s.f.announced(m.Channel, m.Payload)
 		}
+	}
+}
+
+// readSoon makes the next refresh round read the circuit of channel.
+func (f *fleet) readSoon(channel string) {
+	f.mu.Lock()
+	c := f.byChannel[channel]
+	f.mu.Unlock()
+	if c != nil {
+		c.nextRead.Store(0)
+		f.watchAll(c)
 	}
 }
 

@@ -13,10 +13,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ErrStale is wrapped by the storage failure a fleet store reports, once per
-// circuit, when it has had no answer from Redis for longer than its staleness
-// bound (WithStaleAfter): it no longer trusts what it last learnt of the fleet
-// and decides from this process's own outcomes alone until Redis answers.
+// ErrStale is wrapped by the storage failure a fleet store reports, once for
+// the store (through one of its circuits, the error naming how many), when it
+// has had no answer from Redis for longer than its staleness bound
+// (WithStaleAfter): it no longer trusts what it last learnt of the fleet and
+// decides from this process's own outcomes alone until Redis answers.
 // It wraps storage.ErrDetached.
 var ErrStale = fmt.Errorf("breakergen: redisstore: no answer from Redis within the staleness bound; deciding from this process's own outcomes: %w", storage.ErrDetached)
 

@@ -364,7 +364,14 @@ func partition(t *testing.T, srv *redistest.Server, stale time.Duration) {
 			i, o.Calls, o.Ran, time.UnixMicro(o.FirstSkip).Sub(fail), o.OpenedLocal, o.OpenedFleet, o.Probes, o.StorageFailures, o.StorageErrors)
 		assert.Empty(t, o.Shutdown, "child %d's Shutdown", i)
 	}
+	for i, o := range out {
+		assert.Equal(t, o.OpenedFleet+o.OpenedLocal, o.SlogOpened, "child %d's records of openings", i)
+	}
 	o := out[3]
+	// Its own verdict opened the circuit while a flush waited on the cut:
+	// the transition reaches its listeners although the call that made it
+	// had stopped waiting (it once was lost).
+	assert.Equal(t, 1, o.OpenedLocal, "the cut-off process's own opening, as an event")
 	took := time.UnixMicro(o.FirstSkip).Sub(fail)
 	assert.Less(t, took, bound+500*time.Millisecond, "the cut-off process's first skip after the failures began")
 	share := float64(o.RanCut) / float64(o.CallsCut)

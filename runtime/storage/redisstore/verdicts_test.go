@@ -243,6 +243,35 @@ func TestQuorum(t *testing.T) {
 	assert.Equal(t, storage.ScopeFleet, opened[0].Status.Scope, "a process alone opens the fleet's circuit")
 }
 
+// TestQuietVotersOpenTheFleet is the ten quiet processes: each sees
+// one call, and it fails. A vote needs no minimum of samples (a process's own
+// window fails the rate threshold with one failure), so the fleet's window
+// opens the circuit once it holds SampleThreshold failures, with ten voters;
+// no process opens alone, as its own window holds one sample.
+func TestQuietVotersOpenTheFleet(t *testing.T) {
+	_, client := server(t)
+	ctx := context.Background()
+	opts := runtime.Options{CoolDown: time.Minute, EvaluationWindow: time.Minute, RateThreshold: 0.5, SampleThreshold: 10}
+	ps := []*process{newProcess(t, client, nil, opts)}
+	for range 9 {
+		ps = append(ps, newProcess(t, client, ps[0].s, opts))
+	}
+	for i, p := range ps[:9] {
+		p.calls(1, fail)
+		require.NoError(t, p.s.Flush(ctx), "process %d", i)
+		require.Empty(t, p.events.of(runtime.EventOpened), "process %d: %d failures in the fleet's window", i, i+1)
+	}
+	last := ps[9]
+	last.calls(1, fail)
+	opened := last.events.of(runtime.EventOpened)
+	require.Len(t, opened, 1, "the tenth failure")
+	assert.Equal(t, storage.ScopeFleet, opened[0].Status.Scope, "the fleet's opening, not the process's")
+	in, err := ps[0].s.Inspect(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, storage.StateOpen, in.State, "the fleet's circuit, ten failures of ten")
+	assert.Equal(t, 10, in.Voting, "processes voting to open, one failure each")
+}
+
 // TestCutOff puts one process behind a fault proxy and blackholes it: after
 // the staleness bound it decides alone, says so once per circuit, holds the
 // fleet's opening as its own and probes it alone, never waits on Redis, and
