@@ -195,26 +195,34 @@ func (f *fleet) flushSome(ctx context.Context, cs []*fcircuit, partial bool) err
 	errs = append(errs, err)
 	for i, r := range replies {
 		j := jobs[i]
-		if r.lost {
-			continue // reported for the store; the batch waits in the outbox
-		}
-		a, err := j.c.h.answer("Flush", r.v, r.err)
-		if err != nil {
-			j.c.failed("Flush", err)
-			errs = append(errs, err)
-			continue
-		}
-		// Learn the counts before the batch leaves the in-flight ones: in
-		// between, a threshold check would see the batch in neither and let a
-		// failure that trips the circuit stay local. Seen in both, it only
-		// flushes a failure at once that did not need it.
-		j.c.learnAnswer(a, sent)
-		j.c.settle(j.b)
-		if a.res.Transition != storage.TransitionNone {
-			made, makers = append(made, a.res), append(makers, j.c)
+		res, err := j.settleReply(r, sent)
+		errs = append(errs, err)
+		if res.Transition != storage.TransitionNone {
+			made, makers = append(made, res), append(makers, j.c)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// settleReply learns the flush script's reply to j, sent at offset sent, and
+// settles j's batch; it returns the transition the script made. A reply lost
+// with its chunk, reported for the store, leaves the batch in the outbox.
+func (j flushJob) settleReply(r reply, sent int64) (storage.Result, error) {
+	if r.lost {
+		return storage.Result{}, nil
+	}
+	a, err := j.c.h.answer("Flush", r.v, r.err)
+	if err != nil {
+		j.c.failed("Flush", err)
+		return storage.Result{}, err
+	}
+	// Learn the counts before the batch leaves the in-flight ones: in
+	// between, a threshold check would see the batch in neither and let a
+	// failure that trips the circuit stay local. Seen in both, it only
+	// flushes a failure at once that did not need it.
+	j.c.learnAnswer(a, sent)
+	j.c.settle(j.b)
+	return a.res, nil
 }
 
 // refresh re-reads the status of cs.
