@@ -27,17 +27,18 @@
 // and its script opens the circuit in Redis before the call returns.
 //
 // Every script that changes a circuit's state or lock announces the change
-// on the circuit's pub/sub channel (a shard channel on a cluster; off a
-// cluster or ring one pattern subscription carries every circuit of the
-// prefix), so an opening, a probe's result or an operator's lock reaches the
-// fleet within milliseconds. Circuits in trouble (open, locked, open here, or
-// not read yet) are also re-read by the refresh rounds (WithRefreshInterval,
-// default 1 s), each by a process once per refresh interval times the most
-// processes seen reporting it (up to 600), jittered: the fleet as a whole
-// about once per interval, which repairs a lost announcement. A circuit bound
-// and never called is read once, then waits for traffic or an announcement. When Redis answers
-// again after an outage, or a subscription comes back, every circuit is read
-// again, at most 512 a round. A store that has sent nothing for a sixth of its
+// on the circuit's pub/sub channel, and one pattern subscription per process
+// carries every circuit of the prefix (one per shard on a ring), so an
+// opening, a probe's result or an operator's lock reaches the fleet within
+// milliseconds, and binding a circuit costs Redis no subscription. Circuits
+// in trouble (open, locked, open here, or not read yet) are also re-read by
+// the refresh rounds (WithRefreshInterval, default 1 s), each by a process
+// once per refresh interval times the most processes seen reporting it (up to
+// 600), jittered: the fleet as a whole about once per interval, which repairs
+// a lost announcement. A circuit bound and never called is read once, then
+// waits for traffic or an announcement. When Redis answers again after an
+// outage, or a subscription comes back, every circuit is read again, at most
+// 512 a round. A store that has sent nothing for a sixth of its
 // staleness bound pings Redis, so an outage is noticed without traffic.
 // Decisions about time (is the cool-down over? is the reservation still held?)
 // use an estimate of the Redis server's clock, learnt from replies, so hosts

@@ -93,7 +93,7 @@ func (f *fleet) bind(h *handle) *fcircuit {
 		f.circuits[h.name] = c
 		if !f.strict {
 			f.byChannel[h.channel] = c
-			f.subs.add(h.channel)
+			f.subs.start()
 			f.assumeClosed(c)
 		}
 	}
@@ -123,7 +123,6 @@ func (f *fleet) unbind(c *fcircuit) {
 	delete(f.circuits, c.h.name)
 	if !f.strict {
 		delete(f.byChannel, c.h.channel)
-		f.subs.remove(c.h.channel)
 		f.retired[c.h.name] = c
 		f.unwatch(c)
 	}

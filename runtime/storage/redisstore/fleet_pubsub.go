@@ -12,147 +12,101 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// subscriber listens to the channels of a fleet's circuits. On a cluster each
-// circuit's channel is a shard channel (SSUBSCRIBE) of its own slot, so the
-// subscriber keeps one subscription per master, the one that owns the slots of
-// the channels it carries; on a ring, one subscription per shard, the one that
-// owns the circuit's keys (a ring shards channels as keys, by hash tag, so its
-// scripts publish there). Elsewhere (a single server, a Sentinel set) one
-// subscription to a pattern, every channel of the store's prefix, carries
-// every circuit's announcements: binding and dropping circuits (a keyed
-// family's keys come and go by the thousand) then costs Redis no command, at
-// the price of hearing the announcements of circuits this process does not
-// hold, which are transitions and locks only. Announcements are lost while a
-// subscription reconnects, so every reconnect asks the fleet for a refresh of
-// every circuit. It is safe for concurrent use.
+// subscriber listens to the announcements of a fleet's circuits through
+// pattern subscriptions, never one per circuit: binding and dropping circuits
+// (a keyed family's keys come and go by the thousand) costs Redis no command,
+// at the price of hearing the announcements of circuits this process does not
+// hold, which are transitions and locks only. A single server or a Sentinel
+// set has one subscription to the pattern of every channel of the store's
+// prefix. So has a cluster: its scripts announce with PUBLISH, which the
+// cluster's bus carries to every node, rather than SPUBLISH, which would need
+// a subscription per slot (measured with BenchmarkKeyedNewKey: 4.98 commands
+// per new key on three masters with SSUBSCRIBE per circuit, and as few as on a
+// single server with the pattern). A ring's shards share nothing, and a script
+// publishes on the shard of its circuit's keys: one subscription per shard,
+// and shards that come up later are subscribed at the next refresh interval.
+// Announcements are lost while a subscription reconnects, so every reconnect
+// asks the fleet for a refresh of every circuit. It is safe for concurrent
+// use.
 type subscriber struct {
 	f       *fleet
-	cluster *redis.ClusterClient // nil on a single server, a Sentinel set or a ring
-	ring    *redis.Ring          // nil but on a ring
-	pattern string               // the pattern of every channel, off a cluster or ring
+	cluster *redis.ClusterClient // nil off a cluster
+	ring    *redis.Ring          // nil off a ring
+	pattern string               // the pattern of every channel of the store
 	mu      sync.Mutex
-	subs    map[string]*redis.PubSub // by node address; "" off a cluster
-	node    map[string]string        // channel -> node address
-	queue   []subOp                  // subscriptions to change, in order
+	subs    map[string]*redis.PubSub // by shard address on a ring; "" elsewhere
 	wake    chan struct{}
 	running bool
 	closed  bool
 	renewed bool // the subscriptions were renewed: their first confirmation asks for a refresh
 }
 
-// subOp is one change of the subscriptions.
-type subOp struct {
-	add     bool
-	channel string
-}
-
 func newSubscriber(f *fleet) *subscriber {
-	s := &subscriber{f: f, subs: make(map[string]*redis.PubSub), node: make(map[string]string), wake: make(chan struct{}, 1)}
+	s := &subscriber{f: f, subs: make(map[string]*redis.PubSub), wake: make(chan struct{}, 1)}
 	s.cluster, _ = f.s.client.(*redis.ClusterClient)
 	s.ring, _ = f.s.client.(*redis.Ring)
-	if s.cluster == nil && s.ring == nil {
-		s.pattern = globber.Replace(f.s.tagStart) + "*}:c"
-	}
+	s.pattern = globber.Replace(f.s.tagStart) + "*}:c"
 	return s
 }
 
-// add subscribes to channel; remove unsubscribes. Neither waits for Redis: a
-// goroutine of the fleet makes the changes in order, so binding a circuit never
-// blocks on the network. With a pattern, the first add subscribes to it, and
-// the others change nothing.
-func (s *subscriber) add(channel string) {
-	if s.pattern != "" {
-		s.mu.Lock()
-		first := len(s.subs) == 0 && !s.running
-		s.mu.Unlock()
-		if !first {
-			return
-		}
-	}
-	s.enqueue(subOp{add: true, channel: channel})
-}
-
-func (s *subscriber) remove(channel string) {
-	if s.pattern == "" {
-		s.enqueue(subOp{channel: channel})
-	}
-}
-
-func (s *subscriber) enqueue(op subOp) {
+// start makes the subscriptions, the first time a circuit is bound; later
+// calls change nothing. It does not wait for Redis: a goroutine of the fleet
+// subscribes, so binding a circuit never blocks on the network.
+func (s *subscriber) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.running || s.closed {
 		return
 	}
-	s.queue = append(s.queue, op)
-	if !s.running {
-		s.running = true
-		s.f.wg.Add(1)
-		go s.run()
-	}
+	s.running = true
+	s.f.wg.Add(1)
+	go s.run()
+	s.poke()
+}
+
+// poke wakes run; the caller holds mu.
+func (s *subscriber) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run makes the queued changes until the fleet stops.
+// run subscribes when woken, and on a ring every refresh interval (a shard
+// may have come up), until the fleet stops.
 func (s *subscriber) run() {
 	defer s.f.wg.Done()
+	var tick <-chan time.Time
+	if s.ring != nil {
+		t := time.NewTicker(s.f.s.cfg.refresh)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-s.f.stop:
 			return
 		case <-s.wake:
+		case <-tick:
 		}
-		s.mu.Lock()
-		ops := s.queue
-		s.queue = nil
-		s.mu.Unlock()
-		for _, op := range ops {
-			if op.add {
-				s.subscribe(op.channel)
-			} else {
-				s.unsubscribe(op.channel)
-			}
-		}
+		s.subscribe()
 	}
 }
 
-// subscribe subscribes to channel. go-redis connects and subscribes on its own,
-// and reconnects after a failure, so an error here only delays it. Only run
-// calls it, so no other goroutine makes subscriptions meanwhile.
-func (s *subscriber) subscribe(channel string) {
+// subscribe subscribes every home that has no subscription yet. go-redis
+// connects and subscribes on its own, and reconnects after a failure, so an
+// error here only delays it. Only run calls it.
+func (s *subscriber) subscribe() {
 	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
 	defer cancel()
-	addr, open := s.home(ctx, channel)
-	if open == nil {
-		return // no shard to subscribe on: the refresh reads the circuit
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.node[channel] = addr
-	ps := s.subs[addr]
-	fresh := ps == nil
-	if fresh {
-		ps = open(ctx) // no channel yet: no connection yet
-		s.subs[addr] = ps
-	}
-	s.mu.Unlock()
-	switch {
-	case s.cluster != nil:
-		_ = ps.SSubscribe(ctx, channel)
-	case s.pattern != "":
-		_ = ps.PSubscribe(ctx, s.pattern)
-	default:
-		_ = ps.Subscribe(ctx, channel)
-	}
-	if fresh {
-		// Only now: a receive before the first channel would connect to any node.
+	for addr, open := range s.homes() {
 		s.mu.Lock()
+		if s.closed || s.subs[addr] != nil {
+			s.mu.Unlock()
+			continue
+		}
+		ps := open(ctx)
+		s.subs[addr] = ps
 		renewed := s.renewed
 		s.mu.Unlock()
 		s.f.wg.Add(1)
@@ -160,47 +114,21 @@ func (s *subscriber) subscribe(channel string) {
 	}
 }
 
-// home returns the address of the node whose subscription carries channel,
-// and a function that opens a subscription there. On a cluster it is the
-// master that owns channel's slot, or "" when it cannot tell (the subscription
-// then lands on go-redis's choice, and the refresh repairs what it misses). On
-// a ring it is the shard that owns channel's hash tag, and open is nil when no
-// shard is up. Elsewhere it is "", the one server.
-func (s *subscriber) home(ctx context.Context, channel string) (string, func(context.Context) *redis.PubSub) {
-	switch {
-	case s.cluster != nil:
-		open := func(ctx context.Context) *redis.PubSub { return s.cluster.SSubscribe(ctx) }
-		node, err := s.cluster.MasterForKey(ctx, channel)
-		if err != nil {
-			return "", open
-		}
-		return node.Options().Addr, open
-	case s.ring != nil:
-		shard, err := s.ring.GetShardClientForKey(channel)
-		if err != nil {
-			return "", nil
-		}
-		return shard.Options().Addr, func(ctx context.Context) *redis.PubSub { return shard.Subscribe(ctx) }
+// homes returns, by address, a function that opens a subscription to the
+// pattern at each place announcements are published: every shard that is up
+// on a ring, and "" (any node of a cluster, the one server, the Sentinel
+// set's master) elsewhere.
+func (s *subscriber) homes() map[string]func(context.Context) *redis.PubSub {
+	if s.ring == nil {
+		return map[string]func(context.Context) *redis.PubSub{"": func(ctx context.Context) *redis.PubSub {
+			return s.f.s.client.PSubscribe(ctx, s.pattern)
+		}}
 	}
-	return "", func(ctx context.Context) *redis.PubSub { return s.f.s.client.Subscribe(ctx) }
-}
-
-// unsubscribe unsubscribes from channel.
-func (s *subscriber) unsubscribe(channel string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ps := s.subs[s.node[channel]]
-	delete(s.node, channel)
-	if ps == nil || s.closed {
-		return
+	homes := make(map[string]func(context.Context) *redis.PubSub)
+	for _, shard := range s.ring.GetShardClients() {
+		homes[shard.Options().Addr] = func(ctx context.Context) *redis.PubSub { return shard.PSubscribe(ctx, s.pattern) }
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout)
-	defer cancel()
-	if s.cluster != nil {
-		_ = ps.SUnsubscribe(ctx, channel)
-	} else {
-		_ = ps.Unsubscribe(ctx, channel)
-	}
+	return homes
 }
 
 // close closes every subscription; their receive loops end.
@@ -224,21 +152,11 @@ func (s *subscriber) renew() {
 		return
 	}
 	old := s.subs
-	var ops []subOp
-	if s.pattern != "" {
-		ops = append(ops, subOp{add: true})
-	} else {
-		for ch := range s.node {
-			ops = append(ops, subOp{add: true, channel: ch})
-		}
-	}
-	s.subs, s.node, s.renewed = make(map[string]*redis.PubSub), make(map[string]string), true
+	s.subs, s.renewed = make(map[string]*redis.PubSub), true
+	s.poke()
 	s.mu.Unlock()
 	for _, ps := range old {
 		_ = ps.Close() // its receive loop ends
-	}
-	for _, op := range ops {
-		s.enqueue(op)
 	}
 }
 
@@ -255,14 +173,13 @@ func (s *subscriber) current(ps *redis.PubSub) bool {
 }
 
 // receive reads ps until the fleet stops or ps is renewed: announcements
-// update the cache, and a subscription confirmed after an error (go-redis
-// reconnected), or a renewed one, asks for a refresh of every circuit. A
-// circuit is read once more when its subscription is first confirmed (the
-// store's pattern: every circuit bound by then), so what was announced
-// between its binding and the subscription is not missed.
+// update the cache. The subscription's first confirmation asks for a refresh
+// of every circuit (what was announced between their binding and the
+// subscription is not missed), and so does one after an error (go-redis
+// reconnected).
 func (s *subscriber) receive(ps *redis.PubSub, lost bool) {
 	defer s.f.wg.Done()
-	patterned := false
+	confirmed := false
 	for !s.f.stopped.Load() {
 		msg, err := ps.Receive(context.Background())
 		if err != nil {
@@ -279,30 +196,13 @@ func (s *subscriber) receive(ps *redis.PubSub, lost bool) {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			switch {
-			case lost:
-				lost = false
+			if lost || !confirmed {
+				lost, confirmed = false, true
 				s.f.refreshSoon()
-			case m.Kind == "psubscribe" && !patterned:
-				patterned = true
-				s.f.refreshSoon()
-			case m.Kind == "subscribe" || m.Kind == "ssubscribe":
-				s.f.readSoon(m.Channel)
 			}
 		case *redis.Message:
 			s.f.announced(m.Channel, m.Payload)
 		}
-	}
-}
-
-// readSoon makes the next refresh round read the circuit of channel.
-func (f *fleet) readSoon(channel string) {
-	f.mu.Lock()
-	c := f.byChannel[channel]
-	f.mu.Unlock()
-	if c != nil {
-		c.nextRead.Store(0)
-		f.watchAll(c)
 	}
 }
 

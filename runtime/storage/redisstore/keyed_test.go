@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,10 +90,31 @@ func keyedOffTheCallPath(t *testing.T, keys int, latency time.Duration) {
 // store: each call brings a key never seen, which makes a circuit and, the
 // family being full (100 circuits), evicts one, whose counts go to the flush
 // rounds. The call makes no round trip (TestKeyedFamilyOffTheCallPath);
-// bg-cmds/op is what Redis runs for it later, in the background.
+// bg-cmds/op is what Redis runs for it later, in the background, summed over
+// the servers: on a single server, a three-master Cluster and a two-shard Ring;
+// sub-cmds/op counts the (un)subscribe commands among them.
 func BenchmarkKeyedNewKey(b *testing.B) {
-	srv := redistest.Start(b)
-	client := srv.Client(b, nil)
+	b.Run("server", func(b *testing.B) {
+		srv := redistest.Start(b)
+		benchKeyedNewKey(b, srv.Client(b, nil), []*redis.Client{srv.Client(b, nil)})
+	})
+	b.Run("cluster", func(b *testing.B) {
+		cl := redistest.StartCluster(b, 3)
+		admins := make([]*redis.Client, len(cl.Masters))
+		for i, m := range cl.Masters {
+			admins[i] = m.Client(b, nil)
+		}
+		benchKeyedNewKey(b, cl.Client(b, nil), admins)
+	})
+	b.Run("ring", func(b *testing.B) {
+		shards := []*redistest.Server{redistest.Start(b), redistest.Start(b)}
+		ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": shards[0].Addr(), "b": shards[1].Addr()}})
+		b.Cleanup(func() { _ = ring.Close() })
+		benchKeyedNewKey(b, ring, []*redis.Client{shards[0].Client(b, nil), shards[1].Client(b, nil)})
+	})
+}
+
+func benchKeyedNewKey(b *testing.B, client redis.UniversalClient, admins []*redis.Client) {
 	store := newStore(b, client)
 	br := runtime.MustNew(runtime.WithStorage(store))
 	family := breakerimpl.Decorate(br, "bench").Keyed("tenants", 100)
@@ -100,8 +122,10 @@ func BenchmarkKeyedNewKey(b *testing.B) {
 	if err := family.Circuit("warm").Run(ctx, succeed); err != nil { // the store learns the server's clock
 		b.Fatal(err)
 	}
-	admin := srv.Client(b, nil)
-	before := totalCommands(nil, ctx, []*redis.Client{admin})
+	if err := store.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	before, subsBefore := totalCommands(nil, ctx, admins), subscriptionCommands(ctx, admins)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -114,5 +138,25 @@ func BenchmarkKeyedNewKey(b *testing.B) {
 	if err := store.Flush(ctx); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(totalCommands(nil, ctx, []*redis.Client{admin})-before)/float64(b.N), "bg-cmds/op")
+	time.Sleep(100 * time.Millisecond) // the subscriber's changes, made in the background, land
+	b.ReportMetric(float64(totalCommands(nil, ctx, admins)-before)/float64(b.N), "bg-cmds/op")
+	b.ReportMetric(float64(subscriptionCommands(ctx, admins)-subsBefore)/float64(b.N), "sub-cmds/op")
+}
+
+// subscriptionCommands returns how many (un)subscribe commands of any kind
+// the servers ran.
+func subscriptionCommands(ctx context.Context, admins []*redis.Client) int {
+	n := 0
+	for _, a := range admins {
+		stats, err := commandStats(ctx, a)
+		if err != nil {
+			panic(err)
+		}
+		for name, calls := range stats {
+			if strings.HasSuffix(name, "subscribe") {
+				n += calls
+			}
+		}
+	}
+	return n
 }

@@ -21,7 +21,7 @@ type Store struct {
 	client   redis.UniversalClient
 	cfg      config
 	tagStart string // "{" + escaped prefix + ":"
-	pub      string // the command that announces changes: PUBLISH, or SPUBLISH on a cluster
+	pub      string // the command that announces changes: PUBLISH, which a cluster carries to every node
 	fleet    *fleet // the circuits' verdicts; in fleet mode, also the cache and goroutines
 	// pid names this store among the processes of the fleet in the quorum's
 	// sets: 64 random bits, new with every store.
@@ -76,9 +76,6 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		pub:      "publish",
 		pid:      newToken(),
 		stop:     make(chan struct{}),
-	}
-	if _, ok := client.(*redis.ClusterClient); ok {
-		s.pub = "spublish"
 	}
 	s.fleet = newFleet(s)
 	return s, nil

@@ -111,8 +111,8 @@ local function write_buckets(width, n, own, changed, stale, ttl)
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
   if #args > 0 then expire_longer(KEYS[2], ttl) end
 end
--- announce tells every process of the circuit's new state, by PUBLISH (or
--- SPUBLISH on a cluster). The announce arguments end every script's ARGV: the
+-- announce tells every process of the circuit's new state, by PUBLISH (on a
+-- cluster too: its bus carries it to every node). The announce arguments end every script's ARGV: the
 -- process that made the change, the publish command (empty: announce
 -- nothing) and the channel.
 local function announce(st, lock, opened, reserved, now)
