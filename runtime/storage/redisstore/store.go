@@ -28,6 +28,8 @@ type Store struct {
 	pid      string
 	link     link // when Redis last answered
 	replicas acks // the replicas behind each master, when counted automatically
+	// primeOnce counts the replicas at the first binding (primeReplicas).
+	primeOnce sync.Once
 
 	// bg runs the give-backs of reservations whose callers gave up (giveBack);
 	// stop ends their waits at Shutdown. bgMu orders starting one with
@@ -107,6 +109,7 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		windowTTL: windowTTL(width, n),
 		coolDown:  p.CoolDown.Microseconds(),
 	}
+	s.primeOnce.Do(s.primeReplicas)
 	if s.cfg.strict {
 		return &shandle{c: s.fleet.bind(h), h: h, p: p}, nil
 	}
