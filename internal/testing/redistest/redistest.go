@@ -20,6 +20,19 @@
 // is killed when the test that started it ends. When redis-server is not on PATH
 // the test is skipped with a message naming the Debian package redis-server; with
 // the environment variable BREAKERGEN_REQUIRE_REDIS=1 (set in CI) it fails instead.
+//
+// A server may run under a fake wall clock (libfaketime), for tests of clock
+// skew and clock steps: a replica whose clock differs from its master's, a
+// master whose clock an NTP step moves an hour forward. Step moves it at once,
+// and the server's TIME, key expiry and Lua scripts follow:
+//
+//	clock := redistest.NewFakeClock(t, 0) // real time, until stepped
+//	s := clock.Start(t)                   // a standalone server on it
+//	// ... write with a TTL ...
+//	clock.Step(t, 2*time.Hour) // TIME jumps; keys with less than 2h to live expire
+//
+// Without libfaketime such a test skips, naming the Debian package libfaketime,
+// or fails under BREAKERGEN_REQUIRE_REDIS=1.
 package redistest
 
 import (
@@ -97,6 +110,8 @@ type Server struct {
 	// written at the first start only: the server rewrites it (CONFIG
 	// REWRITE) to keep its role, and a restart reads what it wrote.
 	conf string
+	// clock is the fake wall clock the server runs on, or nil for the real one.
+	clock *FakeClock
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -125,8 +140,14 @@ const (
 
 func start(t testing.TB, k kind, args []string, conf string) *Server {
 	t.Helper()
+	return startOn(t, k, args, conf, nil)
+}
+
+// startOn starts a server on clock, or on the real clock when clock is nil.
+func startOn(t testing.TB, k kind, args []string, conf string, clock *FakeClock) *Server {
+	t.Helper()
 	bin := Binary(t)
-	s := &Server{bin: bin, dir: t.TempDir(), args: args, kind: k, conf: conf}
+	s := &Server{bin: bin, dir: t.TempDir(), args: args, kind: k, conf: conf, clock: clock}
 	t.Cleanup(s.stop)
 	var last error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -137,6 +158,9 @@ func start(t testing.TB, k kind, args []string, conf string) *Server {
 		}
 		s.port = port
 		if last = s.launch(); last == nil {
+			if clock != nil {
+				clock.add(s)
+			}
 			return s
 		}
 	}
@@ -224,6 +248,9 @@ func (s *Server) launch() error {
 	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
+	if s.clock != nil {
+		cmd.Env = s.clock.env()
+	}
 	setProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
@@ -238,7 +265,18 @@ func (s *Server) launch() error {
 	s.mu.Unlock()
 	if err := waitReady(s.Addr(), done); err != nil {
 		s.stop()
+		if s.clock != nil {
+			// A redis-server that hangs at start under libfaketime is
+			// most likely the jemalloc clash FakeClock works around.
+			err = fmt.Errorf("under libfaketime (%s; see FakeClock on jemalloc): %w", s.clock.lib, err)
+		}
 		return fmt.Errorf("%w; log:\n%s", err, s.logTail())
+	}
+	if s.clock != nil {
+		if err := s.clock.agrees(s, s.clock.Offset()); err != nil {
+			s.stop()
+			return err
+		}
 	}
 	return nil
 }

@@ -413,28 +413,6 @@ func TestCorruptSequenceKeyStillProtects(t *testing.T) {
 	assert.True(t, st.Open(), "the circuit: %v", st)
 }
 
-// TestReplayAfterAClockStep replays a batch after the server's clock jumped
-// forward an hour, and as seen by a replica whose clock differs: sequence
-// numbers, unlike tokens kept for a while, do not expire, so it counts once.
-func TestReplayAfterAClockStep(t *testing.T) {
-	_, client := server(t)
-	s := newStore(t, client, redisstore.WithStrict())
-	h := bind(t, s, "c", storage.Policy{CoolDown: time.Hour, EvaluationWindow: 24 * time.Hour, RateThreshold: 1, SampleThreshold: 1 << 30})
-	ctx := context.Background()
-	_, err := redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
-	require.NoError(t, err)
-	s.Advance(time.Hour)
-	_, err = redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
-	require.NoError(t, err)
-	s.Advance(-2 * time.Hour) // a replica behind
-	_, err = redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, 7)
-	require.NoError(t, err)
-	s.Advance(time.Hour)
-	st, err := h.Status(ctx, time.Time{})
-	require.NoError(t, err)
-	assert.Equal(t, 1, st.Samples, "one record sent three times across clock steps")
-}
-
 // TestFailureStormsAreReportedPerStore blackholes Redis under a store of many
 // busy circuits: the flushes and refreshes that fail every circuit at once are
 // reported once a second per cause for the store, not once per circuit.
