@@ -71,11 +71,8 @@ func New(opts ...Option) (*Breaker, error) {
 		b.timeout = 0
 	default:
 		if !storage.IsTolerant(s) {
-			p, err := storage.CircuitProxy(s)
-			if err != nil {
-				return nil, err
-			}
-			if b.storage, err = storage.FaultTolerant(p); err != nil {
+			var err error
+			if b.storage, err = storage.FaultTolerant(s); err != nil {
 				return nil, err
 			}
 		}

@@ -65,7 +65,7 @@ func invalid(format string, args ...any) error {
 
 // WithStorage sets where circuit state lives. Default: a new storage.NewMemory().
 // A storage that is not storage.Tolerant is wrapped as
-// storage.FaultTolerant(storage.CircuitProxy(s)), as Faulty auto-wires, so its
+// storage.FaultTolerant(s), as Faulty auto-wires, so its
 // failures fail open, emit EventStorageFailure and do not hammer a dead
 // backend. A nil storage, or one holding a typed nil (an ignored constructor
 // error), is an error.

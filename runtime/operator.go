@@ -40,7 +40,7 @@ func (c *Circuit) Peek(ctx context.Context) (Status, error) {
 
 // LockOpen makes every call skip until Unlock or Reset. It returns the storage's
 // error when the lock did not reach it (a shared storage that is down, or its
-// proxy open): the lock then holds in this process, and is sent again when the
+// guard open): the lock then holds in this process, and is sent again when the
 // storage answers, but other processes do not know it yet.
 func (c *Circuit) LockOpen(ctx context.Context) error { return c.lock(ctx, LockOpen) }
 

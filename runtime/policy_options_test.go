@@ -117,10 +117,10 @@ func TestPolicyOptionsLayers(t *testing.T) {
 // applies a policy refuses a circuit that sets it, naming the policy, and
 // runs classic circuits as before.
 func TestPolicyUnsupportedStorage(t *testing.T) {
-	proxy, err := storage.CircuitProxy(storage.NewMemory())
-	require.NoError(t, err)
 	classicOnly := struct{ storage.Storage }{storage.NewMemory()} // hides PolicySupport
-	for _, s := range []storage.Storage{classicOnly, proxy} {
+	chain, err := storage.FallbackChain(storage.NewMemory())      // a wrapper that does not implement it
+	require.NoError(t, err)
+	for _, s := range []storage.Storage{classicOnly, chain} {
 		b := runtime.MustNew(runtime.WithStorage(s))
 		for name, o := range map[string]runtime.Options{
 			"SlowCall":       {SlowCall: time.Second},

@@ -174,7 +174,6 @@ func TestLocksHonouredByEveryStorage(t *testing.T) {
 		"memory":         func() (storage.Storage, error) { return storage.NewMemory(), nil },
 		"null":           func() (storage.Storage, error) { return storage.NewNull(), nil },
 		"fault-tolerant": func() (storage.Storage, error) { return storage.FaultTolerant(newSpy()) },
-		"circuit proxy":  func() (storage.Storage, error) { return storage.CircuitProxy(storage.NewMemory()) },
 		"fallback chain": func() (storage.Storage, error) { return storage.FallbackChain(newSpy(), storage.NewNull()) },
 		"hot spy":        func() (storage.Storage, error) { return hotSpy{newSpy()}, nil },
 	} {

@@ -7,26 +7,27 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/bounded"
-	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
-// CircuitProxy returns s behind a small circuit breaker of its own, so that a
-// backend that keeps failing (Redis down, a network partition) is not called,
-// and waited for, on every call. It is meant to sit inside FaultTolerant, as the
-// runtime wires it: FaultTolerant(CircuitProxy(s)).
+// guarded returns s behind a small circuit breaker of its own, the guard, so
+// that a backend that keeps failing (Redis down, a network partition) is not
+// called, and waited for, on every call. FallbackChain puts each member that
+// is not tolerant behind one; FaultTolerant guards its backend with the same
+// breaker, inside its own handles, so the runtime's path to a backend crosses
+// one wrapper.
 //
-// The proxy has one breaker for the whole backend, driven by the now given to
+// The guard has one breaker for the whole backend, driven by the now given to
 // each call. It opens after WithFailuresInARow failures in a row, or when
 // WithFailureRate's share of the calls within WithRateWindow failed. While it is
 // open every handle call returns at once, without calling s, an error that wraps
 // ErrStorageOpen and describes the backend's last error. After
-// WithProxyCoolDown it is half-open: exactly one call at a time goes through as
-// the probe and the others still fail with ErrStorageOpen; the probe's success
-// closes the proxy and its failure opens it for another cool-down. A probe that
-// has not returned after the cool-down is given up, and the next call probes.
-// The proxy opens at the instant a failing call ended (its now plus the time it
-// took), so a backend that fails slowly is spared as surely as one that fails
-// fast.
+// WithBackendCoolDown it is half-open: exactly one call at a time goes through
+// as the probe and the others still fail with ErrStorageOpen; the probe's
+// success closes the guard and its failure opens it for another cool-down. A
+// probe that has not returned after the cool-down is given up, and the next
+// call probes. The guard opens at the instant a failing call ended (its now
+// plus the time it took), so a backend that fails slowly is spared as surely
+// as one that fails fast.
 //
 // Every call is bounded by its context: when the context is done before the
 // backend answers, the call returns at once (the backend's call finishes on its
@@ -39,30 +40,14 @@ import (
 //
 // Admin calls (List, Clear) are operator tools: they go to s directly, bounded
 // by their context but neither gated nor counted. Handles implement Operator
-// when s's do, and HotPath: a backend handle's hot path is used while the proxy
-// is closed.
-//
-// CircuitProxy fails, with an error wrapping ErrInvalid, when s is nil or an
-// option is invalid. The result is safe for concurrent use. Its FaultTolerant
-// method reports false: it returns errors.
-func CircuitProxy(s Storage, opts ...ProxyOption) (Storage, error) {
-	if nilness.Is(s) {
-		return nil, fmt.Errorf("%w: circuit proxy: nil storage", ErrInvalid)
-	}
-	cfg := defaultProxyConfig()
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("%w: circuit proxy: option %d is nil", ErrInvalid, i+1)
-		}
-		o.applyProxy(&cfg)
-	}
-	if err := errors.Join(cfg.errs...); err != nil {
-		return nil, err
-	}
-	return &circuitProxy{backend: s, br: &proxyBreaker{cfg: cfg}}, nil
+// when s's do, and HotPath: a backend handle's hot path is used while the guard
+// is closed. The result is safe for concurrent use; its FaultTolerant method
+// reports false, since it returns errors.
+func guarded(s Storage, gate gateConfig) *circuitProxy {
+	return &circuitProxy{backend: s, br: &proxyBreaker{cfg: gate}}
 }
 
-// circuitProxy is the Storage returned by CircuitProxy.
+// circuitProxy is the Storage guarded returns.
 type circuitProxy struct {
 	backend Storage
 	br      *proxyBreaker

@@ -25,10 +25,10 @@ const cooled = proxyCoolDown + 100*time.Millisecond
 
 // newProxy returns the handle of circuit "c" of a CircuitProxy over a new flaky
 // backend.
-func newProxy(t *testing.T, opts ...storage.ProxyOption) (storage.Handle, *flaky) {
+func newProxy(t *testing.T, opts ...storage.FaultTolerantOption) (storage.Handle, *flaky) {
 	t.Helper()
 	backend := newFlaky()
-	return bind(t, must(storage.CircuitProxy(backend, opts...))), backend
+	return bind(t, must(storage.Guarded(backend, opts...))), backend
 }
 
 // blockFirst returns a hook that, on its first call only, closes entered and
@@ -63,13 +63,13 @@ func tripProxy(t *testing.T, h storage.Handle, backend *flaky) {
 
 func TestCircuitProxyConformance(t *testing.T) {
 	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
-		return must(storage.CircuitProxy(storage.NewMemory()))
+		return must(storage.Guarded(storage.NewMemory()))
 	}})
 }
 
 func TestCircuitProxyInFaultTolerantConformance(t *testing.T) {
 	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
-		return must(storage.FaultTolerant(must(storage.CircuitProxy(newFlaky()))))
+		return must(storage.FaultTolerant(must(storage.Guarded(newFlaky()))))
 	}})
 }
 
@@ -101,7 +101,7 @@ func TestCircuitProxySuccessBreaksTheRow(t *testing.T) {
 }
 
 func TestCircuitProxyRate(t *testing.T) {
-	opts := []storage.ProxyOption{storage.WithFailuresInARow(100), storage.WithFailureRate(0.5, 4), storage.WithRateWindow(10 * time.Second)}
+	opts := []storage.FaultTolerantOption{storage.WithFailuresInARow(100), storage.WithFailureRate(0.5, 4), storage.WithRateWindow(10 * time.Second)}
 	run := func(t *testing.T, h storage.Handle, backend *flaky, lastAt time.Time) {
 		for i, fail := range []bool{false, true, false, true} {
 			backend.heal()
@@ -209,7 +209,7 @@ func TestCircuitProxyDefersRefusedOutcomes(t *testing.T) {
 // opening with the start of the failing call: a backend that fails only after
 // longer than the cool-down must still be spared.
 func TestCircuitProxySlowFailuresOpen(t *testing.T) {
-	h, backend := newProxy(t, storage.WithProxyCoolDown(20*time.Millisecond))
+	h, backend := newProxy(t, storage.WithBackendCoolDown(20*time.Millisecond))
 	slow := func(string) { time.Sleep(30 * time.Millisecond) } // the backend's slowness is what is tested
 	backend.before.Store(&slow)
 	backend.fail(errBackend)
@@ -326,7 +326,7 @@ func TestCircuitProxyOtherTimeline(t *testing.T) {
 
 func TestCircuitProxyAdminIsNotGated(t *testing.T) {
 	backend := newFlaky()
-	s := must(storage.CircuitProxy(backend))
+	s := must(storage.Guarded(backend))
 	tripProxy(t, bind(t, s), backend)
 	backend.heal()
 	_, err := s.(storage.Admin).List(t.Context())
@@ -336,25 +336,25 @@ func TestCircuitProxyAdminIsNotGated(t *testing.T) {
 func TestCircuitProxyOptions(t *testing.T) {
 	tests := []struct {
 		name string
-		opt  storage.ProxyOption
+		opt  storage.FaultTolerantOption
 		bad  string // a word of the error; empty when valid
 	}{
 		{"failures", storage.WithFailuresInARow(1), ""},
 		{"rate", storage.WithFailureRate(1, 1), ""},
 		{"window", storage.WithRateWindow(time.Second), ""},
-		{"cool-down", storage.WithProxyCoolDown(time.Second), ""},
+		{"cool-down", storage.WithBackendCoolDown(time.Second), ""},
 		{"zero failures", storage.WithFailuresInARow(0), "WithFailuresInARow"},
 		{"rate above one", storage.WithFailureRate(1.5, 10), "WithFailureRate"},
 		{"zero rate", storage.WithFailureRate(0, 10), "WithFailureRate"},
 		{"NaN rate", storage.WithFailureRate(math.NaN(), 10), "WithFailureRate"},
 		{"zero samples", storage.WithFailureRate(0.5, 0), "WithFailureRate"},
 		{"negative window", storage.WithRateWindow(-time.Second), "WithRateWindow"},
-		{"zero cool-down", storage.WithProxyCoolDown(0), "WithProxyCoolDown"},
+		{"zero cool-down", storage.WithBackendCoolDown(0), "WithBackendCoolDown"},
 		{"nil", nil, "nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := storage.CircuitProxy(storage.NewMemory(), tt.opt)
+			s, err := storage.Guarded(storage.NewMemory(), tt.opt)
 			if tt.bad == "" {
 				assert.NoError(t, err)
 				assert.NotNil(t, s)
@@ -370,7 +370,7 @@ func TestCircuitProxyOptions(t *testing.T) {
 func TestCircuitProxyNilBackend(t *testing.T) {
 	var typed *storage.Memory
 	for _, s := range []storage.Storage{nil, typed} {
-		p, err := storage.CircuitProxy(s)
+		p, err := storage.Guarded(s)
 		assert.Nil(t, p)
 		assert.ErrorIs(t, err, storage.ErrInvalid)
 	}
@@ -394,8 +394,14 @@ func TestCircuitProxyDoesNotHammer(t *testing.T) {
 	assert.LessOrEqual(t, backend.calls.Load(), int64(3+goroutines), "calls that reached a dead backend")
 }
 
-func ExampleCircuitProxy() {
-	s, err := storage.CircuitProxy(downBackend(), storage.WithFailuresInARow(2))
+// ExampleFaultTolerant_guard shows the guard of a FaultTolerant wrapper: after
+// two failures in a row the backend is not called again until the guard's
+// cool-down has passed, and the circuit is answered from the fallback.
+func ExampleFaultTolerant_guard() {
+	s, err := storage.FaultTolerant(downBackend(), storage.WithFailuresInARow(2),
+		storage.OnFailure(func(f storage.Failure) {
+			fmt.Println(f.Op, errors.Is(f.Err, storage.ErrStorageOpen), f.Err)
+		}))
 	if err != nil {
 		panic(err)
 	}
@@ -405,14 +411,16 @@ func ExampleCircuitProxy() {
 	}
 	now := time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC)
 	for range 3 {
-		_, err := h.Status(context.Background(), now)
-		fmt.Println(errors.Is(err, storage.ErrStorageOpen), err)
+		st, _ := h.Status(context.Background(), now)
+		fmt.Println("answered by the fallback:", st.Stub)
 	}
-	// The backend is not called again until the cool-down (2s) has passed.
 	// Output:
-	// false dial tcp 127.0.0.1:6379: connection refused
-	// false dial tcp 127.0.0.1:6379: connection refused
-	// true breakergen: storage circuit open (last backend error: dial tcp 127.0.0.1:6379: connection refused)
+	// Status false dial tcp 127.0.0.1:6379: connection refused
+	// answered by the fallback: true
+	// Status false dial tcp 127.0.0.1:6379: connection refused
+	// answered by the fallback: true
+	// Status true breakergen: storage circuit open (last backend error: dial tcp 127.0.0.1:6379: connection refused)
+	// answered by the fallback: true
 }
 
 // downBackend is a backend whose every call fails as a refused connection does.

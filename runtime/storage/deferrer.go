@@ -6,9 +6,9 @@ package storage
 // decides nothing (a probe's outcome counts as a plain one) and never waits
 // for the backend.
 //
-// CircuitProxy defers the outcome of a Record it refuses (its breaker open, or
-// the call's storage budget spent) to a backend handle that implements
-// Deferrer, before it returns the error: the fault-tolerant fallback then
+// FaultTolerant (and FallbackChain) defer the outcome of a Record their guard
+// refuses (its breaker open, or the call's storage budget spent) to a backend
+// handle that implements Deferrer: the fault-tolerant fallback then
 // decides, and a window that a fleet shares still counts every call that ran,
 // exactly once. Implementations are safe for concurrent use.
 type Deferrer interface {

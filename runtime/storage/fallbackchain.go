@@ -13,8 +13,8 @@ import (
 // Faulty's FallbackChain: FallbackChain(redisStore, NewMemory()) keeps state in
 // Redis, and in this process while Redis is away.
 //
-// Each member that is not Tolerant is put behind its own CircuitProxy (default
-// options), so a dead member is neither called nor waited for on every call, nor
+// Each member that is not Tolerant is put behind a guard of its own, the small
+// breaker FaultTolerant guards its backend with (default options), so a dead member is neither called nor waited for on every call, nor
 // longer than the call's context allows.
 //
 // Reads and decisions (Status, Record, Reserve, Release, and Operator's
@@ -48,11 +48,7 @@ func FallbackChain(members ...Storage) (Storage, error) {
 			c.members[i] = m
 			continue
 		}
-		p, err := CircuitProxy(m)
-		if err != nil {
-			return nil, err
-		}
-		c.members[i] = p
+		c.members[i] = guarded(m, defaultGateConfig())
 	}
 	return c, nil
 }

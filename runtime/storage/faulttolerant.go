@@ -2,106 +2,100 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
+	"github.com/breakergen/breakergen/internal/hotpath/bounded"
 	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
-// FaultTolerantOption configures FaultTolerant.
-type FaultTolerantOption interface {
-	applyFaultTolerant(*faultTolerantConfig)
-}
-
-type faultTolerantConfig struct {
-	onFailure []func(Failure)
-	errs      []error
-}
-
-type faultTolerantOptionFunc func(*faultTolerantConfig)
-
-func (f faultTolerantOptionFunc) applyFaultTolerant(c *faultTolerantConfig) { f(c) }
-
-// OnFailure registers fn to be told of every backend failure a FaultTolerant
-// wrapper meets, on any circuit, besides the function each handle's
-// NotifyFailures registers: those it tolerates and those an operator's call
-// returns. A storage that never fails, which FaultTolerant returns unchanged,
-// reports no failures, so fn is never called for it. fn must not be nil.
-// Default: none.
-func OnFailure(fn func(Failure)) FaultTolerantOption {
-	return faultTolerantOptionFunc(func(c *faultTolerantConfig) {
-		if fn == nil {
-			c.errs = append(c.errs, fmt.Errorf("%w: fault tolerant: OnFailure(nil)", ErrInvalid))
-			return
-		}
-		c.onFailure = append(c.onFailure, fn)
-	})
-}
-
 // FaultTolerant returns s wrapped so that its failures fail open, the way the
-// runtime wraps every storage that is not Tolerant.
+// runtime wraps every storage that is not Tolerant. It is the one layer between
+// the runtime and a backend: it guards the backend with a small breaker of its
+// own, and answers from an in-process fallback where the backend fails.
 //
-// On an error from s on the decision path, a handle reports a
-// Failure{Op, Circuit, Err} to the function its NotifyFailures registered (the
-// runtime's, which emits EventStorageFailure) and to every OnFailure function,
-// and answers from an in-process Memory instead: the circuit keeps counting
+// The guard is one breaker for the whole backend, driven by the now given to
+// each call, so that a backend that keeps failing (Redis down, a network
+// partition) is not called, and waited for, on every call. It opens after
+// WithFailuresInARow failures in a row (default 3), or when WithFailureRate's
+// share of the calls within WithRateWindow failed (default half of at least 10
+// within 10 s). While it is open no call reaches the backend: each fails at
+// once with an error wrapping ErrStorageOpen, handled as any backend failure
+// below. After WithBackendCoolDown (default 2 s) exactly one call at a time
+// goes through as the probe; its success closes the guard, its failure opens it
+// again. A probe that has not returned after the cool-down is given up. The
+// guard opens at the instant a failing call ended, so a backend that fails
+// slowly is spared as surely as one that fails fast. Every backend call is
+// bounded by its context: when the context is done first, the call returns at
+// once (the backend's call finishes on its own goroutine). A call that missed
+// the runtime's storage deadline (ErrTimeout) counts as a failure of the
+// backend; one that is the caller's own context error counts neither way; an
+// error wrapping ErrCorrupt or ErrDetached counts as an answer.
+//
+// On an error on the decision path (the backend's, or the guard's), a handle
+// reports a Failure{Op, Circuit, Err} to the runtime's function for the circuit
+// (which emits EventStorageFailure) and to every OnFailure function, and
+// answers from an in-process Memory instead: the circuit keeps counting
 // outcomes, opening and probing within this process. Statuses and results that
 // come from the fallback have Stub set and Scope ScopeProcess. Status, Record,
-// Reserve and Release never return an error; a Reserve that s failed is
-// answered by the fallback's compare-and-set, and succeeds when the fallback
-// holds the circuit closed (it has no probe to coordinate), failing open. An
-// error that is the caller's own context error is not reported, since the
+// Reserve and Release never return an error; a Reserve that failed is answered
+// by the fallback's compare-and-set, and succeeds when the fallback holds the
+// circuit closed (it has no probe to coordinate), failing open. An outcome the
+// guard kept from the backend is handed to a backend handle that is a Deferrer.
+// An error that is the caller's own context error is not reported, since the
 // storage did nothing wrong.
 //
 // Operator writes are different: Lock and Reset apply the change locally and
-// then return s's error, so an operator learns that the fleet did not get it (as
-// Faulty raises). The local change is kept and re-sent: while a Lock (or the
-// lock removal of a Reset) has not reached s, the handle shows it in every
-// status, and it sends it to s again before it trusts s's lock once s answers.
-// A lock read from s never erases a newer lock set here: a read that began
-// before a Lock does not apply its older lock. Reset's other effects (state,
-// window) are not re-sent.
+// then return the backend's error, so an operator learns that the fleet did not
+// get it (as Faulty raises). The local change is kept and re-sent: while a Lock
+// (or the lock removal of a Reset) has not reached s, the handle shows it in
+// every status, and it sends it to s again before it trusts s's lock once s
+// answers. A lock read from s never erases a newer lock set here: a read that
+// began before a Lock does not apply its older lock. Reset's other effects
+// (state, window) are not re-sent.
 //
 // Operator reads do not fall back at all: History (on a handle) and List return
 // s's error, with no data, as Faulty raises, since the fallback holds only this
 // process's outcomes and circuits and a tool would show them as the fleet's. The
-// failure is reported as above. A backend without Operator or Admin makes them
-// fail with an error wrapping errors.ErrUnsupported. Operator's Open, Reopen and
-// Close fall back like the decision path; Clear clears s and every fallback and
-// returns s's error.
+// failure is reported as above. List and Clear are operator tools: they are
+// bounded by their context but not gated. A backend without Operator or Admin
+// makes them fail with an error wrapping errors.ErrUnsupported. Operator's
+// Open, Reopen and Close fall back like the decision path; Clear clears s and
+// every fallback and returns s's error.
 //
 // The fallback of a circuit is made on its first failure, so a healthy backend
-// costs no memory here. There is no recovery step: every call tries s first, so
-// the handle returns to s as soon as s answers. Wrap s in CircuitProxy first
-// (FaultTolerant(CircuitProxy(s))) so that a dead backend is not called, and
-// waited for, on every call. Handles implement HotPath: s's hot path is used
-// while s answers, and the decision path is asked after a failure until s
-// answers again.
+// costs no memory here. Handles implement HotPath: s's hot path is used while
+// s answers and the guard is closed, and the decision path is asked otherwise.
 //
 // If s is already tolerant (IsTolerant) it is returned unchanged. When s is a
-// FaultTolerant result, opts are registered on it. Any other tolerant storage
-// (Memory, Null, a FallbackChain with a tolerant member) is not wrapped, so opts
-// are checked and then ignored and an OnFailure function is never called for
-// it: its decision path never fails, and a FallbackChain's handles report the
-// failures of their members to their own NotifyFailures function and return an
-// operator's errors. FaultTolerant fails, with an error wrapping ErrInvalid,
-// when s is nil or an option is invalid. The result is safe for concurrent use.
+// FaultTolerant result, its OnFailure options are registered on it and its
+// guard options must be absent (the guard is made once). Any other tolerant
+// storage (Memory, Null, a FallbackChain with a tolerant member) is not wrapped,
+// so opts are checked and then ignored and an OnFailure function is never
+// called for it: its decision path never fails, and a FallbackChain's handles
+// report the failures of their members to the runtime and return an operator's
+// errors. FaultTolerant fails, with an error wrapping ErrInvalid, when s is nil
+// or an option is invalid. The result is safe for concurrent use.
 func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
 	if nilness.Is(s) {
 		return nil, fmt.Errorf("%w: fault tolerant: nil storage", ErrInvalid)
 	}
-	var cfg faultTolerantConfig
+	cfg := faultTolerantConfig{gate: defaultGateConfig()}
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: fault tolerant: option %d is nil", ErrInvalid, i+1)
 		}
 		o.applyFaultTolerant(&cfg)
 	}
-	if len(cfg.errs) > 0 {
-		return nil, cfg.errs[0]
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
 	}
 	if ft, ok := s.(*faultTolerant); ok {
+		if cfg.gate != defaultGateConfig() {
+			return nil, fmt.Errorf("%w: fault tolerant: the storage is already fault tolerant, with its guard set", ErrInvalid)
+		}
 		for _, fn := range cfg.onFailure {
 			ft.notify.add(fn)
 		}
@@ -112,7 +106,7 @@ func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
 		// cfg.onFailure would break the promise to return s as it is.
 		return s, nil
 	}
-	ft := &faultTolerant{backend: s, fallback: NewMemory()}
+	ft := &faultTolerant{backend: s, br: &proxyBreaker{cfg: cfg.gate}, fallback: NewMemory()}
 	for _, fn := range cfg.onFailure {
 		ft.notify.add(fn)
 	}
@@ -122,6 +116,7 @@ func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
 // faultTolerant is the Storage returned by FaultTolerant.
 type faultTolerant struct {
 	backend  Storage
+	br       *proxyBreaker // the backend's guard
 	fallback *Memory
 	notify   notifiers
 	handles  sync.Map // *ftHandle -> struct{}: for Clear
@@ -153,7 +148,7 @@ func (f *faultTolerant) List(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := a.List(ctx)
+	names, err := bounded.Call(ctx, a.List)
 	if err != nil {
 		f.notify.report(ctx, Failure{Op: "List", Err: err})
 		return nil, err
@@ -166,7 +161,7 @@ func (f *faultTolerant) List(ctx context.Context) ([]string, error) {
 func (f *faultTolerant) Clear(ctx context.Context) error {
 	a, err := adminOf(f.backend)
 	if err == nil {
-		err = a.Clear(ctx)
+		err = bounded.Do(ctx, a.Clear)
 	}
 	f.handles.Range(func(k, _ any) bool {
 		k.(*ftHandle).locks.change(LockNone, err == nil, nil)

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// ftHandle is a circuit of a FaultTolerant storage: the backend's handle, and a
-// Memory handle bound on the first failure to answer in its place.
+// ftHandle is a circuit of a FaultTolerant storage: the backend's handle,
+// called through the storage's guard, and a Memory handle bound on the first
+// failure to answer in its place.
 type ftHandle struct {
 	s        *faultTolerant
 	name     string
@@ -76,7 +77,7 @@ func (h *ftHandle) answered(ctx context.Context, now time.Time, gen uint64, l Lo
 // Status reads the backend's status, or the fallback's with Stub set.
 func (h *ftHandle) Status(ctx context.Context, now time.Time) (Status, error) {
 	gen := h.locks.begin()
-	st, err := h.backend.Status(ctx, now)
+	st, err := proxied(ctx, h.s.br, now, func(ctx context.Context) (Status, error) { return h.backend.Status(ctx, now) })
 	if err == nil {
 		st.Lock = h.answered(ctx, now, gen, st.Lock)
 		return st, nil
@@ -87,13 +88,22 @@ func (h *ftHandle) Status(ctx context.Context, now time.Time) (Status, error) {
 	return st, nil
 }
 
-// Record records in the backend, or in the fallback with Stub set.
+// Record records in the backend, or in the fallback with Stub set. An outcome
+// the guard kept from the backend is deferred to a backend handle that is a
+// Deferrer, so that it is counted there once the backend answers.
 func (h *ftHandle) Record(ctx context.Context, now time.Time, o Outcome) (Result, error) {
 	gen := h.locks.begin()
-	r, err := h.backend.Record(ctx, now, o)
+	var asked atomic.Bool // written on the goroutine bounded.Call may start
+	r, err := proxied(ctx, h.s.br, now, func(ctx context.Context) (Result, error) {
+		asked.Store(true)
+		return h.backend.Record(ctx, now, o)
+	})
 	if err == nil {
 		r.Status.Lock = h.answered(ctx, now, gen, r.Status.Lock)
 		return r, nil
+	}
+	if d, ok := h.backend.(Deferrer); ok && !asked.Load() {
+		d.Defer(o)
 	}
 	h.failed(ctx, "Record", err)
 	r, _ = h.fallback().Record(ctx, now, o)
@@ -104,13 +114,16 @@ func (h *ftHandle) Record(ctx context.Context, now time.Time, o Outcome) (Result
 // Reserve reserves the probe in the backend, or in the fallback; when the
 // fallback holds the circuit closed, the reservation succeeds at now.
 func (h *ftHandle) Reserve(ctx context.Context, now, openedAt, reservedAt time.Time) (time.Time, bool, error) {
-	at, ok, err := h.backend.Reserve(ctx, now, openedAt, reservedAt)
+	r, err := proxied(ctx, h.s.br, now, func(ctx context.Context) (reservation, error) {
+		at, ok, err := h.backend.Reserve(ctx, now, openedAt, reservedAt)
+		return reservation{at, ok}, err
+	})
 	if err == nil {
-		return at, ok, nil
+		return r.at, r.ok, nil
 	}
 	h.failed(ctx, "Reserve", err)
 	fb := h.fallback()
-	if at, ok, _ = fb.Reserve(ctx, now, openedAt, reservedAt); ok {
+	if at, ok, _ := fb.Reserve(ctx, now, openedAt, reservedAt); ok {
 		return at, true, nil
 	}
 	if fb.c.state.Load().state == StateClosed {
@@ -121,7 +134,7 @@ func (h *ftHandle) Reserve(ctx context.Context, now, openedAt, reservedAt time.T
 
 // Release releases the reservation in the backend, or in the fallback.
 func (h *ftHandle) Release(ctx context.Context, now, reservedAt time.Time) (bool, error) {
-	ok, err := h.backend.Release(ctx, now, reservedAt)
+	ok, err := proxied(ctx, h.s.br, now, func(ctx context.Context) (bool, error) { return h.backend.Release(ctx, now, reservedAt) })
 	if err == nil {
 		return ok, nil
 	}
@@ -134,7 +147,7 @@ func (h *ftHandle) Lock(ctx context.Context, now time.Time, l Lock) error {
 	if !l.Valid() {
 		return h.backend.Lock(ctx, now, l) // the backend names the invalid lock
 	}
-	err := h.backend.Lock(ctx, now, l)
+	err := h.guard(ctx, now, func(ctx context.Context) error { return h.backend.Lock(ctx, now, l) })
 	h.locks.change(l, err == nil, h.fb.Load())
 	if err != nil {
 		h.failed(ctx, "Lock", err)
@@ -145,7 +158,7 @@ func (h *ftHandle) Lock(ctx context.Context, now time.Time, l Lock) error {
 // Reset resets the circuit here and in the backend, and returns the backend's
 // error.
 func (h *ftHandle) Reset(ctx context.Context, now time.Time) error {
-	err := h.backend.Reset(ctx, now)
+	err := h.guard(ctx, now, func(ctx context.Context) error { return h.backend.Reset(ctx, now) })
 	if fb := h.fb.Load(); fb != nil {
 		_ = fb.Reset(ctx, now)
 	}
@@ -178,4 +191,10 @@ func (h *ftHandle) Unbind() {
 	if fb := h.fb.Load(); fb != nil {
 		fb.Unbind()
 	}
+}
+
+// guard calls fn on the backend through the storage's guard.
+func (h *ftHandle) guard(ctx context.Context, now time.Time, fn func(context.Context) error) error {
+	_, err := proxied(ctx, h.s.br, now, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return err
 }

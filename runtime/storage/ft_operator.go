@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// Admit uses the backend's hot path while the backend answers and no local lock
-// is pending; otherwise it asks the decision path, which tries the backend.
+// Admit uses the backend's hot path while the backend answers, the guard is
+// closed and no local lock is pending; otherwise it asks the decision path,
+// which tries the backend (or fails fast while the guard is open).
 func (h *ftHandle) Admit() Admission {
-	if h.hot == nil || h.degraded.Load() || h.locks.pending.Load() {
+	if h.hot == nil || h.degraded.Load() || h.locks.pending.Load() || !h.s.br.closed() {
 		return Admission{Verdict: AdmitAsk}
 	}
 	return h.hot.Admit()
@@ -28,17 +29,17 @@ func (h *ftHandle) Failed(now int64) bool {
 
 // Open opens the circuit in the backend, or in the fallback.
 func (h *ftHandle) Open(ctx context.Context, now time.Time) (bool, error) {
-	return h.operate(ctx, "Open", func(o Operator) (bool, error) { return o.Open(ctx, now) })
+	return h.operate(ctx, now, "Open", func(ctx context.Context, o Operator) (bool, error) { return o.Open(ctx, now) })
 }
 
 // Reopen reopens the circuit in the backend, or in the fallback.
 func (h *ftHandle) Reopen(ctx context.Context, now, previous time.Time) (bool, error) {
-	return h.operate(ctx, "Reopen", func(o Operator) (bool, error) { return o.Reopen(ctx, now, previous) })
+	return h.operate(ctx, now, "Reopen", func(ctx context.Context, o Operator) (bool, error) { return o.Reopen(ctx, now, previous) })
 }
 
 // Close closes the circuit in the backend, or in the fallback.
 func (h *ftHandle) Close(ctx context.Context, now time.Time) (bool, error) {
-	return h.operate(ctx, "Close", func(o Operator) (bool, error) { return o.Close(ctx, now) })
+	return h.operate(ctx, now, "Close", func(ctx context.Context, o Operator) (bool, error) { return o.Close(ctx, now) })
 }
 
 // History returns the backend's buckets, or its error. It never answers from
@@ -49,7 +50,7 @@ func (h *ftHandle) History(ctx context.Context, now time.Time) ([]Bucket, error)
 	if err != nil {
 		return nil, err
 	}
-	b, err := o.History(ctx, now)
+	b, err := proxied(ctx, h.s.br, now, func(ctx context.Context) ([]Bucket, error) { return o.History(ctx, now) })
 	if err != nil {
 		h.failed(ctx, "History", err)
 		return nil, err
@@ -59,16 +60,16 @@ func (h *ftHandle) History(ctx context.Context, now time.Time) ([]Bucket, error)
 
 // operate runs an Operator method on the backend, or on the fallback when the
 // backend fails or has none.
-func (h *ftHandle) operate(ctx context.Context, op string, fn func(Operator) (bool, error)) (bool, error) {
+func (h *ftHandle) operate(ctx context.Context, now time.Time, op string, fn func(context.Context, Operator) (bool, error)) (bool, error) {
 	o, err := operatorOf(h.backend)
 	if err == nil {
 		var ok bool
-		if ok, err = fn(o); err == nil {
+		if ok, err = proxied(ctx, h.s.br, now, func(ctx context.Context) (bool, error) { return fn(ctx, o) }); err == nil {
 			return ok, nil
 		}
 		h.failed(ctx, op, err)
 	}
-	return fn(h.fallback())
+	return fn(ctx, h.fallback())
 }
 
 // NotifyTransitions registers fn on the backend's handle, when it makes
@@ -82,11 +83,11 @@ func notifyTransitions(h Handle, fn func(Result)) {
 	}
 }
 
-// View passes on the backend's view while the backend answers, with the lock
-// known here; none otherwise.
+// View passes on the backend's view while the backend answers and the guard is
+// closed, with the lock known here; none otherwise.
 func (h *ftHandle) View(now time.Time) (Status, bool) {
 	v, ok := h.backend.(Viewer)
-	if !ok || h.degraded.Load() {
+	if !ok || h.degraded.Load() || !h.s.br.closed() {
 		return Status{}, false
 	}
 	st, ok := v.View(now)

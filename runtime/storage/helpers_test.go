@@ -213,7 +213,7 @@ func statusAt(t *testing.T, h storage.Handle, now time.Time) storage.Status {
 }
 
 // must returns v, and panics (failing the test) on err: for constructors in
-// tests, as must(storage.CircuitProxy(s)).
+// tests, as must(storage.Guarded(s)).
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

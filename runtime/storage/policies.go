@@ -61,7 +61,7 @@ type Gate interface {
 // CheckPolicy reports whether s applies every field p sets: nil for a classic
 // policy, else what s's PolicySupport says, and an error wrapping ErrInvalid
 // naming the first field set when s does not implement PolicySupport. A
-// wrapper storage (FaultTolerant, CircuitProxy, FallbackChain) applies what
+// wrapper storage (FaultTolerant, FallbackChain) applies what
 // it wraps only once it implements PolicySupport itself.
 func CheckPolicy(s Storage, p Policy) error {
 	if ps, ok := s.(PolicySupport); ok {

@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// proxyBreaker is CircuitProxy's own small breaker, one for the whole backend.
+// proxyBreaker is the guard: the small breaker of FaultTolerant and of each
+// guarded FallbackChain member, one for the whole backend.
 // Its state is guarded by mu, which is never held while the backend is called.
 type proxyBreaker struct {
-	cfg proxyConfig
+	cfg gateConfig
 	// isOpen mirrors open for readers on the hot path, which take no lock.
 	isOpen atomic.Bool
 

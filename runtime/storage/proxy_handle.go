@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// proxyHandle is a backend handle behind a CircuitProxy's breaker.
+// proxyHandle is a FallbackChain member's handle behind the member's guard.
 type proxyHandle struct {
 	br  *proxyBreaker
 	h   Handle

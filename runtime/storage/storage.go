@@ -1,6 +1,6 @@
 // Package storage defines where circuit state lives, and provides the in-process
 // backends and the wrappers that make a shared backend safe to depend on: Memory,
-// Null, FaultTolerant, CircuitProxy and FallbackChain.
+// Null, FaultTolerant and FallbackChain.
 //
 // # The seam
 //
@@ -314,7 +314,7 @@ type Admin interface {
 
 // Tolerant is implemented by storages that know whether they can fail. The
 // runtime wraps a storage that does not implement it, or reports false, in
-// FaultTolerant(CircuitProxy(s)), so that its failures fail open.
+// FaultTolerant(s), so that its failures fail open.
 type Tolerant interface {
 	FaultTolerant() bool
 }
@@ -353,7 +353,8 @@ type Viewer interface {
 	View(now time.Time) (Status, bool)
 }
 
-// ErrStorageOpen is returned by CircuitProxy while its own circuit is open: the
+// ErrStorageOpen is the error of a call FaultTolerant's guard (or a
+// FallbackChain member's) kept from the backend while it is open: the
 // backend failed recently and is given time before it is called again.
 var ErrStorageOpen = errors.New("breakergen: storage circuit open")
 
@@ -370,7 +371,7 @@ var ErrStateLost = errors.New("breakergen: shared state lost; restored from what
 // ErrDetached is wrapped by the errors of a backend that knows it is cut off
 // from the state it shares with other processes and answered at once, without
 // a network call: a Redis fleet store past its staleness bound refuses an
-// operator's lock that way. A CircuitProxy counts such an error as an answer,
+// operator's lock that way. FaultTolerant's guard counts such an error as an answer,
 // since nothing was waited for; a fault-tolerant wrapper still keeps the
 // change and sends it again.
 var ErrDetached = errors.New("breakergen: storage cut off from its shared state")

@@ -131,7 +131,7 @@
 // not send is counted only in the runtime's fallback. A fleet store's probe
 // outcome, sent at once, rides with its batch when its script fails, under the
 // batch's number; and the outcome of a call whose Record the runtime's storage
-// proxy refused (Redis failing, the proxy open) is counted here for the next
+// guard refused (Redis failing, the guard open) is counted here for the next
 // flush (storage.Deferrer) while the fallback decides: every call that ran
 // reaches the window once.
 //

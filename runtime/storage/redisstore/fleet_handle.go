@@ -248,7 +248,7 @@ func (h *fhandle) record(ctx context.Context, o storage.Outcome) (storage.Result
 }
 
 // Defer counts o in the ring for a later flush, deciding nothing: the outcome
-// of a call whose Record a storage proxy refused (storage.Deferrer), which
+// of a call whose Record the storage guard refused (storage.Deferrer), which
 // the runtime's fallback decides. It is lost only when the store has never
 // learnt the server's clock, which numbers the buckets, or has shut down.
 func (h *fhandle) Defer(o storage.Outcome) {
