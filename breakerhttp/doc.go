@@ -36,4 +36,15 @@
 // small page for people. It is read-only but tells what the service depends
 // on and how those dependencies fare: mount it behind the service's own
 // authentication, on an internal or admin listener, never on the public one.
+//
+// With an EventLog, a runtime.Listener of the same breaker given to
+// StatusHandler by WithEventLog, the page also lists the latest 50
+// transitions, probes and lock changes, newest first (and JSON's "events"):
+// when, which circuit, what happened, the state it left, whether this process
+// made it or learnt it from another process of its fleet on Redis
+// (runtime.Event.Remote), and the failure that caused it:
+//
+//	events := breakerhttp.NewEventLog()
+//	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithListener(events))
+//	admin.Handle("GET /admin/circuits", breakerhttp.StatusHandler(b, breakerhttp.WithEventLog(events)))
 package breakerhttp

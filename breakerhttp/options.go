@@ -8,8 +8,9 @@ import (
 	"github.com/breakergen/breakergen/runtime"
 )
 
-// Option configures a Transport in New or MustNew; an invalid one is an error
-// of New.
+// Option configures a Transport in New or MustNew, or the status page in
+// StatusHandler (WithEventLog only); an invalid one is an error of New, and
+// a panic of StatusHandler.
 type Option interface {
 	apply(*config) error
 }
@@ -25,6 +26,7 @@ type config struct {
 	failure    func(code int) bool // nil: DefaultFailure
 	isFailure  func(error) bool    // of WithOptions: judges errors other than statuses
 	oneCircuit bool
+	events     *EventLog // of WithEventLog: StatusHandler's only option
 }
 
 // WithInstance gives the Transport circuits of its own, named
@@ -82,6 +84,25 @@ func WithOptions(o runtime.Options) Option {
 		c.opts = append(c.opts, o)
 		return nil
 	})
+}
+
+// WithEventLog makes StatusHandler show the events l keeps, newest first,
+// under the circuits (and as "events" in JSON); l must be a listener of the
+// same breaker (runtime.WithListener(l)). It is an option of StatusHandler
+// only: New refuses it. A nil EventLog is an error.
+func WithEventLog(l *EventLog) Option {
+	return optionFunc(func(c *config) error {
+		if l == nil {
+			return errors.New("WithEventLog(nil)")
+		}
+		c.events = l
+		return nil
+	})
+}
+
+// transport reports whether c holds options of a Transport.
+func (c *config) transport() bool {
+	return len(c.decorator) > 0 || len(c.opts) > 0 || c.failure != nil || c.isFailure != nil || c.oneCircuit
 }
 
 // DefaultFailure is the default judgement of a response: a 5xx status (the

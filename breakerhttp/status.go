@@ -3,6 +3,8 @@ package breakerhttp
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,20 +34,45 @@ const maxRefresh = 3600
 // are data: the page escapes them, runs no script and forbids any with its
 // Content-Security-Policy.
 //
+// With WithEventLog, its only option, the page also lists the latest
+// transitions, probes and lock changes the EventLog kept, newest first: when,
+// which circuit, what happened, the state it left, whether this process made
+// it or learnt it from another process of its fleet, and the error that
+// caused it.
+//
 // The page tells what the service depends on: mount it behind the service's
-// own authentication. StatusHandler panics when b is nil. The handler is safe
-// for concurrent use.
-func StatusHandler(b *runtime.Breaker) http.Handler {
+// own authentication. StatusHandler panics when b is nil or an option is nil,
+// invalid or one of a Transport's, with an error wrapping runtime.ErrInvalid
+// for the options. The handler is safe for concurrent use.
+func StatusHandler(b *runtime.Breaker, opts ...Option) http.Handler {
 	if b == nil {
 		panic("breakerhttp: StatusHandler: nil *runtime.Breaker")
 	}
-	return &statusHandler{b: b, now: time.Now}
+	var cfg config
+	var errs []error
+	for i, o := range opts {
+		if o == nil {
+			errs = append(errs, fmt.Errorf("option %d is nil", i+1))
+			continue
+		}
+		if err := o.apply(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.transport() {
+		errs = append(errs, errors.New("WithInstance, WithFailureStatus, WithOneCircuit and WithOptions are options of a Transport, not of StatusHandler"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		panic(fmt.Errorf("breakerhttp: StatusHandler: %w: %w", runtime.ErrInvalid, err))
+	}
+	return &statusHandler{b: b, events: cfg.events, now: time.Now}
 }
 
 // statusHandler is the handler StatusHandler returns.
 type statusHandler struct {
-	b   *runtime.Breaker
-	now func() time.Time // when no circuit's status tells the time
+	b      *runtime.Breaker
+	events *EventLog        // nil: no events shown
+	now    func() time.Time // when no circuit's status tells the time
 }
 
 func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +117,13 @@ func (h *statusHandler) read(ctx context.Context) statusPage {
 		page.Time = h.now()
 	}
 	page.Time = page.Time.UTC()
+	if h.events != nil {
+		latest := h.events.latest()
+		page.Events = make([]eventStatus, 0, len(latest))
+		for _, e := range latest {
+			page.Events = append(page.Events, newEventStatus(e))
+		}
+	}
 	return page
 }
 

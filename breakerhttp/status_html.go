@@ -17,12 +17,13 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; ba
 // statusTemplate is the page. html/template escapes every value by context:
 // a circuit name is text wherever it appears.
 var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
-	"percent": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
-	"when":    when,
-	"probe":   probe,
-	"class":   stateClass,
-	"plural":  plural,
-	"verdict": verdict,
+	"percent":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
+	"when":     when,
+	"probe":    probe,
+	"class":    stateClass,
+	"plural":   plural,
+	"verdict":  verdict,
+	"happened": happened,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -40,6 +41,7 @@ td.num { text-align: right; }
 .half-open { color: #a05a00; font-weight: bold; } .unknown { color: #666; font-style: italic; }
 .lock { font-weight: bold; } .lock-open { color: #b00020; } .lock-closed { color: #a05a00; }
 .verdict-process { font-weight: bold; color: #6a1b9a; }
+.from-remote { color: #1a4f8a; }
 </style>
 </head>
 <body>
@@ -64,6 +66,27 @@ td.num { text-align: right; }
 {{- end}}
 </tbody>
 </table>
+{{- if .Events}}
+<h2>Recent events</h2>
+<p>The latest {{.Kept}} transitions, probes and lock changes this process made or learnt from another process of its fleet, newest first.</p>
+<table id="events">
+<thead><tr><th>Time</th><th>Circuit</th><th>Event</th><th>State after</th><th>Made by</th><th>Error</th></tr></thead>
+<tbody>
+{{- range .Page.Events}}
+<tr>
+<td><time datetime="{{.Time.Format "2006-01-02T15:04:05.000Z07:00"}}">{{.Time.Format "2006-01-02 15:04:05.000 MST"}}</time></td>
+<td class="name">{{.Circuit}}</td>
+<td class="event event-{{.Type}}">{{happened .}}</td>
+<td class="state {{class .State}}">{{.State}}</td>
+<td class="from from-{{if .Remote}}remote{{else}}here{{end}}">{{if .Remote}}another process (learnt){{else}}this process{{end}}</td>
+<td class="error">{{if .Error}}{{.Error}}{{else}}—{{end}}</td>
+</tr>
+{{- else}}
+<tr><td colspan="6">No events yet.</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
 <p><a href="?format=json">JSON</a></p>
 </body>
 </html>
@@ -77,10 +100,14 @@ type htmlPage struct {
 	Open, Local                       int
 	LockedOpen, LockedClosed, Unknown int
 	Refresh                           int
+	// Events is set when the page has an EventLog; Kept is how many
+	// events one keeps.
+	Events bool
+	Kept   int
 }
 
 func writeHTML(w http.ResponseWriter, r *http.Request, page statusPage, refresh int) {
-	data := htmlPage{Page: page, Refresh: refresh}
+	data := htmlPage{Page: page, Refresh: refresh, Events: page.Events != nil, Kept: eventLogSize}
 	for _, c := range page.Circuits {
 		switch stateClass(c.State) {
 		case "open", "half-open":
@@ -127,6 +154,24 @@ func verdict(scope string) string {
 		return "this process"
 	}
 	return scope
+}
+
+// happened tells what an event was, for the page.
+func happened(e eventStatus) string {
+	switch e.Type {
+	case "reopened":
+		return "reopened (probe failed)"
+	case "closed":
+		return "closed (probe succeeded)"
+	case "probe":
+		return "probe granted"
+	case "lock_changed":
+		if e.Lock == "none" {
+			return "unlocked"
+		}
+		return "locked " + e.Lock
+	}
+	return e.Type
 }
 
 // plural counts n things: "1 circuit", "2 circuits".

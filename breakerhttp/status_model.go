@@ -13,6 +13,46 @@ type statusPage struct {
 	// Time is the instant of the latest status read, by the storage's clock.
 	Time     time.Time       `json:"time"`
 	Circuits []circuitStatus `json:"circuits"`
+	// Events are the EventLog's, newest first; absent without WithEventLog.
+	Events []eventStatus `json:"events,omitzero"`
+}
+
+// eventStatus is one event on the status page.
+type eventStatus struct {
+	Time    time.Time `json:"time"`
+	Circuit string    `json:"circuit"`
+	// Type is runtime.EventType.String: "opened", "reopened", "closed",
+	// "probe" or "lock_changed".
+	Type string `json:"type"`
+	// State is the circuit's state after the event, in runtime.Status.String's
+	// words, and Scope whose verdict it is: "fleet" or "process".
+	State string `json:"state"`
+	Scope string `json:"scope"`
+	// Lock is the lock a lock_changed event set: "open", "closed", or "none"
+	// (an unlock); absent for the other events.
+	Lock string `json:"lock,omitempty"`
+	// Remote is set when another process of the fleet made the transition
+	// and this one learnt it (runtime.Event.Remote).
+	Remote bool `json:"remote"`
+	// Error is the error that caused the event: the failure that opened or
+	// reopened the circuit; absent when none did, or the event was learnt.
+	Error string `json:"error,omitempty"`
+}
+
+func newEventStatus(e loggedEvent) eventStatus {
+	es := eventStatus{
+		Time:    e.time.UTC(),
+		Circuit: e.circuit,
+		Type:    e.typ.String(),
+		State:   e.state,
+		Scope:   e.scope,
+		Remote:  e.remote,
+		Error:   e.err,
+	}
+	if e.typ == runtime.EventLockChanged {
+		es.Lock = e.lock.String()
+	}
+	return es
 }
 
 // circuitStatus is one circuit on the status page.

@@ -24,8 +24,14 @@ var statusStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // hostileName is a circuit name that would run script if it were markup.
 const hostileName = `<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.pwned=1">'"&`
 
-func fail(c *runtime.Circuit) {
-	_ = c.Run(context.Background(), func(context.Context) error { return errors.New("down") })
+// hostileError is the error of a failure that opened a circuit, made of
+// markup: the page shows it as text.
+var hostileError = errors.New(`503 from upstream: <img src=x onerror="document.body.dataset.pwned=2">`)
+
+func fail(c *runtime.Circuit) { failWith(c, errors.New("down")) }
+
+func failWith(c *runtime.Circuit, err error) {
+	_ = c.Run(context.Background(), func(context.Context) error { return err })
 }
 
 // localStorage is memory storage whose circuits named in local report this
@@ -64,12 +70,14 @@ func (h localHandle) Record(ctx context.Context, now time.Time, o storage.Outcom
 // samples, open, half-open, a probe in flight, locked open (closed and
 // half-open underneath) and locked closed, open in this process only (a
 // local opening) and closed by this process alone (as when cut off from
-// Redis), and a hostile name.
-func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
+// Redis), and a hostile name; and the EventLog listening to it, which holds
+// their 9 events (statusEvents).
+func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock, *breakerhttp.EventLog) {
 	t.Helper()
 	clock := fakeclock.New(statusStart)
 	local := localStorage{storage.NewMemory(), map[string]bool{"inventory": true, "alone": true}}
-	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithStorage(local))
+	events := breakerhttp.NewEventLog()
+	b := runtime.MustNew(runtime.WithClock(clock), runtime.WithStorage(local), runtime.WithListener(events))
 	ctx := context.Background()
 	opts := runtime.Options{CoolDown: time.Minute}
 	for _, name := range []string{"half-open", "probing", "locked-half-open"} {
@@ -78,10 +86,11 @@ func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 		}
 	}
 	clock.Advance(time.Minute)
-	for _, name := range []string{"payments", "inventory"} {
-		for range 3 {
-			fail(b.Circuit(name, opts))
-		}
+	for range 3 {
+		failWith(b.Circuit("payments", opts), hostileError)
+	}
+	for range 3 {
+		fail(b.Circuit("inventory", opts))
 	}
 	require.NoError(t, b.Circuit("alone").Run(ctx, func(context.Context) error { return nil }))
 	clock.Advance(15 * time.Second)
@@ -96,7 +105,24 @@ func statusBreaker(t *testing.T) (*runtime.Breaker, *fakeclock.Clock) {
 	require.NoError(t, b.Circuit("locked-open").LockOpen(ctx))
 	require.NoError(t, b.Circuit("locked-closed").LockClosed(ctx))
 	b.Circuit(hostileName)
-	return b, clock
+	return b, clock, events
+}
+
+// statusEvents are the events of statusBreaker's circuits, newest first:
+// time after statusStart, circuit, type, state after, scope, lock, error.
+var statusEvents = []struct {
+	at                                    time.Duration
+	circuit, typ, state, scope, lock, err string
+}{
+	{75 * time.Second, "locked-closed", "lock_changed", "closed (locked closed)", "fleet", "closed", ""},
+	{75 * time.Second, "locked-open", "lock_changed", "open (locked open)", "fleet", "open", ""},
+	{75 * time.Second, "locked-half-open", "lock_changed", "open (locked open)", "fleet", "open", ""},
+	{75 * time.Second, "probing", "probe", "open, probe in flight", "fleet", "", ""},
+	{time.Minute, "inventory", "opened", "open (this process)", "process", "", "down"},
+	{time.Minute, "payments", "opened", "open", "fleet", "", hostileError.Error()},
+	{0, "locked-half-open", "opened", "open", "fleet", "", "down"},
+	{0, "probing", "opened", "open", "fleet", "", "down"},
+	{0, "half-open", "opened", "open", "fleet", "", "down"},
 }
 
 func serve(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
@@ -129,7 +155,7 @@ func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]map[string]an
 }
 
 func TestStatusJSON(t *testing.T) {
-	b, _ := statusBreaker(t)
+	b, _, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	got := decode(t, serve(t, h, "/?format=json"))
 	require.Len(t, got, 10)
@@ -178,7 +204,7 @@ func TestStatusJSON(t *testing.T) {
 }
 
 func TestStatusHTML(t *testing.T) {
-	b, _ := statusBreaker(t)
+	b, _, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	for _, w := range []*httptest.ResponseRecorder{
 		serve(t, h, "/"),
@@ -256,7 +282,7 @@ func TestStatusOfALocalProbe(t *testing.T) {
 }
 
 func TestStatusIsReadOnly(t *testing.T) {
-	b, _ := statusBreaker(t)
+	b, _, _ := statusBreaker(t)
 	h := breakerhttp.StatusHandler(b)
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, "LOCK"} {
 		w := httptest.NewRecorder()

@@ -54,6 +54,9 @@ func New(next http.RoundTripper, b *runtime.Breaker, opts ...Option) (t *Transpo
 			errs = append(errs, err)
 		}
 	}
+	if cfg.events != nil {
+		errs = append(errs, errors.New("WithEventLog is an option of StatusHandler, not of a Transport"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("breakerhttp: %w: %w", runtime.ErrInvalid, err)
 	}
