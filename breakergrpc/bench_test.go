@@ -52,7 +52,9 @@ func BenchmarkUnaryOverhead(b *testing.B) {
 }
 
 // BenchmarkStreamOverhead measures the stream interceptor: opening a stream
-// and reading it to its end, around a streamer that returns at once.
+// and reading it to its end, around a streamer that returns at once (the
+// stream's wrapper is its one allocation); and a stream the open circuit
+// refuses.
 func BenchmarkStreamOverhead(b *testing.B) {
 	ctx := context.Background()
 	desc := &grpc.StreamDesc{ServerStreams: true}
@@ -72,6 +74,16 @@ func BenchmarkStreamOverhead(b *testing.B) {
 		run(b, func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 			return stream(ctx, desc, cc, method, streamer, opts...)
 		})
+	})
+	b.Run("skipped", func(b *testing.B) {
+		ic, err := breakergrpc.New(runtime.MustNew())
+		require.NoError(b, err)
+		require.NoError(b, ic.Circuit(nil, "/pkg.Svc/S").LockOpen(ctx))
+		stream := ic.Stream()
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = stream(ctx, desc, nil, "/pkg.Svc/S", streamer)
+		}
 	})
 }
 
@@ -100,6 +112,48 @@ func BenchmarkLoopback(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := conn.Invoke(ctx, "/adaptertest.A/Call", in, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoopbackStream opens a server stream of the test server on
+// loopback, sends its request and reads it to its end, bare and through the
+// interceptor: grpc-go's own allocations, and the interceptor's one.
+func BenchmarkLoopbackStream(b *testing.B) {
+	srv := startServer(b)
+	ctx := context.Background()
+	desc := &grpc.StreamDesc{ServerStreams: true}
+	for _, wrapped := range []bool{false, true} {
+		name := "bare"
+		opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+		if wrapped {
+			name = "breakergrpc"
+			opts = append(opts, grpc.WithChainStreamInterceptor(breakergrpc.StreamClientInterceptor(runtime.MustNew())))
+		}
+		b.Run(name, func(b *testing.B) {
+			conn, err := grpc.NewClient(srv.addr, opts...)
+			require.NoError(b, err)
+			defer conn.Close()
+			in, out := wrapperspb.String("succeed"), new(wrapperspb.StringValue)
+			b.ReportAllocs()
+			for b.Loop() {
+				cs, err := conn.NewStream(ctx, desc, "/adaptertest.A/Stream")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := cs.SendMsg(in); err != nil {
+					b.Fatal(err)
+				}
+				if err := cs.CloseSend(); err != nil {
+					b.Fatal(err)
+				}
+				for err == nil {
+					err = cs.RecvMsg(out)
+				}
+				if err != io.EOF { //nolint:errorlint // RecvMsg returns io.EOF itself
 					b.Fatal(err)
 				}
 			}

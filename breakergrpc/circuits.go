@@ -12,10 +12,15 @@ import (
 
 // circuit is one circuit of the interceptors, with the error that its
 // current open period's skipped calls return, so a skip allocates nothing
-// after the first of its period.
+// after the first of its period, and whether its last stream was refused,
+// which tells the stream interceptor where to take a wrapper from (a hint:
+// a stale one costs time, never correctness). They are written only when
+// an open period starts (skipped) or the circuit starts or stops refusing
+// (refusing), so calls on a closed circuit only read them.
 type circuit struct {
-	c       *runtime.Circuit
-	skipped atomic.Pointer[SkippedError]
+	c        *runtime.Circuit
+	skipped  atomic.Pointer[SkippedError]
+	refusing atomic.Bool
 }
 
 // methodKey is the key of a per-method circuit: the ClientConn's target and

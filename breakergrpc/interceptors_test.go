@@ -165,6 +165,70 @@ func (f *fakeStream) RecvMsg(any) error {
 	return err
 }
 
+// TestStreamKeptAfterItsEnd checks that an opened stream's wrapper is
+// never reused: the caller may keep a stream after its end, through
+// refusals (whose wrappers are recycled) and later streams of its circuit,
+// and it still reads its own stream, judged once.
+func TestStreamKeptAfterItsEnd(t *testing.T) {
+	kit := breakertest.New(t)
+	ic, err := breakergrpc.New(kit.Breaker)
+	require.NoError(t, err)
+	stream := ic.Stream()
+	open := func(fake grpc.ClientStream) (grpc.ClientStream, error) {
+		return stream(context.Background(), &grpc.StreamDesc{ServerStreams: true}, nil, "/kept/S",
+			func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+				return fake, nil
+			})
+	}
+	mine := &fakeStream{recv: []error{io.EOF, io.EOF}}
+	kept, err := open(mine)
+	require.NoError(t, err)
+	require.ErrorIs(t, kept.RecvMsg(nil), io.EOF)
+
+	for range 50 {
+		kit.ForceOpen("grpc[kept]")
+		_, err := open(&fakeStream{})
+		require.ErrorIs(t, err, runtime.ErrOpen)
+		kit.ForceClosed("grpc[kept]")
+		cs, err := open(&fakeStream{recv: []error{io.EOF}})
+		require.NoError(t, err)
+		require.True(t, cs != kept, "a new stream got the kept stream's wrapper")
+		require.ErrorIs(t, cs.RecvMsg(nil), io.EOF)
+	}
+	assert.ErrorIs(t, kept.RecvMsg(nil), io.EOF, "the kept stream reads its own")
+	assert.Empty(t, mine.recv, "both of its reads reached it")
+}
+
+// TestStreamAllocations pins the stream interceptor's allocations: one for
+// an opened stream (its wrapper), none for a refused one. Its Breaker has no
+// listener, whose events would allocate.
+func TestStreamAllocations(t *testing.T) {
+	ic, err := breakergrpc.New(runtime.MustNew())
+	require.NoError(t, err)
+	stream := ic.Stream()
+	ctx, desc := context.Background(), &grpc.StreamDesc{ServerStreams: true}
+	streamer := func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+		return endedStream{}, nil
+	}
+	var err1, err2 error
+	opened := testing.AllocsPerRun(100, func() {
+		var cs grpc.ClientStream
+		if cs, err1 = stream(ctx, desc, nil, "/allocs/S", streamer); err1 == nil {
+			err2 = cs.RecvMsg(nil)
+		}
+	})
+	require.NoError(t, err1)
+	require.ErrorIs(t, err2, io.EOF)
+	assert.Equal(t, 1.0, opened, "the wrapper of the stream")
+
+	require.NoError(t, ic.Circuit(nil, "/allocs/S").LockOpen(ctx))
+	refused := testing.AllocsPerRun(100, func() { _, err1 = stream(ctx, desc, nil, "/allocs/S", streamer) })
+	require.ErrorIs(t, err1, runtime.ErrOpen)
+	if !raceEnabled { // the race detector's sync.Pool drops a quarter of what it is given
+		assert.Zero(t, refused, "refused streams recycle their wrappers")
+	}
+}
+
 func TestStreamOpeningFailure(t *testing.T) {
 	kit := breakertest.New(t)
 	ic, err := breakergrpc.New(kit.Breaker)

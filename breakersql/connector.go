@@ -5,12 +5,17 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/breakergen/breakergen/runtime"
 )
 
 // Connector is a driver.Connector that opens the wrapped Connector's
-// connections, and runs their calls, through one circuit. Give it to
+// connections, and runs their calls, through one circuit (its own unless
+// WithName or WithHost gives one that others share). Give it to
 // sql.OpenDB. A Connector is safe for concurrent use when the wrapped one
 // is, as database/sql requires.
 type Connector struct {
@@ -25,6 +30,19 @@ var _ driver.Connector = (*Connector)(nil)
 // configured by opts, and registers that circuit. It returns an error
 // wrapping runtime.ErrInvalid when next or b is nil, an option is invalid,
 // or b refuses the circuit.
+//
+// Without WithName or WithHost the circuit is the Connector's own, named
+// "sql[<driver>#<n>]": <driver> is the type of next.Driver() without its
+// pointer star, as reflect prints it ("stdlib.Driver" for pgx,
+// "pq.Driver" for lib/pq, "mysql.MySQLDriver"), and n is the smallest
+// number from 1 that gives a name b has not registered. So the pools a
+// program opens on one Breaker get "sql[stdlib.Driver#1]",
+// "sql[stdlib.Driver#2]", ... in the order it wraps them, the same names at
+// every start that wraps them in the same order, and one pool's failures
+// never refuse another's calls. Such a circuit stays registered when its pool
+// closes (Breaker.Drop reclaims it): a program that opens pools on the fly,
+// or that shares its Breaker's storage with other programs (whose pools
+// would get the same names), should name them with WithName or WithHost.
 func NewConnector(next driver.Connector, b *runtime.Breaker, opts ...Option) (*Connector, error) {
 	if next == nil || b == nil {
 		return nil, fmt.Errorf("%w: breakersql: nil Connector or Breaker", runtime.ErrInvalid)
@@ -33,11 +51,45 @@ func NewConnector(next driver.Connector, b *runtime.Breaker, opts ...Option) (*C
 	if err != nil {
 		return nil, err
 	}
-	c, err := b.Register(cfg.name, cfg.opts)
+	var c *runtime.Circuit
+	if cfg.name != "" {
+		c, err = b.Register(cfg.name, cfg.opts)
+	} else {
+		c, err = registerOwn(b, driverName(next), cfg.opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Connector{next: next, circuit: c, cfg: cfg}, nil
+}
+
+// owning serialises registerOwn, so that two Connectors made at once never
+// pick one free name.
+var owning sync.Mutex
+
+// registerOwn registers a circuit of b for one Connector of the driver
+// named drv, "sql[drv#n]" with the smallest n whose name b has not
+// registered.
+func registerOwn(b *runtime.Breaker, drv string, o runtime.Options) (*runtime.Circuit, error) {
+	owning.Lock()
+	defer owning.Unlock()
+	for n := 1; ; n++ {
+		name := "sql[" + drv + "#" + strconv.Itoa(n) + "]"
+		if _, taken := b.Lookup(name); !taken {
+			return b.Register(name, o)
+		}
+	}
+}
+
+// driverName names the driver of next for its default circuit name: the
+// type of its Driver, or of next itself when that is nil, without the
+// pointer star.
+func driverName(next driver.Connector) string {
+	t := reflect.TypeOf(next.Driver())
+	if t == nil {
+		t = reflect.TypeOf(next)
+	}
+	return strings.TrimLeft(t.String(), "*")
 }
 
 // Wrap is NewConnector for the line that opens the pool,

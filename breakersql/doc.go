@@ -3,11 +3,18 @@
 // opens, and every query, statement, transaction begin and commit it runs,
 // goes through the circuit.
 //
-//	db := sql.OpenDB(breakersql.Wrap(connector, b, breakersql.WithName("orders-db")))
+//	db := sql.OpenDB(breakersql.Wrap(connector, b))
 //
-// One circuit per pool: the Connector's circuit is named by WithName (default
-// "sql"), or "sql[host]" by WithHost, so pools given one name (or one host)
-// share a circuit. Judging, by default:
+// One circuit per pool: each Connector gets a circuit of its own, named
+// "sql[<driver>#<n>]" after the type of its driver.Driver and the order in
+// which the program wraps pools of that driver on the Breaker
+// ("sql[stdlib.Driver#1]", "sql[stdlib.Driver#2]" for two pgx pools; see
+// NewConnector), so one database's failures never refuse another pool's
+// calls. database/sql does not say which host a Connector dials, so naming a
+// circuit after it is the caller's: WithHost gives "sql[host]", shared by
+// every pool to that host, and WithName any name, shared by every pool given
+// it; either wins over the default, and names the circuit the same whatever
+// the order of start-up. Judging, by default:
 //
 //   - a call that returns is a success, including a query that found no row;
 //   - sql.ErrNoRows, driver.ErrSkip, driver.ErrBadConn (database/sql retries

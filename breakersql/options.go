@@ -18,14 +18,15 @@ func (f optionFunc) apply(c *config) error { return f(c) }
 
 // config is what the options set.
 type config struct {
-	name      string
+	name      string // "": the default, one circuit per Connector
 	opts      runtime.Options
 	isFailure func(error) bool
 }
 
-// WithName names the Connector's circuit; default "sql". Give each pool of a
-// Breaker its own name: Connectors with one name share their circuit. An
-// empty name is an error.
+// WithName names the Connector's circuit, instead of the default
+// "sql[<driver>#<n>]" (see NewConnector). Connectors given one name share
+// their circuit, so give each pool its own unless they reach one database.
+// An empty name is an error.
 func WithName(name string) Option {
 	return optionFunc(func(c *config) error {
 		if name == "" {
@@ -37,8 +38,11 @@ func WithName(name string) Option {
 }
 
 // WithHost names the Connector's circuit after the database server host it
-// reaches, "sql[host]", so every pool to that host (a primary's read and write
-// pools) shares one circuit. An empty host is an error.
+// reaches, "sql[host]", instead of the default "sql[<driver>#<n>]", so every
+// pool to that host (a primary's read and write pools) shares one circuit.
+// database/sql does not tell which host a Connector dials, so the caller
+// names it. An empty host is an error. The last of WithName and WithHost
+// wins.
 func WithHost(host string) Option {
 	return optionFunc(func(c *config) error {
 		if host == "" {
@@ -82,7 +86,7 @@ func WithIsFailure(isFailure func(error) bool) Option {
 
 // build applies opts over the defaults.
 func build(opts []Option) (config, error) {
-	c := config{name: "sql", isFailure: DefaultIsFailure}
+	c := config{isFailure: DefaultIsFailure}
 	var errs []error
 	for _, o := range opts {
 		if o == nil {

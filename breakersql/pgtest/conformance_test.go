@@ -40,7 +40,9 @@ END $$;`
 
 // TestConformance runs the adapters' shared suite against the Connector on
 // pgx's database/sql driver and a real PostgreSQL server: two pools, two
-// circuits, are the two targets.
+// circuits, are the two targets. The pools are not named, so the suite's
+// scenarios on separate targets check that the default gives each pool a
+// circuit of its own, though both dial one server.
 func TestConformance(t *testing.T) {
 	s := requireServer(t)
 	control, err := sql.Open("pgx", s.dsn())
@@ -62,6 +64,7 @@ func TestConformance(t *testing.T) {
 // wrapped) reads the counts and holds the locks that Hang waits on.
 type pgFixture struct {
 	dbs     [2]*sql.DB
+	names   [2]string // the pools' circuits
 	control *sql.DB
 	holders [2]*sql.Conn // each holds its target's advisory lock
 	start   [2]int
@@ -73,7 +76,10 @@ func newPGFixture(t *testing.T, b *runtime.Breaker, s *server, control *sql.DB) 
 	f := &pgFixture{control: control}
 	ctx := context.Background()
 	for i := range f.dbs {
-		f.dbs[i] = sql.OpenDB(breakersql.Wrap(stdlib.GetConnector(*cfg), b, breakersql.WithName(fmt.Sprintf("postgres-%d", i))))
+		c := breakersql.Wrap(stdlib.GetConnector(*cfg), b)
+		f.names[i] = c.Circuit().Name()
+		require.Equal(t, fmt.Sprintf("sql[stdlib.Driver#%d]", i+1), f.names[i], "the default: one circuit per pool")
+		f.dbs[i] = sql.OpenDB(c)
 		t.Cleanup(func() { _ = f.dbs[i].Close() })
 		f.holders[i], err = control.Conn(ctx)
 		require.NoError(t, err)
@@ -99,7 +105,7 @@ func (f *pgFixture) Call(ctx context.Context, target int, b adaptertest.Behavior
 	return err
 }
 
-func (f *pgFixture) Circuit(target int) string { return fmt.Sprintf("postgres-%d", target) }
+func (f *pgFixture) Circuit(target int) string { return f.names[target] }
 
 // count reads target's calls so far from its sequence.
 func (f *pgFixture) count(t testing.TB, target int) int {
