@@ -139,11 +139,15 @@ func (b *Breaker) Register(name string, o ...Options) (*Circuit, error) {
 		}
 		return c, nil
 	}
-	h, err := b.bind(name, resolved.policy())
+	sink := &notifySink{}
+	p := resolved.policy()
+	p.Notify = sink.notify()
+	h, err := b.bind(name, p)
 	if err != nil {
 		return nil, fmt.Errorf("breakergen: circuit %q: %w", name, err)
 	}
 	c := newCircuit(b, name, resolved, h)
+	sink.c.Store(c)
 	b.circuits[name] = c
 	return c, nil
 }

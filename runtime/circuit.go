@@ -77,13 +77,29 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 			c.timed = uint8(modeTimed)
 		}
 	}
-	if n, ok := h.(storage.FailureNotifier); ok {
-		n.NotifyFailures(func(f storage.Failure) { c.storageFailed(f.Err, c.clock.Now()) })
-	}
-	if n, ok := h.(storage.TransitionNotifier); ok {
-		n.NotifyTransitions(c.transitioned)
-	}
 	return c
+}
+
+// notifySink passes what a handle tells of its circuit outside the calls it
+// answers (storage.Notify) to the circuit, which exists only once the handle
+// is bound: what comes before is dropped, as nothing of the circuit's was
+// told yet. It is safe for concurrent use.
+type notifySink struct{ c atomic.Pointer[Circuit] }
+
+// notify returns the functions the circuit is bound with.
+func (s *notifySink) notify() storage.Notify {
+	return storage.Notify{
+		Failure: func(f storage.Failure) {
+			if c := s.c.Load(); c != nil {
+				c.storageFailed(f.Err, c.clock.Now())
+			}
+		},
+		Transition: func(r storage.Result) {
+			if c := s.c.Load(); c != nil {
+				c.transitioned(r)
+			}
+		},
+	}
 }
 
 // Name returns the circuit's name.

@@ -273,8 +273,9 @@ func TestLockChangedEvent(t *testing.T) {
 	assert.Equal(t, "lock_changed", runtime.EventLockChanged.String())
 }
 
-// learning is a storage whose handles report transitions, as a fleet store
-// reports those another process made.
+// learning is a storage that keeps the transition function each circuit is
+// bound with (Policy.Notify), to report transitions as a fleet store reports
+// those another process made.
 type learning struct {
 	*storage.Memory
 	notify func(storage.Result)
@@ -283,16 +284,9 @@ type learning struct {
 func (s *learning) FaultTolerant() bool { return true }
 
 func (s *learning) Bind(name string, p storage.Policy) (storage.Handle, error) {
-	h, err := s.Memory.Bind(name, p)
-	return learningHandle{h, s}, err
+	s.notify = p.Notify.Transition
+	return s.Memory.Bind(name, p)
 }
-
-type learningHandle struct {
-	storage.Handle
-	s *learning
-}
-
-func (h learningHandle) NotifyTransitions(fn func(storage.Result)) { h.s.notify = fn }
 
 // TestLearntUnlockNamesNoLock: a learnt unlock's event says LockNone, whatever
 // lock the status read with it shows (another lock may have followed).

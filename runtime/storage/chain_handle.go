@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 )
 
@@ -11,16 +10,15 @@ import (
 type chainHandle struct {
 	name    string
 	members []Handle
-	hot     HotPath // the first member's, or nil
-	notify  atomic.Pointer[func(Failure)]
+	hot     HotPath       // the first member's, or nil
+	notify  func(Failure) // Policy.Notify's, or nil
 }
 
 var (
-	_ Handle          = (*chainHandle)(nil)
-	_ Operator        = (*chainHandle)(nil)
-	_ HotPath         = (*chainHandle)(nil)
-	_ FailureNotifier = (*chainHandle)(nil)
-	_ Unbinder        = (*chainHandle)(nil)
+	_ Handle   = (*chainHandle)(nil)
+	_ Operator = (*chainHandle)(nil)
+	_ HotPath  = (*chainHandle)(nil)
+	_ Unbinder = (*chainHandle)(nil)
 )
 
 // first returns the answer of the first member that gives one without error,
@@ -54,27 +52,11 @@ func (h *chainHandle) all(ctx context.Context, call func(context.Context, Handle
 }
 
 func (h *chainHandle) tolerated(op string, errs []error) {
-	fn := h.notify.Load()
-	if fn == nil {
+	if h.notify == nil {
 		return
 	}
 	for _, err := range errs {
-		callNotify(*fn, Failure{Op: op, Circuit: h.name, Err: err})
-	}
-}
-
-// NotifyFailures registers fn for the failures the chain tolerates, and on the
-// members' handles that tolerate failures of their own.
-func (h *chainHandle) NotifyFailures(fn func(Failure)) {
-	if fn == nil {
-		h.notify.Store(nil)
-	} else {
-		h.notify.Store(&fn)
-	}
-	for _, m := range h.members {
-		if n, ok := m.(FailureNotifier); ok {
-			n.NotifyFailures(fn)
-		}
+		callNotify(h.notify, Failure{Op: op, Circuit: h.name, Err: err})
 	}
 }
 
@@ -178,14 +160,6 @@ func (h *chainHandle) Unbind() {
 		if u, ok := m.(Unbinder); ok {
 			u.Unbind()
 		}
-	}
-}
-
-// NotifyTransitions registers fn on every member's handle that makes
-// transitions of its own.
-func (h *chainHandle) NotifyTransitions(fn func(Result)) {
-	for _, m := range h.members {
-		notifyTransitions(m, fn)
 	}
 }
 

@@ -27,9 +27,10 @@ import (
 // read at once instead of trying the next member. A handle's hot path is its
 // first member's.
 //
-// A handle implements FailureNotifier: the errors of members that failed while
-// another answered are reported to the function it registers, since the chain
-// tolerated them; a call that fails altogether returns its error instead.
+// The errors of members that failed while another answered are reported to
+// Policy.Notify's Failure, since the chain tolerated them; a call that fails
+// altogether returns its error instead. Every member is bound with the
+// chain's policy, so its own notifications reach the runtime too.
 //
 // The chain is Tolerant if any member is, as in Faulty: that member always
 // answers. FallbackChain fails, with an error wrapping ErrInvalid, when members
@@ -72,7 +73,7 @@ func memberError(i, n int, err error) error {
 
 // Bind binds every member; it fails, giving back what it bound, if any does.
 func (c *fallbackChain) Bind(name string, p Policy) (Handle, error) {
-	h := &chainHandle{name: name, members: make([]Handle, 0, len(c.members))}
+	h := &chainHandle{name: name, members: make([]Handle, 0, len(c.members)), notify: p.Notify.Failure}
 	for i, m := range c.members {
 		mh, err := m.Bind(name, p)
 		if err != nil {

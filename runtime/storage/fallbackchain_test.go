@@ -19,9 +19,8 @@ func TestFallbackChainConformance(t *testing.T) {
 
 func TestFallbackChainOrder(t *testing.T) {
 	first, second := newFlaky(), newFlaky()
-	h := bind(t, must(storage.FallbackChain(first, second)))
 	var tolerated failureLog
-	h.(storage.FailureNotifier).NotifyFailures(tolerated.add)
+	h := bindNotified(t, must(storage.FallbackChain(first, second)), tolerated.add)
 	_, err := h.Record(t.Context(), pxT0, storage.Outcome{})
 	require.NoError(t, err)
 	assert.EqualValues(t, [2]int64{1, 0}, [2]int64{first.calls.Load(), second.calls.Load()}, "calls while the first answers")

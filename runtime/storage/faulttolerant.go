@@ -129,12 +129,25 @@ var (
 )
 
 // Bind binds the backend's handle; the fallback is bound on the first failure.
+//
+// The backend is bound with p, its Notify's Failure told to the OnFailure
+// functions too: the failures the backend meets off any call (a Redis fleet
+// store's background flushes) are reported as those the handle tolerates.
 func (f *faultTolerant) Bind(name string, p Policy) (Handle, error) {
-	bh, err := f.backend.Bind(name, p)
+	bp, rt := p, p.Notify.Failure
+	bp.Notify.Failure = func(fl Failure) {
+		if rt != nil {
+			callNotify(rt, fl)
+		}
+		f.notify.report(context.Background(), fl)
+	}
+	bh, err := f.backend.Bind(name, bp)
 	if err != nil {
 		return nil, err
 	}
-	h := &ftHandle{s: f, name: name, policy: p, backend: bh}
+	fp := p
+	fp.Notify = Notify{} // the fallback learns nothing off a call
+	h := &ftHandle{s: f, name: name, policy: fp, backend: bh, notify: p.Notify.Failure}
 	h.hot, _ = bh.(HotPath)
 	f.handles.Store(h, struct{}{})
 	return h, nil

@@ -35,9 +35,9 @@ func TestFaultTolerantConformance(t *testing.T) {
 }
 
 func TestFaultTolerantReportsEveryFailure(t *testing.T) {
-	h, backend, log := newFT(t)
+	backend, log := newFlaky(), &failureLog{}
 	var mine failureLog
-	h.(storage.FailureNotifier).NotifyFailures(mine.add)
+	h := bindNotified(t, must(storage.FaultTolerant(backend, append(neverGuarded, storage.OnFailure(log.add))...)), mine.add)
 	backend.fail(errBackend)
 	for _, o := range ops {
 		err := o.call(t.Context(), h)
@@ -297,8 +297,7 @@ func TestFaultTolerantKeepsTolerantStorage(t *testing.T) {
 	// The chain's handles report a member's failure to their own function only.
 	chain, log, mine := tests[2].s, &failureLog{}, &failureLog{}
 	_ = must(storage.FaultTolerant(chain, storage.OnFailure(log.add)))
-	h := bind(t, chain)
-	h.(storage.FailureNotifier).NotifyFailures(mine.add)
+	h := bindNotified(t, chain, mine.add)
 	member.fail(errBackend)
 	_ = statusAt(t, h, pxT0)
 	assert.Empty(t, log.take(), "OnFailure given with a tolerant storage")

@@ -117,3 +117,39 @@ func (f hotFlaky) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		storage.HotPath
 	}{h, mh.(storage.HotPath)}, nil
 }
+
+// TestFaultTolerantPassesNotifyOn checks that what a backend tells off any
+// call reaches the runtime through the wrapper, which binds the backend with
+// the runtime's Notify: a failure (to the runtime's function and to
+// OnFailure's) and a transition. No wrapper has a notifier interface to
+// forget to re-expose.
+func TestFaultTolerantPassesNotifyOn(t *testing.T) {
+	backend := &notifying{Memory: storage.NewMemory()}
+	onFailure, runtimeFailures := &failureLog{}, &failureLog{}
+	var transitions []storage.Result
+	p := pxPolicy
+	p.Notify = storage.Notify{Failure: runtimeFailures.add, Transition: func(r storage.Result) { transitions = append(transitions, r) }}
+	_, err := must(storage.FaultTolerant(backend, storage.OnFailure(onFailure.add))).Bind("c", p)
+	require.NoError(t, err)
+	require.NotNil(t, backend.bound.Failure)
+	require.NotNil(t, backend.bound.Transition)
+	backend.bound.Failure(storage.Failure{Op: "Flush", Circuit: "c", Err: errBackend})
+	backend.bound.Transition(storage.Result{Transition: storage.TransitionOpened, Remote: true})
+	assert.Equal(t, []storage.Failure{{Op: "Flush", Circuit: "c", Err: errBackend}}, runtimeFailures.take())
+	assert.Equal(t, []storage.Failure{{Op: "Flush", Circuit: "c", Err: errBackend}}, onFailure.take())
+	assert.Equal(t, []storage.Result{{Transition: storage.TransitionOpened, Remote: true}}, transitions)
+}
+
+// notifying is a backend that is not tolerant and keeps the Notify of its
+// last binding, to speak as a fleet store's background work does.
+type notifying struct {
+	*storage.Memory
+	bound storage.Notify
+}
+
+func (n *notifying) FaultTolerant() bool { return false }
+
+func (n *notifying) Bind(name string, p storage.Policy) (storage.Handle, error) {
+	n.bound = p.Notify
+	return n.Memory.Bind(name, p)
+}

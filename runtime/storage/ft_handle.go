@@ -15,20 +15,19 @@ type ftHandle struct {
 	name     string
 	policy   Policy
 	backend  Handle
-	hot      HotPath     // the backend's, or nil
-	degraded atomic.Bool // the backend's last answer was a failure
-	notify   atomic.Pointer[func(Failure)]
+	hot      HotPath       // the backend's, or nil
+	degraded atomic.Bool   // the backend's last answer was a failure
+	notify   func(Failure) // Policy.Notify's, or nil
 	locks    lockKeeper
 	fbMu     sync.Mutex
 	fb       atomic.Pointer[memHandle]
 }
 
 var (
-	_ Handle          = (*ftHandle)(nil)
-	_ Operator        = (*ftHandle)(nil)
-	_ HotPath         = (*ftHandle)(nil)
-	_ FailureNotifier = (*ftHandle)(nil)
-	_ Unbinder        = (*ftHandle)(nil)
+	_ Handle   = (*ftHandle)(nil)
+	_ Operator = (*ftHandle)(nil)
+	_ HotPath  = (*ftHandle)(nil)
+	_ Unbinder = (*ftHandle)(nil)
 )
 
 // fallback returns the circuit's fallback handle, binding it on first use with
@@ -56,8 +55,8 @@ func (h *ftHandle) failed(ctx context.Context, op string, err error) {
 		return
 	}
 	f := Failure{Op: op, Circuit: h.name, Err: err}
-	if fn := h.notify.Load(); fn != nil {
-		callNotify(*fn, f)
+	if h.notify != nil {
+		callNotify(h.notify, f)
 	}
 	h.s.notify.report(ctx, f)
 }
@@ -167,19 +166,6 @@ func (h *ftHandle) Reset(ctx context.Context, now time.Time) error {
 		h.failed(ctx, "Reset", err)
 	}
 	return err
-}
-
-// NotifyFailures registers fn for this circuit's tolerated failures, here and on
-// the backend's handle when it tolerates failures of its own.
-func (h *ftHandle) NotifyFailures(fn func(Failure)) {
-	if fn == nil {
-		h.notify.Store(nil)
-	} else {
-		h.notify.Store(&fn)
-	}
-	if n, ok := h.backend.(FailureNotifier); ok {
-		n.NotifyFailures(fn)
-	}
 }
 
 // Unbind gives back the backend's handle and the fallback's.

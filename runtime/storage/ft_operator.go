@@ -72,17 +72,6 @@ func (h *ftHandle) operate(ctx context.Context, now time.Time, op string, fn fun
 	return fn(ctx, h.fallback())
 }
 
-// NotifyTransitions registers fn on the backend's handle, when it makes
-// transitions of its own.
-func (h *ftHandle) NotifyTransitions(fn func(Result)) { notifyTransitions(h.backend, fn) }
-
-// notifyTransitions registers fn on h when it is a TransitionNotifier.
-func notifyTransitions(h Handle, fn func(Result)) {
-	if n, ok := h.(TransitionNotifier); ok {
-		n.NotifyTransitions(fn)
-	}
-}
-
 // View passes on the backend's view while the backend answers and the guard is
 // closed, with the lock known here; none otherwise.
 func (h *ftHandle) View(now time.Time) (Status, bool) {

@@ -204,6 +204,17 @@ func bind(t *testing.T, s storage.Storage) storage.Handle {
 	return h
 }
 
+// bindNotified binds circuit "c" of s with the policy of the proxy tests,
+// its failures told to fn, as the runtime binds its circuits.
+func bindNotified(t *testing.T, s storage.Storage, fn func(storage.Failure)) storage.Handle {
+	t.Helper()
+	p := pxPolicy
+	p.Notify.Failure = fn
+	h, err := s.Bind("c", p)
+	require.NoError(t, err)
+	return h
+}
+
 // statusAt reads h's status at now.
 func statusAt(t *testing.T, h storage.Handle, now time.Time) storage.Status {
 	t.Helper()

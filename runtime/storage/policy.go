@@ -108,6 +108,11 @@ type Policy struct {
 	// K is adaptive mode's multiplier of accepts, in (0, MaxK]: the circuit
 	// rejects nothing while requests stay below K·accepts. 0 in ModeClassic.
 	K float64
+
+	// Notify is not an option: it holds the runtime's functions, told of what
+	// the handle learns outside the calls it answers. A backend that never
+	// learns anything off a call ignores it.
+	Notify Notify
 }
 
 // Validate reports the first field of p that is out of bounds, or set with a

@@ -14,11 +14,10 @@ type proxyHandle struct {
 }
 
 var (
-	_ Handle          = (*proxyHandle)(nil)
-	_ Operator        = (*proxyHandle)(nil)
-	_ HotPath         = (*proxyHandle)(nil)
-	_ Unbinder        = (*proxyHandle)(nil)
-	_ FailureNotifier = (*proxyHandle)(nil)
+	_ Handle   = (*proxyHandle)(nil)
+	_ Operator = (*proxyHandle)(nil)
+	_ HotPath  = (*proxyHandle)(nil)
+	_ Unbinder = (*proxyHandle)(nil)
 )
 
 // Status reads the backend's status unless the proxy is open.
@@ -135,18 +134,6 @@ func (p *proxyHandle) Unbind() {
 type reservation struct {
 	at time.Time
 	ok bool
-}
-
-// NotifyTransitions registers fn on the backend's handle, when it makes
-// transitions of its own.
-func (p *proxyHandle) NotifyTransitions(fn func(Result)) { notifyTransitions(p.h, fn) }
-
-// NotifyFailures registers fn on the backend's handle, when it reports failures
-// of its own (a Redis fleet store's background flushes).
-func (p *proxyHandle) NotifyFailures(fn func(Failure)) {
-	if n, ok := p.h.(FailureNotifier); ok {
-		n.NotifyFailures(fn)
-	}
 }
 
 // View passes on the backend's view while the proxy is closed.

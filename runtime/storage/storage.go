@@ -24,8 +24,12 @@
 //     round trip, a lock or an allocation. The runtime uses it when present.
 //   - Tolerant (on a Storage): reports that the storage never fails, so the
 //     runtime need not wrap it.
-//   - FailureNotifier (on a Handle): reports the backend failures a wrapper
-//     absorbed, so the runtime can emit EventStorageFailure.
+//
+// What a handle tells the runtime outside the calls it answers (the failures
+// a wrapper absorbed or a background flush met, the transitions it made or
+// learnt off any call) goes to the functions of Policy.Notify, which the
+// runtime gives at binding: a wrapper passes the policy on to its backend's
+// Bind, so nothing it forgets to re-expose is lost.
 //
 // Every backend and wrapper of this package, and redisstore, implements
 // Operator and Admin.
@@ -198,11 +202,11 @@ const (
 	// TransitionClosed means an open circuit closed.
 	TransitionClosed
 	// TransitionLocked means an operator locked the circuit open or closed
-	// (Status.Lock says which). Record never returns it: only a
-	// TransitionNotifier tells of it, for a lock another process set.
+	// (Status.Lock says which). Record never returns it: only
+	// Policy.Notify's Transition tells of it, for a lock another process set.
 	TransitionLocked
 	// TransitionUnlocked means an operator removed the circuit's lock; as
-	// TransitionLocked, only a TransitionNotifier tells of it.
+	// TransitionLocked, only Policy.Notify's Transition tells of it.
 	TransitionUnlocked
 )
 
@@ -229,7 +233,7 @@ func (t Transition) String() string {
 type Result struct {
 	Transition Transition
 	Status     Status
-	// Remote is set on a result a TransitionNotifier gives for a change that
+	// Remote is set on a result Policy.Notify's Transition gives for a change that
 	// another process made and this one learnt (by an announcement or a
 	// read): the runtime emits its event with Event.Remote set. Record's
 	// results are this process's own and never have it.
@@ -326,15 +330,6 @@ type Failure struct {
 	Err     error
 }
 
-// FailureNotifier is implemented by handles that tolerate backend errors and
-// report them. The runtime registers each circuit's reporter on its handle, so
-// it can emit EventStorageFailure.
-type FailureNotifier interface {
-	// NotifyFailures registers fn to be called once per tolerated failure. A
-	// later call replaces the function; nil removes it.
-	NotifyFailures(fn func(Failure))
-}
-
 // IsTolerant reports whether s says it never fails.
 func IsTolerant(s Storage) bool {
 	t, ok := s.(Tolerant)
@@ -389,15 +384,24 @@ type Unbinder interface {
 	Unbind()
 }
 
-// TransitionNotifier is implemented by handles that can make a transition off
-// any call, or learn one: a Redis fleet store's background flush merges the
-// outcomes of many calls and may open the circuit, and its announcements and
-// refreshes tell it of the openings, closings and locks of other processes.
-// The runtime registers each circuit's function so it can emit the
-// transition's event, exactly once in every process: in the one that made it,
-// and, with Result.Remote set, in each that learnt it.
-type TransitionNotifier interface {
-	// NotifyTransitions registers fn to be called with the result of every such
-	// transition. A later call replaces the function; nil removes it.
-	NotifyTransitions(fn func(Result))
+// Notify holds what the runtime wants told of a circuit outside the calls it
+// makes, given at binding in Policy.Notify. A handle calls them from any
+// goroutine; either may be nil, when nothing is wanted. A wrapper passes them
+// on to its backend's Bind with the rest of the policy, adding what it must
+// (FaultTolerant adds its OnFailure functions), so that a backend's
+// notifications reach the runtime however many wrappers stand between them.
+type Notify struct {
+	// Failure is called once per backend failure a handle tolerated, or met
+	// off any call: a FaultTolerant wrapper's fallbacks, a Redis fleet
+	// store's background flushes and refreshes. The runtime emits
+	// EventStorageFailure.
+	Failure func(Failure)
+	// Transition is called with the result of every transition a handle made
+	// off any call, or learnt: a Redis fleet store's background flush merges
+	// the outcomes of many calls and may open the circuit, and its
+	// announcements and refreshes tell it of the openings, closings and locks
+	// of other processes. The runtime emits the transition's event, exactly
+	// once in every process: in the one that made it, and, with Result.Remote
+	// set, in each that learnt it.
+	Transition func(Result)
 }

@@ -126,6 +126,19 @@ func newFcircuit(f *fleet, h *handle) *fcircuit {
 	return c
 }
 
+// listen takes the runtime's functions of a binding (Policy.Notify): the
+// circuit's background flushes and refreshes, and the handles' tolerated
+// failures, are told to them. A binding without them (an operator's tool
+// binding a circuit a runtime also holds) leaves those of another.
+func (c *fcircuit) listen(n storage.Notify) {
+	if n.Failure != nil {
+		c.onFailure.Store(&n.Failure)
+	}
+	if n.Transition != nil {
+		c.onTransition.Store(&n.Transition)
+	}
+}
+
 // epoch returns the Redis bucket the server's time is in now.
 func (c *fcircuit) epoch() int64 { return c.f.clock.nowUS() / c.h.width }
 

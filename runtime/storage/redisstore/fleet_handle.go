@@ -30,25 +30,13 @@ type fhandle struct {
 }
 
 var (
-	_ storage.Handle             = (*fhandle)(nil)
-	_ storage.Operator           = (*fhandle)(nil)
-	_ storage.HotPath            = (*fhandle)(nil)
-	_ storage.Unbinder           = (*fhandle)(nil)
-	_ storage.TransitionNotifier = (*fhandle)(nil)
-	_ storage.FailureNotifier    = (*fhandle)(nil)
-	_ storage.Viewer             = (*fhandle)(nil)
-	_ storage.Deferrer           = (*fhandle)(nil)
+	_ storage.Handle   = (*fhandle)(nil)
+	_ storage.Operator = (*fhandle)(nil)
+	_ storage.HotPath  = (*fhandle)(nil)
+	_ storage.Unbinder = (*fhandle)(nil)
+	_ storage.Viewer   = (*fhandle)(nil)
+	_ storage.Deferrer = (*fhandle)(nil)
 )
-
-// NotifyFailures registers fn for the failures of the circuit's background
-// flushes and refreshes, and those the handle tolerates itself.
-func (h *fhandle) NotifyFailures(fn func(storage.Failure)) {
-	if fn == nil {
-		h.c.onFailure.Store(nil)
-		return
-	}
-	h.c.onFailure.Store(&fn)
-}
 
 // Admit decides from the cached status: run while closed (here and in the
 // fleet) and unlocked; skip while the verdict that holds is open and cooling
@@ -211,7 +199,7 @@ const statusWait = 20 * time.Millisecond
 // A transition made after the caller stopped waiting (its storage budget
 // spent while a flush waited on a Redis out of reach: the runtime's bounded
 // call has returned, and would drop the result) is told to the runtime as a
-// notification instead (storage.TransitionNotifier), and the result returned
+// notification instead (Policy.Notify's Transition), and the result returned
 // carries none: its event is emitted once, not lost.
 func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
 	r, err := h.record(ctx, o)
@@ -592,15 +580,6 @@ func (h *fhandle) Reset(ctx context.Context, now time.Time) error {
 		s.lopen, s.lopened, s.lreserved = false, 0, 0
 	})
 	return err
-}
-
-// NotifyTransitions registers fn for the transitions the flusher makes.
-func (h *fhandle) NotifyTransitions(fn func(storage.Result)) {
-	if fn == nil {
-		h.c.onTransition.Store(nil)
-		return
-	}
-	h.c.onTransition.Store(&fn)
 }
 
 // Unbind gives the handle back; the last one flushes and forgets the circuit.

@@ -61,7 +61,15 @@ func TestGarbage(t *testing.T) {
 			key := s.Keys(name)[tt.key]
 			require.NoError(t, tt.plant(client, key))
 			dump := client.Dump(ctx, key).Val()
-			h := bind(t, s, name, policy)
+			var reportedMu sync.Mutex
+			var reported error // what the handle reported to its Notify
+			p := policy
+			p.Notify.Failure = func(f storage.Failure) {
+				reportedMu.Lock()
+				defer reportedMu.Unlock()
+				reported = f.Err
+			}
+			h := bind(t, s, name, p)
 			o := h.(storage.Operator)
 			var zero time.Time
 			ops := map[string]func() error{
@@ -74,15 +82,17 @@ func TestGarbage(t *testing.T) {
 				ops["Close"] = func() error { _, err := o.Close(ctx, zero); return err }
 				// A reservation Redis cannot make is not granted, never an
 				// error the runtime would fail open on: the failure is
-				// reported to the handle's notifier.
+				// reported to the binding's Notify.
 				ops["Reserve"] = func() error {
-					var reported error
-					h.(storage.FailureNotifier).NotifyFailures(func(f storage.Failure) { reported = f.Err })
-					defer h.(storage.FailureNotifier).NotifyFailures(nil)
+					reportedMu.Lock()
+					reported = nil
+					reportedMu.Unlock()
 					_, won, err := h.Reserve(ctx, zero, zero, zero)
 					if err != nil || won {
 						return fmt.Errorf("Reserve = %v, %w, want not granted", won, err)
 					}
+					reportedMu.Lock()
+					defer reportedMu.Unlock()
 					return reported
 				}
 				ops["Release"] = func() error { _, err := h.Release(ctx, zero, time.Now()); return err }

@@ -110,10 +110,12 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		coolDown:  p.CoolDown.Microseconds(),
 	}
 	s.primeOnce.Do(s.primeReplicas)
+	c := s.fleet.bind(h)
+	c.listen(p.Notify)
 	if s.cfg.strict {
-		return &shandle{c: s.fleet.bind(h), h: h, p: p}, nil
+		return &shandle{c: c, h: h, p: p}, nil
 	}
-	return &fhandle{c: s.fleet.bind(h), h: h, p: p, cool: h.coolDown}, nil
+	return &fhandle{c: c, h: h, p: p, cool: h.coolDown}, nil
 }
 
 // Flush sends now the outcomes a fleet store counted and has not sent yet,

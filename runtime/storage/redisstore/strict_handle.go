@@ -24,22 +24,10 @@ type shandle struct {
 }
 
 var (
-	_ storage.Handle             = (*shandle)(nil)
-	_ storage.Operator           = (*shandle)(nil)
-	_ storage.Unbinder           = (*shandle)(nil)
-	_ storage.FailureNotifier    = (*shandle)(nil)
-	_ storage.TransitionNotifier = (*shandle)(nil)
+	_ storage.Handle   = (*shandle)(nil)
+	_ storage.Operator = (*shandle)(nil)
+	_ storage.Unbinder = (*shandle)(nil)
 )
-
-// NotifyTransitions registers fn for the transitions and lock changes of other
-// processes that a status read shows.
-func (h *shandle) NotifyTransitions(fn func(storage.Result)) {
-	if fn == nil {
-		h.c.onTransition.Store(nil)
-		return
-	}
-	h.c.onTransition.Store(&fn)
-}
 
 // Status reads the circuit's status in Redis: the fleet's, or this process's
 // own opening (Scope ScopeProcess) while it holds.
@@ -199,16 +187,6 @@ func (h *shandle) Close(ctx context.Context, now time.Time) (bool, error) { retu
 // History returns the fleet's window in Redis.
 func (h *shandle) History(ctx context.Context, now time.Time) ([]storage.Bucket, error) {
 	return h.h.History(ctx, now)
-}
-
-// NotifyFailures registers fn for the failures the handle tolerates: a probe
-// of this process's own opening whose outcome did not reach Redis.
-func (h *shandle) NotifyFailures(fn func(storage.Failure)) {
-	if fn == nil {
-		h.c.onFailure.Store(nil)
-		return
-	}
-	h.c.onFailure.Store(&fn)
 }
 
 // Unbind gives the handle back.
