@@ -2,13 +2,11 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/breakergen/breakergen/internal/hotpath/bounded"
-	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // FaultTolerant returns s wrapped so that its failures fail open, the way the
@@ -79,17 +77,8 @@ import (
 // errors. FaultTolerant fails, with an error wrapping ErrInvalid, when s is nil
 // or an option is invalid. The result is safe for concurrent use.
 func FaultTolerant(s Storage, opts ...FaultTolerantOption) (Storage, error) {
-	if nilness.Is(s) {
-		return nil, fmt.Errorf("%w: fault tolerant: nil storage", ErrInvalid)
-	}
-	cfg := faultTolerantConfig{gate: defaultGateConfig()}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("%w: fault tolerant: option %d is nil", ErrInvalid, i+1)
-		}
-		o.applyFaultTolerant(&cfg)
-	}
-	if err := errors.Join(cfg.errs...); err != nil {
+	cfg, err := faultTolerantOptions("fault tolerant", s, opts)
+	if err != nil {
 		return nil, err
 	}
 	if ft, ok := s.(*faultTolerant); ok {

@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 )
 
 // FaultTolerantOption configures FaultTolerant. Options are applied in order,
@@ -22,6 +25,22 @@ type faultTolerantConfig struct {
 type faultTolerantOptionFunc func(*faultTolerantConfig)
 
 func (f faultTolerantOptionFunc) applyFaultTolerant(c *faultTolerantConfig) { f(c) }
+
+// faultTolerantOptions checks s and applies opts over the defaults, for what
+// (an error's prefix).
+func faultTolerantOptions(what string, s Storage, opts []FaultTolerantOption) (faultTolerantConfig, error) {
+	cfg := faultTolerantConfig{gate: defaultGateConfig()}
+	if nilness.Is(s) {
+		return cfg, fmt.Errorf("%w: %s: nil storage", ErrInvalid, what)
+	}
+	for i, o := range opts {
+		if o == nil {
+			return cfg, fmt.Errorf("%w: %s: option %d is nil", ErrInvalid, what, i+1)
+		}
+		o.applyFaultTolerant(&cfg)
+	}
+	return cfg, errors.Join(cfg.errs...)
+}
 
 // gateConfig is the configuration of the breaker that guards a backend; its
 // zero value is invalid, start from defaultGateConfig.
