@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // policy fixes. The now arguments of its methods are ignored: every script
 // reads Redis's TIME.
 type handle struct {
-	s         *Store
+	s         *Engine
 	name      string
 	channel   string // where changes of the circuit are announced
 	width     int64  // bucket width in microseconds
@@ -84,7 +84,7 @@ func (h *handle) flushArgs(seq seqNum, probe int, seen int64, outcome string, vo
 	args := make([]any, 0, 20+3*len(batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, h.s.pid, seq.n, h.coolDown,
-		probe, seen, outcome, flag(vote), h.s.cfg.quorum, seq.id(h.s.pid), len(batch))
+		probe, seen, outcome, flag(vote), h.s.cfg.Quorum, seq.id(h.s.pid), len(batch))
 	for _, b := range batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
@@ -205,7 +205,7 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 	default:
 		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
 	}
-	_, acked, err := h.runAcked(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL), h.stateTTL)...)
+	_, acked, err := h.runAcked(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.LockTTL), h.stateTTL)...)
 	if err == nil && !acked {
 		return h.unacknowledged("Lock")
 	}
@@ -255,7 +255,7 @@ func (h *handle) run(ctx context.Context, script *redis.Script, op string, args 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	h.s.link.sent(monoNanos())
+	h.s.link.sent(h.s.clock.Now())
 	v, err := script.Run(ctx, h.s.client, h.keys(), h.argv(args)...).Result()
 	h.s.link.done(err)
 	if err != nil {
@@ -301,15 +301,15 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 // window returns the bucket width in microseconds and the bucket count for p,
 // whose EvaluationWindow Policy.Validate keeps at 1ms or more: at most 1000
 // buckets, so a bucket is at least a microsecond wide.
-func (s *Store) window(p storage.Policy) (width int64, n int) {
-	n = s.cfg.buckets
+func (s *Engine) window(p storage.Policy) (width int64, n int) {
+	n = s.cfg.Buckets
 	return max(p.EvaluationWindow.Microseconds()/int64(n), 1), n
 }
 
 // stateTTL is the state key's TTL in milliseconds: StateTTL plus CoolDown.
-func (s *Store) stateTTL(p storage.Policy) int64 {
-	d := s.cfg.stateTTL + max(p.CoolDown, 0)
-	if d < s.cfg.stateTTL { // overflow
+func (s *Engine) stateTTL(p storage.Policy) int64 {
+	d := s.cfg.StateTTL + max(p.CoolDown, 0)
+	if d < s.cfg.StateTTL { // overflow
 		return maxTTL
 	}
 	return ttlMillis(d)

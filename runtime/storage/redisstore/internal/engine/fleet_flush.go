@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"cmp"
@@ -91,7 +91,7 @@ func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units
 // a restart or a failover) is sent again as EVAL.
 func (f *fleet) chunk(ctx context.Context, script *redis.Script, units []unit) ([]reply, error) {
 	client := f.s.client
-	f.s.link.sent(monoNanos())
+	f.s.link.sent(f.s.clock.Now())
 	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
 		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, u := range units {
@@ -161,7 +161,7 @@ func (f *fleet) flushSome(ctx context.Context, cs []*fcircuit, partial bool) err
 			c.notify(made[i])
 		}
 	}()
-	now := monoNanos()
+	now := f.s.clock.Now()
 	var lazy, jobs []flushJob
 	for _, c := range cs {
 		if c.lock(ctx) != nil {

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func (c *fcircuit) restoreArgs(lost uint32) []any {
 		}
 	}
 	ttl := int64(0)
-	if d := c.f.s.cfg.lockTTL; d > 0 {
+	if d := c.f.s.cfg.LockTTL; d > 0 {
 		ttl = max(d.Milliseconds()-(c.f.clock.nowUS()-s.lockAt)/1000, 1)
 	}
 	return c.h.announced(open, s.opened, c.h.coolDown, c.h.stateTTL, lock, ttl)

@@ -1,10 +1,8 @@
-package redisstore
+package engine
 
 import (
 	"sync/atomic"
 	"time"
-
-	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 )
 
 // serverClock estimates the Redis server's clock between scripts, from the TIME
@@ -20,6 +18,8 @@ type serverClock struct {
 	// script: replies are learnt without the offset they were sent with, and
 	// estimates carry the offset of the moment, so tests move time at once.
 	test *atomic.Int64
+	// local is the process's monotonic clock the estimate runs on.
+	local Clock
 }
 
 // learn takes serverUS, the server's time in a reply just received to a script
@@ -33,7 +33,7 @@ func (c *serverClock) learn(serverUS, sent int64) {
 	if c.test.Load() != sent {
 		return
 	}
-	offset := serverUS - sent - coarse.MonoNow()/1000
+	offset := serverUS - sent - c.local.Now()/1000
 	for {
 		cur := c.offset.Load()
 		if c.known.Load() && offset < cur {
@@ -70,5 +70,5 @@ func (c *serverClock) nowUS() int64 {
 	if !c.known.Load() {
 		return 0
 	}
-	return coarse.Mono()/1000 + c.offset.Load() + c.test.Load()
+	return c.local.Coarse()/1000 + c.offset.Load() + c.test.Load()
 }
