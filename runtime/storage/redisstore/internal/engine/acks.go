@@ -170,7 +170,8 @@ func (h *handle) node(ctx context.Context) (redis.UniversalClient, string, error
 // acknowledge the write, pipelines WAIT after it on the server that owns the
 // circuit's keys. It also returns whether enough replicas acknowledged (true
 // when none are wanted).
-func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, args ...any) (any, bool, error) {
+func (h *handle) runAcked(ctx context.Context, c call) (any, bool, error) {
+	script, op := c.script, c.op
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -180,10 +181,10 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 	}
 	n, timeout := h.s.wanted(ctx, node, addr)
 	if n == 0 {
-		v, err := h.run(ctx, script, op, args...)
+		v, err := h.run(ctx, c)
 		return v, true, err
 	}
-	argv := h.argv(args)
+	argv := h.argv(c.args)
 	h.s.link.sent(h.s.clock.Now())
 	var eval, wait, role *redis.Cmd
 	ms := max(timeout.Milliseconds(), 1)

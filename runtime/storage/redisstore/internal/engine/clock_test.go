@@ -78,3 +78,22 @@ func TestServerClockRunsOnTheEnginesClock(t *testing.T) {
 	sc.learn(server, 0)
 	assert.Equal(t, server+2_500_000+60_000_000, sc.nowUS())
 }
+
+// TestReportTouchOnTheEnginesClock checks that a report writes the process's
+// report time a quarter window after it last did, and not sooner, as the
+// engine's clock moves the estimate of the server's time.
+func TestReportTouchOnTheEnginesClock(t *testing.T) {
+	e, clock := fakeEngine(t, 3*time.Second)
+	e.fleet.clock.learn(1_700_000_000_000_000, e.offset.Load())
+	const width, buckets = 100_000, 10 // a one-second window, in microseconds
+	c := &fcircuit{f: e.fleet, h: &handle{s: e, name: "c", width: width, buckets: buckets}}
+	quarter := time.Duration(width*buckets/4) * time.Microsecond
+
+	assert.True(t, c.touchDue(), "never touched")
+	assert.False(t, c.touchDue(), "just touched")
+	clock.advance(quarter - time.Microsecond)
+	assert.False(t, c.touchDue(), "a microsecond short of a quarter window")
+	clock.advance(time.Microsecond)
+	assert.True(t, c.touchDue(), "a quarter window later")
+	assert.False(t, c.touchDue())
+}

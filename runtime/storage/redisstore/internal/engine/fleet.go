@@ -290,8 +290,7 @@ func (f *fleet) verify(ctx context.Context) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, "Refresh", scriptStatus, cs,
-		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
+	replies, err := f.pipeline(ctx, "Refresh", cs, func(i int) call { return cs[i].h.statusCall("Refresh") })
 	var again []*fcircuit
 	for i, r := range replies {
 		a, err := cs[i].h.answer("Refresh", r.v, r.err)

@@ -413,11 +413,7 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	} else {
 		seq = c.h.seq.batch()
 	}
-	outcome := "f"
-	if o.Success {
-		outcome = "s"
-	}
-	a, err := h.send(ctx, seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
+	a, err := h.send(ctx, flushArgs{seq: seq, batch: buckets, outcome: o, withOutcome: true, vote: vote})
 	if err != nil && counted {
 		b = c.carry(b, seq, e, c.f.s.clock.Now(), o.Success)
 	}
@@ -455,7 +451,7 @@ func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err er
 	c.mu.Lock()
 	b := c.failureBatch(c.epoch(), c.f.s.clock.Now(), h.p.RateThreshold)
 	c.mu.Unlock()
-	a, err = h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
+	a, err = h.send(ctx, flushArgs{seq: b.seq, batch: b.buckets, vote: b.vote})
 	h.settleSent(b, err)
 	if err != nil {
 		c.failed("Record", err)
@@ -465,12 +461,12 @@ func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err er
 
 // send runs the flush script with the circuit's geometry and this binding's
 // thresholds, and learns its answer.
-func (h *fhandle) send(ctx context.Context, seq seqNum, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
+func (h *fhandle) send(ctx context.Context, args flushArgs) (answer, error) {
 	c := h.c
 	g := *h.h
 	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
 	sent := c.f.s.offset.Load()
-	a, err := g.flush(ctx, "Record", seq, probe, seen, outcome, vote, buckets)
+	a, err := g.flush(ctx, "Record", args)
 	if err == nil {
 		c.learnAnswer(a, sent) // before the batch leaves the in-flight counts: see flush
 		a.res.Status = c.kept(a.res.Status)

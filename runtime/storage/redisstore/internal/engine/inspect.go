@@ -73,7 +73,7 @@ func (i Inspection) NextProbe() time.Time {
 // knowing its policy. A circuit never written reads as closed and empty.
 func (s *Engine) Inspect(ctx context.Context, name string) (Inspection, error) {
 	h := &handle{s: s, name: name}
-	v, err := h.run(ctx, scriptInspect, "Inspect")
+	v, err := h.run(ctx, call{script: scriptInspect, op: "Inspect"})
 	if err != nil {
 		return Inspection{}, err
 	}
