@@ -63,6 +63,7 @@ func newFleet(s *Engine) *fleet {
 		refreshed: make(chan struct{}, 1),
 	}
 	f.clock.test, f.clock.local = &s.offset, s.clock
+	_, f.clock.real = s.clock.(RealClock)
 	f.subs = newSubscriber(f)
 	return f
 }

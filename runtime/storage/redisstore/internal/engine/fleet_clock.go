@@ -3,6 +3,8 @@ package engine
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 )
 
 // serverClock estimates the Redis server's clock between scripts, from the TIME
@@ -18,8 +20,12 @@ type serverClock struct {
 	// script: replies are learnt without the offset they were sent with, and
 	// estimates carry the offset of the moment, so tests move time at once.
 	test *atomic.Int64
-	// local is the process's monotonic clock the estimate runs on.
+	// local is the process's monotonic clock the estimate runs on; real is
+	// set when it is RealClock, which nowUS then reads directly: every
+	// decision of the hot path reads the estimate, and a call through the
+	// interface cannot be inlined.
 	local Clock
+	real  bool
 }
 
 // learn takes serverUS, the server's time in a reply just received to a script
@@ -70,5 +76,11 @@ func (c *serverClock) nowUS() int64 {
 	if !c.known.Load() {
 		return 0
 	}
-	return c.local.Coarse()/1000 + c.offset.Load() + c.test.Load()
+	var local int64
+	if c.real {
+		local = coarse.Mono()
+	} else {
+		local = c.local.Coarse()
+	}
+	return local/1000 + c.offset.Load() + c.test.Load()
 }
