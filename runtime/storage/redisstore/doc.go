@@ -195,43 +195,12 @@
 // not for the request path, and are not atomic across circuits. Inspect reads
 // one circuit as an operator sees it, without a policy.
 //
-// # Inside a fleet store
+// # Inside
 //
-// A map for those who change the machine (the files named are this
-// package's). A fleet store's goroutines start with its first binding and end
-// with Shutdown:
-//
-//	flush loop       fleet.go, fleet_rounds.go, fleet_flush.go, fleet_report.go: every
-//	                 flush interval, the dirty circuits' due batches, in flush and
-//	                 report scripts; the circuits assumed closed at binding, read once
-//	refresh loop     fleet_rounds.go, fleet_restore.go: the watched circuits whose turn
-//	                 came, and writing back what Redis lost
-//	link watcher     fleet_stale.go: pings a quiet link; detaches and attaches every
-//	                 circuit; renews the subscriptions after an outage
-//	subscriber       fleet_pubsub.go: one goroutine makes subscription changes in order,
-//	                 one per subscription receives announcements
-//	callers          fleet_handle.go (fhandle): the hot path reads the cached status and
-//	                 counts in the ring without a lock; a failure that may open the
-//	                 circuit, a probe's outcome, a reservation and operator calls run
-//	                 scripts on the caller's goroutine
-//
-// What guards what:
-//
-//	fcircuit.cache       an immutable snapshot (cached), replaced by compare-and-swap:
-//	                     every decision is one load of it
-//	fcircuit.flushing    a token (a channel of one): one batch of a circuit on its way at
-//	                     a time, in sequence order; rounds take tokens in name order
-//	fcircuit.mu          the outbox of batches and the process's own window
-//	fcircuit.pending     the ring of outcomes not yet in a batch: lock-free lanes
-//	fleet.mu             the circuits by name and channel, the retired ones, the
-//	                     circuits to verify
-//	fleet.dmu, fleet.wmu the dirty list, the watched set
-//	subscriber.mu        the subscriptions, their channels and the queue of changes
-//	link, serverClock    atomics only
-//
-// Listeners are told of transitions after the tokens are given back, so a
-// listener may call the circuit. Time-dependent decisions read the server
-// clock's estimate (serverClock), which a test moves with the store's offset.
+// The machinery (the scripts, the handles and the fleet machine) lives in the
+// internal package redisstore/internal/engine, whose documentation maps which
+// goroutine owns what and which lock guards what; a Store holds an engine and
+// delegates to it.
 //
 // # Failures
 //

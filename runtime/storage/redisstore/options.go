@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore/internal/engine"
 )
 
 // Defaults of the options.
@@ -17,7 +17,7 @@ const (
 	// DefaultBuckets is the number of time buckets of a window without WithBuckets.
 	DefaultBuckets = 10
 	// MaxBuckets is the largest bucket count WithBuckets accepts.
-	MaxBuckets = 1000
+	MaxBuckets = engine.MaxBuckets
 	// DefaultFlushInterval is how often a fleet store flushes the outcomes it
 	// counted locally, without WithFlushInterval.
 	DefaultFlushInterval = 100 * time.Millisecond
@@ -34,6 +34,11 @@ const (
 	// without an answer from Redis before it decides alone, without
 	// WithStaleAfter.
 	DefaultStaleRefreshes = 3
+	// DefaultReplicaAckTimeout is how long a reservation or an operator's write
+	// waits for the replicas' acknowledgement when the master reports replicas
+	// and WithReplicaAcks was not given: well within the storage deadline of a
+	// protected call (100 ms by default), far above a healthy replica's lag.
+	DefaultReplicaAckTimeout = engine.DefaultReplicaAckTimeout
 )
 
 // Bounds of the fleet intervals.
@@ -46,11 +51,6 @@ const (
 	MaxStaleAfter      = time.Hour
 )
 
-// ErrInvalid is wrapped by the errors New returns for a nil client or a bad
-// option. It wraps storage.ErrInvalid, so errors.Is(err, storage.ErrInvalid)
-// holds too, as for every invalid configuration of breakergen.
-var ErrInvalid = fmt.Errorf("%w: redisstore", storage.ErrInvalid)
-
 // Option configures a Store in New. Options are applied in order, a later option
 // of one kind replacing an earlier one; an invalid option, or a nil one, makes
 // New fail with an error naming it.
@@ -62,6 +62,7 @@ type optionFunc func(*config) error
 
 func (f optionFunc) apply(c *config) error { return f(c) }
 
+// config is what the options set; New hands the engine its Config.
 type config struct {
 	prefix   string
 	stateTTL time.Duration
@@ -89,6 +90,13 @@ func (c *config) staleAfter() time.Duration {
 		return c.stale
 	}
 	return DefaultStaleRefreshes * c.refresh
+}
+
+// engine returns the engine's configuration.
+func (c *config) engine() engine.Config {
+	return engine.Config{Prefix: c.prefix, StateTTL: c.stateTTL, LockTTL: c.lockTTL,
+		Buckets: c.buckets, Strict: c.strict, Flush: c.flush, Refresh: c.refresh,
+		Stale: c.staleAfter(), Quorum: c.quorum, Acks: c.acks, AckTimeout: c.ackTimeout}
 }
 
 // WithPrefix sets the prefix of every key, so that several stores (or

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/breakergen/breakergen/internal/hotpath/nilness"
 	"github.com/breakergen/breakergen/runtime/storage"
+	"github.com/breakergen/breakergen/runtime/storage/redisstore/internal/engine"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -18,30 +17,8 @@ import (
 // sharing the same Redis and prefix. It is not fault tolerant: its handles return
 // Redis's errors, and the runtime wraps it so that they fail open.
 type Store struct {
-	client   redis.UniversalClient
-	cfg      config
-	tagStart string // "{" + escaped prefix + ":"
-	pub      string // the command that announces changes: PUBLISH, which a cluster carries to every node
-	fleet    *fleet // the circuits' verdicts; in fleet mode, also the cache and goroutines
-	// pid names this store among the processes of the fleet in the quorum's
-	// sets: 64 random bits, new with every store.
-	pid      string
-	link     link // when Redis last answered
-	replicas acks // the replicas behind each master, when counted automatically
-	// primeOnce counts the replicas at the first binding (primeReplicas).
-	primeOnce sync.Once
-
-	// bg runs the give-backs of reservations whose callers gave up (giveBack);
-	// stop ends their waits at Shutdown. bgMu orders starting one with
-	// stopping.
-	bgMu    sync.Mutex
-	bg      sync.WaitGroup
-	stop    chan struct{}
-	stopped bool
-
-	// offset is added to the server's time inside every script, in microseconds.
-	// Only the package's tests change it, to move time without sleeping.
-	offset atomic.Int64
+	// e does the work: the scripts and, in fleet mode, the fleet machine.
+	e *engine.Engine
 }
 
 var (
@@ -71,20 +48,11 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	s := &Store{
-		client:   client,
-		cfg:      cfg,
-		tagStart: "{" + prefixEscaper.Replace(cfg.prefix) + ":",
-		pub:      "publish",
-		pid:      newToken(),
-		stop:     make(chan struct{}),
-	}
-	s.fleet = newFleet(s)
-	return s, nil
+	return &Store{e: engine.New(client, cfg.engine(), nil)}, nil
 }
 
 // Prefix returns the key prefix the Store was configured with.
-func (s *Store) Prefix() string { return s.cfg.prefix }
+func (s *Store) Prefix() string { return s.e.Prefix() }
 
 // FaultTolerant reports false: Redis may fail, so the runtime wraps the Store.
 func (s *Store) FaultTolerant() bool { return false }
@@ -93,29 +61,7 @@ func (s *Store) FaultTolerant() bool { return false }
 // policy gives every script, computed once. It makes no Redis call. It fails,
 // with an error wrapping ErrInvalid, when p does not pass Policy.Validate.
 func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: circuit %q: %w", ErrInvalid, name, err)
-	}
-	width, n := s.window(p)
-	h := &handle{
-		s:         s,
-		name:      name,
-		channel:   s.channel(name),
-		width:     width,
-		buckets:   n,
-		rate:      p.RateThreshold,
-		samples:   p.SampleThreshold,
-		stateTTL:  s.stateTTL(p),
-		windowTTL: windowTTL(width, n),
-		coolDown:  p.CoolDown.Microseconds(),
-	}
-	s.primeOnce.Do(s.primeReplicas)
-	c := s.fleet.bind(h)
-	c.listen(p.Notify)
-	if s.cfg.strict {
-		return &shandle{c: c, h: h, p: p}, nil
-	}
-	return &fhandle{c: c, h: h, p: p, cool: h.coolDown}, nil
+	return s.e.Bind(name, p)
 }
 
 // Flush sends now the outcomes a fleet store counted and has not sent yet,
@@ -123,12 +69,7 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 // ctx. A service may call it before it drains, and a test before it reads
 // Redis. It does nothing for a strict store, whose every outcome is sent as it
 // happens. Flush is safe to call concurrently with the store's own flushes.
-func (s *Store) Flush(ctx context.Context) error {
-	if s.cfg.strict {
-		return nil
-	}
-	return s.fleet.drain(ctx, s.fleet.all())
-}
+func (s *Store) Flush(ctx context.Context) error { return s.e.Flush(ctx) }
 
 // Shutdown flushes the outcomes a fleet store counted and has not sent yet,
 // stops its goroutines and subscriptions, and waits for them, within ctx. It
@@ -136,26 +77,22 @@ func (s *Store) Flush(ctx context.Context) error {
 // store's handles keep working afterwards, as a strict store's: every decision a
 // script. A strict store has only the give-backs of reservations whose callers
 // gave up to stop and wait for.
-func (s *Store) Shutdown(ctx context.Context) error {
-	var err error
-	if !s.cfg.strict {
-		err = s.fleet.shutdown(ctx)
-	}
-	s.bgMu.Lock()
-	if !s.stopped {
-		s.stopped = true
-		close(s.stop)
-	}
-	s.bgMu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.bg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = errors.Join(err, ctx.Err())
-	}
-	return err
-}
+func (s *Store) Shutdown(ctx context.Context) error { return s.e.Shutdown(ctx) }
+
+// List returns the names of the circuits that have a key under the prefix,
+// sorted. It SCANs every master of a cluster (every shard of a ring), so it costs
+// a pass over the keyspace: it is meant for operators, not the request path.
+//
+// A fleet store first sends what it counted and has not sent yet, so that a
+// circuit it holds outcomes of is listed.
+func (s *Store) List(ctx context.Context) ([]string, error) { return s.e.List(ctx) }
+
+// Clear deletes every circuit key under the prefix, on every master or shard,
+// and leaves each circuit the tombstone a Reset leaves, so that processes that
+// knew an opening or a lock do not write it back as state Redis lost. Other
+// keys are left alone. It is not atomic: a circuit written while Clear runs
+// may survive it.
+//
+// The circuits this store holds forget, here too, the outcomes they have not
+// sent yet and what they knew of Redis.
+func (s *Store) Clear(ctx context.Context) error { return s.e.Clear(ctx) }

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -31,8 +31,7 @@ func (f *fleet) restore(ctx context.Context, cs []*fcircuit) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, "Restore", scriptRestore, due,
-		func(i int) []any { return due[i].h.argv(due[i].restoreArgs(due[i].lost.Load())) })
+	replies, err := f.pipeline(ctx, "Restore", due, func(i int) call { return due[i].restoreCall(due[i].lost.Load()) })
 	errs := []error{err}
 	for i, r := range replies {
 		if !r.lost { // a lost chunk is tried again at the next round
@@ -42,9 +41,9 @@ func (f *fleet) restore(ctx context.Context, cs []*fcircuit) error {
 	return errors.Join(errs...)
 }
 
-// restoreArgs returns the restore script's arguments for lost, from what the
-// circuit knows.
-func (c *fcircuit) restoreArgs(lost uint32) []any {
+// restoreCall is the restore script's call for lost, from what the circuit
+// knows. Its reply is decoded by restored.
+func (c *fcircuit) restoreCall(lost uint32) call {
 	s := c.cache.Load()
 	open, lock := "0", ""
 	if lost&presentState != 0 && s.state == storage.StateOpen {
@@ -59,10 +58,11 @@ func (c *fcircuit) restoreArgs(lost uint32) []any {
 		}
 	}
 	ttl := int64(0)
-	if d := c.f.s.cfg.lockTTL; d > 0 {
+	if d := c.f.s.cfg.LockTTL; d > 0 {
 		ttl = max(d.Milliseconds()-(c.f.clock.nowUS()-s.lockAt)/1000, 1)
 	}
-	return c.h.announced(open, s.opened, c.h.coolDown, c.h.stateTTL, lock, ttl)
+	return call{script: scriptRestore, op: "Restore",
+		args: c.h.announced(open, s.opened, c.h.coolDown, c.h.stateTTL, lock, ttl)}
 }
 
 // restored learns the reply of a restore and reports what it wrote back.

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // reservation that had not run is taken and given back likewise, in
 // milliseconds. The attempts back off from 50 ms and stop at the first answer,
 // or after giveBackAttempts; Shutdown waits for them.
-func (s *Store) giveBack(h *handle, openedAt, reservedAt time.Time, token string) {
+func (s *Engine) giveBack(h *handle, openedAt, reservedAt time.Time, token string) {
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
 	if s.stopped {

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -78,7 +78,7 @@ func (s *subscriber) run() {
 	defer s.f.wg.Done()
 	var tick <-chan time.Time
 	if s.ring != nil {
-		t := time.NewTicker(s.f.s.cfg.refresh)
+		t := time.NewTicker(s.f.s.cfg.Refresh)
 		defer t.Stop()
 		tick = t.C
 	}

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"sync/atomic"
@@ -20,6 +20,12 @@ type serverClock struct {
 	// script: replies are learnt without the offset they were sent with, and
 	// estimates carry the offset of the moment, so tests move time at once.
 	test *atomic.Int64
+	// local is the process's monotonic clock the estimate runs on; real is
+	// set when it is RealClock, which nowUS then reads directly: every
+	// decision of the hot path reads the estimate, and a call through the
+	// interface cannot be inlined.
+	local Clock
+	real  bool
 }
 
 // learn takes serverUS, the server's time in a reply just received to a script
@@ -33,7 +39,7 @@ func (c *serverClock) learn(serverUS, sent int64) {
 	if c.test.Load() != sent {
 		return
 	}
-	offset := serverUS - sent - coarse.MonoNow()/1000
+	offset := serverUS - sent - c.local.Now()/1000
 	for {
 		cur := c.offset.Load()
 		if c.known.Load() && offset < cur {
@@ -70,5 +76,11 @@ func (c *serverClock) nowUS() int64 {
 	if !c.known.Load() {
 		return 0
 	}
-	return coarse.Mono()/1000 + c.offset.Load() + c.test.Load()
+	var local int64
+	if c.real {
+		local = coarse.Mono()
+	} else {
+		local = c.local.Coarse()
+	}
+	return local/1000 + c.offset.Load() + c.test.Load()
 }

@@ -1,7 +1,8 @@
-package redisstore
+package engine
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -37,8 +38,8 @@ func FuzzKeys(f *testing.F) {
 	// No command is sent: New does not contact Redis, and key names are pure.
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	f.Cleanup(func() { _ = client.Close() })
-	store := func(t *testing.T, prefix string) *Store {
-		s, err := New(client, WithStrict(), WithPrefix(prefix))
+	store := func(t *testing.T, prefix string) *Engine {
+		s, err := strictEngine(client, prefix)
 		if prefix == "" {
 			assert.ErrorIs(t, err, ErrInvalid)
 			return nil
@@ -70,7 +71,7 @@ func FuzzKeys(f *testing.F) {
 
 // checkKeys checks the keys and channel of the circuit name of s, whose prefix
 // is prefix.
-func checkKeys(t *testing.T, s *Store, prefix, name string) {
+func checkKeys(t *testing.T, s *Engine, prefix, name string) {
 	t.Helper()
 	keys := s.keys(name)
 	channel := s.channel(name)
@@ -203,7 +204,7 @@ func TestGlobMatchAgreesWithRedis(t *testing.T) {
 	var all []string
 	var patterns []string
 	for _, prefix := range []string{"p", "p*", `p\`, "p[x]", "p?", "p:q", "p{}"} {
-		s, err := New(client, WithStrict(), WithPrefix(prefix))
+		s, err := strictEngine(client, prefix)
 		require.NoError(t, err)
 		patterns = append(patterns, s.matchPattern())
 		for _, name := range []string{"a", "*", "a}:s", "[^]", `\`, "?"} {
@@ -229,4 +230,14 @@ func TestGlobMatchAgreesWithRedis(t *testing.T) {
 		got = slices.Compact(got)
 		assert.ElementsMatch(t, want, got, "pattern %q", pattern)
 	}
+}
+
+// strictEngine returns the engine of a strict store of prefix on client, or
+// the error redisstore.WithPrefix gives an empty prefix, which the fuzz seeds
+// hold.
+func strictEngine(client redis.UniversalClient, prefix string) (*Engine, error) {
+	if prefix == "" {
+		return nil, fmt.Errorf("%w: empty prefix", ErrInvalid)
+	}
+	return New(client, Config{Prefix: prefix, Strict: true, Acks: -1}, nil), nil
 }

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -114,7 +114,7 @@ func (h *fhandle) mayOpenFleet(s *cached, fleetF, fleetN, ownF, ownN int) bool {
 	if ownF > 0 && float64(ownF)/float64(ownN) >= h.p.RateThreshold {
 		votes++
 	}
-	return votes >= min(h.c.f.s.cfg.quorum, s.reporters+1)
+	return votes >= min(h.c.f.s.cfg.Quorum, s.reporters+1)
 }
 
 // Status reads the circuit's status in Redis and adds the outcomes counted here
@@ -255,7 +255,7 @@ func (h *fhandle) Defer(o storage.Outcome) {
 // process's own thresholds then opens the circuit here at once.
 func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	c := h.c
-	now := monoNanos()
+	now := h.c.f.s.clock.Now()
 	// openMu orders the decisions of concurrent failures: one that opens the
 	// circuit here and one that sets off a flush that may open the fleet's
 	// never pass each other.
@@ -296,7 +296,7 @@ func (h *fhandle) failure(ctx context.Context) (storage.Result, error) {
 	}
 	c.openMu.Lock()
 	defer c.openMu.Unlock()
-	if c.opening.Load() > 1 && c.deciding(monoNanos()) {
+	if c.opening.Load() > 1 && c.deciding(c.f.s.clock.Now()) {
 		return storage.Result{Status: h.composed()}, nil // another failure's flush decides
 	}
 	ownF, ownN, _, _ = c.counts(c.epoch())
@@ -404,7 +404,7 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	defer c.unlock()
 	c.mu.Lock()
 	e := c.epoch()
-	b := c.newBatch(e, e, monoNanos(), h.p.RateThreshold)
+	b := c.newBatch(e, e, c.f.s.clock.Now(), h.p.RateThreshold)
 	c.mu.Unlock()
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
 	seq, buckets := seqNum{}, []bucketCount(nil)
@@ -413,13 +413,9 @@ func (h *fhandle) flushNow(ctx context.Context, o storage.Outcome) (storage.Resu
 	} else {
 		seq = c.h.seq.batch()
 	}
-	outcome := "f"
-	if o.Success {
-		outcome = "s"
-	}
-	a, err := h.send(ctx, seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, buckets)
+	a, err := h.send(ctx, flushArgs{seq: seq, batch: buckets, outcome: o, withOutcome: true, vote: vote})
 	if err != nil && counted {
-		b = c.carry(b, seq, e, monoNanos(), o.Success)
+		b = c.carry(b, seq, e, c.f.s.clock.Now(), o.Success)
 	}
 	h.settleSent(b, err)
 	if !counted && err == nil {
@@ -453,9 +449,9 @@ func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err er
 	}
 	defer c.unlock()
 	c.mu.Lock()
-	b := c.failureBatch(c.epoch(), monoNanos(), h.p.RateThreshold)
+	b := c.failureBatch(c.epoch(), c.f.s.clock.Now(), h.p.RateThreshold)
 	c.mu.Unlock()
-	a, err = h.send(ctx, b.seq, 0, 0, "", b.vote, b.buckets)
+	a, err = h.send(ctx, flushArgs{seq: b.seq, batch: b.buckets, vote: b.vote})
 	h.settleSent(b, err)
 	if err != nil {
 		c.failed("Record", err)
@@ -465,12 +461,12 @@ func (h *fhandle) flushFailure(ctx context.Context) (a answer, sent bool, err er
 
 // send runs the flush script with the circuit's geometry and this binding's
 // thresholds, and learns its answer.
-func (h *fhandle) send(ctx context.Context, seq seqNum, probe int, seen int64, outcome string, vote bool, buckets []bucketCount) (answer, error) {
+func (h *fhandle) send(ctx context.Context, args flushArgs) (answer, error) {
 	c := h.c
 	g := *h.h
 	g.width, g.buckets, g.windowTTL = c.h.width, c.h.buckets, c.h.windowTTL
 	sent := c.f.s.offset.Load()
-	a, err := g.flush(ctx, "Record", seq, probe, seen, outcome, vote, buckets)
+	a, err := g.flush(ctx, "Record", args)
 	if err == nil {
 		c.learnAnswer(a, sent) // before the batch leaves the in-flight counts: see flush
 		a.res.Status = c.kept(a.res.Status)

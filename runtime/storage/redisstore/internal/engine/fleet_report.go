@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -57,7 +57,7 @@ func (f *fleet) report(ctx context.Context, jobs []flushJob, sent int64) ([]flus
 		units, groups = append(units, f.reportUnit(g)), append(groups, g)
 	}
 	f.reports.Add(int64(len(jobs)))
-	replies, err := f.send(ctx, "Flush", scriptReport, units)
+	replies, err := f.send(ctx, "Flush", units)
 	errs := []error{err}
 	var full []flushJob
 	for i, r := range replies {
@@ -72,8 +72,8 @@ func (f *fleet) report(ctx context.Context, jobs []flushJob, sent int64) ([]flus
 
 // reportUnit returns the report script of the jobs g.
 func (f *fleet) reportUnit(g []flushJob) unit {
-	u := unit{keys: make([]string, 0, 7*len(g)), cs: make([]*fcircuit, len(g))}
-	u.args = append(make([]any, 0, 4+14*len(g)), f.s.offset.Load(), f.s.pid, f.s.cfg.quorum, len(g))
+	u := unit{script: scriptReport, keys: make([]string, 0, 7*len(g)), cs: make([]*fcircuit, len(g))}
+	u.args = append(make([]any, 0, 4+14*len(g)), f.s.offset.Load(), f.s.pid, f.s.cfg.Quorum, len(g))
 	for i, j := range g {
 		h := j.c.h
 		prefix := strconv.FormatInt(h.width, 10) + ":" + strconv.Itoa(h.buckets) + ":"

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -227,7 +227,7 @@ func (c *fcircuit) lostOf(cur *cached, st storage.Status, at int64, q *answer) i
 		at < cur.opened+c.h.stateTTL*1000 {
 		lost |= presentState
 	}
-	ttl := c.f.s.cfg.lockTTL.Microseconds()
+	ttl := c.f.s.cfg.LockTTL.Microseconds()
 	if cur.lock != storage.LockNone && st.Lock == storage.LockNone && q.present&presentLock == 0 &&
 		(ttl == 0 || at < cur.lockAt+ttl) {
 		lost |= presentLock

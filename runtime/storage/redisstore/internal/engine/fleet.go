@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 )
 
 // fleet is the machinery of a fleet store: its circuits, the server clock
@@ -16,7 +14,7 @@ import (
 // Shutdown. A strict store has one too, for its circuits' own verdicts, with no
 // goroutine and no subscription.
 type fleet struct {
-	s      *Store
+	s      *Engine
 	born   int64 // local monotonic nanoseconds when the store was made
 	clock  serverClock
 	subs   *subscriber
@@ -52,11 +50,11 @@ type fleet struct {
 	err       error
 }
 
-func newFleet(s *Store) *fleet {
+func newFleet(s *Engine) *fleet {
 	f := &fleet{
 		s:         s,
-		born:      monoNanos(),
-		strict:    s.cfg.strict,
+		born:      s.clock.Now(),
+		strict:    s.cfg.Strict,
 		circuits:  make(map[string]*fcircuit),
 		byChannel: make(map[string]*fcircuit),
 		retired:   make(map[string]*fcircuit),
@@ -64,7 +62,8 @@ func newFleet(s *Store) *fleet {
 		stop:      make(chan struct{}),
 		refreshed: make(chan struct{}, 1),
 	}
-	f.clock.test = &s.offset
+	f.clock.test, f.clock.local = &s.offset, s.clock
+	_, f.clock.real = s.clock.(RealClock)
 	f.subs = newSubscriber(f)
 	return f
 }
@@ -86,7 +85,7 @@ func (f *fleet) bind(h *handle) *fcircuit {
 		// A circuit made again after it was dropped numbers its batches on
 		// from where any earlier one of this store could have got: Redis
 		// remembers the last it counted, and a lower number counts nothing.
-		h.seq = newSequence(uint64((monoNanos() - f.born) / int64(time.Microsecond)))
+		h.seq = newSequence(uint64((f.s.clock.Now() - f.born) / int64(time.Microsecond)))
 	}
 	if c == nil {
 		c = newFcircuit(f, h)
@@ -101,8 +100,8 @@ func (f *fleet) bind(h *handle) *fcircuit {
 	if !f.started && !f.stopped.Load() && !f.strict {
 		f.started = true
 		f.wg.Add(3)
-		go f.loop(f.s.cfg.flush, f.flushRound, nil)
-		go f.loop(f.s.cfg.refresh, f.refreshRound, f.refreshed)
+		go f.loop(f.s.cfg.Flush, f.flushRound, nil)
+		go f.loop(f.s.cfg.Refresh, f.refreshRound, f.refreshed)
 		go f.watchLink()
 	}
 	return c
@@ -267,9 +266,6 @@ func pending(cs []*fcircuit) bool {
 	return false
 }
 
-// monoNanos is the local monotonic clock batches are stamped with.
-func monoNanos() int64 { return coarse.MonoNow() }
-
 // assumeClosed lets a circuit bound while the store knows the server's clock
 // decide its calls at once, as closed, unless the store is cut off or
 // stopped: a new circuit (a keyed family's new key) costs its call no round
@@ -295,8 +291,7 @@ func (f *fleet) verify(ctx context.Context) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, "Refresh", scriptStatus, cs,
-		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
+	replies, err := f.pipeline(ctx, "Refresh", cs, func(i int) call { return cs[i].h.statusCall("Refresh") })
 	var again []*fcircuit
 	for i, r := range replies {
 		a, err := cs[i].h.answer("Refresh", r.v, r.err)

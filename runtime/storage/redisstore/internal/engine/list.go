@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -19,8 +19,8 @@ const scanCount = 500
 //
 // A fleet store first sends what it counted and has not sent yet, so that a
 // circuit it holds outcomes of is listed.
-func (s *Store) List(ctx context.Context) ([]string, error) {
-	if !s.cfg.strict {
+func (s *Engine) List(ctx context.Context) ([]string, error) {
+	if !s.cfg.Strict {
 		_ = s.Flush(ctx) // what cannot be sent now is listed when it is
 	}
 	var mu sync.Mutex
@@ -56,9 +56,9 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 //
 // The circuits this store holds forget, here too, the outcomes they have not
 // sent yet and what they knew of Redis.
-func (s *Store) Clear(ctx context.Context) error {
+func (s *Engine) Clear(ctx context.Context) error {
 	defer s.fleet.forgetAll()
-	tombstone := ttlMillis(s.cfg.stateTTL)
+	tombstone := ttlMillis(s.cfg.StateTTL)
 	err := s.forEachNode(ctx, func(ctx context.Context, node redis.UniversalClient) error {
 		return s.scan(ctx, node, func(keys []string) error {
 			// One command per key: keys of different circuits may lie in
@@ -83,7 +83,7 @@ func (s *Store) Clear(ctx context.Context) error {
 
 // forEachNode calls fn for every node that holds a share of the keys: each
 // master of a cluster, each shard of a ring, or the client itself.
-func (s *Store) forEachNode(ctx context.Context, fn func(context.Context, redis.UniversalClient) error) error {
+func (s *Engine) forEachNode(ctx context.Context, fn func(context.Context, redis.UniversalClient) error) error {
 	switch c := s.client.(type) {
 	case *redis.ClusterClient:
 		return c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return fn(ctx, node) })
@@ -95,7 +95,7 @@ func (s *Store) forEachNode(ctx context.Context, fn func(context.Context, redis.
 }
 
 // scan pages through the node's keys that match the prefix's pattern.
-func (s *Store) scan(ctx context.Context, node redis.UniversalClient, page func([]string) error) error {
+func (s *Engine) scan(ctx context.Context, node redis.UniversalClient, page func([]string) error) error {
 	var cursor uint64
 	for {
 		keys, next, err := node.Scan(ctx, cursor, s.matchPattern(), scanCount).Result()

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"embed"
@@ -10,6 +10,18 @@ import (
 // lua/prelude.lua. Every decision about a circuit is one of them (EVALSHA,
 // with EVAL when the server does not have it cached): atomic, with no
 // WATCH/MULTI chain. Each file says its arguments and reply.
+//
+// Every script is sent through a typed Go function, which alone turns Go
+// values into its arguments (a call) and its reply into Go values:
+//
+//	status                 handle.statusCall, read; the reply an answer (decode.go)
+//	flush                  handle.flushCall (flushArgs), flush; an answer
+//	report                 fleet.reportUnit; reported, decodeReport (fleet_report.go)
+//	reserve, release       handle.reserveStatus (reserved), Release
+//	open, reopen, close    handle.Open, Reopen, Close
+//	lock, reset            handle.Lock, Reset
+//	restore                fcircuit.restoreCall; restored (fleet_restore.go)
+//	history, inspect       handle.History, Engine.Inspect (decode.go)
 //
 //go:embed lua/*.lua
 var lua embed.FS

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"cmp"
@@ -36,27 +36,29 @@ const (
 // replies in order, and the first chunk's error. A chunk that fails as a
 // whole is reported once for the store (op names the round), not once per
 // circuit; the chunks after the round's context ended are lost too.
-func (f *fleet) pipeline(ctx context.Context, op string, script *redis.Script, cs []*fcircuit, args func(i int) []any) ([]reply, error) {
+func (f *fleet) pipeline(ctx context.Context, op string, cs []*fcircuit, callOf func(i int) call) ([]reply, error) {
 	units := make([]unit, len(cs))
 	for i, c := range cs {
-		units[i] = unit{keys: c.h.keys(), args: args(i), cs: cs[i : i+1]}
+		k := callOf(i)
+		units[i] = unit{script: k.script, keys: c.h.keys(), args: c.h.argv(k.args), cs: cs[i : i+1]}
 	}
-	return f.send(ctx, op, script, units)
+	return f.send(ctx, op, units)
 }
 
-// unit is one script of a pipeline: its keys and arguments, and the circuits
-// whose keys they are.
+// unit is one script of a pipeline: the script, its keys and ARGV, and the
+// circuits whose keys they are.
 type unit struct {
-	keys []string
-	args []any
-	cs   []*fcircuit
+	script *redis.Script
+	keys   []string
+	args   []any
+	cs     []*fcircuit
 }
 
 // send runs one script per unit, in pipelines of at most pipelineChunk
 // scripts and as many circuits; see pipeline. A report script carries many
 // circuits: counting them keeps a chunk's work for the server, and its wait
 // behind other processes' chunks, within the chunk's deadline.
-func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units []unit) ([]reply, error) {
+func (f *fleet) send(ctx context.Context, op string, units []unit) ([]reply, error) {
 	out := make([]reply, len(units))
 	var first error
 	var lost []*fcircuit
@@ -67,7 +69,7 @@ func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units
 			hi++
 		}
 		chunk, cancel := context.WithTimeout(ctx, chunkTimeout)
-		rs, err := f.chunk(chunk, script, units[lo:hi])
+		rs, err := f.chunk(chunk, units[lo:hi])
 		cancel()
 		if err == nil {
 			copy(out[lo:], rs)
@@ -89,13 +91,13 @@ func (f *fleet) send(ctx context.Context, op string, script *redis.Script, units
 // chunk sends one script per unit in one pipeline (go-redis splits it by node
 // on a cluster), bounded by ctx. A script the server no longer caches (after
 // a restart or a failover) is sent again as EVAL.
-func (f *fleet) chunk(ctx context.Context, script *redis.Script, units []unit) ([]reply, error) {
+func (f *fleet) chunk(ctx context.Context, units []unit) ([]reply, error) {
 	client := f.s.client
-	f.s.link.sent(monoNanos())
+	f.s.link.sent(f.s.clock.Now())
 	cmds, err := bounded.Call(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
 		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, u := range units {
-				p.EvalSha(ctx, script.Hash(), u.keys, u.args...)
+				p.EvalSha(ctx, u.script.Hash(), u.keys, u.args...)
 			}
 			return nil
 		})
@@ -123,7 +125,7 @@ func (f *fleet) chunk(ctx context.Context, script *redis.Script, units []unit) (
 		if isNoScript(err) {
 			u := units[i]
 			v, err = bounded.Call(ctx, func(ctx context.Context) (any, error) {
-				return script.Run(ctx, client, u.keys, u.args...).Result()
+				return u.script.Run(ctx, client, u.keys, u.args...).Result()
 			})
 		}
 		out[i] = reply{v: v, err: err}
@@ -161,7 +163,7 @@ func (f *fleet) flushSome(ctx context.Context, cs []*fcircuit, partial bool) err
 			c.notify(made[i])
 		}
 	}()
-	now := monoNanos()
+	now := f.s.clock.Now()
 	var lazy, jobs []flushJob
 	for _, c := range cs {
 		if c.lock(ctx) != nil {
@@ -188,9 +190,9 @@ func (f *fleet) flushSome(ctx context.Context, cs []*fcircuit, partial bool) err
 	for i, j := range jobs {
 		targets[i] = j.c
 	}
-	replies, err := f.pipeline(ctx, "Flush", scriptFlush, targets, func(i int) []any {
+	replies, err := f.pipeline(ctx, "Flush", targets, func(i int) call {
 		j := jobs[i]
-		return j.c.h.argv(j.c.h.announced(j.c.h.flushArgs(j.b.seq, 0, 0, "", j.b.vote, j.b.buckets)...))
+		return j.c.h.flushCall("Flush", flushArgs{seq: j.b.seq, batch: j.b.buckets, vote: j.b.vote})
 	})
 	errs = append(errs, err)
 	for i, r := range replies {
@@ -231,8 +233,7 @@ func (f *fleet) refresh(ctx context.Context, cs []*fcircuit) error {
 		return nil
 	}
 	sent := f.s.offset.Load()
-	replies, err := f.pipeline(ctx, "Refresh", scriptStatus, cs,
-		func(i int) []any { return cs[i].h.argv([]any{cs[i].h.width, cs[i].h.buckets, f.s.pid}) })
+	replies, err := f.pipeline(ctx, "Refresh", cs, func(i int) call { return cs[i].h.statusCall("Refresh") })
 	errs := []error{err}
 	for i, r := range replies {
 		if r.lost {

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"cmp"
@@ -166,8 +166,8 @@ func (f *fleet) watch(c *fcircuit, s *cached) {
 // been lost), spread over the next refresh interval; at most maxReads a
 // round.
 func (f *fleet) refreshRound(ctx context.Context, all bool) error {
-	now := monoNanos()
-	interval := int64(f.s.cfg.refresh)
+	now := f.s.clock.Now()
+	interval := int64(f.s.cfg.Refresh)
 	if all {
 		for _, c := range f.all() {
 			c.nextRead.Store(now + rand.Int64N(interval)) // jittered: not all at once

@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/breakergen/breakergen/internal/hotpath/bounded"
-	"github.com/breakergen/breakergen/internal/hotpath/coarse"
 	"github.com/breakergen/breakergen/runtime/storage"
 	"github.com/redis/go-redis/v9"
 )
@@ -27,6 +26,7 @@ var ErrStale = fmt.Errorf("breakergen: redisstore: no answer from Redis within t
 type link struct {
 	answeredAt atomic.Int64 // local monotonic nanoseconds of the last answer
 	waiting    atomic.Int64 // when the oldest exchange sent since then was sent; 0 for none
+	clock      Clock        // the local monotonic clock answers are timed by
 }
 
 // sent notes an exchange sent at now.
@@ -37,7 +37,7 @@ func (l *link) sent(now int64) { l.waiting.CompareAndSwap(0, now) }
 func (l *link) done(err error) {
 	var rerr redis.Error
 	if err == nil || errors.As(err, &rerr) {
-		l.answeredAt.Store(coarse.MonoNow())
+		l.answeredAt.Store(l.clock.Now())
 		l.waiting.Store(0)
 	}
 }
@@ -80,7 +80,7 @@ func (l *link) stale(now int64, d time.Duration) bool {
 // with the subscription.
 func (f *fleet) watchLink() {
 	defer f.wg.Done()
-	bound := f.s.cfg.staleAfter()
+	bound := f.s.cfg.Stale
 	t := time.NewTicker(min(max(bound/4, 5*time.Millisecond), 250*time.Millisecond))
 	defer t.Stop()
 	var pinged int64
@@ -91,12 +91,12 @@ func (f *fleet) watchLink() {
 			return
 		case <-t.C:
 		}
-		now := coarse.MonoNow()
+		now := f.s.clock.Now()
 		if f.s.link.quiet(now, bound/6) && now-pinged > int64(bound/6) {
 			pinged = now
 			f.ping()
 		}
-		now = coarse.MonoNow()
+		now = f.s.clock.Now()
 		stale := f.s.link.stale(now, bound)
 		down := f.s.link.down(now, bound/6)
 		switch {
@@ -117,7 +117,7 @@ func (f *fleet) watchLink() {
 func (f *fleet) ping() {
 	ctx, cancel := context.WithTimeout(context.Background(), chunkTimeout)
 	defer cancel()
-	f.s.link.sent(monoNanos())
+	f.s.link.sent(f.s.clock.Now())
 	_, err := bounded.Call(ctx, func(ctx context.Context) (string, error) { return f.s.client.Ping(ctx).Result() })
 	f.s.link.done(err)
 	if all := f.all(); err != nil && len(all) > 0 {

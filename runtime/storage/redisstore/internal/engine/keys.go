@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import "strings"
 
@@ -33,7 +33,7 @@ const (
 
 // keys returns the state, bucket, lock, sequence, reporter, voter and reset
 // keys of the named circuit, in the order of the scripts' KEYS.
-func (s *Store) keys(name string) []string {
+func (s *Engine) keys(name string) []string {
 	tag := s.tagStart + escaper.Replace(name) + "}"
 	return []string{tag + suffixState, tag + suffixBuckets, tag + suffixLock, tag + suffixSeqs,
 		tag + suffixReporters, tag + suffixVoters, tag + suffixReset}
@@ -42,17 +42,17 @@ func (s *Store) keys(name string) []string {
 // channel returns the pub/sub channel where changes of the named circuit are
 // announced: it carries the circuit's hash tag, so on a cluster it is a shard
 // channel of the circuit's own slot.
-func (s *Store) channel(name string) string {
+func (s *Engine) channel(name string) string {
 	return s.tagStart + escaper.Replace(name) + "}:c"
 }
 
 // matchPattern returns the SCAN pattern of every circuit key under the prefix.
-func (s *Store) matchPattern() string {
+func (s *Engine) matchPattern() string {
 	return globber.Replace(s.tagStart) + "*}:[sblqrv]"
 }
 
 // nameOf returns the circuit name a key belongs to, if it is one of ours.
-func (s *Store) nameOf(key string) (string, bool) {
+func (s *Engine) nameOf(key string) (string, bool) {
 	rest, ok := strings.CutPrefix(key, s.tagStart)
 	if !ok {
 		return "", false

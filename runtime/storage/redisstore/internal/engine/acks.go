@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"context"
@@ -51,9 +51,9 @@ type replicaCount struct {
 // gather every acknowledgement it had. After a failover the new master's
 // writes are refused until its replicas are counted again (replicaRecheck at
 // most).
-func (s *Store) wanted(ctx context.Context, node redis.UniversalClient, addr string) (int, time.Duration) {
-	if s.cfg.acks >= 0 {
-		return s.cfg.acks, s.cfg.ackTimeout
+func (s *Engine) wanted(ctx context.Context, node redis.UniversalClient, addr string) (int, time.Duration) {
+	if s.cfg.Acks >= 0 {
+		return s.cfg.Acks, s.cfg.AckTimeout
 	}
 	s.replicas.mu.Lock()
 	rc, ok := s.replicas.nodes[addr]
@@ -80,12 +80,12 @@ func (s *Store) wanted(ctx context.Context, node redis.UniversalClient, addr str
 // waiting for a replica, one of which the other never sees (found by
 // TestFailoverKeepsOneProbeAndEveryLock with probes a cool-down after the
 // processes started). Shutdown waits for it.
-func (s *Store) primeReplicas() {
+func (s *Engine) primeReplicas() {
 	switch s.client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
 		return // counted per master, at its first write
 	}
-	if s.cfg.acks >= 0 {
+	if s.cfg.Acks >= 0 {
 		return
 	}
 	s.bgMu.Lock()
@@ -127,7 +127,7 @@ func replicasOf(role *redis.Cmd) int {
 // still taking writes from clients that have not followed, with replicas
 // that are about to follow the new one: their acknowledgements are worth
 // nothing, and the count it had refuses them.
-func (s *Store) more(addr string, n int) {
+func (s *Engine) more(addr string, n int) {
 	s.replicas.mu.Lock()
 	rc, ok := s.replicas.nodes[addr]
 	s.replicas.mu.Unlock()
@@ -137,7 +137,7 @@ func (s *Store) more(addr string, n int) {
 }
 
 // counted notes that node at addr has n replicas.
-func (s *Store) counted(addr string, n int) {
+func (s *Engine) counted(addr string, n int) {
 	s.replicas.mu.Lock()
 	defer s.replicas.mu.Unlock()
 	if s.replicas.nodes == nil {
@@ -170,7 +170,8 @@ func (h *handle) node(ctx context.Context) (redis.UniversalClient, string, error
 // acknowledge the write, pipelines WAIT after it on the server that owns the
 // circuit's keys. It also returns whether enough replicas acknowledged (true
 // when none are wanted).
-func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, args ...any) (any, bool, error) {
+func (h *handle) runAcked(ctx context.Context, c call) (any, bool, error) {
+	script, op := c.script, c.op
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -180,11 +181,11 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 	}
 	n, timeout := h.s.wanted(ctx, node, addr)
 	if n == 0 {
-		v, err := h.run(ctx, script, op, args...)
+		v, err := h.run(ctx, c)
 		return v, true, err
 	}
-	argv := h.argv(args)
-	h.s.link.sent(monoNanos())
+	argv := h.argv(c.args)
+	h.s.link.sent(h.s.clock.Now())
 	var eval, wait, role *redis.Cmd
 	ms := max(timeout.Milliseconds(), 1)
 	// WAIT waits for the writes of its own connection: the script, WAIT and
@@ -204,7 +205,7 @@ func (h *handle) runAcked(ctx context.Context, script *redis.Script, op string, 
 		}
 	}
 	listed := replicasOf(role)
-	if h.s.cfg.acks < 0 {
+	if h.s.cfg.Acks < 0 {
 		h.s.more(addr, listed)
 	}
 	v, err := eval.Result()

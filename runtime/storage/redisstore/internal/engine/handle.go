@@ -1,11 +1,9 @@
-package redisstore
+package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -17,7 +15,7 @@ import (
 // policy fixes. The now arguments of its methods are ignored: every script
 // reads Redis's TIME.
 type handle struct {
-	s         *Store
+	s         *Engine
 	name      string
 	channel   string // where changes of the circuit are announced
 	width     int64  // bucket width in microseconds
@@ -49,8 +47,15 @@ func (h *handle) Status(ctx context.Context, _ time.Time) (storage.Status, error
 
 // read reads the circuit's status, and the other processes of the window.
 func (h *handle) read(ctx context.Context) (answer, error) {
-	v, err := h.run(ctx, scriptStatus, "Status", h.width, h.buckets, h.s.pid)
+	v, err := h.run(ctx, h.statusCall("Status"))
 	return h.answer("Status", v, err)
+}
+
+// statusCall is the status script's call, for op: the window's geometry and
+// the process, whose own vote the reply leaves out of the voters. Its reply is
+// an answer.
+func (h *handle) statusCall(op string) call {
+	return call{script: scriptStatus, op: op, args: []any{h.width, h.buckets, h.s.pid}}
 }
 
 // Record counts the outcome in the window and applies the transition it causes,
@@ -65,30 +70,47 @@ func (h *handle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (st
 // the batch seq of this process: sent again, it counts nothing and returns the
 // transition its first run made.
 func (h *handle) record(ctx context.Context, o storage.Outcome, vote bool, seq seqNum) (answer, error) {
-	outcome := "f"
-	if o.Success {
-		outcome = "s"
-	}
-	return h.flush(ctx, "Record", seq, flag(o.Probe), micros(o.OpenedAt), outcome, vote, nil)
+	return h.flush(ctx, "Record", flushArgs{seq: seq, outcome: o, withOutcome: true, vote: vote})
 }
 
-// flush runs the flush script: a batch of bucket counts and maybe one outcome,
-// merged once as the batch seq of this process, with the process's vote.
-func (h *handle) flush(ctx context.Context, op string, seq seqNum, probe int, seen int64, outcome string, vote bool, batch []bucketCount) (answer, error) {
-	v, err := h.run(ctx, scriptFlush, op, h.announced(h.flushArgs(seq, probe, seen, outcome, vote, batch)...)...)
+// flushArgs are what a flush script carries besides the circuit's policy: a
+// batch of bucket counts and maybe one outcome, merged once as the batch seq
+// of this process, with the process's vote.
+type flushArgs struct {
+	seq   seqNum
+	batch []bucketCount
+	// outcome, when withOutcome is set, is counted with the batch at the
+	// script's time, with its probe and the opening it saw. A value and a
+	// flag, not a pointer, so that a strict store's every Record does not
+	// allocate it.
+	outcome     storage.Outcome
+	withOutcome bool
+	vote        bool
+}
+
+// flush runs the flush script, and decodes its answer.
+func (h *handle) flush(ctx context.Context, op string, a flushArgs) (answer, error) {
+	v, err := h.run(ctx, h.flushCall(op, a))
 	return h.answer(op, v, err)
 }
 
-// flushArgs returns the flush script's arguments, before the announce ones.
-func (h *handle) flushArgs(seq seqNum, probe int, seen int64, outcome string, vote bool, batch []bucketCount) []any {
-	args := make([]any, 0, 20+3*len(batch))
+// flushCall is the flush script's call, for op. Its reply is an answer.
+func (h *handle) flushCall(op string, a flushArgs) call {
+	probe, seen, outcome := 0, int64(0), ""
+	if a.withOutcome {
+		probe, seen, outcome = flag(a.outcome.Probe), micros(a.outcome.OpenedAt), "f"
+		if a.outcome.Success {
+			outcome = "s"
+		}
+	}
+	args := make([]any, 0, 20+3*len(a.batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
-		h.stateTTL, h.windowTTL, h.s.pid, seq.n, h.coolDown,
-		probe, seen, outcome, flag(vote), h.s.cfg.quorum, seq.id(h.s.pid), len(batch))
-	for _, b := range batch {
+		h.stateTTL, h.windowTTL, h.s.pid, a.seq.n, h.coolDown,
+		probe, seen, outcome, flag(a.vote), h.s.cfg.Quorum, a.seq.id(h.s.pid), len(a.batch))
+	for _, b := range a.batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
-	return args
+	return call{script: scriptFlush, op: op, args: h.announced(args...)}
 }
 
 // answer decodes the reply of a script that returns a status, or maps its error.
@@ -107,13 +129,6 @@ func (h *handle) answer(op string, v any, err error) (answer, error) {
 type bucketCount struct {
 	epoch               int64 // the bucket's number: its start over its width
 	successes, failures int
-}
-
-// announced appends the announce arguments of every script that changes a
-// circuit: the store's process id, the publish command and the circuit's
-// channel.
-func (h *handle) announced(args ...any) []any {
-	return append(args, h.s.pid, h.s.pub, h.channel)
 }
 
 // Reserve sets ReservedAt to Redis's time if the circuit is open in the period
@@ -165,7 +180,8 @@ type reserved struct {
 }
 
 func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Time, token string) (reserved, error) {
-	v, acked, err := h.runAcked(ctx, scriptReserve, "Reserve", h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)...)
+	v, acked, err := h.runAcked(ctx, call{script: scriptReserve, op: "Reserve",
+		args: h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)})
 	if err != nil {
 		return reserved{}, err
 	}
@@ -189,7 +205,7 @@ func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Ti
 
 // Release clears the reservation if ReservedAt equals reservedAt.
 func (h *handle) Release(ctx context.Context, _, reservedAt time.Time) (bool, error) {
-	return h.runBool(ctx, scriptRelease, "Release", h.announced(micros(reservedAt))...)
+	return h.runBool(ctx, call{script: scriptRelease, op: "Release", args: h.announced(micros(reservedAt))})
 }
 
 // Lock sets the circuit's lock; it expires after the LockTTL option, if set.
@@ -205,7 +221,8 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 	default:
 		return fmt.Errorf("%w: Lock %q: invalid lock %d", ErrInvalid, h.name, l)
 	}
-	_, acked, err := h.runAcked(ctx, scriptLock, "Lock", h.announced(v, ttlMillis(h.s.cfg.lockTTL), h.stateTTL)...)
+	_, acked, err := h.runAcked(ctx, call{script: scriptLock, op: "Lock",
+		args: h.announced(v, ttlMillis(h.s.cfg.LockTTL), h.stateTTL)})
 	if err == nil && !acked {
 		return h.unacknowledged("Lock")
 	}
@@ -214,7 +231,7 @@ func (h *handle) Lock(ctx context.Context, _ time.Time, l storage.Lock) error {
 
 // Reset deletes every key of the circuit: state, window, reservation and lock.
 func (h *handle) Reset(ctx context.Context, _ time.Time) error {
-	_, acked, err := h.runAcked(ctx, scriptReset, "Reset", h.announced(h.stateTTL)...)
+	_, acked, err := h.runAcked(ctx, call{script: scriptReset, op: "Reset", args: h.announced(h.stateTTL)})
 	if err == nil && !acked {
 		return h.unacknowledged("Reset")
 	}
@@ -223,23 +240,24 @@ func (h *handle) Reset(ctx context.Context, _ time.Time) error {
 
 // Open opens a closed circuit, with OpenedAt set to Redis's time.
 func (h *handle) Open(ctx context.Context, _ time.Time) (bool, error) {
-	return h.runBool(ctx, scriptOpen, "Open", h.announced(h.stateTTL, h.coolDown)...)
+	return h.runBool(ctx, call{script: scriptOpen, op: "Open", args: h.announced(h.stateTTL, h.coolDown)})
 }
 
 // Reopen gives an open circuit a new OpenedAt, Redis's time, if its current one
 // equals previous. The reservation is kept.
 func (h *handle) Reopen(ctx context.Context, _, previous time.Time) (bool, error) {
-	return h.runBool(ctx, scriptReopen, "Reopen", h.announced(micros(previous), h.stateTTL, h.coolDown)...)
+	return h.runBool(ctx, call{script: scriptReopen, op: "Reopen",
+		args: h.announced(micros(previous), h.stateTTL, h.coolDown)})
 }
 
 // Close closes an open circuit, clearing its reservation and its window.
 func (h *handle) Close(ctx context.Context, _ time.Time) (bool, error) {
-	return h.runBool(ctx, scriptClose, "Close", h.announced(h.stateTTL)...)
+	return h.runBool(ctx, call{script: scriptClose, op: "Close", args: h.announced(h.stateTTL)})
 }
 
 // History returns the window's live buckets, oldest first, at Redis's time.
 func (h *handle) History(ctx context.Context, _ time.Time) ([]storage.Bucket, error) {
-	v, err := h.run(ctx, scriptHistory, "History", h.width, h.buckets)
+	v, err := h.run(ctx, call{script: scriptHistory, op: "History", args: []any{h.width, h.buckets}})
 	if err != nil {
 		return nil, err
 	}
@@ -248,122 +266,4 @@ func (h *handle) History(ctx context.Context, _ time.Time) ([]storage.Bucket, er
 		return nil, h.fail("History", err)
 	}
 	return b, nil
-}
-
-// run runs script on the circuit's keys with args, and maps its errors.
-func (h *handle) run(ctx context.Context, script *redis.Script, op string, args ...any) (any, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	h.s.link.sent(monoNanos())
-	v, err := script.Run(ctx, h.s.client, h.keys(), h.argv(args)...).Result()
-	h.s.link.done(err)
-	if err != nil {
-		return nil, h.fail(op, err)
-	}
-	return v, nil
-}
-
-// argv returns a script's arguments: the test offset as ARGV[1], then args.
-func (h *handle) argv(args []any) []any {
-	argv := make([]any, 0, len(args)+1)
-	argv = append(argv, h.s.offset.Load())
-	return append(argv, args...)
-}
-
-func (h *handle) runBool(ctx context.Context, script *redis.Script, op string, args ...any) (bool, error) {
-	v, err := h.run(ctx, script, op, args...)
-	if err != nil {
-		return false, err
-	}
-	n, ok := v.(int64)
-	if !ok {
-		return false, h.fail(op, fmt.Errorf("%w: reply %T", storage.ErrCorrupt, v))
-	}
-	return n == 1, nil
-}
-
-// fail wraps err with the operation and circuit. Errors that mean our keys hold
-// data we cannot read (CORRUPT from the scripts, WRONGTYPE from Redis) wrap
-// storage.ErrCorrupt as well as Redis's error.
-func (h *handle) fail(op string, err error) error {
-	var rerr redis.Error
-	if errors.As(err, &rerr) && !errors.Is(err, storage.ErrCorrupt) {
-		if hasPrefix(rerr.Error(), "CORRUPT") || hasPrefix(rerr.Error(), "WRONGTYPE") {
-			return fmt.Errorf("breakergen: redisstore: %s %q: %w: %w", op, h.name, storage.ErrCorrupt, err)
-		}
-	}
-	return fmt.Errorf("breakergen: redisstore: %s %q: %w", op, h.name, err)
-}
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
-
-// window returns the bucket width in microseconds and the bucket count for p,
-// whose EvaluationWindow Policy.Validate keeps at 1ms or more: at most 1000
-// buckets, so a bucket is at least a microsecond wide.
-func (s *Store) window(p storage.Policy) (width int64, n int) {
-	n = s.cfg.buckets
-	return max(p.EvaluationWindow.Microseconds()/int64(n), 1), n
-}
-
-// stateTTL is the state key's TTL in milliseconds: StateTTL plus CoolDown.
-func (s *Store) stateTTL(p storage.Policy) int64 {
-	d := s.cfg.stateTTL + max(p.CoolDown, 0)
-	if d < s.cfg.stateTTL { // overflow
-		return maxTTL
-	}
-	return ttlMillis(d)
-}
-
-// windowTTL is the window key's TTL in milliseconds: the window plus one bucket.
-func windowTTL(width int64, n int) int64 {
-	us := width * int64(n+1)
-	if us/int64(n+1) != width {
-		return maxTTL
-	}
-	return ttlMillis(time.Duration(min(us, math.MaxInt64/1000)) * time.Microsecond)
-}
-
-// maxTTL caps every TTL, in milliseconds: about a hundred years, far from the
-// overflow Redis rejects.
-const maxTTL = 100 * 365 * 24 * 3600 * 1000
-
-// ttlMillis rounds d up to whole milliseconds, 0 for none, at most maxTTL.
-func ttlMillis(d time.Duration) int64 {
-	if d <= 0 {
-		return 0
-	}
-	ms := int64(d / time.Millisecond)
-	if d%time.Millisecond != 0 {
-		ms++
-	}
-	return min(ms, maxTTL)
-}
-
-// newToken returns a token unique, with overwhelming probability, across every
-// process of a fleet: 64 random bits. A store's process id is one, and so is
-// every reservation's.
-func newToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
-
-func flag(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// micros returns t in Unix microseconds, 0 for the zero time.
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-// fromMicros is the inverse of micros.
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us)
 }

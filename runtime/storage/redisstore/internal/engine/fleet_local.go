@@ -1,4 +1,4 @@
-package redisstore
+package engine
 
 import (
 	"github.com/breakergen/breakergen/internal/hotpath/ring"
@@ -70,7 +70,7 @@ func (c *fcircuit) freshOwn() {
 	defer c.mu.Unlock()
 	if c.f.clock.known.Load() {
 		e := c.epoch()
-		if b := c.newBatch(e, e, monoNanos(), c.h.rate); b != nil {
+		if b := c.newBatch(e, e, c.f.s.clock.Now(), c.h.rate); b != nil {
 			c.outbox = append(c.outbox, b)
 		}
 	}

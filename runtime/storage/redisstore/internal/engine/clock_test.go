@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+)
+
+// fakeClock is a Clock that moves only when a test moves it; Coarse is as
+// fresh as Now.
+type fakeClock struct{ now atomic.Int64 }
+
+func (c *fakeClock) Now() int64              { return c.now.Load() }
+func (c *fakeClock) Coarse() int64           { return c.now.Load() }
+func (c *fakeClock) advance(d time.Duration) { c.now.Add(int64(d)) }
+
+// fakeEngine returns a fleet engine on a fake clock, with a client that is
+// never used: nothing here sends a command.
+func fakeEngine(t *testing.T, stale time.Duration) (*Engine, *fakeClock) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = client.Close() })
+	clock := &fakeClock{}
+	clock.advance(time.Hour) // far from the origin, as a process that has run a while
+	cfg := Config{Prefix: "p", Buckets: 10, Flush: 100 * time.Millisecond, Refresh: time.Second,
+		Stale: stale, Quorum: 2, Acks: -1, StateTTL: time.Hour}
+	return New(client, cfg, clock), clock
+}
+
+// TestStaleBoundOnTheEnginesClock drives the staleness bound with the
+// engine's clock alone: an exchange waiting for just the bound is not stale,
+// one nanosecond more is, and an answer ends it; the link is quiet once
+// nothing was answered for a sixth of the bound, when the link watcher pings.
+func TestStaleBoundOnTheEnginesClock(t *testing.T) {
+	const bound = 3 * time.Second
+	e, clock := fakeEngine(t, bound)
+	l := &e.link
+	l.done(nil) // answered now
+	assert.False(t, l.stale(clock.Now(), bound), "nothing waits")
+	assert.False(t, l.quiet(clock.Now(), bound/6))
+
+	l.sent(clock.Now())
+	clock.advance(bound)
+	assert.False(t, l.stale(clock.Now(), bound), "waited exactly the bound")
+	assert.True(t, l.quiet(clock.Now(), bound/6), "nothing answered for a sixth of the bound")
+	assert.True(t, l.down(clock.Now(), bound/6))
+	clock.advance(time.Nanosecond)
+	assert.True(t, l.stale(clock.Now(), bound), "waited past the bound")
+
+	l.done(nil) // Redis answers: the answer is timed by the engine's clock
+	assert.False(t, l.stale(clock.Now(), bound))
+	assert.False(t, l.quiet(clock.Now(), bound/6))
+	clock.advance(bound/6 + time.Nanosecond)
+	assert.True(t, l.quiet(clock.Now(), bound/6))
+	assert.False(t, l.down(clock.Now(), bound/6), "quiet, but nothing waits")
+}
+
+// TestServerClockRunsOnTheEnginesClock checks that the estimate of the
+// server's time, learnt from a reply, advances with the engine's clock
+// between replies, and moves with the test offset at once.
+func TestServerClockRunsOnTheEnginesClock(t *testing.T) {
+	e, clock := fakeEngine(t, 3*time.Second)
+	sc := &e.fleet.clock
+	assert.Zero(t, sc.nowUS(), "unknown before a reply")
+	const server = int64(1_700_000_000_000_000) // Unix microseconds
+	sc.learn(server, e.offset.Load())
+	assert.Equal(t, server, sc.nowUS())
+
+	clock.advance(2500 * time.Millisecond)
+	assert.Equal(t, server+2_500_000, sc.nowUS(), "the estimate follows the local clock")
+
+	e.Advance(time.Minute)
+	assert.Equal(t, server+2_500_000+60_000_000, sc.nowUS(), "and the test offset")
+
+	// A reply sent before the offset moved tells nothing.
+	sc.learn(server, 0)
+	assert.Equal(t, server+2_500_000+60_000_000, sc.nowUS())
+}
+
+// TestReportTouchOnTheEnginesClock checks that a report writes the process's
+// report time a quarter window after it last did, and not sooner, as the
+// engine's clock moves the estimate of the server's time.
+func TestReportTouchOnTheEnginesClock(t *testing.T) {
+	e, clock := fakeEngine(t, 3*time.Second)
+	e.fleet.clock.learn(1_700_000_000_000_000, e.offset.Load())
+	const width, buckets = 100_000, 10 // a one-second window, in microseconds
+	c := &fcircuit{f: e.fleet, h: &handle{s: e, name: "c", width: width, buckets: buckets}}
+	quarter := time.Duration(width*buckets/4) * time.Microsecond
+
+	assert.True(t, c.touchDue(), "never touched")
+	assert.False(t, c.touchDue(), "just touched")
+	clock.advance(quarter - time.Microsecond)
+	assert.False(t, c.touchDue(), "a microsecond short of a quarter window")
+	clock.advance(time.Microsecond)
+	assert.True(t, c.touchDue(), "a quarter window later")
+	assert.False(t, c.touchDue())
+}
