@@ -139,15 +139,15 @@ func (b *Breaker) Register(name string, o ...Options) (*Circuit, error) {
 		}
 		return c, nil
 	}
-	sink := &notifySink{}
+	notifier := &circuitNotifier{}
 	p := resolved.policy()
-	p.Notify = sink.notify()
+	p.Notify = notifier
 	h, err := b.bind(name, p)
 	if err != nil {
 		return nil, fmt.Errorf("breakergen: circuit %q: %w", name, err)
 	}
 	c := newCircuit(b, name, resolved, h)
-	sink.c.Store(c)
+	notifier.c.Store(c)
 	b.circuits[name] = c
 	return c, nil
 }

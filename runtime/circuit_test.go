@@ -284,7 +284,7 @@ type learning struct {
 func (s *learning) FaultTolerant() bool { return true }
 
 func (s *learning) Bind(name string, p storage.Policy) (storage.Handle, error) {
-	s.notify = p.Notify.Transition
+	s.notify = p.Notify.Transitioned
 	return s.Memory.Bind(name, p)
 }
 

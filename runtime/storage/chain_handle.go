@@ -10,8 +10,8 @@ import (
 type chainHandle struct {
 	name    string
 	members []Handle
-	hot     HotPath       // the first member's, or nil
-	notify  func(Failure) // Policy.Notify's, or nil
+	hot     HotPath  // the first member's, or nil
+	notify  Notifier // Policy.Notify, or nil
 }
 
 var (
@@ -52,11 +52,8 @@ func (h *chainHandle) all(ctx context.Context, call func(context.Context, Handle
 }
 
 func (h *chainHandle) tolerated(op string, errs []error) {
-	if h.notify == nil {
-		return
-	}
 	for _, err := range errs {
-		callNotify(h.notify, Failure{Op: op, Circuit: h.name, Err: err})
+		failed(h.notify, Failure{Op: op, Circuit: h.name, Err: err})
 	}
 }
 

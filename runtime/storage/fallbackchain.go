@@ -28,7 +28,7 @@ import (
 // first member's.
 //
 // The errors of members that failed while another answered are reported to
-// Policy.Notify's Failure, since the chain tolerated them; a call that fails
+// Policy.Notify, since the chain tolerated them; a call that fails
 // altogether returns its error instead. Every member is bound with the
 // chain's policy, so its own notifications reach the runtime too.
 //
@@ -73,7 +73,7 @@ func memberError(i, n int, err error) error {
 
 // Bind binds every member; it fails, giving back what it bound, if any does.
 func (c *fallbackChain) Bind(name string, p Policy) (Handle, error) {
-	h := &chainHandle{name: name, members: make([]Handle, 0, len(c.members)), notify: p.Notify.Failure}
+	h := &chainHandle{name: name, members: make([]Handle, 0, len(c.members)), notify: p.Notify}
 	for i, m := range c.members {
 		mh, err := m.Bind(name, p)
 		if err != nil {

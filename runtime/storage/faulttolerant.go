@@ -119,24 +119,20 @@ var (
 
 // Bind binds the backend's handle; the fallback is bound on the first failure.
 //
-// The backend is bound with p, its Notify's Failure told to the OnFailure
-// functions too: the failures the backend meets off any call (a Redis fleet
-// store's background flushes) are reported as those the handle tolerates.
+// The backend is bound with p, its Notify told of the backend's failures
+// with the OnFailure functions: the failures the backend meets off any call
+// (a Redis fleet store's background flushes) are reported as those the
+// handle tolerates.
 func (f *faultTolerant) Bind(name string, p Policy) (Handle, error) {
-	bp, rt := p, p.Notify.Failure
-	bp.Notify.Failure = func(fl Failure) {
-		if rt != nil {
-			callNotify(rt, fl)
-		}
-		f.notify.report(context.Background(), fl)
-	}
+	bp := p
+	bp.Notify = ftNotifier{rt: p.Notify, f: f}
 	bh, err := f.backend.Bind(name, bp)
 	if err != nil {
 		return nil, err
 	}
 	fp := p
-	fp.Notify = Notify{} // the fallback learns nothing off a call
-	h := &ftHandle{s: f, name: name, policy: fp, backend: bh, notify: p.Notify.Failure}
+	fp.Notify = nil // the fallback learns nothing off a call
+	h := &ftHandle{s: f, name: name, policy: fp, backend: bh, notify: p.Notify}
 	h.hot, _ = bh.(HotPath)
 	f.handles.Store(h, struct{}{})
 	return h, nil
@@ -213,4 +209,29 @@ func (n *notifiers) report(ctx context.Context, f Failure) {
 func callNotify(fn func(Failure), f Failure) {
 	defer func() { _ = recover() }()
 	fn(f)
+}
+
+// failed tells n of f, if n is set; a panic in it is contained.
+func failed(n Notifier, f Failure) {
+	if n != nil {
+		callNotify(n.Failed, f)
+	}
+}
+
+// ftNotifier is the Notifier a FaultTolerant wrapper binds its backend with:
+// the runtime's, and the wrapper's OnFailure functions for failures.
+type ftNotifier struct {
+	rt Notifier // the runtime's, or nil
+	f  *faultTolerant
+}
+
+func (n ftNotifier) Failed(fl Failure) {
+	failed(n.rt, fl)
+	n.f.notify.report(context.Background(), fl)
+}
+
+func (n ftNotifier) Transitioned(r Result) {
+	if n.rt != nil {
+		n.rt.Transitioned(r)
+	}
 }

@@ -128,13 +128,12 @@ func TestFaultTolerantPassesNotifyOn(t *testing.T) {
 	onFailure, runtimeFailures := &failureLog{}, &failureLog{}
 	var transitions []storage.Result
 	p := pxPolicy
-	p.Notify = storage.Notify{Failure: runtimeFailures.add, Transition: func(r storage.Result) { transitions = append(transitions, r) }}
+	p.Notify = storage.NotifyFuncs{Failure: runtimeFailures.add, Transition: func(r storage.Result) { transitions = append(transitions, r) }}
 	_, err := must(storage.FaultTolerant(backend, storage.OnFailure(onFailure.add))).Bind("c", p)
 	require.NoError(t, err)
-	require.NotNil(t, backend.bound.Failure)
-	require.NotNil(t, backend.bound.Transition)
-	backend.bound.Failure(storage.Failure{Op: "Flush", Circuit: "c", Err: errBackend})
-	backend.bound.Transition(storage.Result{Transition: storage.TransitionOpened, Remote: true})
+	require.NotNil(t, backend.bound)
+	backend.bound.Failed(storage.Failure{Op: "Flush", Circuit: "c", Err: errBackend})
+	backend.bound.Transitioned(storage.Result{Transition: storage.TransitionOpened, Remote: true})
 	assert.Equal(t, []storage.Failure{{Op: "Flush", Circuit: "c", Err: errBackend}}, runtimeFailures.take())
 	assert.Equal(t, []storage.Failure{{Op: "Flush", Circuit: "c", Err: errBackend}}, onFailure.take())
 	assert.Equal(t, []storage.Result{{Transition: storage.TransitionOpened, Remote: true}}, transitions)
@@ -144,7 +143,7 @@ func TestFaultTolerantPassesNotifyOn(t *testing.T) {
 // last binding, to speak as a fleet store's background work does.
 type notifying struct {
 	*storage.Memory
-	bound storage.Notify
+	bound storage.Notifier
 }
 
 func (n *notifying) FaultTolerant() bool { return false }

@@ -15,9 +15,9 @@ type ftHandle struct {
 	name     string
 	policy   Policy
 	backend  Handle
-	hot      HotPath       // the backend's, or nil
-	degraded atomic.Bool   // the backend's last answer was a failure
-	notify   func(Failure) // Policy.Notify's, or nil
+	hot      HotPath     // the backend's, or nil
+	degraded atomic.Bool // the backend's last answer was a failure
+	notify   Notifier    // Policy.Notify, or nil
 	locks    lockKeeper
 	fbMu     sync.Mutex
 	fb       atomic.Pointer[memHandle]
@@ -55,9 +55,7 @@ func (h *ftHandle) failed(ctx context.Context, op string, err error) {
 		return
 	}
 	f := Failure{Op: op, Circuit: h.name, Err: err}
-	if h.notify != nil {
-		callNotify(h.notify, f)
-	}
+	failed(h.notify, f)
 	h.s.notify.report(ctx, f)
 }
 

@@ -209,7 +209,7 @@ func bind(t *testing.T, s storage.Storage) storage.Handle {
 func bindNotified(t *testing.T, s storage.Storage, fn func(storage.Failure)) storage.Handle {
 	t.Helper()
 	p := pxPolicy
-	p.Notify.Failure = fn
+	p.Notify = storage.NotifyFuncs{Failure: fn}
 	h, err := s.Bind("c", p)
 	require.NoError(t, err)
 	return h

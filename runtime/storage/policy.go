@@ -109,10 +109,10 @@ type Policy struct {
 	// rejects nothing while requests stay below K·accepts. 0 in ModeClassic.
 	K float64
 
-	// Notify is not an option: it holds the runtime's functions, told of what
-	// the handle learns outside the calls it answers. A backend that never
-	// learns anything off a call ignores it.
-	Notify Notify
+	// Notify is not an option: it is the runtime's Notifier, told of what the
+	// handle learns outside the calls it answers; nil when nothing is wanted.
+	// A backend that never learns anything off a call ignores it.
+	Notify Notifier
 }
 
 // Validate reports the first field of p that is out of bounds, or set with a

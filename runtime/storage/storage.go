@@ -27,7 +27,7 @@
 //
 // What a handle tells the runtime outside the calls it answers (the failures
 // a wrapper absorbed or a background flush met, the transitions it made or
-// learnt off any call) goes to the functions of Policy.Notify, which the
+// learnt off any call) goes to the Notifier in Policy.Notify, which the
 // runtime gives at binding: a wrapper passes the policy on to its backend's
 // Bind, so nothing it forgets to re-expose is lost.
 //
@@ -203,10 +203,10 @@ const (
 	TransitionClosed
 	// TransitionLocked means an operator locked the circuit open or closed
 	// (Status.Lock says which). Record never returns it: only
-	// Policy.Notify's Transition tells of it, for a lock another process set.
+	// Policy.Notify's Transitioned tells of it, for a lock another process set.
 	TransitionLocked
 	// TransitionUnlocked means an operator removed the circuit's lock; as
-	// TransitionLocked, only Policy.Notify's Transition tells of it.
+	// TransitionLocked, only Policy.Notify's Transitioned tells of it.
 	TransitionUnlocked
 )
 
@@ -233,7 +233,7 @@ func (t Transition) String() string {
 type Result struct {
 	Transition Transition
 	Status     Status
-	// Remote is set on a result Policy.Notify's Transition gives for a change that
+	// Remote is set on a result Policy.Notify's Transitioned is told of for a change that
 	// another process made and this one learnt (by an announcement or a
 	// read): the runtime emits its event with Event.Remote set. Record's
 	// results are this process's own and never have it.
@@ -384,24 +384,46 @@ type Unbinder interface {
 	Unbind()
 }
 
-// Notify holds what the runtime wants told of a circuit outside the calls it
-// makes, given at binding in Policy.Notify. A handle calls them from any
-// goroutine; either may be nil, when nothing is wanted. A wrapper passes them
-// on to its backend's Bind with the rest of the policy, adding what it must
-// (FaultTolerant adds its OnFailure functions), so that a backend's
-// notifications reach the runtime however many wrappers stand between them.
-type Notify struct {
-	// Failure is called once per backend failure a handle tolerated, or met
-	// off any call: a FaultTolerant wrapper's fallbacks, a Redis fleet
-	// store's background flushes and refreshes. The runtime emits
+// Notifier is told what a handle learns of its circuit outside the calls it
+// answers; the runtime gives one at binding, in Policy.Notify. A handle calls
+// it from any goroutine. A wrapper passes it on to its backend's Bind with the
+// rest of the policy, adding what it must (FaultTolerant adds its OnFailure
+// functions), so that a backend's notifications reach the runtime however
+// many wrappers stand between them. An interface rather than functions: the
+// runtime's circuit is its own notifier, at no allocation per circuit.
+type Notifier interface {
+	// Failed is told of each backend failure a handle tolerated, or met off
+	// any call: a FaultTolerant wrapper's fallbacks, a Redis fleet store's
+	// background flushes and refreshes. The runtime emits
 	// EventStorageFailure.
-	Failure func(Failure)
-	// Transition is called with the result of every transition a handle made
-	// off any call, or learnt: a Redis fleet store's background flush merges
-	// the outcomes of many calls and may open the circuit, and its
-	// announcements and refreshes tell it of the openings, closings and locks
-	// of other processes. The runtime emits the transition's event, exactly
-	// once in every process: in the one that made it, and, with Result.Remote
-	// set, in each that learnt it.
+	Failed(Failure)
+	// Transitioned is told of each transition a handle made off any call, or
+	// learnt: a Redis fleet store's background flush merges the outcomes of
+	// many calls and may open the circuit, and its announcements and
+	// refreshes tell it of the openings, closings and locks of other
+	// processes. The runtime emits the transition's event, exactly once in
+	// every process: in the one that made it, and, with Result.Remote set, in
+	// each that learnt it.
+	Transitioned(Result)
+}
+
+// NotifyFuncs is a Notifier of two functions, either of which may be nil: for
+// tests, tools and wrappers that want one kind of notification.
+type NotifyFuncs struct {
+	Failure    func(Failure)
 	Transition func(Result)
+}
+
+// Failed calls Failure, if set.
+func (n NotifyFuncs) Failed(f Failure) {
+	if n.Failure != nil {
+		n.Failure(f)
+	}
+}
+
+// Transitioned calls Transition, if set.
+func (n NotifyFuncs) Transitioned(r Result) {
+	if n.Transition != nil {
+		n.Transition(r)
+	}
 }

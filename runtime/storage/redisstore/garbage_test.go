@@ -64,11 +64,11 @@ func TestGarbage(t *testing.T) {
 			var reportedMu sync.Mutex
 			var reported error // what the handle reported to its Notify
 			p := policy
-			p.Notify.Failure = func(f storage.Failure) {
+			p.Notify = storage.NotifyFuncs{Failure: func(f storage.Failure) {
 				reportedMu.Lock()
 				defer reportedMu.Unlock()
 				reported = f.Err
-			}
+			}}
 			h := bind(t, s, name, p)
 			o := h.(storage.Operator)
 			var zero time.Time

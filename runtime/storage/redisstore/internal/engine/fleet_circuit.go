@@ -67,19 +67,18 @@ type fcircuit struct {
 	f     *fleet
 	h     *handle // the first binding's scripts: its geometry counts the local outcomes
 	cache atomic.Pointer[cached]
-	// onTransition is the runtime's, told of the transitions a flush makes.
-	onTransition atomic.Pointer[func(storage.Result)]
-	// onFailure is the runtime's (through the fault-tolerant wrapper), told of
+	// notifier is the runtime's (through the fault-tolerant wrapper), told of
+	// the transitions a flush makes or an announcement brings, and of
 	// the failures of background flushes and refreshes, which no call returns.
-	onFailure atomic.Pointer[func(storage.Failure)]
-	dirty     atomic.Bool  // outcomes counted since the last flush took them
-	since     atomic.Int64 // the bucket of the first of them
-	reported  atomic.Bool  // the process has sent outcomes of the circuit
-	voted     atomic.Bool  // the last batch acknowledged voted to open
-	touched   atomic.Int64 // server microseconds when a report last asked to write the report time
-	watched   atomic.Bool  // among the circuits refresh rounds read
-	nextRead  atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
-	seen      atomic.Int32 // the most processes seen reporting it, this one included
+	notifier atomic.Pointer[notifierRef]
+	dirty    atomic.Bool  // outcomes counted since the last flush took them
+	since    atomic.Int64 // the bucket of the first of them
+	reported atomic.Bool  // the process has sent outcomes of the circuit
+	voted    atomic.Bool  // the last batch acknowledged voted to open
+	touched  atomic.Int64 // server microseconds when a report last asked to write the report time
+	watched  atomic.Bool  // among the circuits refresh rounds read
+	nextRead atomic.Int64 // when a refresh round reads it next, local monotonic nanoseconds
+	seen     atomic.Int32 // the most processes seen reporting it, this one included
 	// opening counts the flushes on their way that may open the fleet's
 	// circuit: while one is, for up to openingPatience since openingSince, it
 	// decides, and no failure opens the circuit here.
@@ -126,17 +125,25 @@ func newFcircuit(f *fleet, h *handle) *fcircuit {
 	return c
 }
 
-// listen takes the runtime's functions of a binding (Policy.Notify): the
+// listen takes the runtime's Notifier of a binding (Policy.Notify): the
 // circuit's background flushes and refreshes, and the handles' tolerated
-// failures, are told to them. A binding without them (an operator's tool
-// binding a circuit a runtime also holds) leaves those of another.
-func (c *fcircuit) listen(n storage.Notify) {
-	if n.Failure != nil {
-		c.onFailure.Store(&n.Failure)
+// failures, are told to it. A binding without one (an operator's tool
+// binding a circuit a runtime also holds) leaves another's.
+func (c *fcircuit) listen(n storage.Notifier) {
+	if n != nil {
+		c.notifier.Store(&notifierRef{n})
 	}
-	if n.Transition != nil {
-		c.onTransition.Store(&n.Transition)
+}
+
+// notifierRef holds a binding's Notifier, for an atomic pointer.
+type notifierRef struct{ n storage.Notifier }
+
+// told returns the runtime's Notifier, or nil before one was given.
+func (c *fcircuit) told() storage.Notifier {
+	if r := c.notifier.Load(); r != nil {
+		return r.n
 	}
+	return nil
 }
 
 // epoch returns the Redis bucket the server's time is in now.
@@ -238,8 +245,8 @@ func (c *fcircuit) lostOf(cur *cached, st storage.Status, at int64, q *answer) i
 // learnt tells the runtime of the transitions and lock changes from cur to
 // next, which another process made.
 func (c *fcircuit) learnt(cur, next *cached) {
-	fn := c.onTransition.Load()
-	if fn == nil {
+	n := c.told()
+	if n == nil {
 		return
 	}
 	st := storage.Status{State: next.state, Lock: next.lock, OpenedAt: fromMicros(next.opened),
@@ -262,7 +269,7 @@ func (c *fcircuit) learnt(cur, next *cached) {
 		ts = append(ts, storage.TransitionLocked)
 	}
 	for _, t := range ts {
-		(*fn)(storage.Result{Transition: t, Status: st, Remote: true})
+		n.Transitioned(storage.Result{Transition: t, Status: st, Remote: true})
 	}
 }
 
@@ -457,8 +464,8 @@ func (c *fcircuit) clear() {
 
 // failed tells the runtime of a background flush or refresh of c that failed.
 func (c *fcircuit) failed(op string, err error) {
-	if fn := c.onFailure.Load(); fn != nil {
-		(*fn)(storage.Failure{Op: op, Circuit: c.h.name, Err: err})
+	if n := c.told(); n != nil {
+		n.Failed(storage.Failure{Op: op, Circuit: c.h.name, Err: err})
 	}
 }
 

@@ -266,8 +266,8 @@ func (c *fcircuit) notify(res storage.Result) {
 	if res.Transition == storage.TransitionNone {
 		return
 	}
-	if fn := c.onTransition.Load(); fn != nil {
-		(*fn)(res)
+	if n := c.told(); n != nil {
+		n.Transitioned(res)
 	}
 }
 

@@ -199,13 +199,13 @@ const statusWait = 20 * time.Millisecond
 // A transition made after the caller stopped waiting (its storage budget
 // spent while a flush waited on a Redis out of reach: the runtime's bounded
 // call has returned, and would drop the result) is told to the runtime as a
-// notification instead (Policy.Notify's Transition), and the result returned
+// notification instead (Policy.Notify's Transitioned), and the result returned
 // carries none: its event is emitted once, not lost.
 func (h *fhandle) Record(ctx context.Context, now time.Time, o storage.Outcome) (storage.Result, error) {
 	r, err := h.record(ctx, o)
 	if err == nil && r.Transition != storage.TransitionNone && ctx != nil && ctx.Err() != nil {
-		if fn := h.c.onTransition.Load(); fn != nil {
-			(*fn)(r)
+		if n := h.c.told(); n != nil {
+			n.Transitioned(r)
 			r.Transition = storage.TransitionNone
 		}
 	}
