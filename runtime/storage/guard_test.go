@@ -18,12 +18,12 @@ import (
 
 const proxyCoolDown = 2 * time.Second // the default
 
-// cooled is a cool-down and a margin after the instant the proxy opened: the
-// proxy opens when a failing call ended, the caller's now plus the real time the
+// cooled is a cool-down and a margin after the instant the guard opened: the
+// guard opens when a failing call ended, the caller's now plus the real time the
 // call took, a few microseconds here.
 const cooled = proxyCoolDown + 100*time.Millisecond
 
-// newProxy returns the handle of circuit "c" of a CircuitProxy over a new flaky
+// newProxy returns the handle of circuit "c" of the guard alone over a new flaky
 // backend.
 func newProxy(t *testing.T, opts ...storage.FaultTolerantOption) (storage.Handle, *flaky) {
 	t.Helper()
@@ -50,7 +50,7 @@ func statusErr(t *testing.T, h storage.Handle, now time.Time) error {
 	return err
 }
 
-// tripProxy makes three calls at pxT0 fail, which opens a default proxy.
+// tripProxy makes three calls at pxT0 fail, which opens a default guard.
 func tripProxy(t *testing.T, h storage.Handle, backend *flaky) {
 	t.Helper()
 	backend.fail(errBackend)
@@ -61,19 +61,19 @@ func tripProxy(t *testing.T, h storage.Handle, backend *flaky) {
 	}
 }
 
-func TestCircuitProxyConformance(t *testing.T) {
+func TestGuardConformance(t *testing.T) {
 	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
 		return must(storage.Guarded(storage.NewMemory()))
 	}})
 }
 
-func TestCircuitProxyInFaultTolerantConformance(t *testing.T) {
+func TestGuardInFaultTolerantConformance(t *testing.T) {
 	storagetest.Run(t, storagetest.Harness{New: func(t *testing.T) storage.Storage {
 		return must(storage.FaultTolerant(must(storage.Guarded(newFlaky()))))
 	}})
 }
 
-func TestCircuitProxyOpensAfterFailuresInARow(t *testing.T) {
+func TestGuardOpensAfterFailuresInARow(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	assert.EqualValues(t, 3, backend.calls.Load(), "calls after three failures")
@@ -85,7 +85,7 @@ func TestCircuitProxyOpensAfterFailuresInARow(t *testing.T) {
 	assert.EqualValues(t, 3, backend.calls.Load(), "calls after every method while open")
 }
 
-func TestCircuitProxySuccessBreaksTheRow(t *testing.T) {
+func TestGuardSuccessBreaksTheRow(t *testing.T) {
 	h, backend := newProxy(t)
 	for i, fail := range []bool{true, true, false, true, true} {
 		if fail {
@@ -100,7 +100,7 @@ func TestCircuitProxySuccessBreaksTheRow(t *testing.T) {
 	assert.EqualValues(t, 6, backend.calls.Load())
 }
 
-func TestCircuitProxyRate(t *testing.T) {
+func TestGuardRate(t *testing.T) {
 	opts := []storage.FaultTolerantOption{storage.WithFailuresInARow(100), storage.WithFailureRate(0.5, 4), storage.WithRateWindow(10 * time.Second)}
 	run := func(t *testing.T, h storage.Handle, backend *flaky, lastAt time.Time) {
 		for i, fail := range []bool{false, true, false, true} {
@@ -128,7 +128,7 @@ func TestCircuitProxyRate(t *testing.T) {
 	})
 }
 
-func TestCircuitProxyHalfOpenSingleProbe(t *testing.T) {
+func TestGuardHalfOpenSingleProbe(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	require.ErrorIs(t, statusErr(t, h, pxT0.Add(proxyCoolDown-time.Nanosecond)), storage.ErrStorageOpen, "just before the cool-down")
@@ -152,7 +152,7 @@ func TestCircuitProxyHalfOpenSingleProbe(t *testing.T) {
 	assert.EqualValues(t, 9, backend.calls.Load())
 }
 
-func TestCircuitProxyProbeFailureReopens(t *testing.T) {
+func TestGuardProbeFailureReopens(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	probeAt := pxT0.Add(cooled)
@@ -163,10 +163,10 @@ func TestCircuitProxyProbeFailureReopens(t *testing.T) {
 	assert.EqualValues(t, 5, backend.calls.Load())
 }
 
-// TestCircuitProxySpentBudgetKeepsTheProbe checks that a call whose context is
+// TestGuardSpentBudgetKeepsTheProbe checks that a call whose context is
 // done before it starts (the runtime's storage budget spent by Allow) neither
 // reaches the backend nor takes the half-open probe from a call that can run.
-func TestCircuitProxySpentBudgetKeepsTheProbe(t *testing.T) {
+func TestGuardSpentBudgetKeepsTheProbe(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	backend.heal()
@@ -180,12 +180,12 @@ func TestCircuitProxySpentBudgetKeepsTheProbe(t *testing.T) {
 	assert.NoError(t, statusErr(t, h, probeAt), "closed after the probe")
 }
 
-// TestCircuitProxyDefersRefusedOutcomes checks that an outcome the proxy does
+// TestGuardDefersRefusedOutcomes checks that an outcome the guard does
 // not give the backend (open, or the call's budget spent) is deferred to a
 // backend handle that is a storage.Deferrer, and one the backend was asked for
 // is not, though it failed: a window a fleet shares counts every call that
 // ran, once, while the fallback decides.
-func TestCircuitProxyDefersRefusedOutcomes(t *testing.T) {
+func TestGuardDefersRefusedOutcomes(t *testing.T) {
 	h, backend := newProxy(t)
 	backend.fail(errBackend)
 	_, err := h.Record(t.Context(), pxT0, storage.Outcome{})
@@ -205,10 +205,10 @@ func TestCircuitProxyDefersRefusedOutcomes(t *testing.T) {
 	assert.EqualValues(t, 2, backend.deferred.Load(), "an outcome whose storage budget was spent")
 }
 
-// TestCircuitProxySlowFailuresOpen is the defect of a proxy that stamped its
+// TestGuardSlowFailuresOpen is the defect of a guard that stamped its
 // opening with the start of the failing call: a backend that fails only after
 // longer than the cool-down must still be spared.
-func TestCircuitProxySlowFailuresOpen(t *testing.T) {
+func TestGuardSlowFailuresOpen(t *testing.T) {
 	h, backend := newProxy(t, storage.WithBackendCoolDown(20*time.Millisecond))
 	slow := func(string) { time.Sleep(30 * time.Millisecond) } // the backend's slowness is what is tested
 	backend.before.Store(&slow)
@@ -223,10 +223,10 @@ func TestCircuitProxySlowFailuresOpen(t *testing.T) {
 	assert.EqualValues(t, 3, backend.calls.Load())
 }
 
-// TestCircuitProxyBoundsTheCall checks that a call returns when its context is
+// TestGuardBoundsTheCall checks that a call returns when its context is
 // done, whatever the backend does, and that the runtime's storage deadline
 // counts against the backend while the caller's own cancellation does not.
-func TestCircuitProxyBoundsTheCall(t *testing.T) {
+func TestGuardBoundsTheCall(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
 	h, backend := newProxy(t)
@@ -255,7 +255,7 @@ func TestCircuitProxyBoundsTheCall(t *testing.T) {
 	assert.NoError(t, statusErr(t, h2, pxT0), "the caller's own deadlines do not open the proxy")
 }
 
-func TestCircuitProxyRecovers(t *testing.T) {
+func TestGuardRecovers(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	backend.heal()
@@ -265,7 +265,7 @@ func TestCircuitProxyRecovers(t *testing.T) {
 	assert.EqualValues(t, 13, backend.calls.Load())
 }
 
-func TestCircuitProxyHungProbeIsGivenUp(t *testing.T) {
+func TestGuardHungProbeIsGivenUp(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	backend.heal()
@@ -285,7 +285,7 @@ func TestCircuitProxyHungProbeIsGivenUp(t *testing.T) {
 	assert.NoError(t, statusErr(t, h, probeAt.Add(cooled)), "after the given-up probe failed")
 }
 
-func TestCircuitProxyCallerContext(t *testing.T) {
+func TestGuardCallerContext(t *testing.T) {
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
 	t.Run("does not open", func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestCircuitProxyCallerContext(t *testing.T) {
 	})
 }
 
-func TestCircuitProxyCorruptDataIsAnAnswer(t *testing.T) {
+func TestGuardCorruptDataIsAnAnswer(t *testing.T) {
 	h, backend := newProxy(t)
 	backend.fail(fmt.Errorf("%w: circuit c", storage.ErrCorrupt))
 	for range 10 {
@@ -316,7 +316,7 @@ func TestCircuitProxyCorruptDataIsAnAnswer(t *testing.T) {
 	assert.EqualValues(t, 10, backend.calls.Load())
 }
 
-func TestCircuitProxyOtherTimeline(t *testing.T) {
+func TestGuardOtherTimeline(t *testing.T) {
 	h, backend := newProxy(t)
 	tripProxy(t, h, backend)
 	backend.heal()
@@ -324,7 +324,7 @@ func TestCircuitProxyOtherTimeline(t *testing.T) {
 	assert.NoError(t, statusErr(t, h, pxT0.Add(-time.Hour)), "a now an hour before opening (another clock)")
 }
 
-func TestCircuitProxyAdminIsNotGated(t *testing.T) {
+func TestGuardAdminIsNotGated(t *testing.T) {
 	backend := newFlaky()
 	s := must(storage.Guarded(backend))
 	tripProxy(t, bind(t, s), backend)
@@ -333,7 +333,7 @@ func TestCircuitProxyAdminIsNotGated(t *testing.T) {
 	assert.NoError(t, err, "List while the proxy is open")
 }
 
-func TestCircuitProxyOptions(t *testing.T) {
+func TestGuardOptions(t *testing.T) {
 	tests := []struct {
 		name string
 		opt  storage.FaultTolerantOption
@@ -367,7 +367,7 @@ func TestCircuitProxyOptions(t *testing.T) {
 	}
 }
 
-func TestCircuitProxyNilBackend(t *testing.T) {
+func TestGuardNilBackend(t *testing.T) {
 	var typed *storage.Memory
 	for _, s := range []storage.Storage{nil, typed} {
 		p, err := storage.Guarded(s)
@@ -376,7 +376,7 @@ func TestCircuitProxyNilBackend(t *testing.T) {
 	}
 }
 
-func TestCircuitProxyDoesNotHammer(t *testing.T) {
+func TestGuardDoesNotHammer(t *testing.T) {
 	h, backend := newProxy(t)
 	backend.fail(errBackend)
 	const goroutines = 32
@@ -389,7 +389,7 @@ func TestCircuitProxyDoesNotHammer(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// Three failures open the proxy; only calls already admitted then may still
+	// Three failures open the guard; only calls already admitted then may still
 	// reach the backend, at most one per goroutine.
 	assert.LessOrEqual(t, backend.calls.Load(), int64(3+goroutines), "calls that reached a dead backend")
 }
