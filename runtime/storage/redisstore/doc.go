@@ -15,14 +15,16 @@
 // now: the process's own failure rate has reached half the rate threshold,
 // other processes vote to open, or it has not reported the circuit yet (each
 // in a flush script of its own, which decides the transition). The others are
-// lazy: once the bucket of their oldest outcome has closed (and the circuit's
-// turn in the first quarter of the next bucket has come, so that a fleet's
-// reports do not reach Redis at once), they travel in report scripts, up to 64
-// circuits a script off a cluster or ring, which merge them without deciding a
-// transition; a report whose failures may open the circuit with the votes
-// Redis holds is handed back to the flush script. Healthy traffic therefore
-// costs Redis about one cheap update per (process, busy circuit) per bucket,
-// whatever the call rate. A failure that, added to the shared counts last known
+// lazy: once the bucket of their oldest outcome has closed (two buckets when
+// the process's own failure rate is under a quarter of the threshold and the
+// window has eight buckets or more), and the circuit's turn in the first
+// quarter of the next bucket has come, so that a fleet's reports do not reach
+// Redis at once, they travel in report scripts, up to 64 circuits a script off
+// a cluster or ring, which merge them without deciding a transition; a report
+// whose failures may open the circuit with the votes Redis holds is handed
+// back to the flush script. Healthy traffic therefore costs Redis about one
+// cheap update per (process, busy circuit) every two buckets, whatever the
+// call rate. A failure that, added to the shared counts last known
 // and the local ones not yet sent, would fail the threshold is sent at once,
 // and its script opens the circuit in Redis before the call returns.
 //
@@ -48,10 +50,11 @@
 // subscription. Status, Peek and the scrapes that use it (circuitstats, the
 // status page, the metrics) read the process's view and cost Redis nothing.
 //
-// What fleet mode trades: a healthy process's successes reach Redis up to a
-// bucket and a quarter (plus a flush interval) late, so the rate the fleet
-// shares lags by that much where it is far below the threshold, and by a flush
-// interval near it; failures that several processes count at the same instant
+// What fleet mode trades: a healthy process's successes reach Redis up to two
+// buckets and a quarter (plus a flush interval) late, so the rate the fleet
+// shares lags by that much where it is far below the threshold (a bucket and
+// a quarter between a quarter and half of it), and by a flush interval near
+// it; failures that several processes count at the same instant
 // may each stay under the threshold alone and open the circuit at the next
 // flush instead of at once; and a process sees another's transition after its
 // announcement arrives (about a millisecond on a LAN), or after a refresh when

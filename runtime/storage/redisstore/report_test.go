@@ -81,3 +81,33 @@ func TestReportHandsBackAnOpening(t *testing.T) {
 	assert.Equal(t, runtime.StateOpen, a.status(t).State, "the flush script opened the fleet's circuit: 7 failures of 10")
 	assert.Len(t, a.events.of(runtime.EventOpened), 1, "the process that opened it tells of it")
 }
+
+// TestReportsKeepAWindowOfBuckets checks that lazy reports alone keep a
+// circuit's bucket hash to about a window of buckets: the report that creates
+// a bucket deletes the one that left the window, over three windows of
+// healthy traffic moved on Redis's clock.
+func TestReportsKeepAWindowOfBuckets(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, nil)
+	b, s := fleetBreaker(t, client, nil, redisstore.WithFlushInterval(redisstore.MaxFlushInterval))
+	ctx := context.Background()
+	c := b.Circuit("buckets", fleetOpts)
+	bucket := fleetOpts.EvaluationWindow / redisstore.DefaultBuckets
+	key := s.Keys(c.Name())[1]
+	before, _ := s.Reports()
+	for range 3 * redisstore.DefaultBuckets {
+		require.NoError(t, c.Run(ctx, succeed))
+		require.NoError(t, s.Flush(ctx))
+		s.Advance(bucket)
+	}
+	sent, _ := s.Reports()
+	require.Greater(t, sent-before, int64(2*redisstore.DefaultBuckets), "the outcomes went in report scripts")
+	n, err := client.HLen(ctx, key).Result()
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n, int64(redisstore.DefaultBuckets+1), "fields of %s", key)
+	in, err := s.Inspect(ctx, c.Name())
+	require.NoError(t, err)
+	_, samples := in.Counts()
+	// One call a bucket; the clock moved past the last call's bucket.
+	assert.Equal(t, redisstore.DefaultBuckets-1, samples, "the window's outcomes")
+}

@@ -108,6 +108,52 @@ func TestReplayCountsOnce(t *testing.T) {
 	assert.Equal(t, 7, old.Status.Samples, "a Record older than the window counts nothing")
 }
 
+// TestSequenceCompacts checks the value Redis keeps of a process's sequence:
+// the highest batch counted alone once every batch of the window before it was
+// counted (sixteen digits of mask fewer in every (process, circuit) pair), and
+// "last:mask" while one is missing; replays count nothing in either form.
+func TestSequenceCompacts(t *testing.T) {
+	_, client := server(t)
+	s := newStore(t, client, redisstore.WithStrict())
+	p := policy
+	p.SampleThreshold = 1000 // never opens
+	h := bind(t, s, "c", p)
+	ctx := context.Background()
+	send := func(seq int) {
+		t.Helper()
+		_, err := redisstore.RecordSeq(ctx, h, storage.Outcome{Success: true}, uint64(100+seq))
+		require.NoError(t, err)
+	}
+	value := func() string {
+		t.Helper()
+		v, err := client.HVals(ctx, s.Keys("c")[3]).Result()
+		require.NoError(t, err)
+		require.Len(t, v, 1)
+		return v[0]
+	}
+	samples := func() int {
+		t.Helper()
+		st, err := h.Status(ctx, time.Time{})
+		require.NoError(t, err)
+		return st.Samples
+	}
+	for seq := 1; seq <= 60; seq++ {
+		send(seq)
+	}
+	assert.Equal(t, "160", value(), "every batch of the window counted")
+	for _, seq := range []int{60, 50, 9} {
+		send(seq)
+	}
+	assert.Equal(t, 60, samples(), "replays against the compact value")
+	send(62)
+	assert.Equal(t, "162:4503599627370494", value(), "161 missing")
+	send(60)
+	assert.Equal(t, 61, samples(), "a replay while 161 is missing")
+	send(61)
+	assert.Equal(t, "162", value(), "161 counted")
+	assert.Equal(t, 62, samples())
+}
+
 // TestReserveReplayWins is the defect of a retried Reserve that lost to its own
 // first execution, leaving a healthy dependency skipped for a cool-down.
 func TestReserveReplayWins(t *testing.T) {

@@ -80,20 +80,64 @@ func TestServerClockRunsOnTheEnginesClock(t *testing.T) {
 }
 
 // TestReportTouchOnTheEnginesClock checks that a report writes the process's
-// report time a quarter window after it last did, and not sooner, as the
+// report time half a window after it last did, and not sooner, as the
 // engine's clock moves the estimate of the server's time.
 func TestReportTouchOnTheEnginesClock(t *testing.T) {
 	e, clock := fakeEngine(t, 3*time.Second)
 	e.fleet.clock.learn(1_700_000_000_000_000, e.offset.Load())
 	const width, buckets = 100_000, 10 // a one-second window, in microseconds
 	c := &fcircuit{f: e.fleet, h: &handle{s: e, name: "c", width: width, buckets: buckets}}
-	quarter := time.Duration(width*buckets/4) * time.Microsecond
+	half := time.Duration(width*buckets/2) * time.Microsecond
 
 	assert.True(t, c.touchDue(), "never touched")
 	assert.False(t, c.touchDue(), "just touched")
-	clock.advance(quarter - time.Microsecond)
-	assert.False(t, c.touchDue(), "a microsecond short of a quarter window")
+	clock.advance(half - time.Microsecond)
+	assert.False(t, c.touchDue(), "a microsecond short of half a window")
 	clock.advance(time.Microsecond)
-	assert.True(t, c.touchDue(), "a quarter window later")
+	assert.True(t, c.touchDue(), "half a window later")
 	assert.False(t, c.touchDue())
+}
+
+// TestLazyReportsWaitForClosedBuckets checks, on the engine's clock, when a
+// circuit far below its threshold sends its outcomes: once two buckets have
+// closed (and its turn in the next has come), and once one has when its own
+// failure rate is between a quarter and half the threshold.
+func TestLazyReportsWaitForClosedBuckets(t *testing.T) {
+	tests := []struct {
+		name     string
+		failures int // of 100 calls, in the first bucket
+		span     int64
+	}{
+		{"1% failures waits for two buckets", 1, 2},
+		{"no failures waits for two buckets", 0, 2},
+		{"20% failures waits for one bucket", 20, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, clock := fakeEngine(t, 3*time.Second)
+			const width = 100_000 // microseconds: a one-second window of ten buckets
+			// The server's clock at the start of a bucket.
+			e.fleet.clock.learn(1_700_000_000_000_000, e.offset.Load())
+			c := newFcircuit(e.fleet, &handle{s: e, name: "c", width: width, buckets: 10, rate: 0.5})
+			c.reported.Store(true)
+			c.cache.Store(&cached{known: true})
+			for i := range 100 {
+				c.count(i >= tt.failures)
+			}
+			first := c.epoch()
+			assert.Equal(t, tt.span, c.lazySpan(tt.failures, 100))
+			// Past the latest turn of every bucket: a quarter of it.
+			due := func(buckets int64) bool {
+				clock.advance(time.Duration(buckets*width) * time.Microsecond)
+				return c.due(c.epoch())
+			}
+			clock.advance(time.Duration(width/4) * time.Microsecond)
+			assert.False(t, c.due(c.epoch()), "the bucket has not closed")
+			assert.Equal(t, tt.span == 1, due(1), "one bucket closed")
+			if tt.span == 2 {
+				assert.True(t, due(1), "two buckets closed")
+			}
+			assert.Equal(t, first, c.since.Load())
+		})
+	}
 }

@@ -72,13 +72,13 @@ func (f *fleet) report(ctx context.Context, jobs []flushJob, sent int64) ([]flus
 
 // reportUnit returns the report script of the jobs g.
 func (f *fleet) reportUnit(g []flushJob) unit {
-	u := unit{script: scriptReport, keys: make([]string, 0, 7*len(g)), cs: make([]*fcircuit, len(g))}
+	u := unit{script: scriptReport, keys: make([]string, 0, reportKeys*len(g)), cs: make([]*fcircuit, len(g))}
 	u.args = append(make([]any, 0, 4+14*len(g)), f.s.offset.Load(), f.s.pid, f.s.cfg.Quorum, len(g))
 	for i, j := range g {
 		h := j.c.h
 		prefix := strconv.FormatInt(h.width, 10) + ":" + strconv.Itoa(h.buckets) + ":"
-		u.keys, u.cs[i] = append(u.keys, h.keys()...), j.c
-		counts, flags := j.c.countsOld(), 0
+		u.keys, u.cs[i] = append(u.keys, h.keys()[:reportKeys]...), j.c
+		counts, flags := j.c.countsOld(j.c.lazySpan(j.c.ownCounts(j.c.epoch()))), 0
 		if counts {
 			flags |= reportCounts
 		}
@@ -93,7 +93,7 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 		if counts {
 			cur := j.c.epoch()
 			u.args = append(u.args, cur)
-			for b := cur - 2*int64(h.buckets) + 1; b <= cur; b++ {
+			for b := cur - int64(h.buckets) + 1; b <= cur; b++ {
 				u.args = append(u.args, prefix+strconv.FormatInt(b, 10))
 			}
 		}
@@ -104,6 +104,11 @@ func (f *fleet) reportUnit(g []flushJob) unit {
 	return u
 }
 
+// reportKeys is how many of a circuit's keys a report script takes: all but
+// the reset's tombstone, which it never reads. Every key is a string the
+// server makes for the script, so the ones it does not need are not sent.
+const reportKeys = 6
+
 // The flags of a circuit in a report script.
 const (
 	reportCounts = 1 << iota // read the state and the window's counts
@@ -112,10 +117,12 @@ const (
 )
 
 // touchDue reports whether a report should write the process's report time,
-// a quarter window after it last did, and notes that it does.
+// half a window after it last did, and notes that it does: a process that
+// reports the circuit at least every two buckets stays among the window's
+// reporters.
 func (c *fcircuit) touchDue() bool {
 	now, last := c.f.clock.nowUS(), c.touched.Load()
-	if now-last < c.h.width*int64(c.h.buckets)/4 {
+	if now-last < c.h.width*int64(c.h.buckets)/2 {
 		return false
 	}
 	return c.touched.CompareAndSwap(last, now)
@@ -218,13 +225,16 @@ func decodeReport(v any, s *cached) (reportReply, error) {
 }
 
 // countsOld reports whether the shared window's counts known here are older
-// than half the window: a report then reads them again (and the server's
-// clock, and deletes the buckets that left the window). Between readings a
-// scrape shows the shared counts as of the last one, with this process's
-// outcomes not sent yet.
-func (c *fcircuit) countsOld() bool {
+// than half the window times span, the buckets a lazy report of the circuit
+// waits for (lazySpan): a report then reads them again (and the server's
+// clock). Far below the threshold they are read once a window: there they
+// only decide whether a failure travels at once, which the process's own
+// rate decides long before they do, and what a scrape shows. Between
+// readings a scrape shows the shared counts as of the last one, with this
+// process's outcomes not sent yet.
+func (c *fcircuit) countsOld(span int64) bool {
 	s := c.cache.Load()
-	return c.f.clock.nowUS()-s.countsAt > c.h.width*int64(c.h.buckets)/2
+	return c.f.clock.nowUS()-s.countsAt > span*c.h.width*int64(c.h.buckets)/2
 }
 
 // scriptError is an error a script caught for one circuit of several (a

@@ -26,6 +26,17 @@ import (
 // fleet's verdict soon.
 const eagerShare = 0.5
 
+// farShare is the share of the rate threshold under which a process's own
+// failure rate lets its lazy reports wait for two buckets to close rather
+// than one: the shared window then lags its successes by up to two buckets
+// and a quarter, which moves a rate a quarter of the threshold away from it
+// by less than a third. farBuckets is the fewest buckets a window needs for
+// that lag to stay a small part of it.
+const (
+	farShare   = 0.25
+	farBuckets = 8
+)
+
 // dirtied notes that c counted its first outcome since it last sent them, in
 // bucket e, and adds it to the circuits the next flush round visits. Only the
 // first outcome after a send writes anything.
@@ -47,10 +58,11 @@ func (f *fleet) visit(c *fcircuit) {
 // due reports whether c's outcomes travel in this round: a batch waits to be
 // sent again; the process has not reported the circuit yet (so it counts
 // among the processes a quorum weighs from its first calls); the bucket of its
-// oldest outcome not sent has closed, and the circuit's turn in the new
-// bucket has come (lazy: the shared window is right to a bucket and a
-// quarter); its own failure rate is near the threshold, or other processes
-// vote to open (eager: its failures may open the fleet's circuit).
+// oldest outcome not sent has closed (two buckets, far below the threshold:
+// see lazySpan), and the circuit's turn in the new bucket has come (lazy: the
+// shared window is right to one or two buckets and a quarter); its own
+// failure rate is near the threshold, or other processes vote to open (eager:
+// its failures may open the fleet's circuit).
 //
 // The turn spreads the lazy reports of a fleet's circuits over the first
 // quarter of a bucket: with every process's buckets aligned on the server's
@@ -62,12 +74,24 @@ func (c *fcircuit) due(e int64) bool {
 	if waiting || !c.reported.Load() {
 		return true
 	}
-	if c.since.Load() < e && c.f.clock.nowUS()-e*c.h.width >= c.turn(c.h.width/4) {
+	f, n := c.ownCounts(e)
+	if c.since.Load() <= e-c.lazySpan(f, n) && c.f.clock.nowUS()-e*c.h.width >= c.turn(c.h.width/4) {
 		return true
 	}
 	s := c.cache.Load()
-	f, n := c.ownCounts(e)
 	return s.voters > 0 && f > 0 || f > 0 && float64(f)/float64(n) >= eagerShare*c.h.rate
+}
+
+// lazySpan returns how many buckets must close before c's lazy outcomes
+// travel: two when the process's own failure rate (f of n) is under farShare
+// of the threshold and the window has at least farBuckets buckets, so the
+// healthiest traffic costs Redis one report per pair every two buckets; else
+// one.
+func (c *fcircuit) lazySpan(f, n int) int64 {
+	if c.h.buckets >= farBuckets && (f == 0 || float64(f)/float64(n) < farShare*c.h.rate) {
+		return 2
+	}
+	return 1
 }
 
 // turn returns c's place in a span of d microseconds: spread by the

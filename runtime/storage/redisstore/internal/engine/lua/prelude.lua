@@ -158,11 +158,18 @@ end
 -- one, counts once, whatever the clocks say. A sequence older than the window
 -- is taken as counted: at most once.
 local WINDOW = 52
+-- FULL is the mask of a process whose last WINDOW batches were all counted,
+-- the usual case: its value is then written as "last" alone, which saves
+-- the sixteen digits of the mask in every (process, circuit) pair.
+local FULL = 2 ^ WINDOW - 1
 local function read_seq(pid)
   local v = redis.call('HGET', KEYS[4], pid)
   if v == false then return 0, 0 end
   local l, m = string.match(v, '^(%d+):(%d+)$')
-  if l == nil or #l > 15 or #m > 16 or tonumber(m) >= 2 ^ WINDOW then
+  if l == nil then
+    l, m = string.match(v, '^(%d+)$'), fmt(FULL)
+  end
+  if l == nil or #l > 15 or #m > 16 or tonumber(m) > FULL then
     corrupt('sequence of ' .. pid .. ' in ' .. KEYS[4])
   end
   return tonumber(l), tonumber(m)
@@ -187,6 +194,7 @@ local function seq_after(last, mask, seq)
   else
     mask = mask + 2 ^ (last - seq - 1)
   end
+  if mask == FULL then return fmt(last) end
   return fmt(last) .. ':' .. fmt(mask)
 end
 -- count records seq as counted for pid, and keeps the hash for ttl ms.
