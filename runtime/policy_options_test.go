@@ -159,14 +159,19 @@ type remote struct{ *storage.Memory }
 
 func (remote) FaultTolerant() bool { return false }
 
-// TestPolicyWrappedStorage checks that the runtime's fault-tolerant wrapper,
-// which does not forward PolicySupport, refuses the policies of the storage
-// it wraps, naming both.
+// TestPolicyWrappedStorage checks that the runtime's fault-tolerant wrapper
+// passes CoolDownMax through to a backend that applies it, and refuses the
+// policies it does not pass through (those that decide each call, several
+// probes), naming both.
 func TestPolicyWrappedStorage(t *testing.T) {
-	_, err := runtime.MustNew(runtime.WithStorage(remote{storage.NewMemory()})).Register("x", runtime.Options{Ramp: time.Minute})
+	b := runtime.MustNew(runtime.WithStorage(remote{storage.NewMemory()}))
+	_, err := b.Register("x", runtime.Options{Ramp: time.Minute})
 	assert.ErrorIs(t, err, runtime.ErrInvalid)
 	assert.ErrorContains(t, err, "does not apply Ramp")
 	assert.ErrorContains(t, err, "the fault-tolerant wrapper of runtime_test.remote")
+	c, err := b.Register("backoff", runtime.Options{CoolDown: time.Second, CoolDownMax: time.Minute})
+	require.NoError(t, err, "CoolDownMax through the wrapper")
+	assert.Equal(t, time.Minute, c.Options().CoolDownMax)
 }
 
 // gateless applies every policy but its handles lack storage.Gate.

@@ -112,10 +112,23 @@ type faultTolerant struct {
 }
 
 var (
-	_ Storage  = (*faultTolerant)(nil)
-	_ Admin    = (*faultTolerant)(nil)
-	_ Tolerant = (*faultTolerant)(nil)
+	_ Storage       = (*faultTolerant)(nil)
+	_ Admin         = (*faultTolerant)(nil)
+	_ Tolerant      = (*faultTolerant)(nil)
+	_ PolicySupport = (*faultTolerant)(nil)
 )
+
+// SupportsPolicy reports nil when p sets, of the policies beyond the classic
+// ones, only CoolDownMax, and the backend applies it: the wrapper passes the
+// backend's backed-off cool-downs (Status.CoolDown) through, and its fallback
+// backs off by itself. The policies that decide each call with a Gate, and
+// several probes, it does not pass through.
+func (s *faultTolerant) SupportsPolicy(p Policy) error {
+	if set := p.Unsupported("CoolDownMax"); set != "" {
+		return fmt.Errorf("%w: the storage %T does not apply %s", ErrInvalid, s, set)
+	}
+	return CheckPolicy(s.backend, p)
+}
 
 // Bind binds the backend's handle; the fallback is bound on the first failure.
 //

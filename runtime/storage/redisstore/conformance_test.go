@@ -15,21 +15,31 @@ import (
 )
 
 // TestConformance runs the storage conformance suite against a standalone Redis,
-// each subtest on a prefix of its own.
+// each subtest on a prefix of its own, in fleet and strict mode, with the
+// cases of the policies a store applies (CoolDownMax; the others skip).
 func TestConformance(t *testing.T) {
 	_, client := server(t)
-	storagetest.Run(t, storagetest.Harness{
-		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
-		Advance: advance,
-	})
+	for _, mode := range []struct {
+		name string
+		opts []redisstore.Option
+	}{{"fleet", nil}, {"strict", []redisstore.Option{redisstore.WithStrict()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			storagetest.Run(t, storagetest.Harness{
+				New:      func(t *testing.T) storage.Storage { return newStore(t, client, mode.opts...) },
+				Advance:  advance,
+				Policies: true,
+			})
+		})
+	}
 }
 
 // TestClusterConformance runs the suite against a three-master Redis Cluster.
 func TestClusterConformance(t *testing.T) {
 	client := redistest.StartCluster(t, 3).Client(t, nil)
 	storagetest.Run(t, storagetest.Harness{
-		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
-		Advance: advance,
+		New:      func(t *testing.T) storage.Storage { return newStore(t, client) },
+		Advance:  advance,
+		Policies: true,
 	})
 }
 
@@ -37,8 +47,9 @@ func TestClusterConformance(t *testing.T) {
 func TestSentinelConformance(t *testing.T) {
 	client := redistest.StartSentinel(t, redistest.Start(t), "breakergen").Client(t, nil)
 	storagetest.Run(t, storagetest.Harness{
-		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
-		Advance: advance,
+		New:      func(t *testing.T) storage.Storage { return newStore(t, client) },
+		Advance:  advance,
+		Policies: true,
 	})
 }
 
@@ -47,8 +58,9 @@ func TestRingConformance(t *testing.T) {
 	client := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": redistest.Start(t).Addr(), "b": redistest.Start(t).Addr()}})
 	t.Cleanup(func() { _ = client.Close() })
 	storagetest.Run(t, storagetest.Harness{
-		New:     func(t *testing.T) storage.Storage { return newStore(t, client) },
-		Advance: advance,
+		New:      func(t *testing.T) storage.Storage { return newStore(t, client) },
+		Advance:  advance,
+		Policies: true,
 	})
 }
 

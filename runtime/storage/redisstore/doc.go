@@ -105,6 +105,17 @@
 // three. Nothing is kept in the process. Choose it for low-traffic circuits
 // where a flush interval of lag matters more than the round trips.
 //
+// # Policies
+//
+// Of the policies beyond the classic ones (storage.PolicySupport), a Store
+// applies CoolDownMax: the script that reopens a circuit after a failed
+// probe backs its cool-down off (doubled, up to CoolDownMax, less a jitter of
+// up to a fifth that the probing process draws) and keeps it in the state
+// hash with the number of failed recoveries; a close starts again from
+// CoolDown. Replies and announcements carry the open period's cool-down
+// (Status.CoolDown), so every process of the fleet waits out the same one.
+// It refuses the others, with an error wrapping ErrInvalid.
+//
 // # Atomicity and time
 //
 // Every change is one Lua script, run with EVALSHA (falling back to EVAL when
@@ -159,15 +170,17 @@
 //
 //	{P:N}:s  hash        state ("open" or "closed"), opened and reserved (Unix
 //	                     microseconds), the reservation's token, the last
-//	                     transition's batch and kind, and the cool-down of the
-//	                     last opening; expires StateTTL plus CoolDown after its
-//	                     last change
+//	                     transition's batch and kind, the cool-down of the
+//	                     open period and the failed recoveries that backed it
+//	                     off; expires StateTTL plus CoolDown (or CoolDownMax)
+//	                     after its last change
 //	{P:N}:b  hash        the window: field "w:n:b" is bucket b of the geometry of n
 //	                     buckets w microseconds wide, its value "successes:failures"
 //	{P:N}:l  string      the lock, "open" or "closed" ("none" after an unlock);
 //	                     expires after LockTTL, or never
 //	{P:N}:q  hash        per process (and lane), the last sequence number counted
-//	                     and a mask of the 52 before it
+//	                     and a mask of the 52 before it ("last:mask"; "last"
+//	                     alone when all 52 were counted)
 //	{P:N}:r  sorted set  the processes that reported outcomes, by the time of their
 //	                     last report
 //	{P:N}:v  sorted set  the processes whose own outcomes voted to open, likewise

@@ -64,6 +64,13 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 	return s.e.Bind(name, p)
 }
 
+// SupportsPolicy reports nil when the store applies every policy p sets (see
+// storage.PolicySupport). Of the policies beyond the classic ones a Store
+// applies CoolDownMax, in both modes: the backed-off cool-down is kept in
+// Redis with the opening, so every process of the fleet waits it out. It
+// returns an error wrapping ErrInvalid naming any other p sets.
+func (s *Store) SupportsPolicy(p storage.Policy) error { return s.e.SupportsPolicy(p) }
+
 // Flush sends now the outcomes a fleet store counted and has not sent yet,
 // instead of at the next flush interval, and returns the first error within
 // ctx. A service may call it before it drains, and a test before it reads

@@ -22,7 +22,7 @@ func (s *Engine) window(p storage.Policy) (width int64, n int) {
 
 // stateTTL is the state key's TTL in milliseconds: StateTTL plus CoolDown.
 func (s *Engine) stateTTL(p storage.Policy) int64 {
-	d := s.cfg.StateTTL + max(p.CoolDown, 0)
+	d := s.cfg.StateTTL + max(p.CoolDown, p.CoolDownMax, 0)
 	if d < s.cfg.StateTTL { // overflow
 		return maxTTL
 	}

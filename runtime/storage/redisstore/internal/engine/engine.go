@@ -63,10 +63,14 @@ func New(client redis.UniversalClient, cfg Config, clock Clock) *Engine {
 
 // Bind returns the handle of the circuit name: its keys and the arguments its
 // policy gives every script, computed once. It makes no Redis call. It fails,
-// with an error wrapping ErrInvalid, when p does not pass Policy.Validate.
+// with an error wrapping ErrInvalid, when p does not pass Policy.Validate or
+// sets a policy the store does not apply (SupportsPolicy).
 func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: circuit %q: %w", ErrInvalid, name, err)
+	}
+	if err := s.SupportsPolicy(p); err != nil {
+		return nil, fmt.Errorf("circuit %q: %w", name, err)
 	}
 	width, n := s.window(p)
 	h := &handle{
@@ -80,6 +84,7 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		stateTTL:  s.stateTTL(p),
 		windowTTL: windowTTL(width, n),
 		coolDown:  p.CoolDown.Microseconds(),
+		coolMax:   p.CoolDownMax.Microseconds(),
 	}
 	s.primeOnce.Do(s.primeReplicas)
 	c := s.fleet.bind(h)
@@ -88,6 +93,17 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		return &shandle{c: c, h: h, p: p}, nil
 	}
 	return &fhandle{c: c, h: h, p: p, cool: h.coolDown}, nil
+}
+
+// SupportsPolicy reports nil when the store applies every policy p sets: of
+// those beyond the classic ones, CoolDownMax, whose backed-off cool-down every
+// process reads from Redis. It returns an error wrapping ErrInvalid naming
+// the others p sets.
+func (s *Engine) SupportsPolicy(p storage.Policy) error {
+	if set := p.Unsupported("CoolDownMax"); set != "" {
+		return fmt.Errorf("%w: a Redis store does not apply %s yet", ErrInvalid, set)
+	}
+	return nil
 }
 
 // Flush sends now the outcomes a fleet store counted and has not sent yet,

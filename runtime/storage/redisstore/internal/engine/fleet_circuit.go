@@ -24,6 +24,10 @@ type cached struct {
 	failures int   // the shared window's counts at countsAt, flushed outcomes included
 	samples  int
 	countsAt int64 // server microseconds when the counts were read
+	// cool is the cool-down of the fleet's open period in microseconds, as
+	// Redis holds it (backed off after failed probes with CoolDownMax); 0
+	// when closed or not known, which stands for the policy's CoolDown.
+	cool int64
 	// voters and reporters are the other processes that voted to open the
 	// circuit, and that reported outcomes, within the window, as of the last
 	// reply that counted them: what a quorum needs besides this process.
@@ -47,6 +51,15 @@ type cached struct {
 // fleetOpen reports whether the fleet's opening decides calls here: the
 // fleet's circuit is open and the store is not cut off from it.
 func (s *cached) fleetOpen() bool { return s.state == storage.StateOpen && !s.detached }
+
+// coolOr returns the cool-down of the fleet's open period, in microseconds:
+// the one Redis holds when known, else d, the policy's.
+func (s *cached) coolOr(d int64) int64 {
+	if s.cool != 0 {
+		return s.cool
+	}
+	return d
+}
 
 // ownVerdict reports whether this process's own verdict decides calls: the
 // fleet's circuit is closed, or the store is cut off from the fleet.
@@ -167,6 +180,12 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 		}
 		next := *cur
 		next.state, next.lock, next.opened, next.reserved = st.State, st.Lock, micros(st.OpenedAt), micros(st.ReservedAt)
+		switch {
+		case st.CoolDown > 0:
+			next.cool = st.CoolDown.Microseconds()
+		case next.state != storage.StateOpen || next.opened != cur.opened:
+			next.cool = 0 // a reading that does not say: the policy's, for a new period
+		}
 		next.at = at
 		if lost := c.lostOf(cur, st, at, q); lost != 0 {
 			// The next refresh round writes it back (it re-reads every

@@ -52,11 +52,11 @@ func (h *fhandle) Admit() storage.Admission {
 		return storage.Admission{}
 	case s.lock == storage.LockOpen:
 	case s.fleetOpen():
-		if h.free(s.opened, s.reserved) {
+		if h.free(s.opened, s.reserved, s.coolOr(h.cool)) {
 			return storage.Admission{} // half-open and free: race for the probe
 		}
 	case s.lopen:
-		if h.free(s.lopened, s.lreserved) {
+		if h.free(s.lopened, s.lreserved, h.cool) {
 			return storage.Admission{} // half-open here: race for this process's probe
 		}
 	default: // cut off, with the fleet's opening closed here by this process's probe
@@ -65,11 +65,12 @@ func (h *fhandle) Admit() storage.Admission {
 	return storage.Admission{Verdict: storage.AdmitSkip, Until: math.MaxInt64, Version: s.version}
 }
 
-// free reports whether an opening of opened, reserved at reserved, is
-// half-open and unreserved now.
-func (h *fhandle) free(opened, reserved int64) bool {
+// free reports whether an opening of opened whose cool-down is cool, reserved
+// at reserved, is half-open and unreserved now. A reservation lasts the
+// policy's CoolDown, whatever the backoff.
+func (h *fhandle) free(opened, reserved, cool int64) bool {
 	now := h.c.f.clock.nowUS()
-	return now >= opened+h.cool && (reserved == 0 || now >= reserved+h.cool)
+	return now >= opened+cool && (reserved == 0 || now >= reserved+h.cool)
 }
 
 // Succeeded counts a success in the circuit's ring, to be flushed.
@@ -378,6 +379,9 @@ func (c *fcircuit) composed() storage.Status {
 	default:
 		st.State, st.OpenedAt, st.ReservedAt = s.state, fromMicros(s.opened), fromMicros(s.reserved)
 		st.Failures, st.Samples = fleetF, fleetN
+		if s.state == storage.StateOpen {
+			st.CoolDown = time.Duration(s.cool) * time.Microsecond
+		}
 	}
 	return st
 }

@@ -230,11 +230,13 @@ type announcement struct {
 	actor string
 }
 
-// parseAnnouncement parses "state lock opened reserved now actor"; an
-// announcement of an older store, without the actor, parses too.
+// parseAnnouncement parses "state lock opened reserved now actor cool" (cool:
+// the open period's cool-down in microseconds, 0 when closed); an
+// announcement of an older store, without the cool-down or the actor, parses
+// too.
 func parseAnnouncement(payload string) (announcement, bool) {
 	fields := strings.Fields(payload)
-	if len(fields) != 5 && len(fields) != 6 {
+	if len(fields) < 5 || len(fields) > 7 {
 		return announcement{}, false
 	}
 	var n [5]int64
@@ -252,11 +254,18 @@ func parseAnnouncement(payload string) (announcement, bool) {
 		State: storage.State(n[0]), Lock: storage.Lock(n[1]),
 		OpenedAt: fromMicros(n[2]), ReservedAt: fromMicros(n[3]),
 	}, at: n[4]}
-	if len(fields) == 6 {
+	if len(fields) >= 6 {
 		if !processID.MatchString(fields[5]) {
 			return announcement{}, false
 		}
 		a.actor = fields[5]
+	}
+	if len(fields) == 7 {
+		cool, err := strconv.ParseInt(fields[6], 10, 64)
+		if err != nil || cool < 0 || cool > maxCoolMicros {
+			return announcement{}, false
+		}
+		a.st.CoolDown = time.Duration(cool) * time.Microsecond
 	}
 	return a, true
 }

@@ -62,7 +62,7 @@ func (c *fcircuit) restoreCall(lost uint32) call {
 		ttl = max(d.Milliseconds()-(c.f.clock.nowUS()-s.lockAt)/1000, 1)
 	}
 	return call{script: scriptRestore, op: "Restore",
-		args: c.h.announced(open, s.opened, c.h.coolDown, c.h.stateTTL, lock, ttl)}
+		args: c.h.announced(open, s.opened, s.coolOr(c.h.coolDown), c.h.stateTTL, lock, ttl)}
 }
 
 // restored learns the reply of a restore and reports what it wrote back.

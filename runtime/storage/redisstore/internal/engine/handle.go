@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -24,7 +25,8 @@ type handle struct {
 	samples   int
 	stateTTL  int64 // milliseconds
 	windowTTL int64 // milliseconds
-	coolDown  int64 // microseconds, kept with an opening for operators
+	coolDown  int64 // microseconds: an opening's cool-down
+	coolMax   int64 // microseconds: Policy.CoolDownMax, 0 for none
 	// seq numbers this process's batches of the circuit, shared by its
 	// handles: every flush or record takes the next one.
 	seq *sequence
@@ -106,11 +108,22 @@ func (h *handle) flushCall(op string, a flushArgs) call {
 	args := make([]any, 0, 20+3*len(a.batch))
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, h.s.pid, a.seq.n, h.coolDown,
-		probe, seen, outcome, flag(a.vote), h.s.cfg.Quorum, a.seq.id(h.s.pid), len(a.batch))
+		probe, seen, outcome, flag(a.vote), h.s.cfg.Quorum, a.seq.id(h.s.pid),
+		h.coolMax, h.jitter(), len(a.batch))
 	for _, b := range a.batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
 	return call{script: scriptFlush, op: op, args: h.announced(args...)}
+}
+
+// jitter returns the backoff's jitter for a flush, in [0, 1): drawn here, so
+// that the script's cool-downs of circuits that fail together differ. "0"
+// without CoolDownMax, which backs nothing off.
+func (h *handle) jitter() string {
+	if h.coolMax == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(rand.Float64(), 'f', 6, 64)
 }
 
 // answer decodes the reply of a script that returns a status, or maps its error.

@@ -9,16 +9,22 @@
 -- rate threshold when they last reported within the window), or every process
 -- that reported within the window did, when fewer than quorum reported.
 --
+-- An opening lasts the cool-down; each failed probe backs the next open
+-- period's off (backoff, with CoolDownMax), and a close starts again from the
+-- cool-down: the state hash keeps the open period's cool-down ('cool') and
+-- the failed recoveries that made it ('level'), which every process reads.
+--
 -- ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL
--- ms, window TTL ms, process id, sequence, cool-down µs (kept with an opening,
--- for operators), probe (0/1), the probe's opened, the outcome ('s', 'f' or ''
--- for none), vote (0/1), quorum, the sequence's field (the process id, and
--- its lane), the number k of batch entries, then k times:
--- bucket epoch, successes, failures; then the announcing process id, the
--- the announce arguments. It returns {transition, state, lock, opened,
--- reserved, failures, samples, now, voters, reporters, present}, voters and
--- reporters counting the other processes of the window; a batch counted before
--- returns the transition its first run made, and counts nothing.
+-- ms, window TTL ms, process id, sequence, cool-down µs, probe (0/1), the
+-- probe's opened, the outcome ('s', 'f' or '' for none), vote (0/1), quorum,
+-- the sequence's field (the process id, and its lane), CoolDownMax µs (0 for
+-- none), the backoff's jitter in [0, 1), the number k of batch entries, then
+-- k times: bucket epoch, successes, failures; then the announce arguments. It
+-- returns {transition, state, lock, opened, reserved, failures, samples, now,
+-- voters, reporters, present, cool}, voters and reporters counting the other
+-- processes of the window, cool the open period's cool-down (0 when closed);
+-- a batch counted before returns the transition its first run made, and
+-- counts nothing.
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local rate, threshold = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -26,7 +32,7 @@ local pid, seq = ARGV[8], tonumber(ARGV[9])
 local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
 local vote, quorum, seqid = ARGV[14] == '1', tonumber(ARGV[15]), ARGV[16]
 local from = now - width * n
-local st, opened, reserved, _, ttok, ttr = read_state()
+local st, opened, reserved, _, ttok, ttr, cool, level = read_state()
 local lock = read_lock()
 local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
 local reporters, voters = fleet(from, pid)
@@ -36,7 +42,7 @@ local mine = seqid .. ':' .. fmt(seq)
 if counted(last, mask, seq) then
   local t = 0
   if ttok == mine then t = ttr end
-  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here}
+  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here, open_cool(st, cool)}
 end
 count(seqid, last, mask, seq, ARGV[7])
 local changed, added_failures = {}, 0
@@ -48,9 +54,9 @@ local function add(b, s, f)
   changed[b] = true
   failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
 end
-local k = tonumber(ARGV[17])
+local k = tonumber(ARGV[19])
 for i = 0, k - 1 do
-  add(tonumber(ARGV[18 + 3 * i]), tonumber(ARGV[19 + 3 * i]), tonumber(ARGV[20 + 3 * i]))
+  add(tonumber(ARGV[20 + 3 * i]), tonumber(ARGV[21 + 3 * i]), tonumber(ARGV[22 + 3 * i]))
 end
 local success = outcome == 's'
 if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end
@@ -75,22 +81,23 @@ if reported then report(now, from, pid, vote, ARGV[7]) end
 if transition == 3 then
   st, reserved, failures, samples = 0, 0, 0, 0
   redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', mine, 'ttr', '3')
-  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level')
   redis.call('DEL', KEYS[2], KEYS[6])
   expire_state(ARGV[6])
   announce(st, lock, opened, reserved, now)
-  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters, present()}
+  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters, present(), 0}
 end
 write_buckets(width, n, own, changed, stale, ARGV[7])
 if transition == 2 then
-  opened = now
-  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', mine, 'ttr', '2', 'cool', ARGV[10])
+  opened, level = now, level + 1
+  cool = backoff(tonumber(ARGV[10]), tonumber(ARGV[17]), level, tonumber(ARGV[18]))
+  redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', mine, 'ttr', '2', 'cool', fmt(cool), 'level', fmt(level))
   expire_state(ARGV[6])
 elseif transition == 1 then
-  st, opened, reserved = 1, now, 0
+  st, opened, reserved, cool = 1, now, 0, tonumber(ARGV[10])
   redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', mine, 'ttr', '1', 'cool', ARGV[10])
-  redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level')
   expire_state(ARGV[6])
 end
 if transition ~= 0 then announce(st, lock, opened, reserved, now) end
-return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters, present()}
+return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters, present(), open_cool(st, cool)}

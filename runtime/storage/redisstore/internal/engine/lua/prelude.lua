@@ -27,14 +27,34 @@ local function fmt(n)
   return string.format('%d', n)
 end
 -- read_state returns 1 for open or 0 for closed, opened, reserved, the token of
--- the reservation and the token and kind of the last transition.
+-- the reservation, the token and kind of the last transition, the cool-down
+-- of the open period in microseconds (0 when none was written) and the failed
+-- recoveries that backed it off.
 local function read_state()
-  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr')
+  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr', 'cool', 'level')
   local st = 0
   if v[1] == 'open' then st = 1
   elseif v[1] ~= false and v[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
   return st, int(v[2], 'opened of ' .. KEYS[1]), int(v[3], 'reserved of ' .. KEYS[1]),
-    v[4] or '', v[5] or '', int(v[6], 'ttr of ' .. KEYS[1])
+    v[4] or '', v[5] or '', int(v[6], 'ttr of ' .. KEYS[1]), int(v[7], 'cool of ' .. KEYS[1]),
+    int(v[8], 'level of ' .. KEYS[1])
+end
+-- open_cool returns the cool-down of the open period of a circuit in state st
+-- whose state hash holds cool: 0 for a closed circuit.
+local function open_cool(st, cool)
+  if st == 1 then return cool end
+  return 0
+end
+-- backoff returns the cool-down of an open period after level failed
+-- recoveries: cool doubled level times, up to limit, less a jitter of up to a
+-- fifth (u in [0, 1), drawn by the process, so that circuits that failed
+-- together do not probe together), never below cool. No limit, or no failed
+-- recovery: cool itself.
+local function backoff(cool, limit, level, u)
+  if limit <= 0 or level <= 0 then return cool end
+  local nominal = limit
+  if level < 60 and cool * 2 ^ level < limit then nominal = cool * 2 ^ level end
+  return math.max(nominal - math.floor(nominal * 0.2 * u), cool)
 end
 -- read_lock returns 0 for none, 1 for open, 2 for closed. 'none' is the
 -- tombstone an explicit unlock or reset leaves, so that a process that knew
@@ -112,13 +132,16 @@ local function write_buckets(width, n, own, changed, stale, ttl)
   if #args > 0 then expire_longer(KEYS[2], ttl) end
 end
 -- announce tells every process of the circuit's new state, by PUBLISH (on a
--- cluster too: its bus carries it to every node). The announce arguments end every script's ARGV: the
--- process that made the change, the publish command (empty: announce
--- nothing) and the channel.
+-- cluster too: its bus carries it to every node), with the open period's
+-- cool-down as the state hash holds it. The announce arguments end every
+-- script's ARGV: the process that made the change, the publish command
+-- (empty: announce nothing) and the channel.
 local function announce(st, lock, opened, reserved, now)
   local actor, kind, channel = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
   if kind ~= '' then
-    redis.call(kind, channel, string.format('%d %d %d %d %d %s', st, lock, opened, reserved, now, actor))
+    local cool = 0
+    if st == 1 then cool = int(redis.call('HGET', KEYS[1], 'cool'), 'cool of ' .. KEYS[1]) end
+    redis.call(kind, channel, string.format('%d %d %d %d %d %s %d', st, lock, opened, reserved, now, actor, cool))
   end
 end
 -- fleet counts the processes, other than pid, that reported outcomes (KEYS[5])

@@ -1,11 +1,12 @@
 -- status reads a circuit's status. ARGV: offset, width, buckets, process id.
 -- It returns {0, state, lock, opened, reserved, failures, samples, now,
--- voters, reporters, present}, voters and reporters counting the other
--- processes of the window.
+-- voters, reporters, present, cool}, voters and reporters counting the other
+-- processes of the window, cool the open period's cool-down in microseconds
+-- (0 when closed, or when no cool-down was written).
 local now = now_us()
 local width, n = tonumber(ARGV[2]), tonumber(ARGV[3])
-local st, opened, reserved = read_state()
+local st, opened, reserved, _, _, _, cool = read_state()
 local lock = read_lock()
 local failures, samples = read_window(now, width, n)
 local reporters, voters = fleet(now - width * n, ARGV[4])
-return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters, present()}
+return {0, st, lock, opened, reserved, failures, samples, now, voters, reporters, present(), open_cool(st, cool)}
