@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/breakergen/breakergen/runtime/internal/inproc"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
 
@@ -24,7 +25,7 @@ type Breaker struct {
 	specs     []listenerSpec
 	defaults  Options
 	overrides map[string]Options
-	timeout   time.Duration // 0: the storage is in memory and needs no deadline
+	timeout   time.Duration // the storage deadline of a protected call's storage calls (WithStorageTimeout)
 
 	mu       sync.Mutex
 	circuits map[string]*Circuit
@@ -65,10 +66,8 @@ func New(opts ...Option) (*Breaker, error) {
 	b.life.own(cfg.storage, cfg.listeners)
 	switch s := b.storage.(type) {
 	case nil:
-		b.storage, b.timeout = storage.NewMemory(), 0
+		b.storage = storage.NewMemory()
 		b.given = b.storage
-	case *storage.Memory, *storage.Null:
-		b.timeout = 0
 	default:
 		if !storage.IsTolerant(s) {
 			var err error
@@ -78,6 +77,17 @@ func New(opts ...Option) (*Breaker, error) {
 		}
 	}
 	return b, nil
+}
+
+// timeoutFor returns the storage deadline of the calls of a circuit bound to
+// h: none for a handle that never blocks (Memory's and Null's, however their
+// storage was wrapped: the runtime asks the handle Bind returned), the
+// breaker's storage timeout for every other.
+func (b *Breaker) timeoutFor(h storage.Handle) time.Duration {
+	if inproc.Is(h) {
+		return 0
+	}
+	return b.timeout
 }
 
 // MustNew is New for start-up code with literal options: it panics with New's

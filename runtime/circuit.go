@@ -61,7 +61,7 @@ func newCircuit(b *Breaker, name string, o Options, h storage.Handle) *Circuit {
 		opts:    o,
 		h:       h,
 		ls:      b.ls,
-		timeout: b.timeout,
+		timeout: b.timeoutFor(h),
 	}
 	if hp, ok := h.(storage.HotPath); ok {
 		c.hot = hp
