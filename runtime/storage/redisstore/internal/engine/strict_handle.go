@@ -68,12 +68,21 @@ func (h *shandle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (s
 	vote, counted := c.countOwn(o.Success, h.p.RateThreshold)
 	sent := c.f.s.offset.Load()
 	fleet := storage.Outcome{Success: o.Success, Probe: o.Probe && !local, OpenedAt: o.OpenedAt}
+	// A failure's script may open the fleet's circuit: while it is on its way
+	// it decides for the failures racing it (see ownOpening), as in fleet mode.
+	deciding := !o.Success && !local
+	if deciding && c.opening.Add(1) == 1 {
+		c.openingSince.Store(c.f.s.clock.Now())
+	}
 	a, err := h.h.record(ctx, fleet, vote, h.h.seq.record())
 	if err == nil {
 		c.learnAnswer(a, sent)
 		if !counted {
 			c.countOwn(o.Success, h.p.RateThreshold) // the reply taught the clock that numbers the buckets
 		}
+	}
+	if deciding {
+		c.opening.Add(-1)
 	}
 	if local {
 		if err != nil {
@@ -85,15 +94,33 @@ func (h *shandle) Record(ctx context.Context, _ time.Time, o storage.Outcome) (s
 		return storage.Result{}, err
 	}
 	if a.res.Transition == storage.TransitionNone && !o.Success {
-		e := c.epoch()
-		c.mu.Lock()
-		f, n := c.own.counts(e)
-		c.mu.Unlock()
-		if h.p.FailsThreshold(f, n) && c.openLocally(c.f.clock.nowUS()) {
-			return storage.Result{Transition: storage.TransitionOpened, Status: c.composed()}, nil
+		if r, ok := h.ownOpening(); ok {
+			return r, nil
 		}
 	}
 	return storage.Result{Transition: a.res.Transition, Status: h.view(c.kept(a.res.Status))}, nil
+}
+
+// ownOpening opens the circuit in this process after a failure whose script
+// made no transition, when the process's own outcomes fail the thresholds:
+// unless another failure's script is still on its way, which may open the
+// fleet's circuit and decides instead (the last of racing failures decides),
+// so that racing failures make one opening, the fleet's or the process's.
+func (h *shandle) ownOpening() (storage.Result, bool) {
+	c := h.c
+	c.openMu.Lock()
+	defer c.openMu.Unlock()
+	if c.deciding(c.f.s.clock.Now()) {
+		return storage.Result{}, false
+	}
+	e := c.epoch()
+	c.mu.Lock()
+	f, n := c.own.counts(e)
+	c.mu.Unlock()
+	if h.p.FailsThreshold(f, n) && c.openLocally(c.f.clock.nowUS()) {
+		return storage.Result{Transition: storage.TransitionOpened, Status: c.composed()}, true
+	}
+	return storage.Result{}, false
 }
 
 // localOutcome closes or reopens this process's opening of opened after its
