@@ -119,12 +119,12 @@ var (
 )
 
 // SupportsPolicy reports nil when p sets, of the policies beyond the classic
-// ones, only CoolDownMax, and the backend applies it: the wrapper passes the
-// backend's backed-off cool-downs (Status.CoolDown) through, and its fallback
-// backs off by itself. The policies that decide each call with a Gate, and
-// several probes, it does not pass through.
+// ones, only CoolDownMax and Ramp, and the backend applies them: the wrapper
+// passes the backend's backed-off cool-downs (Status.CoolDown) and its gate
+// through, and its fallback applies them by itself. Slow calls, adaptive mode
+// and several probes it does not pass through.
 func (s *faultTolerant) SupportsPolicy(p Policy) error {
-	if set := p.Unsupported("CoolDownMax"); set != "" {
+	if set := p.Unsupported("CoolDownMax", "Ramp"); set != "" {
 		return fmt.Errorf("%w: the storage %T does not apply %s", ErrInvalid, s, set)
 	}
 	return CheckPolicy(s.backend, p)
@@ -147,6 +147,7 @@ func (f *faultTolerant) Bind(name string, p Policy) (Handle, error) {
 	fp.Notify = nil // the fallback learns nothing off a call
 	h := &ftHandle{s: f, name: name, policy: fp, backend: bh, notify: p.Notify}
 	h.hot, _ = bh.(HotPath)
+	h.gate, _ = bh.(Gate)
 	f.handles.Store(h, struct{}{})
 	return h, nil
 }

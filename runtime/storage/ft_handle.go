@@ -16,6 +16,7 @@ type ftHandle struct {
 	policy   Policy
 	backend  Handle
 	hot      HotPath     // the backend's, or nil
+	gate     Gate        // the backend's, or nil
 	degraded atomic.Bool // the backend's last answer was a failure
 	notify   Notifier    // Policy.Notify, or nil
 	locks    lockKeeper
@@ -27,6 +28,7 @@ var (
 	_ Handle   = (*ftHandle)(nil)
 	_ Operator = (*ftHandle)(nil)
 	_ HotPath  = (*ftHandle)(nil)
+	_ Gate     = (*ftHandle)(nil)
 	_ Unbinder = (*ftHandle)(nil)
 )
 

@@ -15,6 +15,33 @@ func (h *ftHandle) Admit() Admission {
 	return h.hot.Admit()
 }
 
+// AdmitAt uses the backend's gate as Admit uses its hot path (a backend
+// without one: Admit). While the backend fails, the decision path decides,
+// from the fallback: a ramp is not applied then, which fails open.
+func (h *ftHandle) AdmitAt(now int64) Admission {
+	if h.gate == nil {
+		return h.Admit()
+	}
+	if h.degraded.Load() || h.locks.pending.Load() || !h.s.br.closed() {
+		return Admission{Verdict: AdmitAsk}
+	}
+	return h.gate.AdmitAt(now)
+}
+
+// Ended tells the backend's gate of a tracked call's end.
+func (h *ftHandle) Ended(now int64) {
+	if h.gate != nil {
+		h.gate.Ended(now)
+	}
+}
+
+// Abandoned tells the backend's gate of a call whose outcome is not recorded.
+func (h *ftHandle) Abandoned(now int64) {
+	if h.gate != nil {
+		h.gate.Abandoned(now)
+	}
+}
+
 // Succeeded counts the success in the backend's hot path.
 func (h *ftHandle) Succeeded(now int64) {
 	if h.hot != nil {

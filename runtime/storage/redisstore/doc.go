@@ -114,7 +114,12 @@
 // hash with the number of failed recoveries; a close starts again from
 // CoolDown. Replies and announcements carry the open period's cool-down
 // (Status.CoolDown), so every process of the fleet waits out the same one.
-// It refuses the others, with an error wrapping ErrInvalid.
+// In fleet mode it applies Ramp too: the probe's close writes its instant,
+// which replies and announcements carry (Status.ClosedAt), and every process
+// admits the schedule's share of its own calls on the server's clock, so the
+// fleet ramps together; an opening during the ramp backs the cool-down off.
+// It refuses the others (and a strict store Ramp), with an error wrapping
+// ErrInvalid.
 //
 // # Atomicity and time
 //
@@ -172,8 +177,9 @@
 //	                     microseconds), the reservation's token, the last
 //	                     transition's batch and kind, the cool-down of the
 //	                     open period and the failed recoveries that backed it
-//	                     off; expires StateTTL plus CoolDown (or CoolDownMax)
-//	                     after its last change
+//	                     off, the instant a probe closed it with a ramp to
+//	                     follow; expires StateTTL plus CoolDown (or
+//	                     CoolDownMax) after its last change
 //	{P:N}:b  hash        the window: field "w:n:b" is bucket b of the geometry of n
 //	                     buckets w microseconds wide, its value "successes:failures"
 //	{P:N}:l  string      the lock, "open" or "closed" ("none" after an unlock);

@@ -13,11 +13,12 @@ import (
 
 // FuzzParseAnnouncement parses arbitrary payloads as announcements of a
 // circuit's new state. Nothing panics; a payload that is not five decimal
-// integers, and maybe a process id and then a cool-down, is rejected; a
-// parsed announcement holds a valid state and lock, no negative time and no
-// cool-down beyond MaxCoolDown, and written again as the scripts' announce
-// writes it ("%d %d %d %d %d %s %d" of state, lock, opened, reserved, now,
-// actor, cool-down µs), it parses to the same values.
+// integers, and maybe a process id, a cool-down and a ramp's start, is
+// rejected; a parsed announcement holds a valid state and lock, no negative
+// time and no cool-down beyond MaxCoolDown, and written again as the scripts'
+// announce writes it ("%d %d %d %d %d %s %d %d" of state, lock, opened,
+// reserved, now, actor, cool-down µs, ramp start µs), it parses to the same
+// values.
 func FuzzParseAnnouncement(f *testing.F) {
 	for _, payload := range []string{
 		fmt.Sprintf("0 0 0 0 %d", t0),
@@ -32,7 +33,7 @@ func FuzzParseAnnouncement(f *testing.F) {
 		"0 0 0 0", "0 0 0 0 0 0", "0 0 0x10 0 1", "a b c d e", "0 0 1e3 0 1", "",
 		fmt.Sprintf("1 0 %d 0 %d 3w5e11264sgsg", t0, t0), "0 0 0 0 1 ABC", "0 0 0 0 1 a b", "0 0 0 0 1 12345678901234",
 		fmt.Sprintf("1 0 %d 0 %d 3w5e11264sgsg 120000000", t0, t0), "1 0 5 0 9 a -1", "1 0 5 0 9 a 86400000000000",
-		"1 0 5 0 9 a 0 0",
+		"1 0 5 0 9 a 0 0", fmt.Sprintf("0 0 5 0 %d a 0 %d", t0, t0), "0 0 5 0 9 a 0 -1", "0 0 5 0 9 a 0 0 0",
 	} {
 		f.Add(payload)
 	}
@@ -44,7 +45,7 @@ func FuzzParseAnnouncement(f *testing.F) {
 		}
 		st, now := a.st, a.at
 		fields := strings.Fields(payload)
-		if assert.True(t, len(fields) >= 5 && len(fields) <= 7, "accepted %q", payload) {
+		if assert.True(t, len(fields) >= 5 && len(fields) <= 8, "accepted %q", payload) {
 			for _, field := range fields[:5] {
 				assert.Regexp(t, decimal, field, "accepted %q", payload)
 			}
@@ -56,7 +57,7 @@ func FuzzParseAnnouncement(f *testing.F) {
 		assert.True(t, st.CoolDown >= 0 && st.CoolDown <= storage.MaxCoolDown, "cool-down %v", st.CoolDown)
 		again := fmt.Sprintf("%d %d %d %d %d", st.State, st.Lock, opened, reserved, now)
 		if a.actor != "" {
-			again += fmt.Sprintf(" %s %d", a.actor, st.CoolDown.Microseconds())
+			again += fmt.Sprintf(" %s %d %d", a.actor, st.CoolDown.Microseconds(), micros(st.ClosedAt))
 		}
 		a2, ok := parseAnnouncement(again)
 		assert.True(t, ok, "%q, written again as %q, does not parse", payload, again)

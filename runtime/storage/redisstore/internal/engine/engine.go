@@ -85,6 +85,7 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		windowTTL: windowTTL(width, n),
 		coolDown:  p.CoolDown.Microseconds(),
 		coolMax:   p.CoolDownMax.Microseconds(),
+		ramp:      p.Ramp.Microseconds(),
 	}
 	s.primeOnce.Do(s.primeReplicas)
 	c := s.fleet.bind(h)
@@ -97,11 +98,20 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 
 // SupportsPolicy reports nil when the store applies every policy p sets: of
 // those beyond the classic ones, CoolDownMax, whose backed-off cool-down every
-// process reads from Redis. It returns an error wrapping ErrInvalid naming
-// the others p sets.
+// process reads from Redis, and in fleet mode Ramp, whose start every process
+// learns with the close. It returns an error wrapping ErrInvalid naming the
+// others p sets.
 func (s *Engine) SupportsPolicy(p storage.Policy) error {
-	if set := p.Unsupported("CoolDownMax"); set != "" {
-		return fmt.Errorf("%w: a Redis store does not apply %s yet", ErrInvalid, set)
+	supported := []string{"CoolDownMax", "Ramp"}
+	if s.cfg.Strict {
+		supported = supported[:1] // a ramp decides each call from the process's view
+	}
+	if set := p.Unsupported(supported...); set != "" {
+		mode := "a Redis store"
+		if s.cfg.Strict {
+			mode = "a strict Redis store"
+		}
+		return fmt.Errorf("%w: %s does not apply %s yet", ErrInvalid, mode, set)
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type cached struct {
 	// Redis holds it (backed off after failed probes with CoolDownMax); 0
 	// when closed or not known, which stands for the policy's CoolDown.
 	cool int64
+	// rampFrom is when a probe closed the fleet's circuit with a ramp to
+	// follow, in server microseconds; 0 for none, and while open.
+	rampFrom int64
 	// voters and reporters are the other processes that voted to open the
 	// circuit, and that reported outcomes, within the window, as of the last
 	// reply that counted them: what a quorum needs besides this process.
@@ -104,6 +107,7 @@ type fcircuit struct {
 	// inflight holds the counts of the batches taken and not yet acknowledged.
 	inflightF, inflightN atomic.Int64
 	pending              ring.Ring // local outcomes not yet taken, by the epoch of their Redis bucket
+	share                share     // the calls a ramp admits (fleet_ramp.go)
 
 	// flushing is held (a token in it) while the circuit's counts move between
 	// here and Redis: by a flush from sending its batches to learning their
@@ -185,6 +189,14 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 			next.cool = st.CoolDown.Microseconds()
 		case next.state != storage.StateOpen || next.opened != cur.opened:
 			next.cool = 0 // a reading that does not say: the policy's, for a new period
+		}
+		switch {
+		case next.state == storage.StateOpen:
+			next.rampFrom = 0
+		case !st.ClosedAt.IsZero():
+			next.rampFrom = micros(st.ClosedAt)
+		case cur.state != storage.StateClosed:
+			next.rampFrom = 0 // closed, and the reading does not say by a probe with a ramp
 		}
 		next.at = at
 		if lost := c.lostOf(cur, st, at, q); lost != 0 {

@@ -381,6 +381,8 @@ func (c *fcircuit) composed() storage.Status {
 		st.Failures, st.Samples = fleetF, fleetN
 		if s.state == storage.StateOpen {
 			st.CoolDown = time.Duration(s.cool) * time.Microsecond
+		} else {
+			st.ClosedAt = fromMicros(s.rampFrom)
 		}
 	}
 	return st

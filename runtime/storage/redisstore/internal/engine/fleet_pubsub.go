@@ -230,13 +230,13 @@ type announcement struct {
 	actor string
 }
 
-// parseAnnouncement parses "state lock opened reserved now actor cool" (cool:
-// the open period's cool-down in microseconds, 0 when closed); an
-// announcement of an older store, without the cool-down or the actor, parses
-// too.
+// parseAnnouncement parses "state lock opened reserved now actor cool ramp"
+// (cool: the open period's cool-down in microseconds, 0 when closed; ramp:
+// the closed circuit's ramp start, 0 for none); an announcement of an older
+// store, without the last fields, parses too.
 func parseAnnouncement(payload string) (announcement, bool) {
 	fields := strings.Fields(payload)
-	if len(fields) < 5 || len(fields) > 7 {
+	if len(fields) < 5 || len(fields) > 8 {
 		return announcement{}, false
 	}
 	var n [5]int64
@@ -260,12 +260,19 @@ func parseAnnouncement(payload string) (announcement, bool) {
 		}
 		a.actor = fields[5]
 	}
-	if len(fields) == 7 {
+	if len(fields) >= 7 {
 		cool, err := strconv.ParseInt(fields[6], 10, 64)
 		if err != nil || cool < 0 || cool > maxCoolMicros {
 			return announcement{}, false
 		}
 		a.st.CoolDown = time.Duration(cool) * time.Microsecond
+	}
+	if len(fields) == 8 {
+		ramp, err := strconv.ParseInt(fields[7], 10, 64)
+		if err != nil || ramp < 0 {
+			return announcement{}, false
+		}
+		a.st.ClosedAt = fromMicros(ramp)
 	}
 	return a, true
 }

@@ -27,6 +27,7 @@ type handle struct {
 	windowTTL int64 // milliseconds
 	coolDown  int64 // microseconds: an opening's cool-down
 	coolMax   int64 // microseconds: Policy.CoolDownMax, 0 for none
+	ramp      int64 // microseconds: Policy.Ramp, 0 for none
 	// seq numbers this process's batches of the circuit, shared by its
 	// handles: every flush or record takes the next one.
 	seq *sequence
@@ -109,7 +110,7 @@ func (h *handle) flushCall(op string, a flushArgs) call {
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, h.s.pid, a.seq.n, h.coolDown,
 		probe, seen, outcome, flag(a.vote), h.s.cfg.Quorum, a.seq.id(h.s.pid),
-		h.coolMax, h.jitter(), len(a.batch))
+		h.coolMax, h.jitter(), h.ramp, len(a.batch))
 	for _, b := range a.batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}

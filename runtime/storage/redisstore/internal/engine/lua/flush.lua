@@ -13,16 +13,21 @@
 -- period's off (backoff, with CoolDownMax), and a close starts again from the
 -- cool-down: the state hash keeps the open period's cool-down ('cool') and
 -- the failed recoveries that made it ('level'), which every process reads.
+-- With a ramp, a probe's close keeps the level and writes when it closed
+-- ('closed'), from which every process admits the ramp's share of its calls;
+-- an opening within the ramp failed to recover, and backs off as a failed
+-- probe does.
 --
 -- ARGV: offset, width, buckets, rate threshold, sample threshold, state TTL
 -- ms, window TTL ms, process id, sequence, cool-down µs, probe (0/1), the
 -- probe's opened, the outcome ('s', 'f' or '' for none), vote (0/1), quorum,
 -- the sequence's field (the process id, and its lane), CoolDownMax µs (0 for
--- none), the backoff's jitter in [0, 1), the number k of batch entries, then
--- k times: bucket epoch, successes, failures; then the announce arguments. It
--- returns {transition, state, lock, opened, reserved, failures, samples, now,
--- voters, reporters, present, cool}, voters and reporters counting the other
--- processes of the window, cool the open period's cool-down (0 when closed);
+-- none), the backoff's jitter in [0, 1), Ramp µs (0 for none), the number k of
+-- batch entries, then k times: bucket epoch, successes, failures; then the
+-- announce arguments. It returns {transition, state, lock, opened, reserved,
+-- failures, samples, now, voters, reporters, present, cool, ramp}, voters and
+-- reporters counting the other processes of the window, cool the open
+-- period's cool-down (0 when closed), ramp the closed circuit's ramp start;
 -- a batch counted before returns the transition its first run made, and
 -- counts nothing.
 local now = now_us()
@@ -32,7 +37,8 @@ local pid, seq = ARGV[8], tonumber(ARGV[9])
 local probe, seen_opened, outcome = ARGV[11] == '1', tonumber(ARGV[12]), ARGV[13]
 local vote, quorum, seqid = ARGV[14] == '1', tonumber(ARGV[15]), ARGV[16]
 local from = now - width * n
-local st, opened, reserved, _, ttok, ttr, cool, level = read_state()
+local st, opened, reserved, _, ttok, ttr, cool, level, closed = read_state()
+local ramp = tonumber(ARGV[19])
 local lock = read_lock()
 local failures, samples, cur, cs, cf, stale, own = read_window(now, width, n)
 local reporters, voters = fleet(from, pid)
@@ -42,7 +48,8 @@ local mine = seqid .. ':' .. fmt(seq)
 if counted(last, mask, seq) then
   local t = 0
   if ttok == mine then t = ttr end
-  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here, open_cool(st, cool)}
+  return {t, st, lock, opened, reserved, failures, samples, now, voters, reporters, here, open_cool(st, cool),
+    ramp_from(st, closed)}
 end
 count(seqid, last, mask, seq, ARGV[7])
 local changed, added_failures = {}, 0
@@ -54,9 +61,9 @@ local function add(b, s, f)
   changed[b] = true
   failures, samples, added_failures = failures + f, samples + s + f, added_failures + f
 end
-local k = tonumber(ARGV[19])
+local k = tonumber(ARGV[20])
 for i = 0, k - 1 do
-  add(tonumber(ARGV[20 + 3 * i]), tonumber(ARGV[21 + 3 * i]), tonumber(ARGV[22 + 3 * i]))
+  add(tonumber(ARGV[21 + 3 * i]), tonumber(ARGV[22 + 3 * i]), tonumber(ARGV[23 + 3 * i]))
 end
 local success = outcome == 's'
 if outcome == 's' then add(cur, 1, 0) elseif outcome == 'f' then add(cur, 0, 1) end
@@ -80,12 +87,19 @@ if reported then report(now, from, pid, vote, ARGV[7]) end
 
 if transition == 3 then
   st, reserved, failures, samples = 0, 0, 0, 0
-  redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', mine, 'ttr', '3')
-  redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level')
+  closed = 0
+  if ramp > 0 then
+    closed = now
+    redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', mine, 'ttr', '3', 'closed', fmt(now))
+    redis.call('HDEL', KEYS[1], 'reserved', 'rtok')
+  else
+    redis.call('HSET', KEYS[1], 'state', 'closed', 'ttok', mine, 'ttr', '3')
+    redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level', 'closed')
+  end
   redis.call('DEL', KEYS[2], KEYS[6])
   expire_state(ARGV[6])
   announce(st, lock, opened, reserved, now)
-  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters, present(), 0}
+  return {transition, st, lock, opened, reserved, failures, samples, now, 0, reporters, present(), 0, closed}
 end
 write_buckets(width, n, own, changed, stale, ARGV[7])
 if transition == 2 then
@@ -94,10 +108,20 @@ if transition == 2 then
   redis.call('HSET', KEYS[1], 'opened', fmt(now), 'ttok', mine, 'ttr', '2', 'cool', fmt(cool), 'level', fmt(level))
   expire_state(ARGV[6])
 elseif transition == 1 then
-  st, opened, reserved, cool = 1, now, 0, tonumber(ARGV[10])
-  redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', mine, 'ttr', '1', 'cool', ARGV[10])
-  redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level')
+  st, opened, reserved = 1, now, 0
+  if closed > 0 and now - closed < ramp then -- the ramp failed: a failed recovery
+    level = level + 1
+    cool = backoff(tonumber(ARGV[10]), tonumber(ARGV[17]), level, tonumber(ARGV[18]))
+    redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', mine, 'ttr', '1', 'cool', fmt(cool),
+      'level', fmt(level))
+    redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'closed')
+  else
+    cool = tonumber(ARGV[10])
+    redis.call('HSET', KEYS[1], 'state', 'open', 'opened', fmt(now), 'ttok', mine, 'ttr', '1', 'cool', ARGV[10])
+    redis.call('HDEL', KEYS[1], 'reserved', 'rtok', 'level', 'closed')
+  end
   expire_state(ARGV[6])
 end
 if transition ~= 0 then announce(st, lock, opened, reserved, now) end
-return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters, present(), open_cool(st, cool)}
+return {transition, st, lock, opened, reserved, failures, samples, now, voters, reporters, present(), open_cool(st, cool),
+  ramp_from(st, closed)}

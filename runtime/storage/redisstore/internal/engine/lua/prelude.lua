@@ -28,21 +28,28 @@ local function fmt(n)
 end
 -- read_state returns 1 for open or 0 for closed, opened, reserved, the token of
 -- the reservation, the token and kind of the last transition, the cool-down
--- of the open period in microseconds (0 when none was written) and the failed
--- recoveries that backed it off.
+-- of the open period in microseconds (0 when none was written), the failed
+-- recoveries that backed it off, and when a probe closed the circuit with a
+-- ramp to follow (0 for none).
 local function read_state()
-  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr', 'cool', 'level')
+  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr', 'cool', 'level', 'closed')
   local st = 0
   if v[1] == 'open' then st = 1
   elseif v[1] ~= false and v[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
   return st, int(v[2], 'opened of ' .. KEYS[1]), int(v[3], 'reserved of ' .. KEYS[1]),
     v[4] or '', v[5] or '', int(v[6], 'ttr of ' .. KEYS[1]), int(v[7], 'cool of ' .. KEYS[1]),
-    int(v[8], 'level of ' .. KEYS[1])
+    int(v[8], 'level of ' .. KEYS[1]), int(v[9], 'closed of ' .. KEYS[1])
 end
 -- open_cool returns the cool-down of the open period of a circuit in state st
 -- whose state hash holds cool: 0 for a closed circuit.
 local function open_cool(st, cool)
   if st == 1 then return cool end
+  return 0
+end
+-- ramp_from returns the start of the ramp of a circuit in state st whose
+-- state hash holds closed: 0 for an open circuit.
+local function ramp_from(st, closed)
+  if st == 0 then return closed end
   return 0
 end
 -- backoff returns the cool-down of an open period after level failed
@@ -133,15 +140,16 @@ local function write_buckets(width, n, own, changed, stale, ttl)
 end
 -- announce tells every process of the circuit's new state, by PUBLISH (on a
 -- cluster too: its bus carries it to every node), with the open period's
--- cool-down as the state hash holds it. The announce arguments end every
+-- cool-down, or the closed circuit's ramp start, as the state hash holds it. The announce arguments end every
 -- script's ARGV: the process that made the change, the publish command
 -- (empty: announce nothing) and the channel.
 local function announce(st, lock, opened, reserved, now)
   local actor, kind, channel = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
   if kind ~= '' then
-    local cool = 0
-    if st == 1 then cool = int(redis.call('HGET', KEYS[1], 'cool'), 'cool of ' .. KEYS[1]) end
-    redis.call(kind, channel, string.format('%d %d %d %d %d %s %d', st, lock, opened, reserved, now, actor, cool))
+    local v = redis.call('HMGET', KEYS[1], 'cool', 'closed')
+    local cool, closed = int(v[1], 'cool of ' .. KEYS[1]), int(v[2], 'closed of ' .. KEYS[1])
+    redis.call(kind, channel, string.format('%d %d %d %d %d %s %d %d', st, lock, opened, reserved, now, actor,
+      open_cool(st, cool), ramp_from(st, closed)))
   end
 end
 -- fleet counts the processes, other than pid, that reported outcomes (KEYS[5])
