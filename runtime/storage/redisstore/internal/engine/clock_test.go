@@ -141,3 +141,24 @@ func TestLazyReportsWaitForClosedBuckets(t *testing.T) {
 		})
 	}
 }
+
+// TestCountsReadOnceAWindowFarBelow checks, on the engine's clock, when a
+// report reads the shared counts again: once they are half a window old for
+// a circuit that reports every bucket, a whole window far below the
+// threshold (its reports wait two buckets).
+func TestCountsReadOnceAWindowFarBelow(t *testing.T) {
+	e, clock := fakeEngine(t, 3*time.Second)
+	e.fleet.clock.learn(1_700_000_000_000_000, e.offset.Load())
+	const width, buckets = 100_000, 10 // a one-second window, in microseconds
+	c := &fcircuit{f: e.fleet, h: &handle{s: e, name: "c", width: width, buckets: buckets}}
+	c.cache.Store(&cached{known: true, countsAt: c.f.clock.nowUS()})
+	half := time.Duration(width*buckets/2) * time.Microsecond
+
+	clock.advance(half)
+	assert.False(t, c.countsOld(1), "exactly half a window old")
+	clock.advance(time.Microsecond)
+	assert.True(t, c.countsOld(1), "past half a window, reporting every bucket")
+	assert.False(t, c.countsOld(2), "past half a window, far below the threshold")
+	clock.advance(half)
+	assert.True(t, c.countsOld(2), "past a window, far below the threshold")
+}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"math"
+
 	"github.com/breakergen/breakergen/internal/hotpath/ring"
 	"github.com/breakergen/breakergen/runtime/storage"
 )
@@ -17,11 +19,14 @@ import (
 
 // ownWindow holds the counts of a process's own outcomes that left the ring
 // for a batch, by the epoch of their Redis bucket: with the ring's counts, the
-// process's own window. It is guarded by its circuit's mu.
+// process's own window. Its slots hold the ring.Size buckets up to the newest
+// counted, 32-bit counts each (a bucket's count saturates rather than wraps):
+// 144 bytes a circuit, where a slot's epoch of its own and 64-bit counts took
+// 392. It is guarded by its circuit's mu.
 type ownWindow struct {
 	span                int64
-	epochs              [ring.Size]int64 // -1: empty
-	successes, failures [ring.Size]int
+	newest              int64 // the newest bucket counted; -1: empty
+	successes, failures [ring.Size]uint32
 }
 
 func (w *ownWindow) init(span int64) {
@@ -31,35 +36,44 @@ func (w *ownWindow) init(span int64) {
 
 // add counts outcomes of bucket e, dropping a bucket too old for the ring.
 func (w *ownWindow) add(e int64, successes, failures int) {
-	i := e & (ring.Size - 1)
 	switch {
-	case w.epochs[i] == e:
-	case w.epochs[i] < e:
-		w.epochs[i], w.successes[i], w.failures[i] = e, 0, 0
-	default:
-		return // a bucket the slot has moved past: out of every window
+	case w.newest < 0:
+		w.newest = e
+	case e > w.newest:
+		for k := max(w.newest+1, e-ring.Size+1); k <= e; k++ {
+			i := k & (ring.Size - 1)
+			w.successes[i], w.failures[i] = 0, 0
+		}
+		w.newest = e
+	case e <= w.newest-ring.Size:
+		return // a bucket the slots have moved past: out of every window
 	}
-	w.successes[i] += successes
-	w.failures[i] += failures
+	i := e & (ring.Size - 1)
+	w.successes[i] = saturated(w.successes[i], successes)
+	w.failures[i] = saturated(w.failures[i], failures)
+}
+
+// saturated returns c plus n, at most the largest count.
+func saturated(c uint32, n int) uint32 {
+	return uint32(min(int64(c)+int64(max(n, 0)), math.MaxUint32))
 }
 
 // counts sums the buckets of the window that ends with bucket e.
 func (w *ownWindow) counts(e int64) (failures, samples int) {
-	oldest := e - w.span + 1
-	for i := range w.epochs {
-		if w.epochs[i] < oldest || w.epochs[i] > e {
-			continue
-		}
-		failures += w.failures[i]
-		samples += w.successes[i] + w.failures[i]
+	if w.newest < 0 {
+		return 0, 0
+	}
+	for k := max(e-w.span+1, w.newest-ring.Size+1); k <= min(e, w.newest); k++ {
+		i := k & (ring.Size - 1)
+		failures += int(w.failures[i])
+		samples += int(w.successes[i]) + int(w.failures[i])
 	}
 	return failures, samples
 }
 
 func (w *ownWindow) clear() {
-	for i := range w.epochs {
-		w.epochs[i], w.successes[i], w.failures[i] = -1, 0, 0
-	}
+	w.newest = -1
+	w.successes, w.failures = [ring.Size]uint32{}, [ring.Size]uint32{}
 }
 
 // freshOwn starts the process's own window afresh, when its circuit closed
