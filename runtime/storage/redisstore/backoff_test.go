@@ -2,17 +2,11 @@ package redisstore_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
-	"github.com/breakergen/breakergen/runtime/storage/redisstore"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -79,6 +73,7 @@ func TestBackoffIsFleetWide(t *testing.T) {
 // The real-process backoff test: a cool-down short enough for real time.
 const (
 	envBackoffChild = "BREAKERGEN_BACKOFF_CHILD"
+	backoffMark     = "BACKOFFREPORT"
 	backoffCircuit  = "backoff-processes"
 )
 
@@ -103,40 +98,16 @@ func TestBackoffWithProcesses(t *testing.T) {
 		backoffChild(t)
 		return
 	}
-	srv := redistest.Start(t)
-	client := srv.Client(t, nil)
-	s := newStore(t, client)
-	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout))
-	c := b.Circuit(backoffCircuit, backoffRealOpts)
+	c, wait := trippedWithChild(t, "TestBackoffWithProcesses", envBackoffChild+"=1", backoffCircuit, backoffRealOpts)
 	ctx := context.Background()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^TestBackoffWithProcesses$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envBackoffChild+"=1", envAddr+"="+srv.Addr(), envPrefix+"="+s.Prefix())
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	time.Sleep(300 * time.Millisecond) // the child binds the circuit and subscribes
-
-	for range 3 {
-		_ = c.Run(ctx, fail)
-	}
-	time.Sleep(backoffRealOpts.CoolDown)
 	require.ErrorIs(t, c.Run(ctx, fail), errDependency, "the first probe runs, and fails")
 	reopened, err := c.Status(ctx)
 	require.NoError(t, err)
 	require.Equal(t, runtime.StateOpen, reopened.State)
 	require.Greater(t, reopened.CoolDown, backoffRealOpts.CoolDown, "backed off")
 
-	select {
-	case err := <-done:
-		require.NoError(t, err, "child:\n%s", out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the child did not finish:\n%s", out.String())
-	}
-	r := parseBackoffReport(t, out.String())
+	var r backoffReport
+	childReport(t, wait(20*time.Second), backoffMark, &r)
 	assert.Equal(t, reopened.OpenedAt.UnixMicro(), r.Opened, "the reopening the child learnt")
 	assert.Equal(t, reopened.CoolDown.Microseconds(), r.Cool, "the cool-down the child learnt")
 	assert.GreaterOrEqual(t, r.Admitted, r.Opened+r.Cool, "the child's first call let through, in server µs")
@@ -150,19 +121,12 @@ func TestBackoffWithProcesses(t *testing.T) {
 
 // backoffChild is the other process of TestBackoffWithProcesses.
 func backoffChild(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: os.Getenv(envAddr)})
-	defer client.Close()
-	store, err := redisstore.New(client, redisstore.WithPrefix(os.Getenv(envPrefix)))
-	require.NoError(t, err)
-	defer func() { _ = store.Shutdown(context.Background()) }()
-	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout))
-	c := b.Circuit(backoffCircuit, backoffRealOpts)
+	c := childCircuit(t, backoffCircuit, backoffRealOpts)
 	ctx := context.Background()
-	_, err = c.Status(ctx)
-	require.NoError(t, err)
 	// Wait for the reopening: an open period backed off past CoolDown.
 	var seen runtime.Status
 	require.Eventually(t, func() bool {
+		var err error
 		seen, err = c.Peek(ctx)
 		return err == nil && seen.State == runtime.StateOpen && seen.CoolDown > backoffRealOpts.CoolDown
 	}, 10*time.Second, time.Millisecond, "the reopening")
@@ -172,27 +136,11 @@ func backoffChild(t *testing.T) {
 			now, perr := c.Peek(ctx)
 			require.NoError(t, perr)
 			a.Done(ctx, nil) // the probe succeeds
-			report, jerr := json.Marshal(backoffReport{Opened: seen.OpenedAt.UnixMicro(),
+			printReport(t, backoffMark, backoffReport{Opened: seen.OpenedAt.UnixMicro(),
 				Cool: seen.CoolDown.Microseconds(), Admitted: now.CurrentTime.UnixMicro()})
-			require.NoError(t, jerr)
-			os.Stdout.WriteString("BACKOFFREPORT " + string(report) + "\n")
 			return
 		}
 		require.ErrorIs(t, err, runtime.ErrOpen)
 		time.Sleep(2 * time.Millisecond)
 	}
-}
-
-// parseBackoffReport finds the child's report line in its output.
-func parseBackoffReport(t *testing.T, out string) backoffReport {
-	t.Helper()
-	for line := range strings.SplitSeq(out, "\n") {
-		if rest, ok := strings.CutPrefix(line, "BACKOFFREPORT "); ok {
-			var r backoffReport
-			require.NoError(t, json.Unmarshal([]byte(rest), &r))
-			return r
-		}
-	}
-	t.Fatalf("no report in the child's output:\n%s", out)
-	return backoffReport{}
 }

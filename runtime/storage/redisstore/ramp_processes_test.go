@@ -2,18 +2,11 @@ package redisstore_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/breakergen/breakergen/internal/testing/redistest"
 	"github.com/breakergen/breakergen/runtime"
-	"github.com/breakergen/breakergen/runtime/storage/redisstore"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,6 +14,7 @@ import (
 // The real-process ramp test: a ramp of two seconds, cut in ten slots.
 const (
 	envRampChild = "BREAKERGEN_RAMP_CHILD"
+	rampMark     = "RAMPREPORT"
 	rampCircuit  = "ramp-processes"
 	rampSlots    = 10
 )
@@ -45,26 +39,8 @@ func TestRampWithProcesses(t *testing.T) {
 		rampChild(t)
 		return
 	}
-	srv := redistest.Start(t)
-	s := newStore(t, srv.Client(t, nil))
-	b := runtime.MustNew(runtime.WithStorage(s), runtime.WithStorageTimeout(protocolTimeout))
-	c := b.Circuit(rampCircuit, rampOpts)
+	c, wait := trippedWithChild(t, "TestRampWithProcesses", envRampChild+"=1", rampCircuit, rampOpts)
 	ctx := context.Background()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^TestRampWithProcesses$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envRampChild+"=1", envAddr+"="+srv.Addr(), envPrefix+"="+s.Prefix())
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	time.Sleep(300 * time.Millisecond) // the child binds the circuit and subscribes
-
-	for range 3 {
-		_ = c.Run(ctx, fail)
-	}
-	time.Sleep(rampOpts.CoolDown)
 	require.NoError(t, c.Run(ctx, succeed), "the probe runs, and closes the circuit")
 	closed, err := c.Status(ctx)
 	require.NoError(t, err)
@@ -72,13 +48,8 @@ func TestRampWithProcesses(t *testing.T) {
 	require.False(t, closed.ClosedAt.IsZero(), "the ramp's start")
 	mine := rampCalls(t, c)
 
-	select {
-	case err := <-done:
-		require.NoError(t, err, "child:\n%s", out.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the child did not finish:\n%s", out.String())
-	}
-	theirs := parseRampReport(t, out.String())
+	var theirs rampSlotsReport
+	childReport(t, wait(30*time.Second), rampMark, &theirs)
 	for i := range rampSlots {
 		asked, admitted := mine.Asked[i]+theirs.Asked[i], mine.Admitted[i]+theirs.Admitted[i]
 		require.Positive(t, theirs.Asked[i], "the child called in slot %d", i)
@@ -120,36 +91,11 @@ func rampCalls(t *testing.T, c *runtime.Circuit) rampSlotsReport {
 
 // rampChild is the other process of TestRampWithProcesses.
 func rampChild(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: os.Getenv(envAddr)})
-	defer client.Close()
-	store, err := redisstore.New(client, redisstore.WithPrefix(os.Getenv(envPrefix)))
-	require.NoError(t, err)
-	defer func() { _ = store.Shutdown(context.Background()) }()
-	b := runtime.MustNew(runtime.WithStorage(store), runtime.WithStorageTimeout(protocolTimeout))
-	c := b.Circuit(rampCircuit, rampOpts)
+	c := childCircuit(t, rampCircuit, rampOpts)
 	ctx := context.Background()
-	_, err = c.Status(ctx)
-	require.NoError(t, err)
 	require.Eventually(t, func() bool { // the opening, then the close that starts the ramp
 		st, err := c.Peek(ctx)
 		return err == nil && st.State == runtime.StateOpen
 	}, 10*time.Second, time.Millisecond, "the opening")
-	r := rampCalls(t, c)
-	out, err := json.Marshal(r)
-	require.NoError(t, err)
-	fmt.Println("RAMPREPORT " + string(out))
-}
-
-// parseRampReport finds the child's report line in its output.
-func parseRampReport(t *testing.T, out string) rampSlotsReport {
-	t.Helper()
-	for line := range strings.SplitSeq(out, "\n") {
-		if rest, ok := strings.CutPrefix(line, "RAMPREPORT "); ok {
-			var r rampSlotsReport
-			require.NoError(t, json.Unmarshal([]byte(rest), &r))
-			return r
-		}
-	}
-	t.Fatalf("no report in the child's output:\n%s", out)
-	return rampSlotsReport{}
+	printReport(t, rampMark, rampCalls(t, c))
 }
