@@ -160,17 +160,19 @@ type remote struct{ *storage.Memory }
 func (remote) FaultTolerant() bool { return false }
 
 // TestPolicyWrappedStorage checks that the runtime's fault-tolerant wrapper
-// passes CoolDownMax and Ramp through to a backend that applies them, and
-// refuses the policies it does not pass through (slow calls, adaptive mode,
-// several probes), naming both.
+// passes CoolDownMax, HalfOpenProbes and Ramp through to a backend that
+// applies them, and refuses the policies it does not pass through (slow
+// calls, adaptive mode), naming both.
 func TestPolicyWrappedStorage(t *testing.T) {
 	b := runtime.MustNew(runtime.WithStorage(remote{storage.NewMemory()}))
 	_, err := b.Register("x", runtime.Options{SlowCall: time.Second})
 	assert.ErrorIs(t, err, runtime.ErrInvalid)
 	assert.ErrorContains(t, err, "does not apply SlowCall")
 	assert.ErrorContains(t, err, "the fault-tolerant wrapper of runtime_test.remote")
-	c, err := b.Register("recovery", runtime.Options{CoolDown: time.Second, CoolDownMax: time.Minute, Ramp: time.Minute})
-	require.NoError(t, err, "CoolDownMax and Ramp through the wrapper")
+	c, err := b.Register("recovery", runtime.Options{CoolDown: time.Second, CoolDownMax: time.Minute, Ramp: time.Minute,
+		HalfOpenProbes: 3})
+	require.NoError(t, err, "CoolDownMax, HalfOpenProbes and Ramp through the wrapper")
+	assert.Equal(t, 3, c.Options().HalfOpenProbes)
 	assert.Equal(t, time.Minute, c.Options().CoolDownMax)
 	assert.Equal(t, time.Minute, c.Options().Ramp)
 }

@@ -119,12 +119,12 @@ var (
 )
 
 // SupportsPolicy reports nil when p sets, of the policies beyond the classic
-// ones, only CoolDownMax and Ramp, and the backend applies them: the wrapper
-// passes the backend's backed-off cool-downs (Status.CoolDown) and its gate
-// through, and its fallback applies them by itself. Slow calls, adaptive mode
-// and several probes it does not pass through.
+// ones, only CoolDownMax, HalfOpenProbes and Ramp, and the backend applies
+// them: the wrapper passes the backend's statuses (CoolDown, Probes, Passed)
+// and its gate through, and its fallback applies them by itself. Slow calls
+// and adaptive mode it does not pass through.
 func (s *faultTolerant) SupportsPolicy(p Policy) error {
-	if set := p.Unsupported("CoolDownMax", "Ramp"); set != "" {
+	if set := p.Unsupported("CoolDownMax", "HalfOpenProbes", "Ramp"); set != "" {
 		return fmt.Errorf("%w: the storage %T does not apply %s", ErrInvalid, s, set)
 	}
 	return CheckPolicy(s.backend, p)

@@ -114,12 +114,17 @@
 // hash with the number of failed recoveries; a close starts again from
 // CoolDown. Replies and announcements carry the open period's cool-down
 // (Status.CoolDown), so every process of the fleet waits out the same one.
-// In fleet mode it applies Ramp too: the probe's close writes its instant,
-// which replies and announcements carry (Status.ClosedAt), and every process
-// admits the schedule's share of its own calls on the server's clock, so the
-// fleet ramps together; an opening during the ramp backs the cool-down off.
-// It refuses the others (and a strict store Ramp), with an error wrapping
-// ErrInvalid.
+// It applies HalfOpenProbes: the reserve script takes one of the open
+// period's HalfOpenProbes reservations, the flush script counts the probes
+// that passed and closes the circuit on the last, and replies and
+// announcements carry the reservations (Status.Probes, Passed), so a fleet
+// process lets no call through while they are all taken; a process's own
+// opening takes one probe at a time. In fleet mode it applies Ramp too: the
+// probe's close writes its instant, which replies and announcements carry
+// (Status.ClosedAt), and every process admits the schedule's share of its own
+// calls on the server's clock, so the fleet ramps together; an opening during
+// the ramp backs the cool-down off. It refuses the others (and a strict store
+// Ramp), with an error wrapping ErrInvalid.
 //
 // # Atomicity and time
 //
@@ -178,7 +183,8 @@
 //	                     transition's batch and kind, the cool-down of the
 //	                     open period and the failed recoveries that backed it
 //	                     off, the instant a probe closed it with a ramp to
-//	                     follow; expires StateTTL plus CoolDown (or
+//	                     follow, and the open period's reservations and
+//	                     passed probes; expires StateTTL plus CoolDown (or
 //	                     CoolDownMax) after its last change
 //	{P:N}:b  hash        the window: field "w:n:b" is bucket b of the geometry of n
 //	                     buckets w microseconds wide, its value "successes:failures"

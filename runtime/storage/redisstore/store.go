@@ -66,9 +66,9 @@ func (s *Store) Bind(name string, p storage.Policy) (storage.Handle, error) {
 
 // SupportsPolicy reports nil when the store applies every policy p sets (see
 // storage.PolicySupport). Of the policies beyond the classic ones a Store
-// applies CoolDownMax, in both modes: the backed-off cool-down is kept in
-// Redis with the opening, so every process of the fleet waits it out. It
-// returns an error wrapping ErrInvalid naming any other p sets.
+// applies CoolDownMax and HalfOpenProbes in both modes, and Ramp in fleet
+// mode, each fleet-wide (see the package doc). It returns an error wrapping
+// ErrInvalid naming any other p sets.
 func (s *Store) SupportsPolicy(p storage.Policy) error { return s.e.SupportsPolicy(p) }
 
 // Flush sends now the outcomes a fleet store counted and has not sent yet,

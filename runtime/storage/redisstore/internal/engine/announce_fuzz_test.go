@@ -13,12 +13,13 @@ import (
 
 // FuzzParseAnnouncement parses arbitrary payloads as announcements of a
 // circuit's new state. Nothing panics; a payload that is not five decimal
-// integers, and maybe a process id, a cool-down and a ramp's start, is
-// rejected; a parsed announcement holds a valid state and lock, no negative
-// time and no cool-down beyond MaxCoolDown, and written again as the scripts'
-// announce writes it ("%d %d %d %d %d %s %d %d" of state, lock, opened,
-// reserved, now, actor, cool-down µs, ramp start µs), it parses to the same
-// values.
+// integers, and maybe a process id, a cool-down, a ramp's start and the
+// reservations, is rejected; a parsed announcement holds a valid state and
+// lock, no negative time, no cool-down beyond MaxCoolDown and no more
+// reservations than MaxHalfOpenProbes, and written again as the scripts'
+// announce writes it ("%d %d %d %d %d %s %d %d %d" of state, lock, opened,
+// reserved, now, actor, cool-down µs, ramp start µs, reservations), it parses
+// to the same values.
 func FuzzParseAnnouncement(f *testing.F) {
 	for _, payload := range []string{
 		fmt.Sprintf("0 0 0 0 %d", t0),
@@ -34,6 +35,7 @@ func FuzzParseAnnouncement(f *testing.F) {
 		fmt.Sprintf("1 0 %d 0 %d 3w5e11264sgsg", t0, t0), "0 0 0 0 1 ABC", "0 0 0 0 1 a b", "0 0 0 0 1 12345678901234",
 		fmt.Sprintf("1 0 %d 0 %d 3w5e11264sgsg 120000000", t0, t0), "1 0 5 0 9 a -1", "1 0 5 0 9 a 86400000000000",
 		"1 0 5 0 9 a 0 0", fmt.Sprintf("0 0 5 0 %d a 0 %d", t0, t0), "0 0 5 0 9 a 0 -1", "0 0 5 0 9 a 0 0 0",
+		"1 0 5 5 9 a 60000000 0 3", "1 0 5 5 9 a 60000000 0 1001", "1 0 5 5 9 a 60000000 0 0 0",
 	} {
 		f.Add(payload)
 	}
@@ -45,7 +47,7 @@ func FuzzParseAnnouncement(f *testing.F) {
 		}
 		st, now := a.st, a.at
 		fields := strings.Fields(payload)
-		if assert.True(t, len(fields) >= 5 && len(fields) <= 8, "accepted %q", payload) {
+		if assert.True(t, len(fields) >= 5 && len(fields) <= 9, "accepted %q", payload) {
 			for _, field := range fields[:5] {
 				assert.Regexp(t, decimal, field, "accepted %q", payload)
 			}
@@ -55,9 +57,10 @@ func FuzzParseAnnouncement(f *testing.F) {
 		opened, reserved := micros(st.OpenedAt), micros(st.ReservedAt)
 		assert.True(t, opened >= 0 && reserved >= 0 && now >= 0, "negative time in %q", payload)
 		assert.True(t, st.CoolDown >= 0 && st.CoolDown <= storage.MaxCoolDown, "cool-down %v", st.CoolDown)
+		assert.True(t, st.Probes >= 0 && st.Probes <= storage.MaxHalfOpenProbes, "reservations %d", st.Probes)
 		again := fmt.Sprintf("%d %d %d %d %d", st.State, st.Lock, opened, reserved, now)
 		if a.actor != "" {
-			again += fmt.Sprintf(" %s %d %d", a.actor, st.CoolDown.Microseconds(), micros(st.ClosedAt))
+			again += fmt.Sprintf(" %s %d %d %d", a.actor, st.CoolDown.Microseconds(), micros(st.ClosedAt), st.Probes)
 		}
 		a2, ok := parseAnnouncement(again)
 		assert.True(t, ok, "%q, written again as %q, does not parse", payload, again)

@@ -51,17 +51,19 @@ const (
 const maxCoolMicros = int64(storage.MaxCoolDown / time.Microsecond)
 
 // decodeAnswer decodes {transition, state, lock, opened, reserved, failures,
-// samples, now, voters, reporters, present, cool, ramp}. A negative time or
-// count, more failures than samples, a present outside 0 to 3 or a cool-down
-// beyond MaxCoolDown is corrupt.
+// samples, now, voters, reporters, present, cool, ramp, probes, passed}. A
+// negative time or count, more failures than samples, a present outside 0 to
+// 3, a cool-down beyond MaxCoolDown or probes beyond MaxHalfOpenProbes is
+// corrupt.
 func decodeAnswer(v any) (answer, error) {
-	a, err := ints(v, 13)
+	a, err := ints(v, 15)
 	if err != nil {
 		return answer{}, err
 	}
 	if a[0] < 0 || a[0] > int64(storage.TransitionClosed) || a[1] < 0 || a[1] > 1 ||
 		a[2] < 0 || a[2] > int64(storage.LockClosed) || a[3] < 0 || a[4] < 0 || a[5] < 0 || a[6] < a[5] || a[7] < 0 ||
-		a[8] < 0 || a[9] < 0 || a[10] < 0 || a[10] > presentState+presentLock || a[11] < 0 || a[11] > maxCoolMicros || a[12] < 0 {
+		a[8] < 0 || a[9] < 0 || a[10] < 0 || a[10] > presentState+presentLock || a[11] < 0 || a[11] > maxCoolMicros || a[12] < 0 ||
+		a[13] < 0 || a[13] > storage.MaxHalfOpenProbes || a[14] < 0 || a[14] > storage.MaxHalfOpenProbes {
 		return answer{}, fmt.Errorf("%w: reply %v out of range", storage.ErrCorrupt, a)
 	}
 	return answer{
@@ -77,6 +79,8 @@ func decodeAnswer(v any) (answer, error) {
 				CurrentTime: fromMicros(a[7]),
 				CoolDown:    time.Duration(a[11]) * time.Microsecond,
 				ClosedAt:    fromMicros(a[12]),
+				Probes:      int(a[13]),
+				Passed:      int(a[14]),
 			},
 		},
 		voters:    int(a[8]),

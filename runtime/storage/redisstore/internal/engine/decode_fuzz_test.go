@@ -20,28 +20,28 @@ const t0 = 1_700_000_000_000_000
 // History and Inspect, and other shapes.
 var replySeeds = []any{
 	// Record and Status: {transition, state, lock, opened, reserved, failures,
-	// samples, now, voters, reporters, present, cool, ramp}.
-	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0),
-	ints64(1, 1, 0, t0, 0, 2, 3, t0, 1, 4, 1, 0, 0),
-	ints64(3, 0, 2, t0, t0+5, 0, 1, t0+9, 0, 9, 3, 0, 0),
-	ints64(4, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0),
-	ints64(0, 2, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0),
-	ints64(0, 0, 3, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0),
-	ints64(0, 0, 0, 0, 0, 3, 2, t0, 0, 0, 0, 0, 0),
-	ints64(0, 0, 0, -1, 0, 0, 0, t0, 0, 0, 0, 0, 0),
-	ints64(0, 0, 0, 0, 0, 0, 0, t0, -1, 0, 0, 0, 0),
-	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, -2, 0, 0, 0),
-	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 4, 0, 0),
-	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, -1, 0, 0),
+	// samples, now, voters, reporters, present, cool, ramp, probes, passed}.
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(1, 1, 0, t0, 0, 2, 3, t0, 1, 4, 1, 0, 0, 0, 0),
+	ints64(3, 0, 2, t0, t0+5, 0, 1, t0+9, 0, 9, 3, 0, 0, 0, 0),
+	ints64(4, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(0, 2, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(0, 0, 3, 0, 0, 0, 0, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 3, 2, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(0, 0, 0, -1, 0, 0, 0, t0, 0, 0, 0, 0, 0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, -1, 0, 0, 0, 0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, -2, 0, 0, 0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 4, 0, 0, 0, 0),
+	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, -1, 0, 0, 0, 0),
 	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0),
 	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0),
 	ints64(0, 0, 0, 0, 0, 0, 0, t0, 0, 0, 0, 0),
-	ints64(3, 0, 0, t0, 0, 0, 0, t0, 0, 0, 1, 0, t0),
-	ints64(0, 0, 0, t0, 0, 0, 0, t0, 0, 0, 1, 0, -1),
-	ints64(2, 1, 0, t0, t0, 0, 0, t0, 0, 0, 1, 120_000_000, 0),
-	ints64(0, 1, 0, t0, 0, 0, 0, t0, 0, 0, 1, -1, 0),
-	ints64(0, 1, 0, t0, 0, 0, 0, t0, 0, 0, 1, 86_400_000_001, 0),
-	[]any{int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), "1700000000000000", int64(0), int64(0), int64(0), int64(0), int64(0)},
+	ints64(3, 0, 0, t0, 0, 0, 0, t0, 0, 0, 1, 0, t0, 0, 0),
+	ints64(0, 0, 0, t0, 0, 0, 0, t0, 0, 0, 1, 0, -1, 0, 0),
+	ints64(2, 1, 0, t0, t0, 0, 0, t0, 0, 0, 1, 120_000_000, 0, 0, 0),
+	ints64(0, 1, 0, t0, 0, 0, 0, t0, 0, 0, 1, -1, 0, 0, 0),
+	ints64(0, 1, 0, t0, 0, 0, 0, t0, 0, 0, 1, 86_400_000_001, 0, 0, 0),
+	[]any{int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), "1700000000000000", int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0)},
 	// History: {now, start, successes, failures, ...}.
 	ints64(t0),
 	ints64(t0, t0-6_000_000, 4, 1, t0-12_000_000, 0, 2),
@@ -139,10 +139,11 @@ func checkDecodeReport(t *testing.T, v any) {
 func checkDecodeAnswer(t *testing.T, v any) {
 	t.Helper()
 	a, isInts := intsOf(v)
-	good := isInts && len(a) == 13 &&
+	good := isInts && len(a) == 15 &&
 		inRange(a[0], 0, int64(storage.TransitionClosed)) && inRange(a[1], 0, 1) && inRange(a[2], 0, int64(storage.LockClosed)) &&
 		a[3] >= 0 && a[4] >= 0 && a[5] >= 0 && a[6] >= a[5] && a[7] >= 0 && a[8] >= 0 && a[9] >= 0 && inRange(a[10], 0, 3) &&
-		inRange(a[11], 0, maxCoolMicros) && a[12] >= 0
+		inRange(a[11], 0, maxCoolMicros) && a[12] >= 0 &&
+		inRange(a[13], 0, storage.MaxHalfOpenProbes) && inRange(a[14], 0, storage.MaxHalfOpenProbes)
 	r, err := decodeAnswer(v)
 	if err != nil {
 		assert.ErrorIs(t, err, storage.ErrCorrupt)
@@ -155,7 +156,7 @@ func checkDecodeAnswer(t *testing.T, v any) {
 	st := r.res.Status
 	again := []int64{int64(r.res.Transition), int64(st.State), int64(st.Lock), micros(st.OpenedAt), micros(st.ReservedAt),
 		int64(st.Failures), int64(st.Samples), micros(st.CurrentTime), int64(r.voters), int64(r.reporters), int64(r.present),
-		st.CoolDown.Microseconds(), micros(st.ClosedAt)}
+		st.CoolDown.Microseconds(), micros(st.ClosedAt), int64(st.Probes), int64(st.Passed)}
 	assert.Equal(t, a, again)
 }
 

@@ -86,6 +86,7 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 		coolDown:  p.CoolDown.Microseconds(),
 		coolMax:   p.CoolDownMax.Microseconds(),
 		ramp:      p.Ramp.Microseconds(),
+		probes:    p.Probes(),
 	}
 	s.primeOnce.Do(s.primeReplicas)
 	c := s.fleet.bind(h)
@@ -98,13 +99,14 @@ func (s *Engine) Bind(name string, p storage.Policy) (storage.Handle, error) {
 
 // SupportsPolicy reports nil when the store applies every policy p sets: of
 // those beyond the classic ones, CoolDownMax, whose backed-off cool-down every
-// process reads from Redis, and in fleet mode Ramp, whose start every process
-// learns with the close. It returns an error wrapping ErrInvalid naming the
+// process reads from Redis, HalfOpenProbes, whose reservations a script
+// counts, and in fleet mode Ramp, whose start every process learns with the
+// close. It returns an error wrapping ErrInvalid naming the
 // others p sets.
 func (s *Engine) SupportsPolicy(p storage.Policy) error {
-	supported := []string{"CoolDownMax", "Ramp"}
+	supported := []string{"CoolDownMax", "HalfOpenProbes", "Ramp"}
 	if s.cfg.Strict {
-		supported = supported[:1] // a ramp decides each call from the process's view
+		supported = supported[:2] // a ramp decides each call from the process's view
 	}
 	if set := p.Unsupported(supported...); set != "" {
 		mode := "a Redis store"

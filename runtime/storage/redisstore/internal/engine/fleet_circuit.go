@@ -31,6 +31,9 @@ type cached struct {
 	// rampFrom is when a probe closed the fleet's circuit with a ramp to
 	// follow, in server microseconds; 0 for none, and while open.
 	rampFrom int64
+	// probes is the reservations the fleet's open period holds, with several
+	// probes (HalfOpenProbes), as of the last reading that said.
+	probes int
 	// voters and reporters are the other processes that voted to open the
 	// circuit, and that reported outcomes, within the window, as of the last
 	// reply that counted them: what a quorum needs besides this process.
@@ -189,6 +192,10 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 			next.cool = st.CoolDown.Microseconds()
 		case next.state != storage.StateOpen || next.opened != cur.opened:
 			next.cool = 0 // a reading that does not say: the policy's, for a new period
+		}
+		next.probes = 0
+		if next.state == storage.StateOpen {
+			next.probes = st.Probes
 		}
 		switch {
 		case next.state == storage.StateOpen:

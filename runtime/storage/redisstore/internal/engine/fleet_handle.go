@@ -52,11 +52,11 @@ func (h *fhandle) Admit() storage.Admission {
 		return storage.Admission{}
 	case s.lock == storage.LockOpen:
 	case s.fleetOpen():
-		if h.free(s.opened, s.reserved, s.coolOr(h.cool)) {
+		if h.free(s.opened, s.reserved, s.coolOr(h.cool), s.probes) {
 			return storage.Admission{} // half-open and free: race for the probe
 		}
 	case s.lopen:
-		if h.free(s.lopened, s.lreserved, h.cool) {
+		if h.free(s.lopened, s.lreserved, h.cool, 1) {
 			return storage.Admission{} // half-open here: race for this process's probe
 		}
 	default: // cut off, with the fleet's opening closed here by this process's probe
@@ -65,12 +65,15 @@ func (h *fhandle) Admit() storage.Admission {
 	return storage.Admission{Verdict: storage.AdmitSkip, Until: math.MaxInt64, Version: s.version}
 }
 
-// free reports whether an opening of opened whose cool-down is cool, reserved
-// at reserved, is half-open and unreserved now. A reservation lasts the
-// policy's CoolDown, whatever the backoff.
-func (h *fhandle) free(opened, reserved, cool int64) bool {
+// free reports whether an opening of opened whose cool-down is cool, with
+// probes reservations, the latest at reserved, is half-open and has a probe
+// free now: no reservation holds, or fewer than the policy's probes do. A
+// reservation lasts the policy's CoolDown, whatever the backoff. (A local
+// opening takes one probe at a time.)
+func (h *fhandle) free(opened, reserved, cool int64, probes int) bool {
 	now := h.c.f.clock.nowUS()
-	return now >= opened+cool && (reserved == 0 || now >= reserved+h.cool)
+	full := h.h.probes <= 1 || reserved >= opened && probes >= h.h.probes
+	return now >= opened+cool && (reserved == 0 || !full || now >= reserved+h.cool)
 }
 
 // Succeeded counts a success in the circuit's ring, to be flushed.

@@ -230,13 +230,14 @@ type announcement struct {
 	actor string
 }
 
-// parseAnnouncement parses "state lock opened reserved now actor cool ramp"
-// (cool: the open period's cool-down in microseconds, 0 when closed; ramp:
-// the closed circuit's ramp start, 0 for none); an announcement of an older
+// parseAnnouncement parses "state lock opened reserved now actor cool ramp
+// probes" (cool: the open period's cool-down in microseconds, 0 when closed;
+// ramp: the closed circuit's ramp start, 0 for none; probes: the open
+// period's reservations, with several probes); an announcement of an older
 // store, without the last fields, parses too.
 func parseAnnouncement(payload string) (announcement, bool) {
 	fields := strings.Fields(payload)
-	if len(fields) < 5 || len(fields) > 8 {
+	if len(fields) < 5 || len(fields) > 9 {
 		return announcement{}, false
 	}
 	var n [5]int64
@@ -267,12 +268,19 @@ func parseAnnouncement(payload string) (announcement, bool) {
 		}
 		a.st.CoolDown = time.Duration(cool) * time.Microsecond
 	}
-	if len(fields) == 8 {
+	if len(fields) >= 8 {
 		ramp, err := strconv.ParseInt(fields[7], 10, 64)
 		if err != nil || ramp < 0 {
 			return announcement{}, false
 		}
 		a.st.ClosedAt = fromMicros(ramp)
+	}
+	if len(fields) == 9 {
+		probes, err := strconv.ParseInt(fields[8], 10, 64)
+		if err != nil || probes < 0 || probes > storage.MaxHalfOpenProbes {
+			return announcement{}, false
+		}
+		a.st.Probes = int(probes)
 	}
 	return a, true
 }

@@ -201,7 +201,7 @@ func decodeReport(v any, s *cached) (reportReply, error) {
 	if err != nil {
 		return reportReply{}, err
 	}
-	n = append(n, presentState+presentLock, 0, 0) // nothing to write back (see lazy); no cool-down, no ramp read
+	n = append(n, presentState+presentLock, 0, 0, 0, 0) // nothing to write back (see lazy); nothing of an opening read
 	r := reportReply{kind: int(n[0]), counts: true}
 	if r.kind != reportCounted && r.kind != reportHandedBack {
 		return reportReply{}, fmt.Errorf("%w: report reply %v out of range", storage.ErrCorrupt, n)

@@ -28,6 +28,7 @@ type handle struct {
 	coolDown  int64 // microseconds: an opening's cool-down
 	coolMax   int64 // microseconds: Policy.CoolDownMax, 0 for none
 	ramp      int64 // microseconds: Policy.Ramp, 0 for none
+	probes    int   // Policy.Probes(): the probes a close needs, 1 for one
 	// seq numbers this process's batches of the circuit, shared by its
 	// handles: every flush or record takes the next one.
 	seq *sequence
@@ -110,7 +111,7 @@ func (h *handle) flushCall(op string, a flushArgs) call {
 	args = append(args, h.width, h.buckets, strconv.FormatFloat(h.rate, 'g', -1, 64), h.samples,
 		h.stateTTL, h.windowTTL, h.s.pid, a.seq.n, h.coolDown,
 		probe, seen, outcome, flag(a.vote), h.s.cfg.Quorum, a.seq.id(h.s.pid),
-		h.coolMax, h.jitter(), h.ramp, len(a.batch))
+		h.coolMax, h.jitter(), h.ramp, h.probes, len(a.batch))
 	for _, b := range a.batch {
 		args = append(args, b.epoch, b.successes, b.failures)
 	}
@@ -195,17 +196,18 @@ type reserved struct {
 
 func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Time, token string) (reserved, error) {
 	v, acked, err := h.runAcked(ctx, call{script: scriptReserve, op: "Reserve",
-		args: h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token)})
+		args: h.announced(micros(openedAt), micros(reservedAt), h.stateTTL, token, h.probes, h.coolDown)})
 	if err != nil {
 		return reserved{}, err
 	}
-	a, err := ints(v, 6)
-	if err != nil || a[0] < 0 || a[0] > 1 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) {
+	a, err := ints(v, 7)
+	if err != nil || a[0] < 0 || a[0] > 1 || a[1] < 0 || a[1] > 1 || a[2] < 0 || a[2] > int64(storage.LockClosed) ||
+		a[6] < 0 || a[6] > storage.MaxHalfOpenProbes {
 		return reserved{}, h.fail("Reserve", fmt.Errorf("%w: reply %v", storage.ErrCorrupt, v))
 	}
 	r := reserved{won: a[0] == 1, status: storage.Status{
 		State: storage.State(a[1]), Lock: storage.Lock(a[2]),
-		OpenedAt: fromMicros(a[3]), ReservedAt: fromMicros(a[4]), CurrentTime: fromMicros(a[5]),
+		OpenedAt: fromMicros(a[3]), ReservedAt: fromMicros(a[4]), CurrentTime: fromMicros(a[5]), Probes: int(a[6]),
 	}}
 	if r.won && !acked {
 		// No replica has it: a failover now would let another caller win
@@ -219,7 +221,7 @@ func (h *handle) reserveStatus(ctx context.Context, openedAt, reservedAt time.Ti
 
 // Release clears the reservation if ReservedAt equals reservedAt.
 func (h *handle) Release(ctx context.Context, _, reservedAt time.Time) (bool, error) {
-	return h.runBool(ctx, call{script: scriptRelease, op: "Release", args: h.announced(micros(reservedAt))})
+	return h.runBool(ctx, call{script: scriptRelease, op: "Release", args: h.announced(micros(reservedAt), h.probes)})
 }
 
 // Lock sets the circuit's lock; it expires after the LockTTL option, if set.

@@ -29,16 +29,19 @@ end
 -- read_state returns 1 for open or 0 for closed, opened, reserved, the token of
 -- the reservation, the token and kind of the last transition, the cool-down
 -- of the open period in microseconds (0 when none was written), the failed
--- recoveries that backed it off, and when a probe closed the circuit with a
--- ramp to follow (0 for none).
+-- recoveries that backed it off, when a probe closed the circuit with a ramp
+-- to follow (0 for none), and, with several probes, the reservations taken
+-- and the probes passed in the open period.
 local function read_state()
-  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr', 'cool', 'level', 'closed')
+  local v = redis.call('HMGET', KEYS[1], 'state', 'opened', 'reserved', 'rtok', 'ttok', 'ttr', 'cool', 'level', 'closed',
+    'probes', 'passed')
   local st = 0
   if v[1] == 'open' then st = 1
   elseif v[1] ~= false and v[1] ~= 'closed' then corrupt('state of ' .. KEYS[1]) end
   return st, int(v[2], 'opened of ' .. KEYS[1]), int(v[3], 'reserved of ' .. KEYS[1]),
     v[4] or '', v[5] or '', int(v[6], 'ttr of ' .. KEYS[1]), int(v[7], 'cool of ' .. KEYS[1]),
-    int(v[8], 'level of ' .. KEYS[1]), int(v[9], 'closed of ' .. KEYS[1])
+    int(v[8], 'level of ' .. KEYS[1]), int(v[9], 'closed of ' .. KEYS[1]), int(v[10], 'probes of ' .. KEYS[1]),
+    int(v[11], 'passed of ' .. KEYS[1])
 end
 -- open_cool returns the cool-down of the open period of a circuit in state st
 -- whose state hash holds cool: 0 for a closed circuit.
@@ -140,16 +143,17 @@ local function write_buckets(width, n, own, changed, stale, ttl)
 end
 -- announce tells every process of the circuit's new state, by PUBLISH (on a
 -- cluster too: its bus carries it to every node), with the open period's
--- cool-down, or the closed circuit's ramp start, as the state hash holds it. The announce arguments end every
+-- cool-down and reservations, or the closed circuit's ramp start, as the
+-- state hash holds them. The announce arguments end every
 -- script's ARGV: the process that made the change, the publish command
 -- (empty: announce nothing) and the channel.
 local function announce(st, lock, opened, reserved, now)
   local actor, kind, channel = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
   if kind ~= '' then
-    local v = redis.call('HMGET', KEYS[1], 'cool', 'closed')
+    local v = redis.call('HMGET', KEYS[1], 'cool', 'closed', 'probes')
     local cool, closed = int(v[1], 'cool of ' .. KEYS[1]), int(v[2], 'closed of ' .. KEYS[1])
-    redis.call(kind, channel, string.format('%d %d %d %d %d %s %d %d', st, lock, opened, reserved, now, actor,
-      open_cool(st, cool), ramp_from(st, closed)))
+    redis.call(kind, channel, string.format('%d %d %d %d %d %s %d %d %d', st, lock, opened, reserved, now, actor,
+      open_cool(st, cool), ramp_from(st, closed), open_cool(st, int(v[3], 'probes of ' .. KEYS[1]))))
   end
 end
 -- fleet counts the processes, other than pid, that reported outcomes (KEYS[5])
