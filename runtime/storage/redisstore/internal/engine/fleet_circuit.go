@@ -58,6 +58,32 @@ type cached struct {
 // fleet's circuit is open and the store is not cut off from it.
 func (s *cached) fleetOpen() bool { return s.state == storage.StateOpen && !s.detached }
 
+// learnPolicies sets, in s (the reading st laid over cur), what the policies
+// beyond the classic ones keep in Redis: the open period's cool-down and
+// reservations, and the closed circuit's ramp start. A reading that does not
+// say (an older announcement, a report) keeps what cur knew of the same
+// period, and forgets what belonged to another.
+func (s *cached) learnPolicies(cur *cached, st storage.Status) {
+	switch {
+	case st.CoolDown > 0:
+		s.cool = st.CoolDown.Microseconds()
+	case s.state != storage.StateOpen || s.opened != cur.opened:
+		s.cool = 0 // the policy's, for a new period
+	}
+	s.probes = 0
+	if s.state == storage.StateOpen {
+		s.probes = st.Probes
+	}
+	switch {
+	case s.state == storage.StateOpen:
+		s.rampFrom = 0
+	case !st.ClosedAt.IsZero():
+		s.rampFrom = micros(st.ClosedAt)
+	case cur.state != storage.StateClosed:
+		s.rampFrom = 0 // closed, and the reading does not say by a probe with a ramp
+	}
+}
+
 // coolOr returns the cool-down of the fleet's open period, in microseconds:
 // the one Redis holds when known, else d, the policy's.
 func (s *cached) coolOr(d int64) int64 {
@@ -187,24 +213,7 @@ func (c *fcircuit) learn(st storage.Status, at int64, counts bool, q *answer, re
 		}
 		next := *cur
 		next.state, next.lock, next.opened, next.reserved = st.State, st.Lock, micros(st.OpenedAt), micros(st.ReservedAt)
-		switch {
-		case st.CoolDown > 0:
-			next.cool = st.CoolDown.Microseconds()
-		case next.state != storage.StateOpen || next.opened != cur.opened:
-			next.cool = 0 // a reading that does not say: the policy's, for a new period
-		}
-		next.probes = 0
-		if next.state == storage.StateOpen {
-			next.probes = st.Probes
-		}
-		switch {
-		case next.state == storage.StateOpen:
-			next.rampFrom = 0
-		case !st.ClosedAt.IsZero():
-			next.rampFrom = micros(st.ClosedAt)
-		case cur.state != storage.StateClosed:
-			next.rampFrom = 0 // closed, and the reading does not say by a probe with a ramp
-		}
+		next.learnPolicies(cur, st)
 		next.at = at
 		if lost := c.lostOf(cur, st, at, q); lost != 0 {
 			// The next refresh round writes it back (it re-reads every
