@@ -16,8 +16,9 @@ type Inspection struct {
 	Lock       storage.Lock
 	OpenedAt   time.Time // zero when never opened
 	ReservedAt time.Time // zero when no probe is reserved
-	// CoolDown is the cool-down the service that opened the circuit last used;
-	// 0 when it never opened.
+	// CoolDown is the cool-down of the circuit's last open period: the one
+	// the service that opened it used, backed off after failed probes with
+	// CoolDownMax; 0 when it never opened.
 	CoolDown time.Duration
 	// Windows holds the counts of the window of every geometry (window length
 	// and bucket count) that wrote outcomes, as the services that use each see
